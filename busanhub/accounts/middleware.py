@@ -1,0 +1,56 @@
+"""Keeps the interface language and the signed-in user's preferred language in step."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from busanhub.accounts.services import user_language_set
+
+APPLIED_SESSION_KEY = "busanhub_language_applied"
+
+
+class PreferredLanguageMiddleware:
+    """Place after AuthenticationMiddleware.
+
+    - On the first request of a signed-in session (i.e. right after login), the user's
+      preferred_language becomes the interface language and the language cookie is set, so a
+      shared browser does not keep the previous visitor's choice.
+    - When a signed-in user posts the language switch (django's set_language view), the
+      choice is saved as their preferred_language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = bool(user and user.is_authenticated)
+        apply_preference = signed_in and not request.session.get(APPLIED_SESSION_KEY)
+        if apply_preference:
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = user.preferred_language
+
+        response = self.get_response(request)
+
+        if signed_in and request.method == "POST" and request.path == reverse("set_language"):
+            if response.status_code in (302, 204):
+                user_language_set(user=user, language=request.POST.get("language", ""))
+            request.session[APPLIED_SESSION_KEY] = True
+        elif apply_preference and request.user.is_authenticated:
+            # request.user is re-read: a logout during this request leaves nothing to apply.
+            request.session[APPLIED_SESSION_KEY] = True
+            set_language_cookie(response, user.preferred_language)
+        return response
+
+
+def set_language_cookie(response, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

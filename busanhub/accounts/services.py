@@ -1,0 +1,29 @@
+"""Writes on accounts. Views, admin actions and commands call these."""
+
+from django.conf import settings
+from django.db import transaction
+
+from busanhub.accounts.models import User
+
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, name: str, preferred_language: str) -> User:
+    """Updates the citizen's own profile fields. Atomic; validates before saving."""
+    user.name = name
+    user.preferred_language = preferred_language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["name", "preferred_language"])
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Remembers the language the user picked; returns False (and changes nothing) for a
+    language the portal does not offer. Idempotent."""
+    if language not in LANGUAGE_CODES:
+        return False
+    if user.preferred_language != language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
+    return True

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from busanhub.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("me/", views.dashboard, name="dashboard"),
+    path("me/profile/", views.profile, name="profile"),
+]

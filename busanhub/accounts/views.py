@@ -1,0 +1,70 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseServerError
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_http_methods
+
+from busanhub import registry
+from busanhub.accounts.forms import ProfileForm
+from busanhub.accounts.middleware import set_language_cookie
+from busanhub.accounts.services import user_profile_update
+
+
+def home(request):
+    return render(request, "home.html", {"services": registry.services()})
+
+
+@login_required
+def dashboard(request):
+    panels = [
+        {
+            "panel": panel,
+            "html": render_to_string(panel.template_name, panel.context(request), request=request),
+        }
+        for panel in registry.dashboard_panels()
+    ]
+    return render(request, "accounts/dashboard.html", {"panels": panels})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = user_profile_update(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            preferred_language=form.cleaned_data["preferred_language"],
+        )
+        translation.activate(user.preferred_language)
+        request.LANGUAGE_CODE = user.preferred_language
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("accounts:profile")
+        set_language_cookie(response, user.preferred_language)
+        return response
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@requires_csrf_token
+def error_403(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+@requires_csrf_token
+def error_404(request, exception=None):
+    return render(request, "404.html", {"request_path": request.path}, status=404)
+
+
+@requires_csrf_token
+def error_500(request):
+    # No context processors: whatever broke the request may break them too.
+    try:
+        template = loader.get_template("500.html")
+    except Exception:  # noqa: BLE001 - the last resort must answer
+        return HttpResponseServerError(b"<h1>Server Error (500)</h1>", content_type="text/html")
+    return HttpResponse(template.render(), status=500)

@@ -1,0 +1,399 @@
+"""Seal → submit → confirm, and the checks that send a batch back when the chain forgets it.
+
+State lives in the database, so a stopped node, broker or worker loses nothing: every step
+reads what is pending and resumes. Every step is safe to run twice or concurrently.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from web3.exceptions import TransactionNotFound, Web3RPCError
+
+from busanhub.chain import merkle, node
+from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
+from busanhub.chain.services.deployments import (
+    deployment_active,
+    deployment_check,
+    deployment_ensure,
+    deployment_reset,
+)
+from busanhub.chain.services.signer import signer_locked
+
+logger = logging.getLogger(__name__)
+
+UPDATE_CHUNK = 5_000
+Status = AnchorBatch.Status
+
+
+# --- seal -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def batch_seal(*, limit: int | None = None) -> AnchorBatch | None:
+    """Takes up to `limit` pending leaves (CHAIN_BATCH_SIZE by default), builds their Merkle
+    tree and stores it as one sealed batch. Concurrent sealers never take the same leaf
+    (`FOR UPDATE SKIP LOCKED`). Returns None when nothing is pending."""
+    limit = limit or settings.CHAIN_BATCH_SIZE
+    rows = list(
+        AnchorLeaf.objects.select_for_update(skip_locked=True)
+        .filter(batch__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "digest")[:limit]
+    )
+    if not rows:
+        return None
+    tree = merkle.MerkleTree.from_values([bytes.fromhex(digest[2:]) for _, digest in rows])
+    batch = AnchorBatch.objects.create(
+        root=merkle.to_hex(tree.root), leaf_count=len(rows), tree=tree.to_blob()
+    )
+    pks = [pk for pk, _ in rows]
+    for start in range(0, len(pks), UPDATE_CHUNK):
+        AnchorLeaf.objects.filter(pk__in=pks[start : start + UPDATE_CHUNK]).update(batch=batch)
+    logger.info("sealed batch %s: %d leaves, root %s", batch.pk, batch.leaf_count, batch.root)
+    return batch
+
+
+def batches_seal_all(*, max_batches: int = 100) -> list[AnchorBatch]:
+    """Seals everything pending, one batch of CHAIN_BATCH_SIZE at a time."""
+    sealed = []
+    while len(sealed) < max_batches and (batch := batch_seal()) is not None:
+        sealed.append(batch)
+    return sealed
+
+
+# --- submit -----------------------------------------------------------------------------------
+
+
+def _fees(w3, *, previous: AnchorBatch | None = None) -> tuple[int, int]:
+    base = w3.eth.get_block("latest").get("baseFeePerGas") or 0
+    priority = max(int(w3.eth.max_priority_fee), 1)
+    max_fee = 2 * base + priority
+    if previous is not None and previous.max_fee_per_gas:
+        # A replacement must pay more than the transaction it replaces, by at least 10%.
+        bump = 100 + max(settings.CHAIN_FEE_BUMP_PERCENT, 10)
+        priority = max(priority, previous.max_priority_fee_per_gas * bump // 100 + 1)
+        max_fee = max(max_fee, previous.max_fee_per_gas * bump // 100 + 1, base + priority)
+    return max_fee, priority
+
+
+def _anchor_tx(w3, deployment, batch, *, sender, nonce, max_fee, priority, gas=None) -> dict:
+    call = node.contract(w3, deployment.address).functions.anchor(
+        merkle.to_bytes32(batch.root), batch.leaf_count
+    )
+    tx = {
+        "from": sender,
+        "nonce": nonce,
+        "chainId": deployment.chain_id,
+        "maxFeePerGas": max_fee,
+        "maxPriorityFeePerGas": priority,
+        "type": 2,
+    }
+    tx["gas"] = gas or int(call.estimate_gas(tx) * 12 // 10)
+    return call.build_transaction(tx)
+
+
+def _adopt_anchored(w3, deployment: ChainDeployment, batch: AnchorBatch) -> bool:
+    """When the root is already on chain (a transaction we sent but did not record, or one
+    re-included after a reorg), record that transaction instead of sending another."""
+    contract = node.contract(w3, deployment.address)
+    if contract.functions.anchoredAt(merkle.to_bytes32(batch.root)).call() == 0:
+        return False
+    logs = contract.events.Anchored.get_logs(
+        from_block=deployment.deploy_block,
+        argument_filters={"root": merkle.to_bytes32(batch.root)},
+    )
+    if not logs:
+        return False
+    tx_hash = node.to_hex(logs[-1]["transactionHash"])
+    tx = w3.eth.get_transaction(tx_hash)
+    batch.status = Status.SUBMITTED
+    batch.deployment = deployment
+    batch.nonce = tx["nonce"]
+    batch.tx_hash = tx_hash
+    batch.tx_hashes = [*batch.tx_hashes, tx_hash]
+    batch.submitted_at = timezone.now()
+    batch.save(
+        update_fields=["status", "deployment", "nonce", "tx_hash", "tx_hashes", "submitted_at"]
+    )
+    logger.info("batch %s: root already anchored by %s, adopted", batch.pk, tx_hash)
+    return True
+
+
+def batches_submit(*, limit: int = 20) -> list[AnchorBatch]:
+    """Sends one `anchor(root, leafCount)` transaction per sealed batch.
+
+    Each batch is sent under the signer lock with the node's pending nonce and recorded in the
+    same database transaction, so a re-run never sends a batch twice: a sent batch is no longer
+    `sealed`, and a root found on chain already is adopted rather than sent again.
+    """
+    deployment = deployment_ensure()
+    w3 = node.web3()
+    account = node.signer()
+    sent = []
+    for pk in (
+        AnchorBatch.objects.filter(status=Status.SEALED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        with signer_locked(account.address):
+            batch = (
+                AnchorBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Status.SEALED)
+                .first()
+            )
+            if batch is None:  # another worker took it
+                continue
+            if _adopt_anchored(w3, deployment, batch):
+                sent.append(batch)
+                continue
+            max_fee, priority = _fees(w3)
+            nonce = w3.eth.get_transaction_count(account.address, "pending")
+            tx = _anchor_tx(
+                w3,
+                deployment,
+                batch,
+                sender=account.address,
+                nonce=nonce,
+                max_fee=max_fee,
+                priority=priority,
+            )
+            signed = account.sign_transaction(tx)
+            tx_hash = node.to_hex(signed.hash)
+            batch.status = Status.SUBMITTED
+            batch.deployment = deployment
+            batch.nonce = nonce
+            batch.tx_hash = tx_hash
+            batch.tx_hashes = [tx_hash]
+            batch.raw_tx = bytes(signed.raw_transaction)
+            batch.max_fee_per_gas = max_fee
+            batch.max_priority_fee_per_gas = priority
+            batch.submitted_at = timezone.now()
+            batch.attempts += 1
+            batch.last_error = ""
+            batch.save()
+            # Sent last: if sending fails, the database transaction rolls back with it.
+            w3.eth.send_raw_transaction(signed.raw_transaction)
+        logger.info("batch %s sent: %s (nonce %s)", batch.pk, tx_hash, nonce)
+        sent.append(batch)
+    return sent
+
+
+def batches_replace_stuck() -> list[AnchorBatch]:
+    """Re-sends, with the same nonce and higher fees, batches whose transaction has not been
+    mined after CHAIN_STUCK_AFTER_S. At most one of a nonce's transactions can ever be mined."""
+    account = node.signer()
+    w3 = node.web3()
+    cutoff = timezone.now() - timedelta(seconds=settings.CHAIN_STUCK_AFTER_S)
+    replaced = []
+    for pk in AnchorBatch.objects.filter(
+        status=Status.SUBMITTED, submitted_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        with signer_locked(account.address):
+            batch = (
+                AnchorBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=Status.SUBMITTED, submitted_at__lt=cutoff)
+                .select_related("deployment")
+                .first()
+            )
+            if batch is None or _find_receipt(w3, batch) is not None:
+                continue
+            if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
+                continue  # the nonce is spent; confirmation will sort out by which transaction
+            max_fee, priority = _fees(w3, previous=batch)
+            tx = _anchor_tx(
+                w3,
+                batch.deployment,
+                batch,
+                sender=account.address,
+                nonce=batch.nonce,
+                max_fee=max_fee,
+                priority=priority,
+                gas=_gas_of(w3, batch),
+            )
+            signed = account.sign_transaction(tx)
+            try:
+                w3.eth.send_raw_transaction(signed.raw_transaction)
+            except Web3RPCError as exc:
+                # Underpriced or nonce already used: record it, confirmation decides later.
+                batch.last_error = f"replacement refused: {exc}"[:2000]
+                batch.save(update_fields=["last_error"])
+                continue
+            tx_hash = node.to_hex(signed.hash)
+            batch.tx_hash = tx_hash
+            batch.tx_hashes = [*batch.tx_hashes, tx_hash]
+            batch.raw_tx = bytes(signed.raw_transaction)
+            batch.max_fee_per_gas = max_fee
+            batch.max_priority_fee_per_gas = priority
+            batch.submitted_at = timezone.now()
+            batch.save(
+                update_fields=[
+                    "tx_hash",
+                    "tx_hashes",
+                    "raw_tx",
+                    "max_fee_per_gas",
+                    "max_priority_fee_per_gas",
+                    "submitted_at",
+                ]
+            )
+        logger.warning("batch %s stuck, replaced by %s (max fee %s)", batch.pk, tx_hash, max_fee)
+        replaced.append(batch)
+    return replaced
+
+
+def _gas_of(w3, batch: AnchorBatch) -> int | None:
+    try:
+        return int(w3.eth.get_transaction(batch.tx_hash)["gas"])
+    except TransactionNotFound:
+        return None
+
+
+# --- confirm ----------------------------------------------------------------------------------
+
+
+def _find_receipt(w3, batch: AnchorBatch):
+    for tx_hash in reversed(batch.tx_hashes or [batch.tx_hash]):
+        try:
+            return w3.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            continue
+    return None
+
+
+def _known_to_node(w3, batch: AnchorBatch) -> bool:
+    for tx_hash in batch.tx_hashes:
+        try:
+            w3.eth.get_transaction(tx_hash)
+            return True
+        except TransactionNotFound:
+            continue
+    return False
+
+
+def batch_requeue(*, batch: AnchorBatch, reason: str) -> None:
+    """Sends a batch back to `sealed`: what it had on chain is gone, it will be anchored again.
+    The caller holds the batch's row lock."""
+    batch.status = Status.SEALED
+    batch.deployment = None
+    batch.nonce = None
+    batch.tx_hash = ""
+    batch.tx_hashes = []
+    batch.raw_tx = None
+    batch.max_fee_per_gas = None
+    batch.max_priority_fee_per_gas = None
+    batch.submitted_at = None
+    batch.block_number = None
+    batch.block_hash = ""
+    batch.block_timestamp = None
+    batch.confirmed_at = None
+    batch.gas_used = None
+    batch.effective_gas_price = None
+    batch.last_error = reason[:2000]
+    batch.save()
+    logger.warning("batch %s back to sealed: %s", batch.pk, reason)
+
+
+def batches_confirm() -> list[AnchorBatch]:
+    """Marks submitted batches confirmed once their transaction has CHAIN_CONFIRMATIONS blocks.
+
+    A transaction that reverted, was dropped, or whose nonce another transaction spent sends
+    its batch back to `sealed` (or adopts the transaction that did anchor the root).
+    """
+    w3 = node.web3()
+    account = node.signer()
+    head = w3.eth.block_number
+    confirmed = []
+    for pk in (
+        AnchorBatch.objects.filter(status=Status.SUBMITTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            batch = (
+                AnchorBatch.objects.select_for_update(skip_locked=True)
+                .select_related("deployment")
+                .filter(pk=pk, status=Status.SUBMITTED)
+                .first()
+            )
+            if batch is None:
+                continue
+            receipt = _find_receipt(w3, batch)
+            if receipt is None:
+                if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
+                    batch_requeue(batch=batch, reason="nonce spent without our transaction")
+                elif not _known_to_node(w3, batch) and batch.raw_tx:
+                    _rebroadcast(w3, batch)
+                continue
+            if receipt["status"] != 1:
+                deployment = batch.deployment
+                batch_requeue(batch=batch, reason=f"transaction {batch.tx_hash} reverted")
+                _adopt_anchored(w3, deployment, batch)
+                continue
+            if head - receipt["blockNumber"] + 1 < settings.CHAIN_CONFIRMATIONS:
+                continue
+            block = w3.eth.get_block(receipt["blockNumber"])
+            batch.status = Status.CONFIRMED
+            batch.tx_hash = node.to_hex(receipt["transactionHash"])
+            batch.block_number = receipt["blockNumber"]
+            batch.block_hash = node.to_hex(receipt["blockHash"])
+            batch.block_timestamp = datetime.fromtimestamp(block["timestamp"], tz=UTC)
+            batch.confirmed_at = timezone.now()
+            batch.gas_used = receipt["gasUsed"]
+            batch.effective_gas_price = receipt.get("effectiveGasPrice")
+            batch.raw_tx = None
+            batch.save()
+            confirmed.append(batch)
+            logger.info("batch %s confirmed in block %s", batch.pk, batch.block_number)
+    return confirmed
+
+
+def _rebroadcast(w3, batch: AnchorBatch) -> None:
+    try:
+        w3.eth.send_raw_transaction(bytes(batch.raw_tx))
+        logger.info("batch %s: node had lost %s, sent it again", batch.pk, batch.tx_hash)
+    except Web3RPCError as exc:
+        batch_requeue(batch=batch, reason=f"lost transaction could not be sent again: {exc}")
+
+
+def batches_recheck() -> int:
+    """Sends back to `sealed` what the chain no longer holds: every batch of a deployment lost
+    in a chain reset, and confirmed batches in the last CHAIN_REORG_WINDOW_BLOCKS blocks whose
+    receipt vanished or whose block hash changed (a reorg). Returns how many went back."""
+    deployment = deployment_active()
+    if deployment is None:
+        return 0
+    reason = deployment_check(deployment=deployment)
+    if reason:
+        return deployment_reset(deployment=deployment, reason=reason)
+    w3 = node.web3()
+    head = w3.eth.block_number
+    requeued = 0
+    recent = AnchorBatch.objects.filter(
+        status=Status.CONFIRMED,
+        deployment=deployment,
+        block_number__gte=max(head - settings.CHAIN_REORG_WINDOW_BLOCKS, 0),
+    )
+    # Blocks past the head only exist after a rewind; they are in the window too.
+    for pk in recent.values_list("pk", flat=True):
+        with transaction.atomic():
+            batch = (
+                AnchorBatch.objects.select_for_update()
+                .filter(pk=pk, status=Status.CONFIRMED)
+                .first()
+            )
+            if batch is None:
+                continue
+            try:
+                receipt = w3.eth.get_transaction_receipt(batch.tx_hash)
+            except TransactionNotFound:
+                receipt = None
+            if receipt is None:
+                batch_requeue(batch=batch, reason=f"reorg: transaction {batch.tx_hash} vanished")
+            elif node.to_hex(receipt["blockHash"]) != batch.block_hash:
+                batch_requeue(batch=batch, reason=f"reorg: block {batch.block_number} changed")
+            else:
+                continue
+            requeued += 1
+    return requeued

@@ -1,0 +1,114 @@
+import re
+from datetime import UTC
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from busanhub.chain import canonical, merkle
+from busanhub.chain.models import AnchorBatch, AnchorLeaf
+
+KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+@transaction.atomic
+def anchor_record(
+    *, kind: str, ref: str, version: int, data: Any, public: bool = False
+) -> AnchorLeaf:
+    """Queues one version of a record for anchoring, in the caller's transaction (an outbox).
+
+    The leaf commits or rolls back with the caller's record. Only the digest ever leaves the
+    database. Idempotent: anchoring the same (kind, ref, version) with the same data returns the
+    existing leaf; with other data it is refused, because nothing anchored is ever rewritten —
+    anchor a new version instead. `public` says whether anyone may see `data` in a receipt.
+    """
+    if not isinstance(kind, str) or not KIND_RE.match(kind) or len(kind) > 64:
+        raise ValidationError(
+            {"kind": "kind is '<app>.<record>' in lower case, e.g. safety.report"}
+        )
+    if not isinstance(ref, str) or not ref or len(ref) > 128:
+        raise ValidationError({"ref": "ref is a non-empty string of at most 128 characters"})
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValidationError({"version": "version is a positive integer"})
+    envelope = canonical.make_envelope(kind=kind, ref=ref, version=version, data=data)
+    try:
+        digest = canonical.envelope_digest(envelope)
+    except canonical.CanonicalizationError as exc:
+        raise ValidationError({"data": f"data is not canonical JSON: {exc}"}) from exc
+
+    existing = AnchorLeaf.objects.filter(kind=kind, ref=ref, version=version).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return AnchorLeaf.objects.create(
+                    kind=kind,
+                    ref=ref,
+                    version=version,
+                    digest=digest,
+                    envelope=envelope,
+                    is_public=public,
+                )
+        except IntegrityError:  # a concurrent writer anchored the same version first
+            existing = AnchorLeaf.objects.get(kind=kind, ref=ref, version=version)
+    if existing.digest != digest:
+        raise ValidationError(
+            {"version": f"{kind} {ref} version {version} is already anchored with other data"}
+        )
+    return existing
+
+
+def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | None:
+    """The BusanAnchorReceipt of a confirmed leaf, or None while it is not anchored.
+
+    `include_envelope`: True/False to force, None to follow the leaf's `is_public`.
+    Never returns a receipt for a leaf whose batch is not confirmed on chain.
+    """
+    try:
+        digest = canonical.normalize_digest(digest)
+    except ValueError:
+        return None
+    leaf = (
+        AnchorLeaf.objects.select_related("batch__deployment")
+        .filter(digest=digest, batch__status=AnchorBatch.Status.CONFIRMED)
+        .first()
+    )
+    if leaf is None:
+        return None
+    batch = leaf.batch
+    digest_bytes = merkle.to_bytes32(digest)
+    proof = merkle.proof_from_blob(memoryview(bytes(batch.tree)), merkle.leaf_hash(digest_bytes))
+    receipt = {
+        "type": "BusanAnchorReceipt",
+        "version": 1,
+        "record": {"kind": leaf.kind, "ref": leaf.ref, "version": leaf.version},
+        "digest": digest,
+        "leaf": merkle.to_hex(merkle.leaf_hash(digest_bytes)),
+        "proof": [merkle.to_hex(node) for node in proof],
+        "root": batch.root,
+        "anchor": {
+            "chainId": batch.deployment.chain_id,
+            "contract": batch.deployment.address,
+            "txHash": batch.tx_hash,
+            "blockNumber": batch.block_number,
+            "blockHash": batch.block_hash,
+            "timestamp": batch.block_timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    }
+    if include_envelope if include_envelope is not None else leaf.is_public:
+        receipt = {**receipt, "envelope": leaf.envelope}
+        # Keep the documented field order: envelope right after record.
+        receipt = {key: receipt[key] for key in _RECEIPT_ORDER if key in receipt}
+    return receipt
+
+
+_RECEIPT_ORDER = [
+    "type",
+    "version",
+    "record",
+    "envelope",
+    "digest",
+    "leaf",
+    "proof",
+    "root",
+    "anchor",
+]

@@ -1,0 +1,24 @@
+"""Embedded defaults for `make run`: SQLite, kombu's filesystem broker and a local anvil, all under var/."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# The first account of anvil's public test mnemonic: a dev chain only, never a real one.
+ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+CHAIN_PRIVATE_KEY = env("CHAIN_PRIVATE_KEY", default=ANVIL_DEV_KEY)
+CHAIN_AUTO_DEPLOY = env.bool("CHAIN_AUTO_DEPLOY", default=True)
+CHAIN_ANCHOR_INTERVAL_S = env.int("CHAIN_ANCHOR_INTERVAL_S", default=10)
+CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
+CHAIN_STUCK_AFTER_S = env.int("CHAIN_STUCK_AFTER_S", default=30)
+
+_broker_dir = VAR_DIR / "celery"
+for _sub in ("queue", "processed"):
+    (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_broker_dir / "queue"),
+    "data_folder_out": str(_broker_dir / "queue"),
+    "processed_folder": str(_broker_dir / "processed"),
+    "store_processed": False,
+}
