@@ -55,9 +55,7 @@ class BusanAdminSite(admin.AdminSite):
             )
             return HttpResponseRedirect(reverse("mfa_activate_totp"))
         if not session_used_mfa(request):
-            messages.info(
-                request, _("Please confirm your identity with your authenticator app.")
-            )
+            messages.info(request, _("Please confirm your identity with your authenticator app."))
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return None

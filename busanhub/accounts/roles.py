@@ -50,10 +50,14 @@ def ensure_permissions(apps, using: str = "default") -> None:
     from django.contrib.contenttypes.management import create_contenttypes
 
     for app_config in apps.get_app_configs():
-        app_config.models_module = True  # historical configs leave it unset; the helpers skip those
-        create_contenttypes(app_config, verbosity=0, using=using, apps=apps)
-        create_permissions(app_config, verbosity=0, using=using, apps=apps)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        # Historical app configs leave models_module unset, and both helpers skip those.
+        app_config.models_module = models_module or True
+        try:
+            create_contenttypes(app_config, verbosity=0, using=using, apps=apps)
+            create_permissions(app_config, verbosity=0, using=using, apps=apps)
+        finally:
+            app_config.models_module = models_module
 
 
 def grant_app_permissions(
@@ -77,16 +81,19 @@ def grant_app_permissions(
             operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
 
     `apps` is the migration's historical registry (or `django.apps.apps` outside migrations);
-    `schema_editor_or_none` names the database (None: "default"). The permissions are created first if `migrate`
-    has not reached its post_migrate step yet. The group is created when missing. Idempotent:
-    granting again adds nothing. `view_only=True` grants only the `view_*` permissions.
+    `schema_editor_or_none` names the database (None: "default"). The permissions are
+    created first, since `migrate` only creates them in its post_migrate step. The group is
+    created when missing. Idempotent: granting again adds nothing. `view_only=True` grants
+    only the `view_*` permissions.
     """
     using = schema_editor_or_none.connection.alias if schema_editor_or_none else "default"
     ensure_permissions(apps, using)
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    group, _ = group_model.objects.get_or_create(name=group_name)
-    permissions = permission_model.objects.filter(content_type__app_label__in=list(app_labels))
+    group, _ = group_model.objects.using(using).get_or_create(name=group_name)
+    permissions = permission_model.objects.using(using).filter(
+        content_type__app_label__in=list(app_labels)
+    )
     if view_only:
         permissions = permissions.filter(codename__startswith="view_")
     permissions = list(permissions)

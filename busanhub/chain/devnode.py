@@ -103,3 +103,22 @@ class Anvil:
 
     def call(self, method: str, *params):
         return rpc(self.url, method, list(params))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m busanhub.chain.devnode --state var/chain-state.json`: anvil in the foreground."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description="Run the local anvil node of BusanHub.")
+    parser.add_argument("--port", type=int, default=8545)
+    parser.add_argument("--state", help="file the chain is loaded from and saved to")
+    parser.add_argument("--block-time", type=float, help="mine a block every N seconds")
+    args = parser.parse_args(argv)
+    node = Anvil(port=args.port, state_path=args.state, block_time=args.block_time)
+    command = [arg for arg in node.command() if arg != "--silent"]
+    os.execv(command[0], command)  # noqa: S606 - the pinned npm binary, our own arguments
+
+
+if __name__ == "__main__":
+    main()

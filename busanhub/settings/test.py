@@ -19,3 +19,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if env("CELERY_TEST_FILESYSTEM_FOLDER", default=""):
+    # The worker of tests/test_worker.py reads the queue folder its test writes to.
+    _folder = env("CELERY_TEST_FILESYSTEM_FOLDER")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _folder, "data_folder_out": _folder}

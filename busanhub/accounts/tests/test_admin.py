@@ -110,14 +110,20 @@ def test_auditor_sees_the_admin_read_only(client, settings):
         {"email": other.email, "name": "After", "preferred_language": "ko"},
     )
     assert response.status_code == 403
-    assert client.post(reverse("admin:accounts_user_delete", args=[other.pk]),
-                       {"post": "yes"}).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:accounts_user_delete", args=[other.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     other.refresh_from_db()
     assert other.name == "Before"
     assert User.objects.filter(pk=other.pk).exists()
-    assert not Permission.objects.filter(group__name="auditor").exclude(
-        codename__startswith="view_"
-    ).exists()
+    assert (
+        not Permission.objects.filter(group__name="auditor")
+        .exclude(codename__startswith="view_")
+        .exists()
+    )
 
 
 def test_user_admin_search_and_public_id_read_only(client, settings):

@@ -140,7 +140,7 @@ def batches_submit(*, limit: int = 20) -> list[AnchorBatch]:
     ):
         with signer_locked(account.address):
             batch = (
-                AnchorBatch.objects.select_for_update(skip_locked=True)
+                AnchorBatch.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=Status.SEALED)
                 .first()
             )
@@ -193,54 +193,61 @@ def batches_replace_stuck() -> list[AnchorBatch]:
     ).values_list("pk", flat=True):
         with signer_locked(account.address):
             batch = (
-                AnchorBatch.objects.select_for_update(skip_locked=True)
+                AnchorBatch.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=Status.SUBMITTED, submitted_at__lt=cutoff)
                 .select_related("deployment")
                 .first()
             )
             if batch is None or _find_receipt(w3, batch) is not None:
                 continue
-            if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
-                continue  # the nonce is spent; confirmation will sort out by which transaction
-            max_fee, priority = _fees(w3, previous=batch)
-            tx = _anchor_tx(
-                w3,
-                batch.deployment,
-                batch,
-                sender=account.address,
-                nonce=batch.nonce,
-                max_fee=max_fee,
-                priority=priority,
-                gas=_gas_of(w3, batch),
-            )
-            signed = account.sign_transaction(tx)
-            try:
-                w3.eth.send_raw_transaction(signed.raw_transaction)
-            except Web3RPCError as exc:
-                # Underpriced or nonce already used: record it, confirmation decides later.
-                batch.last_error = f"replacement refused: {exc}"[:2000]
-                batch.save(update_fields=["last_error"])
-                continue
-            tx_hash = node.to_hex(signed.hash)
-            batch.tx_hash = tx_hash
-            batch.tx_hashes = [*batch.tx_hashes, tx_hash]
-            batch.raw_tx = bytes(signed.raw_transaction)
-            batch.max_fee_per_gas = max_fee
-            batch.max_priority_fee_per_gas = priority
-            batch.submitted_at = timezone.now()
-            batch.save(
-                update_fields=[
-                    "tx_hash",
-                    "tx_hashes",
-                    "raw_tx",
-                    "max_fee_per_gas",
-                    "max_priority_fee_per_gas",
-                    "submitted_at",
-                ]
-            )
-        logger.warning("batch %s stuck, replaced by %s (max fee %s)", batch.pk, tx_hash, max_fee)
-        replaced.append(batch)
+            if _replace(w3, account, batch):
+                replaced.append(batch)
     return replaced
+
+
+def _replace(w3, account, batch: AnchorBatch) -> bool:
+    """Signs the batch's transaction again with its nonce and higher fees, and sends it.
+    The caller holds the signer lock and the batch's row lock."""
+    if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
+        return False  # the nonce is spent; confirmation will sort out by which transaction
+    max_fee, priority = _fees(w3, previous=batch)
+    tx = _anchor_tx(
+        w3,
+        batch.deployment,
+        batch,
+        sender=account.address,
+        nonce=batch.nonce,
+        max_fee=max_fee,
+        priority=priority,
+        gas=_gas_of(w3, batch),
+    )
+    signed = account.sign_transaction(tx)
+    try:
+        w3.eth.send_raw_transaction(signed.raw_transaction)
+    except Web3RPCError as exc:
+        # Underpriced or nonce already used: record it, the next run decides.
+        batch.last_error = f"replacement refused: {exc}"[:2000]
+        batch.save(update_fields=["last_error"])
+        return False
+    tx_hash = node.to_hex(signed.hash)
+    batch.tx_hash = tx_hash
+    batch.tx_hashes = [*batch.tx_hashes, tx_hash]
+    batch.raw_tx = bytes(signed.raw_transaction)
+    batch.max_fee_per_gas = max_fee
+    batch.max_priority_fee_per_gas = priority
+    batch.submitted_at = timezone.now()
+    batch.save(
+        update_fields=[
+            "tx_hash",
+            "tx_hashes",
+            "raw_tx",
+            "max_fee_per_gas",
+            "max_priority_fee_per_gas",
+            "submitted_at",
+        ]
+    )
+    logger.warning("batch %s replaced by %s (max fee %s)", batch.pk, tx_hash, max_fee)
+    return True
 
 
 def _gas_of(w3, batch: AnchorBatch) -> int | None:
@@ -312,7 +319,7 @@ def batches_confirm() -> list[AnchorBatch]:
     ):
         with transaction.atomic():
             batch = (
-                AnchorBatch.objects.select_for_update(skip_locked=True)
+                AnchorBatch.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("deployment")
                 .filter(pk=pk, status=Status.SUBMITTED)
                 .first()
@@ -350,11 +357,16 @@ def batches_confirm() -> list[AnchorBatch]:
 
 
 def _rebroadcast(w3, batch: AnchorBatch) -> None:
+    """The node lost our transaction (restart, eviction): send it again, or, when fees moved
+    on, replace it with the same nonce and higher fees."""
     try:
         w3.eth.send_raw_transaction(bytes(batch.raw_tx))
         logger.info("batch %s: node had lost %s, sent it again", batch.pk, batch.tx_hash)
     except Web3RPCError as exc:
-        batch_requeue(batch=batch, reason=f"lost transaction could not be sent again: {exc}")
+        logger.info("batch %s: lost transaction refused again (%s), replacing", batch.pk, exc)
+        account = node.signer()
+        with signer_locked(account.address):
+            _replace(w3, account, batch)
 
 
 def batches_recheck() -> int:

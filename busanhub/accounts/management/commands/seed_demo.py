@@ -21,8 +21,15 @@ def demo_email(role: str) -> str:
 
 
 @transaction.atomic
-def demo_user_upsert(*, email: str, name: str, password: str, roles: list[str], is_staff: bool,
-                     is_superuser: bool = False) -> User:
+def demo_user_upsert(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: list[str],
+    is_staff: bool,
+    is_superuser: bool = False,
+) -> User:
     """Creates or updates one demo login with a verified primary email. Idempotent."""
     user = User.objects.filter(email=email).first() or User(email=email)
     user.name = name
@@ -51,7 +58,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, password=None, force=False, **options):
         if not (settings.DEBUG or force):
-            raise CommandError("seed_demo creates known logins: it runs only with DEBUG or --force.")
+            raise CommandError(
+                "seed_demo creates known logins: it runs only with DEBUG or --force."
+            )
         password = password or os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
 
         users: dict[str, User] = {}

@@ -1,0 +1,45 @@
+# BusanHub. `make run` starts the portal with demo data on the embedded defaults;
+# `make test` runs the whole suite. Both install what they need first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install lint bench clean-dev
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+run: install
+	mkdir -p var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo
+	@echo "BusanHub runs at http://127.0.0.1:8000/  (admin: /admin/, verify: /verify/, API: /api/docs/)"
+	@echo "Stop with Ctrl-C. Chain: anvil on 127.0.0.1:8545, state in var/chain-state.json."
+	@echo
+	$(BIN)/honcho start -f Procfile.dev
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(MANAGE) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/anchoring.py --quick
+
+clean-dev:
+	rm -rf var/db.sqlite3 var/chain-state.json var/celery
