@@ -12,9 +12,12 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
     response = drf_exception_handler(exc, context)
-    if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
-        if not isinstance(response.data, dict):
-            response.data = {"detail": response.data}
+    if (
+        response is not None
+        and response.status_code == status.HTTP_400_BAD_REQUEST
+        and not isinstance(response.data, dict)
+    ):
+        response.data = {"detail": response.data}
     return response
 
 

@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 
 from busanhub.celery import app
-from busanhub.chain import services, tasks, verify
 from busanhub.chain import node as chain_node
+from busanhub.chain import services, tasks, verify
 from busanhub.chain.models import AnchorBatch
 
 ROOT = Path(__file__).resolve().parent.parent

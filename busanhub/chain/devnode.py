@@ -114,9 +114,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8545)
     parser.add_argument("--state", help="file the chain is loaded from and saved to")
     parser.add_argument("--block-time", type=float, help="mine a block every N seconds")
+    parser.add_argument("--verbose", action="store_true", help="print anvil's banner and logs")
     args = parser.parse_args(argv)
     node = Anvil(port=args.port, state_path=args.state, block_time=args.block_time)
-    command = [arg for arg in node.command() if arg != "--silent"]
+    command = [arg for arg in node.command() if args.verbose is False or arg != "--silent"]
     os.execv(command[0], command)  # noqa: S606 - the pinned npm binary, our own arguments
 
 

@@ -161,7 +161,7 @@ def verify_offline(receipt: dict) -> Result:
 def verify_on_chain(receipt: dict, w3, result: Result | None = None) -> Result:
     """Offline steps, then: chain id, root anchored by the contract, the block and its event."""
     from web3 import Web3
-    from web3.exceptions import TransactionNotFound
+    from web3.exceptions import BadFunctionCallOutput, TransactionNotFound
 
     result = result or verify_offline(receipt)
     if not result.ok:
@@ -173,7 +173,11 @@ def verify_on_chain(receipt: dict, w3, result: Result | None = None) -> Result:
     address = Web3.to_checksum_address(anchor["contract"])
     contract = w3.eth.contract(address=address, abi=VERIFY_ABI)
     root = merkle.to_bytes32(receipt["root"])
-    anchored_at = contract.functions.anchoredAt(root).call()
+    try:
+        anchored_at = contract.functions.anchoredAt(root).call()
+    except BadFunctionCallOutput:  # no contract (or not a BusanAnchor) at that address
+        result.add("anchored", False, f"there is no BusanAnchor contract at {address}")
+        return result
     if not result.add(
         "anchored",
         anchored_at > 0,
