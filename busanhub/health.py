@@ -1,5 +1,6 @@
 """`/healthz`: is the database, the broker and the chain reachable? 200 when all are, else 503."""
 
+import os
 import time
 
 from django.db import connection
@@ -20,6 +21,12 @@ def _check_broker() -> dict:
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+        if conn.transport.driver_type == "filesystem":
+            # kombu's filesystem transport "connects" without touching its folders: check them.
+            channel = conn.default_channel
+            for folder in (channel.data_folder_in, channel.data_folder_out):
+                if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+                    raise OSError(f"the broker folder {folder} is missing or not writable")
         return {"transport": conn.transport_cls if isinstance(conn.transport_cls, str) else ""}
 
 

@@ -9,6 +9,9 @@ from busanhub.chain import api as chain_api
 
 api_v1 = [
     path("chain/", include(chain_api.urlpatterns)),
+    path("identity/", include("identity.api")),
+    path("safety/", include("safety.api")),
+    path("logistics/", include("logistics.api")),
 ]
 
 urlpatterns = [
@@ -23,6 +26,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("busanhub.accounts.urls")),
     path("", include("busanhub.chain.urls")),
+    path("", include("identity.urls")),
+    path("", include("safety.urls")),
+    path("", include("logistics.urls")),
 ]
 
 handler403 = "busanhub.accounts.views.error_403"

@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    # Service apps
+    "identity",
+    "safety",
+    "logistics",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,8 @@
 """Test settings: whatever DATABASE_URL names (SQLite under var/ when unset), a real anvil
 started by the test fixtures, locmem email, fast password hashing."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, env
 
@@ -13,8 +15,9 @@ CHAIN_CONFIRMATIONS = 1
 CHAIN_AUTO_DEPLOY = False
 CHAIN_RPC_TIMEOUT_S = 3
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so a real Celery worker process can open the same test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not :memory:, so a real Celery worker process can open the same test database;
+    # one per test run, so that two runs at once do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -152,8 +152,7 @@ def test_anchor_now_with_nothing_pending(chain):
     assert not AnchorBatch.objects.exists()
 
 
-@pytest.mark.django_db
-def test_anchor_now_with_the_node_down_is_a_command_error(settings):
+def test_anchor_now_with_the_node_down_is_a_command_error(chain, settings):
     settings.CHAIN_RPC_URL = f"http://127.0.0.1:{free_port()}"
     services.anchor_record(kind="test.record", ref="r1", version=1, data={})
     with pytest.raises(CommandError, match="the chain node is unreachable"):
@@ -320,8 +319,8 @@ def test_standalone_verifier_refuses_another_chain(chain, tmp_path):
 def test_standalone_verifier_refuses_another_contract(chain, tmp_path):
     # Given a receipt naming another BusanAnchor contract, which never anchored the root
     leaves = anchor_and_confirm()
-    other = services.deployment_create()
     receipt = services.receipt_for(leaves[0].digest)
+    other = services.deployment_create()  # a second contract on the same chain
     receipt["anchor"]["contract"] = other.address
 
     done = verify_without_django(write_receipt(tmp_path, receipt), chain.url)
