@@ -2,12 +2,20 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _panel_context(request) -> dict:
+    from .models import Recall
+
+    return {"recalls": list(Recall.objects.exclude(status="closed").order_by("-created_at")[:3])}
+
+
 class LogisticsConfig(AppConfig):
     name = "logistics"
     verbose_name = _("B-Fresh seafood traceability")
 
     def ready(self) -> None:
         from busanhub import registry
+
+        from . import demo
 
         registry.register_service(
             registry.Service(
@@ -17,3 +25,13 @@ class LogisticsConfig(AppConfig):
                 order=50,
             )
         )
+        registry.register_dashboard_panel(
+            registry.DashboardPanel(
+                slug="logistics",
+                title=_("B-Fresh seafood"),
+                template_name="logistics/_dashboard_panel.html",
+                context=_panel_context,
+                order=50,
+            )
+        )
+        registry.register_demo_seeder("logistics", demo.seed)

@@ -49,3 +49,29 @@ def test_healthz_is_503_when_the_chain_node_is_down(client, settings):
 @pytest.mark.django_db
 def test_healthz_only_answers_get(client, on_anvil):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.fixture
+def broker_folder_missing(tmp_path):
+    from busanhub.celery import app
+
+    previous = app.conf.broker_transport_options
+    missing = str(tmp_path / "no-such-folder")
+    app.conf.broker_transport_options = {"data_folder_in": missing, "data_folder_out": missing}
+    yield missing
+    app.conf.broker_transport_options = previous
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_filesystem_broker_has_no_folder(
+    client, on_anvil, broker_folder_missing
+):
+    # kombu's filesystem transport "connects" without its folder; publishing would then fail
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["broker"]["ok"] is False
+    assert broker_folder_missing in body["checks"]["broker"]["error"]
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["chain"]["ok"] is True

@@ -110,10 +110,8 @@ class AnchorLeaf(models.Model):
             ),
         ]
         indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(batch__isnull=True), name="chain_leaf_pending"
-            ),
-            models.Index(fields=["kind", "ref"], name="chain_leaf_record"),
+            # Serves the sealer's `WHERE batch_id IS NULL ORDER BY id LIMIT n`.
+            models.Index(fields=["id"], condition=Q(batch__isnull=True), name="chain_leaf_pending"),
         ]
 
     def __str__(self) -> str:

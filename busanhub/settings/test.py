@@ -26,3 +26,11 @@ if env("CELERY_TEST_FILESYSTEM_FOLDER", default=""):
     # The worker of tests/test_worker.py reads the queue folder its test writes to.
     _folder = env("CELERY_TEST_FILESYSTEM_FOLDER")
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _folder, "data_folder_out": _folder}
+else:
+    # The filesystem broker needs its folder to exist (as in dev), or nothing can be published.
+    _folder = VAR_DIR / "celery-test" / "queue"
+    _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_folder),
+        "data_folder_out": str(_folder),
+    }

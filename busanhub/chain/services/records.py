@@ -1,3 +1,4 @@
+import functools
 import re
 from datetime import UTC
 from typing import Any
@@ -57,6 +58,12 @@ def anchor_record(
     return existing
 
 
+@functools.lru_cache(maxsize=16)  # 16 trees of 640 KB at the default batch size of 10,000
+def _tree_blob(batch_pk: int, root: str) -> bytes:
+    """A sealed batch's tree never changes; `root` in the key guards against a reused pk."""
+    return bytes(AnchorBatch.objects.values_list("tree", flat=True).get(pk=batch_pk))
+
+
 def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | None:
     """The BusanAnchorReceipt of a confirmed leaf, or None while it is not anchored.
 
@@ -69,6 +76,7 @@ def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | 
         return None
     leaf = (
         AnchorLeaf.objects.select_related("batch__deployment")
+        .defer("batch__tree", "batch__raw_tx")
         .filter(digest=digest, batch__status=AnchorBatch.Status.CONFIRMED)
         .first()
     )
@@ -76,7 +84,8 @@ def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | 
         return None
     batch = leaf.batch
     digest_bytes = merkle.to_bytes32(digest)
-    proof = merkle.proof_from_blob(memoryview(bytes(batch.tree)), merkle.leaf_hash(digest_bytes))
+    blob = _tree_blob(batch.pk, batch.root)
+    proof = merkle.proof_from_blob(memoryview(blob), merkle.leaf_hash(digest_bytes))
     receipt = {
         "type": "BusanAnchorReceipt",
         "version": 1,

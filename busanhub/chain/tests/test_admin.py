@@ -10,6 +10,7 @@ from busanhub.accounts.models import User
 from busanhub.chain import node, services
 from busanhub.chain.devnode import free_port
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
+from busanhub.chain.testing import confirm_all
 
 Status = AnchorBatch.Status
 
@@ -35,7 +36,7 @@ def anchor_and_confirm(n: int = 2) -> AnchorBatch:
     anchor(n)
     [batch] = services.batches_seal_all()
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     batch.refresh_from_db()
     assert batch.status == Status.CONFIRMED
     return batch
@@ -222,10 +223,10 @@ def test_re_anchor_sends_a_confirmed_batch_back_and_adopts_its_root(chain, admin
 
     # When it is submitted and confirmed again
     [sent] = services.batches_submit()
-    [confirmed] = services.batches_confirm()
+    confirm_all()
 
     # Then its root, already on chain, is adopted: same transaction, no new one sent
-    assert sent.pk == confirmed.pk == batch.pk
+    assert sent.pk == batch.pk
     batch.refresh_from_db()
     assert batch.status == Status.CONFIRMED
     assert batch.tx_hash == tx_hash and batch.block_number == block

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from busanhub.accounts.models import User
 from busanhub.chain import services
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
+from busanhub.chain.testing import confirm_all
 
 Status = AnchorBatch.Status
 
@@ -19,7 +20,7 @@ def anchor_and_confirm(*, ref: str = "r1", public: bool = True) -> AnchorLeaf:
     )
     services.batches_seal_all()
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     return leaf
 
 

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from busanhub.chain import node, services
 from busanhub.chain.devnode import ROOT, free_port
 from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
+from busanhub.chain.testing import confirm_all
 
 Status = AnchorBatch.Status
 
@@ -25,7 +26,7 @@ def anchor_and_confirm(n: int = 3, *, public: bool = True) -> list[AnchorLeaf]:
     ]
     services.batches_seal_all()
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     return leaves
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from busanhub.chain import node, services, verify
 from busanhub.chain.devnode import Anvil
 from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
+from busanhub.chain.testing import confirm_all
 
 Status = AnchorBatch.Status
 
@@ -87,7 +88,7 @@ def test_full_pipeline_gives_receipts_the_chain_accepts(chain):
     assert batch.leaf_count == 4
     [sent] = services.batches_submit()
     assert sent.status == Status.SUBMITTED and sent.tx_hash
-    [confirmed] = services.batches_confirm()
+    [confirmed] = confirm_all()
     assert confirmed.status == Status.CONFIRMED
     assert confirmed.block_number and confirmed.block_hash.startswith("0x")
     assert confirmed.gas_used > 0
@@ -136,6 +137,7 @@ def test_each_step_run_twice_sends_one_transaction(chain):
     before = nonce()
     services.batches_submit()
     services.batches_submit()
+    confirm_all()
     assert nonce() == before + 1
     services.batches_confirm()
     services.batches_confirm()
@@ -172,7 +174,7 @@ def test_a_root_already_on_chain_is_adopted_not_sent_again(chain):
     [adopted] = services.batches_submit()
     assert adopted.tx_hash == node.to_hex(sent)
     assert nonce() == before
-    services.batches_confirm()
+    confirm_all()
     assert AnchorBatch.objects.get().status == Status.CONFIRMED
 
 
@@ -210,7 +212,7 @@ def test_node_down_loses_nothing_and_anchors_when_back(db, settings, tmp_path):
         node_.start()  # back, same port, same chain
         assert services.batches_recheck() == 0
         services.batches_submit()
-        services.batches_confirm()
+        confirm_all()
         batch.refresh_from_db()
         assert batch.status == Status.CONFIRMED
         assert verify.verify_on_chain(services.receipt_for(leaves[0].digest), node.web3()).ok
@@ -249,7 +251,7 @@ def test_reorg_sends_the_batch_back_and_it_anchors_again(own_chain):
     [batch] = services.batches_seal_all()
     snapshot = own_chain.call("evm_snapshot")
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     batch.refresh_from_db()
     first_block_hash = batch.block_hash
     assert batch.status == Status.CONFIRMED
@@ -263,7 +265,7 @@ def test_reorg_sends_the_batch_back_and_it_anchors_again(own_chain):
     assert services.receipt_for(leaves[0].digest) is None
 
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     batch.refresh_from_db()
     assert batch.status == Status.CONFIRMED and batch.block_hash != first_block_hash
     assert batch.attempts == 2
@@ -274,7 +276,7 @@ def test_chain_reset_redeploys_and_anchors_again(own_chain, settings):
     leaves = anchor(2)
     services.batches_seal_all()
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     old = own_chain.deployment
 
     own_chain.call("anvil_reset")  # the chain starts over: the contract is gone
@@ -286,7 +288,7 @@ def test_chain_reset_redeploys_and_anchors_again(own_chain, settings):
 
     settings.CHAIN_AUTO_DEPLOY = True
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     new = ChainDeployment.objects.get(is_active=True)
     assert new.pk != old.pk
     receipt = services.receipt_for(leaves[1].digest)

@@ -11,6 +11,7 @@ from django.test import Client
 
 from busanhub.chain import services
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
+from busanhub.chain.testing import confirm_all
 
 VERIFIED_KO = "검증됨: 이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
 VERIFIED_EN = "Verified: this record is anchored on chain as the receipt says."
@@ -33,7 +34,7 @@ def anchor_and_confirm(n: int = 3, *, public: bool = True) -> list[AnchorLeaf]:
     ]
     services.batches_seal_all()
     services.batches_submit()
-    services.batches_confirm()
+    confirm_all()
     return leaves
 
 

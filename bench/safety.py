@@ -1,0 +1,218 @@
+"""Citizen Safety Report benchmark: report submissions with photo processing, public map query.
+
+    .venv/bin/python bench/safety.py --quick
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub .venv/bin/python bench/safety.py
+
+Runs against a throw-away database made by Django's test-database machinery (on whatever
+DATABASE_URL names) and removes it at the end. Prints figures only, asserts nothing about
+timing. The last line printed is the headline:
+
+    submissions_per_s=N map_p95_ms=N
+
+- submissions: `safety.services.report_create` end to end (boundary check, answers, one
+  2048x1536 JPEG with GPS EXIF decoded, checked and re-encoded, SHA-256, rows, anchored
+  envelope), one transaction per report, sequential, one process.
+- map: `safety.selectors.reports_for_map` (the query behind /api/v1/safety/map) over
+  100,000 reports spread inside Busan's boundary, with random bounding boxes from street to
+  city scale and random category/status filters; latency per query including row decoding.
+"""
+
+import argparse
+import io
+import logging
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "busanhub.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from busanhub.accounts.models import User  # noqa: E402
+from safety import geo, selectors, services  # noqa: E402
+from safety.models import Category, Report  # noqa: E402
+from safety.seed import seed_catalogue  # noqa: E402
+
+MAP_REPORTS = 100_000
+INSERT_CHUNK = 5_000
+BUSAN_BOX = (35.00, 128.76, 35.39, 129.31)  # min_lat, min_long, max_lat, max_long
+
+
+def out(line: str) -> None:
+    print(line, flush=True)
+
+
+def use_own_test_database() -> None:
+    """Never the test suite's database name: a test run in parallel keeps its own."""
+    test = connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(ROOT / "var" / "bench-safety-db.sqlite3")
+    else:
+        test["NAME"] = f"bench_safety_{connection.settings_dict['NAME']}"
+
+
+def phone_photo(seed: int) -> bytes:
+    """A 2048x1536 JPEG with noise (so it compresses like a photo) and GPS EXIF."""
+    rng = random.Random(seed)
+    small = Image.frombytes("RGB", (256, 192), rng.randbytes(256 * 192 * 3))
+    image = small.resize((2048, 1536), Image.Resampling.BILINEAR)
+    exif = Image.Exif()
+    exif[0x0110] = "BenchPhone"
+    exif[0x8825] = {1: "N", 2: (35.0, 9.0, 31.0), 3: "E", 4: (129.0, 9.0, 37.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=88, exif=exif)
+    return buffer.getvalue()
+
+
+def random_point_in_busan(rng: random.Random) -> tuple[float, float]:
+    while True:
+        lat = rng.uniform(BUSAN_BOX[0], BUSAN_BOX[2])
+        long = rng.uniform(BUSAN_BOX[1], BUSAN_BOX[3])
+        if geo.is_in_busan(lat=lat, long=long):
+            return lat, long
+
+
+def bench_submissions(count: int) -> dict:
+    user = User.objects.create_user(email="bench@example.kr", password=None)
+    category = Category.objects.get(service_code="POTHOLE")
+    photos = [phone_photo(seed) for seed in range(4)]
+    rng = random.Random(7)
+    points = [random_point_in_busan(rng) for _ in range(count)]
+    timings = []
+    started = time.perf_counter()
+    for index, (lat, long) in enumerate(points):
+        begin = time.perf_counter()
+        services.report_create(
+            category=category,
+            lat=lat,
+            long=long,
+            description=f"bench report {index}",
+            photo_uploads=[photos[index % len(photos)]],
+            reporter=user,
+        )
+        timings.append(time.perf_counter() - begin)
+    elapsed = time.perf_counter() - started
+    return {
+        "count": count,
+        "photo_bytes": len(photos[0]),
+        "per_s": count / elapsed,
+        "p50_ms": statistics.median(timings) * 1000,
+        "p95_ms": statistics.quantiles(timings, n=100)[94] * 1000,
+    }
+
+
+def fill_map(total: int) -> float:
+    """Bulk rows (no photos, no anchoring): the map query reads only these columns."""
+    categories = list(Category.objects.all())
+    statuses = list(Report.Status.values)
+    rng = random.Random(11)
+    now = timezone.now()
+    started = time.perf_counter()
+    remaining = total
+    while remaining:
+        batch = []
+        for _ in range(min(INSERT_CHUNK, remaining)):
+            lat, long = random_point_in_busan(rng)
+            category = rng.choice(categories)
+            created = now - timedelta(minutes=rng.randrange(0, 90 * 24 * 60))
+            batch.append(
+                Report(
+                    category=category,
+                    lat=lat,
+                    long=long,
+                    district=geo.district_of(lat=lat, long=long),
+                    description="",
+                    status=rng.choice(statuses),
+                    created_at=created,
+                    updated_at=created,
+                    due_at=created + timedelta(hours=category.target_hours),
+                )
+            )
+        Report.objects.bulk_create(batch)
+        remaining -= len(batch)
+    return time.perf_counter() - started
+
+
+def bench_map(queries: int) -> dict:
+    rng = random.Random(13)
+    codes = ["", *Category.objects.values_list("service_code", flat=True)]
+    statuses = ["", "open", "closed", "resolved"]
+    timings, sizes = [], []
+    for _ in range(queries):
+        # Viewports from ~1 km (street) to ~40 km (the whole city) wide.
+        width = rng.choice([0.01, 0.03, 0.1, 0.45])
+        lat, long = random_point_in_busan(rng)
+        bbox = (long - width / 2, lat - width / 2.6, long + width / 2, lat + width / 2.6)
+        begin = time.perf_counter()
+        points = selectors.reports_for_map(
+            bbox=bbox, service_code=rng.choice(codes), status=rng.choice(statuses)
+        )
+        timings.append(time.perf_counter() - begin)
+        sizes.append(len(points))
+    return {
+        "queries": queries,
+        "p50_ms": statistics.median(timings) * 1000,
+        "p95_ms": statistics.quantiles(timings, n=100)[94] * 1000,
+        "max_ms": max(timings) * 1000,
+        "mean_points": statistics.mean(sizes),
+    }
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer submissions and queries")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    submissions = 100 if args.quick else 1_000
+    queries = 300 if args.quick else 2_000
+    logging.getLogger("busanhub").setLevel(logging.WARNING)
+    use_own_test_database()
+    started = time.perf_counter()
+    old_config = setup_databases(
+        verbosity=0, interactive=False, keepdb=False, serialized_aliases=set()
+    )
+    try:
+        seed_catalogue()
+        out(
+            f"# {platform.python_implementation()} {platform.python_version()}, "
+            f"{connection.vendor}, {os.cpu_count()} CPUs"
+        )
+        sub = bench_submissions(submissions)
+        out(
+            f"submissions {sub['count']:>7,}  {sub['per_s']:>8.1f}/s  p50 {sub['p50_ms']:.1f} ms  "
+            f"p95 {sub['p95_ms']:.1f} ms  (photo {sub['photo_bytes'] / 1024:.0f} KiB, 2048x1536)"
+        )
+        fill_s = fill_map(MAP_REPORTS - submissions)
+        out(f"map rows    {Report.objects.count():>7,}  inserted in {fill_s:.1f} s")
+        figures = bench_map(queries)
+        out(
+            f"map query   {figures['queries']:>7,}  p50 {figures['p50_ms']:.2f} ms  "
+            f"p95 {figures['p95_ms']:.2f} ms  max {figures['max_ms']:.2f} ms  "
+            f"mean points {figures['mean_points']:.0f} (cap {selectors.MAP_LIMIT})"
+        )
+    finally:
+        teardown_databases(old_config, verbosity=0)
+    out(f"elapsed {time.perf_counter() - started:.1f} s")
+    out(f"submissions_per_s={sub['per_s']:.0f} map_p95_ms={figures['p95_ms']:.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from identity import services
+from identity.models import (
+    ConsentReceipt,
+    Credential,
+    CredentialApplication,
+    IssuerKey,
+    PresentationRequest,
+    StatusChange,
+    StatusList,
+)
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+def _run(modeladmin, request, queryset, fn, done_message):
+    done = 0
+    for obj in queryset:
+        try:
+            fn(obj, request.POST.get("reason", ""))
+        except ValidationError as exc:
+            modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(CredentialApplication)
+class CredentialApplicationAdmin(admin.ModelAdmin):
+    action_form = ReasonActionForm
+    list_display = ["credential_type", "applicant", "status", "created_at", "decided_by"]
+    list_filter = ["status", "credential_type"]
+    search_fields = ["applicant__email", "public_id"]
+    readonly_fields = [
+        "public_id",
+        "applicant",
+        "credential_type",
+        "claims",
+        "evidence",
+        "status",
+        "decision_reason",
+        "decided_by",
+        "decided_at",
+        "credential",
+        "created_at",
+    ]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Approve and issue the credential"), permissions=["change"])
+    def approve(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda obj, reason: services.application_approve(application=obj, by=request.user),
+            _("%(count)d credential(s) issued."),
+        )
+
+    @admin.action(description=_("Reject (give a reason)"), permissions=["change"])
+    def reject(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda obj, reason: services.application_reject(
+                application=obj, by=request.user, reason=reason
+            ),
+            _("%(count)d application(s) rejected."),
+        )
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["status", "reason", "changed_by", "changed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    action_form = ReasonActionForm
+    list_display = ["credential_type", "holder", "issuer", "status", "issued_at"]
+    list_filter = ["status", "credential_type", "issuer"]
+    search_fields = ["holder__email", "public_id", "subject_did"]
+    readonly_fields = [
+        "public_id",
+        "issuer",
+        "holder",
+        "subject_did",
+        "credential_type",
+        "claims",
+        "document",
+        "cryptosuite",
+        "digest",
+        "status_index",
+        "status",
+        "status_reason",
+        "version",
+        "valid_from",
+        "valid_until",
+        "issued_at",
+    ]
+    inlines = [StatusChangeInline]
+    actions = ["revoke", "suspend", "reinstate"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke (give a reason)"), permissions=["change"])
+    def revoke(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda obj, reason: services.credential_revoke(
+                credential=obj, reason=reason, by=request.user
+            ),
+            _("%(count)d credential(s) revoked."),
+        )
+
+    @admin.action(description=_("Suspend (give a reason)"), permissions=["change"])
+    def suspend(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda obj, reason: services.credential_suspend(
+                credential=obj, reason=reason, by=request.user
+            ),
+            _("%(count)d credential(s) suspended."),
+        )
+
+    @admin.action(description=_("Reinstate (give a reason)"), permissions=["change"])
+    def reinstate(self, request, queryset):
+        _run(
+            self,
+            request,
+            queryset,
+            lambda obj, reason: services.credential_reinstate(
+                credential=obj, reason=reason, by=request.user
+            ),
+            _("%(count)d credential(s) reinstated."),
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IssuerKey)
+class IssuerKeyAdmin(ReadOnlyAdmin):
+    list_display = ["slug", "name", "did", "created_at"]
+    exclude = ["private_key_encrypted"]
+
+
+@admin.register(StatusList)
+class StatusListAdmin(ReadOnlyAdmin):
+    list_display = ["slug", "purpose", "issuer", "version", "updated_at"]
+    exclude = ["bits"]
+
+
+@admin.register(PresentationRequest)
+class PresentationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["purpose", "verifier", "status", "created_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ConsentReceipt)
+class ConsentReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "holder", "decision", "created_at"]
+    list_filter = ["decision"]

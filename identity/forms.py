@@ -1,0 +1,143 @@
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from identity import credential_types
+
+TYPE_LABELS = {
+    credential_types.RESIDENT: _("Busan resident"),
+    credential_types.ADULT: _("Adult (19 or over)"),
+    credential_types.STUDENT: _("University student"),
+    credential_types.EXCHANGE_KYC: _("Exchange identity verification (KYC)"),
+    credential_types.MERCHANT: _("Registered merchant"),
+}
+
+CLAIM_LABELS = {
+    "district": _("District"),
+    "residentSince": _("Resident since"),
+    "ageOver": _("Age at least"),
+    "university": _("University"),
+    "programme": _("Programme"),
+    "studentUntil": _("Student until"),
+    "kycLevel": _("Verification level"),
+    "businessNumber": _("Business registration number"),
+    "category": _("Business category"),
+    "tier": _("Merchant tier"),
+}
+
+DISTRICTS = credential_types.schema(credential_types.RESIDENT)["properties"]["district"]["enum"]
+
+# Which form fields each type uses; the rest are ignored for that type.
+TYPE_FIELDS = {
+    credential_types.RESIDENT: ["district", "residentSince"],
+    credential_types.ADULT: ["birth_date"],
+    credential_types.STUDENT: ["university", "programme", "studentUntil"],
+    credential_types.EXCHANGE_KYC: ["kycLevel"],
+    credential_types.MERCHANT: ["businessNumber", "category", "tier"],
+}
+
+
+class ApplicationForm(forms.Form):
+    credential_type = forms.ChoiceField(
+        label=_("Credential"), choices=[(t, TYPE_LABELS[t]) for t in credential_types.TYPES]
+    )
+    district = forms.ChoiceField(
+        label=CLAIM_LABELS["district"],
+        required=False,
+        choices=[("", "—")] + [(d, d) for d in DISTRICTS],
+    )
+    residentSince = forms.DateField(  # noqa: N815
+        label=CLAIM_LABELS["residentSince"],
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Used only to check that you are 19 or over; it is not put in the credential."),
+    )
+    university = forms.CharField(label=CLAIM_LABELS["university"], required=False, max_length=200)
+    programme = forms.CharField(label=CLAIM_LABELS["programme"], required=False, max_length=200)
+    studentUntil = forms.DateField(  # noqa: N815
+        label=CLAIM_LABELS["studentUntil"],
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    kycLevel = forms.TypedChoiceField(  # noqa: N815
+        label=CLAIM_LABELS["kycLevel"],
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), ("1", "1"), ("2", "2"), ("3", "3")],
+    )
+    businessNumber = forms.CharField(  # noqa: N815
+        label=CLAIM_LABELS["businessNumber"],
+        required=False,
+        max_length=12,
+        help_text=_("Format 123-45-67890"),
+    )
+    category = forms.CharField(label=CLAIM_LABELS["category"], required=False, max_length=100)
+    tier = forms.ChoiceField(
+        label=CLAIM_LABELS["tier"],
+        required=False,
+        choices=[("", "—"), ("small", _("small")), ("medium", _("medium")), ("large", _("large"))],
+    )
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What staff can check, e.g. your resident registration or enrolment letter."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        credential_type = data.get("credential_type")
+        if not credential_type:
+            return data
+        claims = {}
+        for name in TYPE_FIELDS[credential_type]:
+            value = data.get(name)
+            if value in (None, ""):
+                self.add_error(name, _("This field is required for this credential."))
+                continue
+            if name == "birth_date":
+                today = timezone.localdate()
+                age = (
+                    today.year - value.year - ((today.month, today.day) < (value.month, value.day))
+                )
+                if age < 19:
+                    self.add_error(name, _("You must be 19 or over."))
+                else:
+                    claims["ageOver"] = 19
+                continue
+            claims[name] = value.isoformat() if isinstance(value, date) else value
+        data["claims"] = claims
+        return data
+
+
+class PresentationRequestForm(forms.Form):
+    purpose = forms.CharField(label=_("Purpose"), max_length=200)
+    credential_types = forms.MultipleChoiceField(
+        label=_("Credentials wanted"),
+        choices=[(t, TYPE_LABELS[t]) for t in credential_types.TYPES],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    claims = forms.MultipleChoiceField(
+        label=_("Claims wanted"),
+        required=False,
+        choices=list(CLAIM_LABELS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    domain = forms.CharField(
+        label=_("Domain"),
+        max_length=200,
+        help_text=_("Your site or shop name; the presentation is bound to it."),
+    )
+
+
+class KeyExportForm(forms.Form):
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)

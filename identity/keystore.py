@@ -1,0 +1,50 @@
+"""Encryption at rest of private keys (Fernet, AES-128-CBC + HMAC-SHA256).
+
+The key comes from the environment variable IDENTITY_KEY_ENCRYPTION_KEY (or the setting of the
+same name): a Fernet key (urlsafe base64 of 32 bytes). When it is unset — development and
+tests only — a key is derived from SECRET_KEY with HKDF, so a dev database stays usable
+across restarts; production must set it.
+"""
+
+import base64
+import os
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from identity import multikey
+
+
+def _fernet() -> Fernet:
+    configured = getattr(settings, "IDENTITY_KEY_ENCRYPTION_KEY", "") or os.environ.get(
+        "IDENTITY_KEY_ENCRYPTION_KEY", ""
+    )
+    if configured:
+        try:
+            return Fernet(configured.encode("ascii"))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                "IDENTITY_KEY_ENCRYPTION_KEY is a Fernet key (urlsafe base64 of 32 bytes)"
+            ) from exc
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"busanhub-identity", info=b"key-encryption"
+    ).derive(settings.SECRET_KEY.encode("utf-8"))
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def encrypt_private_key(private_key: Ed25519PrivateKey) -> str:
+    return _fernet().encrypt(multikey.private_key_raw(private_key)).decode("ascii")
+
+
+def decrypt_private_key(token: str) -> Ed25519PrivateKey:
+    try:
+        raw = _fernet().decrypt(token.encode("ascii"))
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "a private key cannot be decrypted: IDENTITY_KEY_ENCRYPTION_KEY changed?"
+        ) from exc
+    return Ed25519PrivateKey.from_private_bytes(raw)

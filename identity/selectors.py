@@ -1,0 +1,81 @@
+"""Reads of B Pass. Other apps ask `user_has_valid_credential`; nothing else of identity."""
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from identity.models import Credential, CredentialApplication, PresentationRequest
+
+
+def credentials_valid_for(*, user, credential_type: str) -> list[Credential]:
+    """The user's active credentials of a type, valid now, newest first."""
+    now = timezone.now()
+    return list(
+        Credential.objects.filter(
+            holder=user, credential_type=credential_type, status=Credential.Status.ACTIVE
+        )
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .select_related("issuer")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def _claim_matches(held, wanted) -> bool:
+    # Numbers mean "at least" (a KYC level 3 satisfies a request for level 2).
+    if isinstance(wanted, int) and not isinstance(wanted, bool):
+        return isinstance(held, int) and not isinstance(held, bool) and held >= wanted
+    return held == wanted
+
+
+def user_has_valid_credential(*, user, credential_type: str, claims: dict | None = None) -> bool:
+    """Does `user` hold an active, currently valid credential of `credential_type` whose claims
+    include `claims`? Strings and other values compare equal; integers compare as minimums.
+
+    The status is the one the status lists publish (revoked and suspended credentials fail).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    for credential in credentials_valid_for(user=user, credential_type=credential_type):
+        if all(
+            key in credential.claims and _claim_matches(credential.claims[key], value)
+            for key, value in (claims or {}).items()
+        ):
+            return True
+    return False
+
+
+def credentials_for_holder(*, user) -> QuerySet[Credential]:
+    return Credential.objects.filter(holder=user).select_related("issuer").order_by("-issued_at")
+
+
+def credential_display_status(credential: Credential) -> str:
+    """active / suspended / revoked / expired / not-yet-valid, as the wallet shows it."""
+    if credential.status != Credential.Status.ACTIVE:
+        return credential.status
+    now = timezone.now()
+    if credential.valid_until and credential.valid_until <= now:
+        return "expired"
+    if credential.valid_from and credential.valid_from > now:
+        return "not-yet-valid"
+    return "active"
+
+
+def applications_for(*, user) -> QuerySet[CredentialApplication]:
+    return CredentialApplication.objects.filter(applicant=user).order_by("-created_at")
+
+
+def requests_for_verifier(*, user) -> QuerySet[PresentationRequest]:
+    return PresentationRequest.objects.filter(verifier=user).order_by("-created_at")
+
+
+def anchor_digest_for(credential: Credential) -> str | None:
+    """The digest of the credential's newest anchored version (for the chain:verify page)."""
+    from busanhub.chain.models import AnchorLeaf
+
+    leaf = (
+        AnchorLeaf.objects.filter(kind="identity.credential", ref=str(credential.public_id))
+        .order_by("-version")
+        .only("digest")
+        .first()
+    )
+    return leaf.digest if leaf else None

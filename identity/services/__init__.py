@@ -1,0 +1,38 @@
+"""Every write of B Pass. Other apps call `credential_issue`, `issuer_for_university` and the
+selectors in identity.selectors; nothing else."""
+
+from .applications import application_approve, application_reject, application_submit
+from .credentials import credential_issue, credential_issue_document, document_digest
+from .keys import city_issuer, issuer_ensure, issuer_for_university, wallet_export_jwk, wallet_open
+from .presentations import (
+    presentation_request_create,
+    presentation_respond,
+    presentation_verify_once,
+)
+from .status import (
+    credential_reinstate,
+    credential_revoke,
+    credential_suspend,
+    status_lists_ensure,
+)
+
+__all__ = [
+    "application_approve",
+    "application_reject",
+    "application_submit",
+    "city_issuer",
+    "credential_issue",
+    "credential_issue_document",
+    "credential_reinstate",
+    "credential_revoke",
+    "credential_suspend",
+    "document_digest",
+    "issuer_ensure",
+    "issuer_for_university",
+    "presentation_request_create",
+    "presentation_respond",
+    "presentation_verify_once",
+    "status_lists_ensure",
+    "wallet_export_jwk",
+    "wallet_open",
+]

@@ -1,0 +1,207 @@
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
+import rfc8785
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from busanhub.chain.services import anchor_record
+from identity import credential_types, dataintegrity, dids, jsonld, keystore, vcmodel
+from identity.models import Credential, IssuerKey
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def document_digest(document: dict) -> str:
+    """0x-prefixed sha256 of the JCS (RFC 8785) form of a document."""
+    return "0x" + hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def schema_url(credential_type: str) -> str:
+    return dids.site_url(reverse("identity:schema", kwargs={"name": credential_type}))
+
+
+def _sign_and_store(
+    *,
+    issuer: IssuerKey,
+    document: dict,
+    cryptosuite: str,
+    public_id: uuid.UUID,
+    holder,
+    credential_type: str,
+    claims: dict,
+    status_index: int | None,
+) -> Credential:
+    if cryptosuite not in dataintegrity.CRYPTOSUITES:
+        raise ValidationError({"cryptosuite": _("Unsupported cryptosuite.")})
+    errors = vcmodel.credential_errors(document)
+    if errors:
+        raise ValidationError({"credential": errors})
+    try:
+        signed = dataintegrity.proof_create(
+            document,
+            private_key=keystore.decrypt_private_key(issuer.private_key_encrypted),
+            verification_method=issuer.verification_method,
+            cryptosuite=cryptosuite,
+            created=_iso(timezone.now()),
+        )
+    except (dataintegrity.ProofError, jsonld.JsonLdProcessingError) as exc:
+        raise ValidationError({"credential": [str(exc)]}) from exc
+    subjects = document["credentialSubject"]
+    first_subject = subjects[0] if isinstance(subjects, list) else subjects
+    credential = Credential(
+        public_id=public_id,
+        issuer=issuer,
+        holder=holder,
+        subject_did=str(first_subject.get("id", ""))[:300],
+        credential_type=credential_type[:100],
+        claims=claims,
+        document=signed,
+        cryptosuite=cryptosuite,
+        digest=document_digest(signed),
+        status_index=status_index,
+        valid_from=vcmodel.parse_datetime(document.get("validFrom")),
+        valid_until=vcmodel.parse_datetime(document.get("validUntil")),
+    )
+    credential.full_clean()
+    credential.save()
+    anchor_record(
+        kind="identity.credential",
+        ref=str(credential.public_id),
+        version=1,
+        data={"credentialDigest": credential.digest, "issuer": issuer.did, "status": "active"},
+        public=True,
+    )
+    return credential
+
+
+@transaction.atomic
+def credential_issue(
+    *,
+    issuer: IssuerKey,
+    subject_did: str,
+    types: list[str],
+    claims: dict,
+    holder=None,
+    contexts: list | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    name: str | None = None,
+    cryptosuite: str = "eddsa-rdfc-2022",
+    with_status: bool = True,
+) -> Credential:
+    """Issues, signs and stores one credential for `subject_did`; anchors its digest (v1).
+
+    Atomic: the credential, its status entries and its anchor leaf commit together. The B Pass
+    types (identity.credential_types) have their claims validated against their JSON Schema and
+    referenced in `credentialSchema`; other types (e.g. education's OpenBadgeCredential) bring
+    their own `contexts`. Raises ValidationError naming the field on bad input.
+    """
+    from .status import status_entries, status_index_allocate
+
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        raise ValidationError({"types": _("Give one or more credential types.")})
+    if not isinstance(claims, dict):
+        raise ValidationError({"claims": _("Claims are a JSON object.")})
+    if not vcmodel.is_url(subject_did):
+        raise ValidationError({"subject_did": _("The subject is a DID or URL.")})
+    primary = types[-1]
+    document_contexts = [VC_V2, *(contexts or [])]
+    if primary in credential_types.TYPES:
+        try:
+            credential_types.validate_claims(primary, claims)
+        except credential_types.ClaimsError as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
+        if jsonld.BUSAN_CONTEXT_URL not in document_contexts:
+            document_contexts.append(jsonld.BUSAN_CONTEXT_URL)
+    public_id = uuid.uuid4()
+    valid_from = valid_from or timezone.now()
+    document: dict = {
+        "@context": document_contexts,
+        "id": f"urn:uuid:{public_id}",
+        "type": ["VerifiableCredential", *[t for t in types if t != "VerifiableCredential"]],
+        "issuer": {"id": issuer.did, "name": issuer.name},
+    }
+    if name:
+        document["name"] = name
+    document["validFrom"] = _iso(valid_from)
+    if valid_until:
+        document["validUntil"] = _iso(valid_until)
+    document["credentialSubject"] = {"id": subject_did, **claims}
+    if primary in credential_types.TYPES:
+        document["credentialSchema"] = {"id": schema_url(primary), "type": "JsonSchema"}
+    status_index = None
+    if with_status:
+        status_index = status_index_allocate(issuer=issuer)
+        document["credentialStatus"] = status_entries(issuer=issuer, index=status_index)
+    return _sign_and_store(
+        issuer=issuer,
+        document=document,
+        cryptosuite=cryptosuite,
+        public_id=public_id,
+        holder=holder,
+        credential_type=primary,
+        claims=claims,
+        status_index=status_index,
+    )
+
+
+@transaction.atomic
+def credential_issue_document(
+    *,
+    issuer: IssuerKey,
+    credential: dict,
+    cryptosuite: str = "eddsa-rdfc-2022",
+    with_status: bool = False,
+) -> Credential:
+    """VC-API issuing: signs a caller-supplied credential as `issuer`; anchors its digest (v1).
+
+    The credential must conform to the VC Data Model 2.0 and name this issuer (a missing
+    issuer, or an issuer object without id, gets the issuer's DID). `with_status` adds
+    BitstringStatusListEntry entries. Raises ValidationError naming what is wrong.
+    """
+    from .status import status_entries, status_index_allocate
+
+    if not isinstance(credential, dict):
+        raise ValidationError({"credential": [_("The credential is a JSON object.")]})
+    document = dict(credential)
+    issuer_value = document.get("issuer")
+    if "issuer" not in document:
+        document["issuer"] = issuer.did
+    elif isinstance(issuer_value, dict) and "id" not in issuer_value:
+        document["issuer"] = {"id": issuer.did, **issuer_value}
+    errors = vcmodel.credential_errors(document)
+    if errors:
+        raise ValidationError({"credential": errors})
+    issuer_id = (
+        document["issuer"]["id"] if isinstance(document["issuer"], dict) else document["issuer"]
+    )
+    if issuer_id != issuer.did:
+        raise ValidationError(
+            {"credential": [_("issuer: this service issues only as %(did)s") % {"did": issuer.did}]}
+        )
+    status_index = None
+    if with_status:
+        status_index = status_index_allocate(issuer=issuer)
+        document["credentialStatus"] = status_entries(issuer=issuer, index=status_index)
+    types = document["type"] if isinstance(document["type"], list) else [document["type"]]
+    subjects = document["credentialSubject"]
+    claims = subjects if isinstance(subjects, dict) else {"subjects": subjects}
+    return _sign_and_store(
+        issuer=issuer,
+        document=document,
+        cryptosuite=cryptosuite,
+        public_id=uuid.uuid4(),
+        holder=None,
+        credential_type=types[-1],
+        claims={k: v for k, v in claims.items() if k != "id"},
+        status_index=status_index,
+    )

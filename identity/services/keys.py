@@ -1,0 +1,91 @@
+import os
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from identity import dids, keystore, multikey
+from identity.models import IssuerKey, Wallet
+
+CITY_NAME = "Busan Metropolitan City"
+
+
+def _issuer_private_key_from_env(slug: str):
+    """IDENTITY_ISSUER_KEY_<SLUG> may hold the issuer's private Multikey (z3u2…)."""
+    value = os.environ.get(f"IDENTITY_ISSUER_KEY_{slug.upper().replace('-', '_')}", "")
+    return multikey.decode_private_multikey(value) if value else None
+
+
+@transaction.atomic
+def issuer_ensure(*, slug: str, name: str) -> IssuerKey:
+    """The issuer `slug` with its did:web key, created once (from the environment or generated).
+
+    Idempotent and race-safe: the unique slug decides; the private key is stored encrypted and
+    never rewritten.
+    """
+    existing = IssuerKey.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    private_key = _issuer_private_key_from_env(slug) or multikey.generate()
+    issuer = IssuerKey(
+        slug=slug,
+        name=name,
+        did=dids.did_for_issuer(slug),
+        public_key_multibase=multikey.public_multikey(multikey.public_key_raw(private_key)),
+        private_key_encrypted=keystore.encrypt_private_key(private_key),
+    )
+    issuer.full_clean()
+    try:
+        with transaction.atomic():
+            issuer.save()
+    except IntegrityError:
+        return IssuerKey.objects.get(slug=slug)
+    return issuer
+
+
+def city_issuer() -> IssuerKey:
+    """The city's own issuer (did:web:<host>)."""
+    return issuer_ensure(slug=dids.CITY_SLUG, name=CITY_NAME)
+
+
+def issuer_for_university(slug: str, *, name: str | None = None) -> IssuerKey:
+    """A partner university's issuer, did:web:<host>:issuers:<slug> (created once)."""
+    if slug == dids.CITY_SLUG:
+        raise ValidationError({"slug": _("This slug is reserved for the city.")})
+    return issuer_ensure(slug=slug, name=name or slug)
+
+
+@transaction.atomic
+def wallet_open(*, user) -> Wallet:
+    """The user's wallet with its did:key, created on first use. Idempotent."""
+    wallet = Wallet.objects.filter(user=user).first()
+    if wallet is not None:
+        return wallet
+    private_key = multikey.generate()
+    wallet = Wallet(
+        user=user,
+        did=multikey.did_key_for(private_key).controller,
+        private_key_encrypted=keystore.encrypt_private_key(private_key),
+    )
+    wallet.full_clean()
+    try:
+        with transaction.atomic():
+            wallet.save()
+    except IntegrityError:
+        return Wallet.objects.get(user=user)
+    return wallet
+
+
+def wallet_key(wallet: Wallet) -> multikey.KeyPair:
+    """The decrypted key pair; call only on behalf of the wallet's owner."""
+    return multikey.did_key_for(keystore.decrypt_private_key(wallet.private_key_encrypted))
+
+
+def wallet_export_jwk(*, user, password: str, request=None) -> dict:
+    """The wallet's private key as a JWK, after the owner re-enters their password."""
+    if authenticate(request, email=user.email, password=password) != user:
+        raise PermissionDenied(_("The password is not correct."))
+    wallet = wallet_open(user=user)
+    pair = wallet_key(wallet)
+    return multikey.private_jwk(pair.private_key, kid=pair.verification_method)

@@ -1,0 +1,69 @@
+"""Who may speak EPCIS: a partner's API key, or a signed-in member of a party or staff."""
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions, permissions
+
+from .models import PartnerKey, Party
+
+CAPTURE_GROUPS = ("staff-logistics",)
+READ_GROUPS = ("staff-logistics", "auditor")
+
+
+class PartnerKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer bf_…` or `X-API-Key: bf_…`; request.auth is the PartnerKey."""
+
+    def authenticate(self, request):
+        raw = request.headers.get("X-API-Key", "")
+        header = request.headers.get("Authorization", "")
+        if not raw and header.startswith("Bearer bf_"):
+            raw = header[len("Bearer ") :]
+        if not raw:
+            return None
+        key = (
+            PartnerKey.objects.select_related("party")
+            .filter(key_hash=PartnerKey.hash_key(raw.strip()), is_active=True)
+            .first()
+        )
+        if key is None:
+            raise exceptions.AuthenticationFailed("invalid API key")
+        return AnonymousUser(), key
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+def acting_party(request) -> Party | None:
+    if isinstance(request.auth, PartnerKey):
+        return request.auth.party
+    user = request.user
+    if user.is_authenticated:
+        return Party.objects.filter(members=user).order_by("pk").first()
+    return None
+
+
+def _in_groups(user, names) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.groups.filter(name__in=names).exists()
+    )
+
+
+class CanCapture(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if isinstance(request.auth, PartnerKey):
+            return True
+        if _in_groups(request.user, CAPTURE_GROUPS):
+            return True
+        return request.user.is_authenticated and Party.objects.filter(members=request.user).exists()
+
+
+class CanQuery(permissions.BasePermission):
+    def has_permission(self, request, view):
+        if isinstance(request.auth, PartnerKey):
+            return True
+        if _in_groups(request.user, READ_GROUPS):
+            return True
+        return request.user.is_authenticated and Party.objects.filter(members=request.user).exists()
+
+
+def sees_everything(request) -> bool:
+    return not isinstance(request.auth, PartnerKey) and _in_groups(request.user, READ_GROUPS)

@@ -1,0 +1,271 @@
+"""The EPCIS event hash ID of CBV 2.0 §8.9 (pure: no Django).
+
+An event's pre-hash string is `eventType=<type>` followed by its properties in the canonical
+order below, each written `name=value` (or `name` followed by its children for structures),
+with no separators. Values are normalised so that any two spellings of the same event hash
+alike: times in UTC with millisecond precision and a `Z`, numbers without redundant zeros,
+CBV bare words and old `urn:epcglobal:cbv:` URNs as GS1 web vocabulary URIs, EPC URNs as
+GS1 Digital Link URIs on id.gs1.org, CURIE keys of extensions expanded with the document's
+@context as `{namespace}name`. Repeated elements are sorted lexically (by UTF-8 code point).
+`eventID`, `recordTime`, `errorDeclaration` and `certificationInfo` do not take part.
+The ID is `ni:///sha-256;<hex of SHA-256 of the UTF-8 pre-hash string>?ver=CBV2.0`.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from . import identifiers
+
+CBV = "https://ref.gs1.org/cbv/"
+GS1_VOC = "https://gs1.org/voc/"
+
+_OLD_URNS = {
+    "urn:epcglobal:cbv:bizstep:": CBV + "BizStep-",
+    "urn:epcglobal:cbv:disp:": CBV + "Disp-",
+    "urn:epcglobal:cbv:btt:": CBV + "BTT-",
+    "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
+    "urn:epcglobal:cbv:er:": CBV + "ER-",
+}
+# Which CBV vocabulary a bare word belongs to, by the property that holds it.
+_BARE_VOCABULARY = {
+    "bizStep": CBV + "BizStep-",
+    "disposition": CBV + "Disp-",
+    "set": CBV + "Disp-",
+    "unset": CBV + "Disp-",
+    "bizTransaction.type": CBV + "BTT-",
+    "source.type": CBV + "SDT-",
+    "destination.type": CBV + "SDT-",
+    "reason": CBV + "ER-",
+    "sensorReport.type": GS1_VOC,
+}
+
+_QUANTITY = [("epcClass", None), ("quantity", None), ("uom", None)]
+_SENSOR_METADATA = [
+    ("time", None),
+    ("startTime", None),
+    ("endTime", None),
+    ("deviceID", None),
+    ("deviceMetadata", None),
+    ("rawData", None),
+    ("dataProcessingMethod", None),
+    ("bizRules", None),
+]
+_SENSOR_REPORT = [
+    ("type", None),
+    ("exception", None),
+    ("deviceID", None),
+    ("deviceMetadata", None),
+    ("rawData", None),
+    ("dataProcessingMethod", None),
+    ("time", None),
+    ("microorganism", None),
+    ("chemicalSubstance", None),
+    ("value", None),
+    ("component", None),
+    ("stringValue", None),
+    ("booleanValue", None),
+    ("hexBinaryValue", None),
+    ("uriValue", None),
+    ("minValue", None),
+    ("maxValue", None),
+    ("meanValue", None),
+    ("sDev", None),
+    ("percRank", None),
+    ("percValue", None),
+    ("uom", None),
+    ("coordinateReferenceSystem", None),
+]
+
+# (JSON key, element name for list items, child order); child order None = a simple value.
+ORDER: list[tuple[str, str | None, list | None]] = [
+    ("eventTime", None, None),
+    ("eventTimeZoneOffset", None, None),
+    ("epcList", "epc", None),
+    ("parentID", None, None),
+    ("inputEPCList", "epc", None),
+    ("childEPCs", "epc", None),
+    ("quantityList", "quantityElement", _QUANTITY),
+    ("childQuantityList", "quantityElement", _QUANTITY),
+    ("inputQuantityList", "quantityElement", _QUANTITY),
+    ("outputEPCList", "epc", None),
+    ("outputQuantityList", "quantityElement", _QUANTITY),
+    ("action", None, None),
+    ("transformationID", None, None),
+    ("bizStep", None, None),
+    ("disposition", None, None),
+    ("persistentDisposition", None, [("set", None), ("unset", None)]),
+    ("readPoint", None, [("id", None)]),
+    ("bizLocation", None, [("id", None)]),
+    ("bizTransactionList", "bizTransaction", [("bizTransaction", None), ("type", None)]),
+    ("sourceList", "source", [("source", None), ("type", None)]),
+    ("destinationList", "destination", [("destination", None), ("type", None)]),
+    (
+        "sensorElementList",
+        "sensorElement",
+        [("sensorMetadata", _SENSOR_METADATA), ("sensorReport", _SENSOR_REPORT)],
+    ),
+]
+EXCLUDED = {"eventID", "recordTime", "errorDeclaration", "certificationInfo", "type", "@context"}
+_IGNORED_KEYS = {"rdfs:comment", "comment", "#text"}
+
+
+def normalize_time(value: str) -> str:
+    """An ISO 8601 date-time in UTC with millisecond precision and a Z (rounded half up)."""
+    text = value.strip().replace("z", "Z")
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    milliseconds = (moment.microsecond + 500) // 1000
+    base = moment.replace(microsecond=0)
+    if milliseconds == 1000:
+        from datetime import timedelta
+
+        base += timedelta(seconds=1)
+        milliseconds = 0
+    return base.strftime("%Y-%m-%dT%H:%M:%S") + f".{milliseconds:03d}Z"
+
+
+def normalize_number(value: Any) -> str:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return str(value).strip()
+    if not number.is_finite():
+        return str(value).strip()
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+def _normalize_value(value: Any, path: str) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return normalize_number(value)
+    text = str(value).strip()
+    name = path.rsplit(".", 1)[-1]
+    if text and ("time" in name.lower() and "offset" not in name.lower()):
+        try:
+            return normalize_time(text)
+        except ValueError:
+            return text
+    for old, new in _OLD_URNS.items():
+        if text.startswith(old):
+            return new + text[len(old) :]
+    vocabulary = _BARE_VOCABULARY.get(path) or _BARE_VOCABULARY.get(name)
+    if vocabulary and text and ":" not in text:
+        return vocabulary + text
+    if text.startswith("gs1:"):
+        return GS1_VOC + text[4:]
+    if text.startswith("cbv:"):
+        return CBV + text[4:]
+    if text.startswith("urn:epc:") or text.startswith("http"):
+        return identifiers.canonical(text)
+    return text
+
+
+def _expand_key(key: str, namespaces: dict[str, str]) -> str:
+    prefix, _, rest = key.partition(":")
+    if rest and prefix in namespaces:
+        return "{" + namespaces[prefix] + "}" + rest
+    return key
+
+
+def _generic(name: str, value: Any, namespaces: dict[str, str], path: str) -> str:
+    """An extension (or ILMD) element: `name=value` or `name` + its sorted children."""
+    if isinstance(value, dict):
+        children = sorted(
+            _generic(_expand_key(key, namespaces), child, namespaces, key)
+            for key, child in value.items()
+            if key not in _IGNORED_KEYS and not key.startswith("@")
+        )
+        return name + "".join(children)
+    if isinstance(value, list):
+        return "".join(sorted(_generic(name, item, namespaces, path) for item in value))
+    text = _normalize_value(value, path)
+    return f"{name}={text}" if text else ""
+
+
+def _structured(
+    name: str, value: Any, order: list | None, namespaces: dict[str, str], path: str
+) -> str:
+    if order is None:
+        if value is None or isinstance(value, dict | list):
+            return _generic(name, value, namespaces, path) if value is not None else ""
+        text = _normalize_value(value, path)
+        return f"{name}={text}" if text else ""
+    if not isinstance(value, dict):
+        return ""
+    parts = []
+    for child_name, child_order in order:
+        if child_name == name:  # a typed list entry's own value (bizTransaction, source, ...)
+            text = _normalize_value(value.get(child_name, ""), child_name)
+            parts.append(f"={text}" if text else "")
+            continue
+        if child_name not in value:
+            continue
+        child = value[child_name]
+        items = child if isinstance(child, list) else [child]
+        rendered = sorted(
+            _structured(child_name, item, child_order, namespaces, f"{name}.{child_name}")
+            for item in items
+        )
+        parts.append("".join(rendered))
+    known = {child_name for child_name, _ in order}
+    extras = sorted(
+        _generic(_expand_key(key, namespaces), child, namespaces, key)
+        for key, child in value.items()
+        if key not in known and key not in _IGNORED_KEYS and not key.startswith("@")
+    )
+    body = "".join(parts) + "".join(extras)
+    return name + body if body else ""
+
+
+def namespaces_of(context: Any) -> dict[str, str]:
+    """Prefix → namespace URI from a JSON-LD @context (its object entries)."""
+    namespaces = {"gs1": GS1_VOC, "cbv": CBV}
+    entries = context if isinstance(context, list) else [context]
+    for entry in entries:
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                if isinstance(value, str):
+                    namespaces[key] = value
+    return namespaces
+
+
+def pre_hash_string(event: dict, *, context: Any = None) -> str:
+    namespaces = namespaces_of(context if context is not None else event.get("@context"))
+    parts = ["eventType=" + str(event.get("type", ""))]
+    for key, item_name, order in ORDER:
+        if key not in event:
+            continue
+        value = event[key]
+        if item_name is not None:
+            items = value if isinstance(value, list) else [value]
+            rendered = sorted(
+                _structured(item_name, item, order, namespaces, item_name) for item in items
+            )
+            body = "".join(rendered)
+            parts.append(key + body if body else "")
+        else:
+            parts.append(_structured(key, value, order, namespaces, key))
+    known = {key for key, _, _ in ORDER} | EXCLUDED | _IGNORED_KEYS
+    if "ilmd" in event:
+        parts.append(_generic("ilmd", event["ilmd"], namespaces, "ilmd"))
+    extensions = sorted(
+        _generic(_expand_key(key, namespaces), value, namespaces, key)
+        for key, value in event.items()
+        if key not in known and key != "ilmd" and not key.startswith("@")
+    )
+    return "".join(parts) + "".join(extensions)
+
+
+def event_hash_id(event: dict, *, context: Any = None) -> str:
+    """The event's hash ID, `ni:///sha-256;<64 hex>?ver=CBV2.0`."""
+    digest = hashlib.sha256(pre_hash_string(event, context=context).encode("utf-8")).hexdigest()
+    return f"ni:///sha-256;{digest}?ver=CBV2.0"

@@ -1,0 +1,342 @@
+"""Reads of B-Fresh: EPCIS queries, aggregation contents, genealogy, holders, provenance."""
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.db.models import Q, QuerySet
+
+from .epcis import identifiers
+from .models import Event, EventEPC, Location, Lot, Party, Reading
+
+R = EventEPC.Role
+STAFF_GROUPS = ("staff-logistics", "auditor")
+
+
+def user_sees_everything(user: AbstractBaseUser | None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or user.groups.filter(name__in=STAFF_GROUPS).exists()
+
+
+def parties_of_user(user) -> list[Party]:
+    if user is None or not user.is_authenticated:
+        return []
+    return list(Party.objects.filter(members=user))
+
+
+class QueryError(ValueError):
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+
+
+def _times(value: str, parameter: str) -> datetime:
+    from .services.capture import parse_time
+
+    try:
+        return parse_time(value.replace(" ", "+"))
+    except ValueError as exc:
+        raise QueryError(parameter, f"{parameter} is not an ISO 8601 date-time with zone") from exc
+
+
+def _values(params, name: str) -> list[str]:
+    values = []
+    for raw in params.getlist(name):
+        values += [value.strip() for value in raw.split("|") if value.strip()]
+    return values
+
+
+_MATCH_ROLES = {
+    "MATCH_epc": [R.EPC, R.CHILD],
+    "MATCH_parentID": [R.PARENT],
+    "MATCH_inputEPC": [R.INPUT],
+    "MATCH_outputEPC": [R.OUTPUT],
+    "MATCH_anyEPC": [R.EPC, R.CHILD, R.PARENT, R.INPUT, R.OUTPUT],
+    "MATCH_epcClass": [R.QUANTITY, R.CHILD_QUANTITY],
+    "MATCH_inputEPCClass": [R.INPUT_QUANTITY],
+    "MATCH_outputEPCClass": [R.OUTPUT_QUANTITY],
+    "MATCH_anyEPCClass": [R.QUANTITY, R.CHILD_QUANTITY, R.INPUT_QUANTITY, R.OUTPUT_QUANTITY],
+}
+_VOCAB = {
+    "EQ_bizStep": "biz_step",
+    "EQ_disposition": "disposition",
+    "EQ_action": "action",
+}
+SUPPORTED = {
+    "eventType",
+    "GE_eventTime",
+    "LT_eventTime",
+    "GE_recordTime",
+    "LT_recordTime",
+    "EQ_readPoint",
+    "EQ_bizLocation",
+    "EQ_eventID",
+    "perPage",
+    "nextPageToken",
+    *_MATCH_ROLES,
+    *_VOCAB,
+}
+
+
+def _vocab_variants(value: str) -> list[str]:
+    """A CBV value in the spellings a capture may use: bare, URN, web URI."""
+    bare = value.rsplit("-", 1)[-1] if value.startswith("http") else value.rsplit(":", 1)[-1]
+    return [value, bare]
+
+
+def events_visible_to(*, user=None, party: Party | None = None) -> QuerySet[Event]:
+    """Staff and auditors see every event; a party sees the events it took part in."""
+    if party is not None:
+        return Event.objects.filter(parties=party)
+    if user_sees_everything(user):
+        return Event.objects.all()
+    return Event.objects.filter(parties__members=user).distinct() if user else Event.objects.none()
+
+
+def events_query(*, params, base: QuerySet[Event]) -> tuple[list[Event], str | None]:
+    """SimpleEventQuery over `base`, ordered by record time; returns (page, nextPageToken)."""
+    unknown = sorted(set(params) - SUPPORTED)
+    if unknown:
+        raise QueryError(unknown[0], f"unsupported query parameter {unknown[0]}")
+    queryset = base
+    if types := _values(params, "eventType"):
+        bad = [t for t in types if t not in Event.Type.values]
+        if bad:
+            raise QueryError("eventType", f"unknown eventType {bad[0]}")
+        queryset = queryset.filter(event_type__in=types)
+    for parameter, lookup in (
+        ("GE_eventTime", "event_time__gte"),
+        ("LT_eventTime", "event_time__lt"),
+        ("GE_recordTime", "record_time__gte"),
+        ("LT_recordTime", "record_time__lt"),
+    ):
+        if parameter in params:
+            queryset = queryset.filter(**{lookup: _times(params[parameter], parameter)})
+    for parameter, column in _VOCAB.items():
+        if values := _values(params, parameter):
+            variants = [variant for value in values for variant in _vocab_variants(value)]
+            queryset = queryset.filter(**{f"{column}__in": variants})
+    for parameter, column in (("EQ_readPoint", "read_point"), ("EQ_bizLocation", "biz_location")):
+        if values := _values(params, parameter):
+            queryset = queryset.filter(
+                **{f"{column}__in": [identifiers.canonical(v) for v in values]}
+            )
+    if values := _values(params, "EQ_eventID"):
+        queryset = queryset.filter(event_id__in=values)
+    for parameter, roles in _MATCH_ROLES.items():
+        if values := _values(params, parameter):
+            canon = [identifiers.canonical(value) for value in values]
+            queryset = queryset.filter(
+                pk__in=EventEPC.objects.filter(identifier__in=canon, role__in=roles).values(
+                    "event_id"
+                )
+            )
+    try:
+        per_page = int(params.get("perPage", 30))
+    except ValueError as exc:
+        raise QueryError("perPage", "perPage is a whole number") from exc
+    if not 1 <= per_page <= 1000:
+        raise QueryError("perPage", "perPage is between 1 and 1000")
+    if token := params.get("nextPageToken"):
+        try:
+            after_pk = signing.loads(token, salt="logistics.events")["after"]
+        except (signing.BadSignature, KeyError, TypeError) as exc:
+            raise QueryError("nextPageToken", "nextPageToken is not valid") from exc
+        queryset = queryset.filter(pk__gt=after_pk)
+    page = list(queryset.order_by("pk")[: per_page + 1])
+    next_token = None
+    if len(page) > per_page:
+        page = page[:per_page]
+        next_token = signing.dumps({"after": page[-1].pk}, salt="logistics.events")
+    return page, next_token
+
+
+def event_as_epcis(event: Event) -> dict:
+    """The event as captured, plus the recordTime the repository gave it."""
+    data = dict(event.data)
+    data["recordTime"] = event.record_time.isoformat().replace("+00:00", "Z")
+    return data
+
+
+def query_document(events: list[Event], *, creation: datetime) -> dict:
+    context: list = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+    extras: dict = {}
+    for event in events:
+        for entry in event.context or []:
+            if isinstance(entry, dict):
+                extras.update(entry)
+    if extras:
+        context.append(extras)
+    return {
+        "@context": context,
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": creation.isoformat().replace("+00:00", "Z"),
+        "epcisBody": {
+            "queryResults": {
+                "queryName": "SimpleEventQuery",
+                "resultsBody": {"eventList": [event_as_epcis(event) for event in events]},
+            }
+        },
+    }
+
+
+# Genealogy -------------------------------------------------------------------------------------
+
+
+def contents_of(identifier: str, *, at: datetime | None = None) -> set[str]:
+    """Everything aggregated into `identifier` (recursively) at time `at` (now if None)."""
+    result: set[str] = set()
+    queue = deque([identifier])
+    while queue:
+        parent = queue.popleft()
+        events = Event.objects.filter(
+            event_type=Event.Type.AGGREGATION,
+            epcs__role=R.PARENT,
+            epcs__identifier=parent,
+        )
+        if at is not None:
+            events = events.filter(event_time__lte=at)
+        state: dict[str, bool] = {}
+        for event in events.order_by("event_time", "pk").prefetch_related("epcs"):
+            for row in event.epcs.all():
+                if row.role in (R.CHILD, R.CHILD_QUANTITY):
+                    if event.action == "ADD":
+                        state[row.identifier] = True
+                    elif event.action == "DELETE":
+                        state[row.identifier] = False
+        for child, present in state.items():
+            if present and child not in result:
+                result.add(child)
+                queue.append(child)
+    return result
+
+
+_FORWARD = {
+    # (role of the known identifier, role of the linked identifier, event type)
+    (R.INPUT, R.OUTPUT),
+    (R.INPUT_QUANTITY, R.OUTPUT),
+    (R.INPUT, R.OUTPUT_QUANTITY),
+    (R.INPUT_QUANTITY, R.OUTPUT_QUANTITY),
+    (R.CHILD, R.PARENT),
+    (R.CHILD_QUANTITY, R.PARENT),
+}
+
+
+def _step(identifiers_now: set[str], *, forward: bool) -> dict[str, set[str]]:
+    pairs = _FORWARD if forward else {(b, a) for a, b in _FORWARD}
+    from_roles = {a for a, _ in pairs}
+    links: dict[str, set[str]] = {}
+    rows = EventEPC.objects.filter(identifier__in=identifiers_now, role__in=from_roles).values_list(
+        "event_id", "identifier", "role"
+    )
+    by_event: dict[int, list[tuple[str, str]]] = {}
+    for event_id, identifier, role in rows:
+        by_event.setdefault(event_id, []).append((identifier, role))
+    if not by_event:
+        return links
+    others = EventEPC.objects.filter(event_id__in=by_event).values_list(
+        "event_id", "identifier", "role"
+    )
+    actions = dict(Event.objects.filter(pk__in=by_event).values_list("pk", "action"))
+    for event_id, identifier, role in others:
+        for known, known_role in by_event[event_id]:
+            if (known_role, role) in pairs and identifier != known:
+                if known_role in (R.CHILD, R.CHILD_QUANTITY, R.PARENT) and actions[
+                    event_id
+                ] not in (
+                    "ADD",
+                    "OBSERVE",
+                ):
+                    continue
+                links.setdefault(known, set()).add(identifier)
+    return links
+
+
+def trace(identifier: str, *, forward: bool, max_depth: int = 20) -> list[tuple[str, int]]:
+    """Every identifier downstream (forward) or upstream (back) of one, with its depth."""
+    start = identifiers.canonical(identifier)
+    seen = {start: 0}
+    frontier = {start}
+    for depth in range(1, max_depth + 1):
+        links = _step(frontier, forward=forward)
+        frontier = {linked for group in links.values() for linked in group} - set(seen)
+        if not frontier:
+            break
+        for linked in frontier:
+            seen[linked] = depth
+    return sorted(((key, depth) for key, depth in seen.items() if key != start), key=lambda x: x[1])
+
+
+def lots_affected(lots: list[Lot]) -> list[Lot]:
+    """The chosen lots and every lot downstream of them (transformations, aggregations)."""
+    wanted = {lot.identifier for lot in lots}
+    for lot in lots:
+        wanted.update(identifier for identifier, _ in trace(lot.identifier, forward=True))
+    return list(Lot.objects.filter(identifier__in=wanted).select_related("product"))
+
+
+def lot_holder(lot: Lot) -> tuple[Party | None, Location | None]:
+    """The party holding a lot now: at the business location of its latest event."""
+    containers = {lot.identifier}
+    containers.update(identifier for identifier, _ in trace(lot.identifier, forward=True))
+    event = (
+        Event.objects.filter(epcs__identifier__in=containers)
+        .exclude(biz_location="")
+        .order_by("-event_time", "-pk")
+        .first()
+    )
+    if event is None:
+        return None, None
+    gln = identifiers.parse(event.biz_location).gln
+    location = Location.objects.select_related("party").filter(gln=gln).first()
+    return (location.party if location else None), location
+
+
+@dataclass
+class Provenance:
+    lot: Lot
+    events: list[Event]
+    readings: list[Reading]
+    locations: dict[str, Location] = field(default_factory=dict)
+    origins: list[Lot] = field(default_factory=list)
+
+
+def lot_provenance(lot: Lot) -> Provenance:
+    """The lot's journey: its own events and those of its ancestors and containers, in order."""
+    upstream = {identifier for identifier, _ in trace(lot.identifier, forward=False)}
+    containers = set()
+    for identifier in {lot.identifier, *upstream}:
+        containers.update(
+            parent
+            for parent, _ in trace(identifier, forward=True, max_depth=3)
+            if "/00/" in parent or "/21/" in parent
+        )
+    related = {lot.identifier, *upstream, *containers}
+    events = list(
+        Event.objects.filter(epcs__identifier__in=related).distinct().order_by("event_time", "pk")
+    )
+    glns = {identifiers.parse(e.biz_location or e.read_point).gln for e in events}
+    locations = {loc.gln: loc for loc in Location.objects.filter(gln__in=glns)}
+    origins = list(Lot.objects.filter(identifier__in=upstream).select_related("product"))
+    readings = list(
+        Reading.objects.filter(lot__identifier__in={lot.identifier, *upstream}).order_by("time")
+    )
+    return Provenance(
+        lot=lot, events=events, readings=readings, locations=locations, origins=origins
+    )
+
+
+def lot_by_digital_link(*, gtin: str, lot_code: str) -> Lot | None:
+    return (
+        Lot.objects.select_related("product")
+        .filter(identifier=identifiers.lot_dl(gtin=gtin, lot=lot_code))
+        .first()
+    )
+
+
+def event_parties_filter(party: Party) -> Q:
+    return Q(parties=party)

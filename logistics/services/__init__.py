@@ -1,0 +1,40 @@
+"""Every write of B-Fresh."""
+
+from .capture import CaptureError, CaptureResult, epcis_document_capture, epcis_event_capture
+from .coldchain import lot_breach_check, readings_from_events, readings_ingest
+from .masterdata import (
+    device_register,
+    location_create,
+    partner_key_create,
+    party_create,
+    product_create,
+)
+from .recalls import (
+    recall_create,
+    recall_export_csv,
+    recall_export_xlsx,
+    recall_holders,
+    recall_kde_rows,
+    recall_notify,
+)
+
+__all__ = [
+    "CaptureError",
+    "CaptureResult",
+    "device_register",
+    "epcis_document_capture",
+    "epcis_event_capture",
+    "location_create",
+    "lot_breach_check",
+    "partner_key_create",
+    "party_create",
+    "product_create",
+    "readings_from_events",
+    "readings_ingest",
+    "recall_create",
+    "recall_export_csv",
+    "recall_export_xlsx",
+    "recall_holders",
+    "recall_kde_rows",
+    "recall_notify",
+]

@@ -1,0 +1,436 @@
+"""EPCIS capture: a document (or one event) validated, stored whole or not at all, anchored."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from busanhub.chain.services import anchor_record
+
+from ..epcis import hashing, identifiers, schema
+from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+DEFAULT_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+_EPC_LISTS = {
+    "epcList": EventEPC.Role.EPC,
+    "childEPCs": EventEPC.Role.CHILD,
+    "inputEPCList": EventEPC.Role.INPUT,
+    "outputEPCList": EventEPC.Role.OUTPUT,
+}
+_QUANTITY_LISTS = {
+    "quantityList": EventEPC.Role.QUANTITY,
+    "childQuantityList": EventEPC.Role.CHILD_QUANTITY,
+    "inputQuantityList": EventEPC.Role.INPUT_QUANTITY,
+    "outputQuantityList": EventEPC.Role.OUTPUT_QUANTITY,
+}
+
+
+class CaptureError(Exception):
+    """The document is refused; `errors` name the JSON path of each problem."""
+
+    def __init__(self, errors: list[dict], status: int = 422):
+        super().__init__(errors[0]["message"] if errors else "capture refused")
+        self.errors = errors
+        self.status = status
+
+
+@dataclass
+class CaptureResult:
+    job: CaptureJob
+    created: list[Event]
+    duplicates: int
+
+
+def parse_time(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a time zone is required")
+    return moment
+
+
+def event_identifiers(event: dict) -> list[tuple[str, str, Decimal | None, str]]:
+    """(role, canonical identifier, quantity, uom) for every object the event names."""
+    rows: list[tuple[str, str, Decimal | None, str]] = []
+    for key, role in _EPC_LISTS.items():
+        for epc in event.get(key) or []:
+            rows.append((role, identifiers.canonical(epc), None, ""))
+    if event.get("parentID"):
+        rows.append((EventEPC.Role.PARENT, identifiers.canonical(event["parentID"]), None, ""))
+    for key, role in _QUANTITY_LISTS.items():
+        for element in event.get(key) or []:
+            quantity = element.get("quantity")
+            try:
+                amount = Decimal(str(quantity)) if quantity is not None else None
+            except InvalidOperation:
+                amount = None
+            rows.append(
+                (role, identifiers.canonical(element["epcClass"]), amount, element.get("uom", ""))
+            )
+    return rows
+
+
+def _raw_identifiers(event: dict) -> list[tuple[str, str]]:
+    found = []
+    for key in _EPC_LISTS:
+        for index, epc in enumerate(event.get(key) or []):
+            found.append((f"{key}[{index}]", epc))
+    if event.get("parentID"):
+        found.append(("parentID", event["parentID"]))
+    for key in _QUANTITY_LISTS:
+        for index, element in enumerate(event.get(key) or []):
+            found.append((f"{key}[{index}].epcClass", element.get("epcClass", "")))
+    return found
+
+
+class _Checker:
+    """Checks the business rules of a document's events, with master data loaded once."""
+
+    def __init__(self, events: list[dict], base_path: str, context: list):
+        self.base_path = base_path
+        self.hashes = [hashing.event_hash_id(event, context=context) for event in events]
+        self.stored_hashes = set(
+            Event.objects.filter(event_hash__in=self.hashes).values_list("event_hash", flat=True)
+        )
+        glns, gtins = set(), set()
+        for event in events:
+            for key in ("readPoint", "bizLocation"):
+                parsed = identifiers.parse((event.get(key) or {}).get("id", ""))
+                if parsed.gln:
+                    glns.add(parsed.gln)
+            for _, raw in _raw_identifiers(event):
+                parsed = identifiers.parse(raw)
+                if parsed.gtin and parsed.scheme != "grai":
+                    gtins.add(parsed.gtin)
+        self.locations = {loc.gln: loc for loc in Location.objects.filter(gln__in=glns)}
+        self.products = {prod.gtin: prod for prod in Product.objects.filter(gtin__in=gtins)}
+        self.consumed_here: set[str] = set()
+
+    def check(self, event: dict, index: int, now: datetime) -> list[dict]:
+        path = f"{self.base_path}[{index}]" if index >= 0 else self.base_path
+        errors = []
+        try:
+            moment = parse_time(event.get("eventTime"))
+            if moment > now + FUTURE_TOLERANCE:
+                errors.append(
+                    {"path": f"{path}.eventTime", "message": "eventTime is in the future"}
+                )
+        except ValueError:
+            errors.append(
+                {"path": f"{path}.eventTime", "message": "eventTime is not an ISO 8601 date-time"}
+            )
+        for key in ("readPoint", "bizLocation"):
+            raw = (event.get(key) or {}).get("id")
+            if not raw:
+                continue
+            parsed = identifiers.parse(raw)
+            if parsed.scheme != "sgln":
+                continue
+            if parsed.gln not in self.locations:
+                errors.append({"path": f"{path}.{key}.id", "message": f"unknown GLN {parsed.gln}"})
+        for where, raw in _raw_identifiers(event):
+            parsed = identifiers.parse(raw)
+            if parsed.scheme in ("sgtin", "lgtin") and parsed.gtin not in self.products:
+                errors.append({"path": f"{path}.{where}", "message": f"unknown GTIN {parsed.gtin}"})
+        is_stored = self.hashes[max(index, 0)] in self.stored_hashes
+        if event.get("type") == "TransformationEvent" and not is_stored:
+            inputs = [
+                identifiers.canonical(element.get("epcClass", ""))
+                for element in event.get("inputQuantityList") or []
+            ] + [identifiers.canonical(epc) for epc in event.get("inputEPCList") or []]
+            lots = set(
+                Lot.objects.filter(identifier__in=inputs, is_consumed=True).values_list(
+                    "identifier", flat=True
+                )
+            )
+            for position, identifier in enumerate(inputs):
+                if identifier in lots or identifier in self.consumed_here:
+                    errors.append(
+                        {
+                            "path": f"{path}.inputs[{position}]",
+                            "message": f"{identifier} was already consumed by a transformation",
+                        }
+                    )
+            self.consumed_here.update(
+                identifier for identifier in inputs if identifiers.parse(identifier).lot
+            )
+        return errors
+
+
+def _glns_of(event: dict) -> set[str]:
+    glns = set()
+    for key in ("readPoint", "bizLocation"):
+        parsed = identifiers.parse((event.get(key) or {}).get("id", ""))
+        if parsed.gln:
+            glns.add(parsed.gln)
+    for key, field in (("sourceList", "source"), ("destinationList", "destination")):
+        for entry in event.get(key) or []:
+            parsed = identifiers.parse(entry.get(field, ""))
+            if parsed.gln:
+                glns.add(parsed.gln)
+    return glns
+
+
+def _parties_by_gln(events: list[dict]) -> dict[str, set[int]]:
+    """GLN → the parties it names (a location's owner, or a party's own GLN), loaded at once."""
+    glns = set().union(*(_glns_of(event) for event in events)) if events else set()
+    found: dict[str, set[int]] = {}
+    for gln, party_id in Location.objects.filter(gln__in=glns).values_list("gln", "party_id"):
+        found.setdefault(gln, set()).add(party_id)
+    for gln, party_id in Party.objects.filter(gln__in=glns).values_list("gln", "pk"):
+        found.setdefault(gln, set()).add(party_id)
+    return found
+
+
+def _lots_for(identifier_set: set[str], checker: _Checker) -> dict[str, Lot]:
+    """The Lot of every LGTIN named (created on first sight when its product is known)."""
+    wanted = {identifier for identifier in identifier_set if "/10/" in identifier}
+    lots = {lot.identifier: lot for lot in Lot.objects.filter(identifier__in=wanted)}
+    missing = []
+    for identifier in sorted(wanted - set(lots)):
+        parsed = identifiers.parse(identifier)
+        product = checker.products.get(parsed.gtin)
+        if product is None:
+            continue
+        lot = Lot(product=product, lot_code=parsed.lot[:20], identifier=identifier)
+        # Uniqueness is held by the database constraints; per-row unique queries would
+        # dominate bulk capture.
+        lot.full_clean(validate_unique=False)
+        missing.append(lot)
+    for lot in Lot.objects.bulk_create(missing):
+        lots[lot.identifier] = lot
+    return lots
+
+
+def _apply_ilmd(event: dict, rows, lots: dict[str, Lot]) -> None:
+    ilmd = event.get("ilmd")
+    if not ilmd:
+        return
+    roles = {
+        EventEPC.Role.OUTPUT,
+        EventEPC.Role.OUTPUT_QUANTITY,
+        EventEPC.Role.QUANTITY,
+        EventEPC.Role.EPC,
+    }
+    for role, identifier, _, _ in rows:
+        lot = lots.get(identifier)
+        if lot is None or role not in roles or lot.ilmd:
+            continue
+        lot.ilmd = ilmd
+        trace = next((str(v) for k, v in ilmd.items() if k.endswith("traceNumber")), "")
+        lot.trace_number = trace[:40]
+        lot.full_clean(validate_unique=False)
+        lot.save(update_fields=["ilmd", "trace_number"])
+
+
+def _mark_consumed(event: dict, rows, lots: dict[str, Lot]) -> None:
+    if event.get("type") != "TransformationEvent":
+        return
+    consumed = [
+        lots[identifier].pk
+        for role, identifier, _, _ in rows
+        if identifier in lots and role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
+    ]
+    Lot.objects.filter(pk__in=consumed).update(is_consumed=True)
+
+
+def _anchor(event: Event, version: int) -> str:
+    leaf = anchor_record(
+        kind="logistics.event",
+        ref=event.event_hash.split(";")[1].split("?")[0],
+        version=version,
+        data={
+            "eventID": event.event_id,
+            "eventHash": event.event_hash,
+            "eventType": event.event_type,
+            "eventTime": event.data.get("eventTime"),
+            "errorDeclared": bool(event.data.get("errorDeclaration")),
+        },
+        public=True,
+    )
+    return leaf.digest
+
+
+def _new_row(event: dict, event_hash: str, event_id: str, context: list, job) -> Event:
+    row = Event(
+        event_id=event_id,
+        event_hash=event_hash,
+        event_type=event["type"],
+        action=event.get("action", ""),
+        event_time=parse_time(event["eventTime"]),
+        biz_step=str(event.get("bizStep", ""))[:200],
+        disposition=str(event.get("disposition", ""))[:200],
+        read_point=identifiers.canonical((event.get("readPoint") or {}).get("id", ""))[:200],
+        biz_location=identifiers.canonical((event.get("bizLocation") or {}).get("id", ""))[:200],
+        data={**event, "eventID": event_id},
+        context=[entry for entry in context if entry != DEFAULT_CONTEXT],
+        job=job,
+    )
+    # eventID and event hash uniqueness: checked above in one query, held by the constraints.
+    row.full_clean(exclude=["job", "data", "context"], validate_unique=False)
+    return row
+
+
+def _store_all(
+    events: list[dict],
+    hashes: list[str],
+    context: list,
+    job: CaptureJob,
+    checker: _Checker,
+    capturer: Party | None,
+) -> tuple[list[Event], int]:
+    """Stores the new events of a document in a few bulk statements; returns (new, duplicates)."""
+    event_ids = [
+        event.get("eventID") or event_hash for event, event_hash in zip(events, hashes, strict=True)
+    ]
+    by_hash = {row.event_hash: row for row in Event.objects.filter(event_hash__in=hashes)}
+    by_id = {row.event_id: row for row in Event.objects.filter(event_id__in=event_ids)}
+    new_rows: list[Event] = []
+    new_events: list[dict] = []
+    duplicates = 0
+    for event, event_hash, event_id in zip(events, hashes, event_ids, strict=True):
+        existing = by_hash.get(event_hash) or by_id.get(event_id)
+        if existing is not None:
+            if existing.event_hash != event_hash:
+                raise CaptureError(
+                    [{"path": "eventID", "message": f"eventID {event_id} names another event"}]
+                )
+            if (
+                existing.pk
+                and event.get("errorDeclaration")
+                and not existing.data.get("errorDeclaration")
+            ):
+                existing.data = {**existing.data, "errorDeclaration": event["errorDeclaration"]}
+                existing.anchor_digest = _anchor(existing, 2)
+                existing.save(update_fields=["data", "anchor_digest"])
+            duplicates += 1
+            continue
+        row = _new_row(event, event_hash, event_id, context, job)
+        by_hash[event_hash] = by_id[event_id] = row
+        new_rows.append(row)
+        new_events.append(event)
+    if not new_rows:
+        return [], duplicates
+    Event.objects.bulk_create(new_rows)
+    identifier_rows = [event_identifiers(event) for event in new_events]
+    EventEPC.objects.bulk_create(
+        [
+            EventEPC(event=row, role=role, identifier=identifier[:300], quantity=q, uom=uom)
+            for row, rows in zip(new_rows, identifier_rows, strict=True)
+            for role, identifier, q, uom in rows
+        ]
+    )
+    parties = _parties_by_gln(new_events)
+    through = Event.parties.through
+    links = []
+    for row, event in zip(new_rows, new_events, strict=True):
+        party_ids = {capturer.pk} if capturer else set()
+        for gln in _glns_of(event):
+            party_ids |= parties.get(gln, set())
+        links += [through(event_id=row.pk, party_id=party_id) for party_id in party_ids]
+    through.objects.bulk_create(links)
+    lots = _lots_for({i for rows in identifier_rows for _, i, _, _ in rows}, checker)
+    for event, rows in zip(new_events, identifier_rows, strict=True):
+        _apply_ilmd(event, rows, lots)
+        _mark_consumed(event, rows, lots)
+    for row in new_rows:
+        row.anchor_digest = _anchor(row, 1)
+    Event.objects.bulk_update(new_rows, ["anchor_digest"], batch_size=500)
+    return new_rows, duplicates
+
+
+def _context_list(document: dict) -> list:
+    context = document.get("@context", [])
+    return context if isinstance(context, list) else [context]
+
+
+def epcis_document_capture(
+    *, document: object, party: Party | None = None, user=None
+) -> CaptureResult:
+    """Captures an EPCIS 2.0 document whole or not at all.
+
+    Validates it against the GS1 JSON schema (errors name the JSON path), then the business
+    rules (known GLNs and GTINs, no event in the future, no lot consumed twice). Idempotent per
+    event: an event already stored (same event hash or eventID) is stored once; an error
+    declaration for a stored event is recorded on it and anchored as its version 2. Each new
+    event is anchored (`logistics.event`, its hash, version 1) in the same transaction. A refused
+    document leaves a FAILED capture job with the errors and nothing else.
+    """
+    errors = schema.errors(document)
+    if not errors and (not isinstance(document, dict) or document.get("type") != "EPCISDocument"):
+        errors = [{"path": "$.type", "message": "capture takes an EPCISDocument"}]
+    if errors:
+        _failed_job(party=party, user=user, errors=errors)
+        raise CaptureError(errors, status=400)
+    events = document["epcisBody"].get("eventList", [])
+    return _capture_events(
+        events=events,
+        context=_context_list(document),
+        base_path="$.epcisBody.eventList",
+        party=party,
+        user=user,
+    )
+
+
+def epcis_event_capture(*, event: object, party: Party | None = None, user=None) -> CaptureResult:
+    """Captures one event (`POST /epcis/events`), with the same guarantees as a document."""
+    errors = schema.errors(event)
+    if not errors and (not isinstance(event, dict) or event.get("type") not in Event.Type.values):
+        errors = [{"path": "$.type", "message": "not an EPCIS event type"}]
+    if errors:
+        _failed_job(party=party, user=user, errors=errors)
+        raise CaptureError(errors, status=400)
+    context = _context_list(event)
+    body = {key: value for key, value in event.items() if key != "@context"}
+    return _capture_events(events=[body], context=context, base_path="$", party=party, user=user)
+
+
+def _capture_events(*, events, context, base_path, party, user) -> CaptureResult:
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            job = CaptureJob.objects.create(party=party, user=user)
+            checker = _Checker(events, base_path, context)
+            errors = []
+            for index, event in enumerate(events):
+                errors += checker.check(event, index if base_path != "$" else -1, now)
+            if errors:
+                raise CaptureError(errors)
+            created, duplicates = _store_all(events, checker.hashes, context, job, checker, party)
+            job.status = CaptureJob.Status.SUCCESS
+            job.event_count = len(created)
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "event_count", "finished_at"])
+            from .coldchain import readings_from_events
+
+            readings_from_events(events=created)
+    except CaptureError as exc:
+        _failed_job(party=party, user=user, errors=exc.errors)
+        raise
+    except ValidationError as exc:
+        errors = [
+            {"path": field, "message": " ".join(messages)}
+            for field, messages in exc.message_dict.items()
+        ]
+        _failed_job(party=party, user=user, errors=errors)
+        raise CaptureError(errors) from exc
+    return CaptureResult(job=job, created=created, duplicates=duplicates)
+
+
+def _failed_job(*, party, user, errors) -> CaptureJob:
+    return CaptureJob.objects.create(
+        party=party,
+        user=user,
+        status=CaptureJob.Status.FAILED,
+        errors=errors,
+        finished_at=timezone.now(),
+    )

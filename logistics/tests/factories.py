@@ -1,0 +1,144 @@
+"""Factories and a small Busan chain for B-Fresh tests."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import factory
+
+from logistics.epcis import identifiers
+from logistics.models import Location, Party, Product
+from logistics.services.capture import _raw_identifiers
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def load(name: str) -> dict:
+    return json.loads((DATA / name).read_text())
+
+
+def gln(body12: str) -> str:
+    return body12 + identifiers.check_digit(body12)
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+
+    gln = factory.Sequence(lambda n: gln(f"880{n:09d}"))
+    name = factory.Sequence(lambda n: f"Party {n}")
+    kind = Party.Kind.PROCESSOR
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    gln = factory.Sequence(lambda n: gln(f"881{n:09d}"))
+    name = factory.Sequence(lambda n: f"Location {n}")
+    kind = Location.Kind.PLANT
+    party = factory.SubFactory(PartyFactory)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    gtin = factory.Sequence(lambda n: (lambda b: b + identifiers.check_digit(b))(f"0880{n:09d}"))
+    name = factory.Sequence(lambda n: f"Mackerel {n}")
+    species = "Scomber japonicus"
+    product_form = Product.Form.WHOLE
+    storage_class = Product.StorageClass.CHILLED
+
+
+def register_master_data(document: dict, party: Party | None = None) -> Party:
+    """Registers every GLN and GTIN a document names (what a partner does before capturing)."""
+    party = party or PartyFactory()
+    body = document.get("epcisBody", {})
+    events = body.get("eventList") or body.get("queryResults", {}).get("resultsBody", {}).get(
+        "eventList", []
+    )
+    if document.get("type", "").endswith("Event"):
+        events = [document]
+    for event in events:
+        for key in ("readPoint", "bizLocation"):
+            parsed = identifiers.parse((event.get(key) or {}).get("id", ""))
+            if parsed.gln:
+                Location.objects.get_or_create(
+                    gln=parsed.gln, defaults={"name": parsed.gln, "kind": "plant", "party": party}
+                )
+        for _, raw in _raw_identifiers(event):
+            parsed = identifiers.parse(raw)
+            if parsed.scheme in ("sgtin", "lgtin"):
+                Product.objects.get_or_create(
+                    gtin=parsed.gtin,
+                    defaults={
+                        "name": parsed.gtin,
+                        "product_form": "whole",
+                        "storage_class": "chilled",
+                    },
+                )
+    return party
+
+
+class Chain:
+    """A small Busan chain: vessel → auction → plant → cold store, with a chilled mackerel."""
+
+    def __init__(self):
+        self.vessel_co = PartyFactory(name="Daeyang Fisheries", kind=Party.Kind.VESSEL_OPERATOR)
+        self.processor = PartyFactory(name="Gamcheon Seafood", kind=Party.Kind.PROCESSOR)
+        self.retailer = PartyFactory(name="Haeundae Market", kind=Party.Kind.RETAILER)
+        self.vessel = LocationFactory(party=self.vessel_co, name="Daeyang-ho", kind="vessel")
+        self.plant = LocationFactory(party=self.processor, name="Gamcheon plant")
+        self.shop = LocationFactory(party=self.retailer, name="Haeundae shop", kind="shop")
+        self.whole = ProductFactory(name="Whole mackerel")
+        self.fillet = ProductFactory(name="Mackerel fillet", product_form=Product.Form.FILLET)
+        self.t0 = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
+    def lot(self, product, code: str) -> str:
+        return identifiers.lgtin_urn(gtin=product.gtin, lot=code)
+
+    def sgln(self, location) -> str:
+        return identifiers.sgln_urn(gln=location.gln)
+
+    def at(self, minutes: int) -> str:
+        return (self.t0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def document(*events: dict) -> dict:
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-20T00:00:00Z",
+        "epcisBody": {"eventList": list(events)},
+    }
+
+
+def object_event(chain: Chain, *, lot: str, minutes: int, location, **extra) -> dict:
+    return {
+        "type": "ObjectEvent",
+        "eventTime": chain.at(minutes),
+        "eventTimeZoneOffset": "+09:00",
+        "action": extra.pop("action", "OBSERVE"),
+        "epcList": [],
+        "quantityList": [{"epcClass": lot, "quantity": 100, "uom": "KGM"}],
+        "bizStep": extra.pop("bizStep", "receiving"),
+        "readPoint": {"id": chain.sgln(location)},
+        "bizLocation": {"id": chain.sgln(location)},
+        **extra,
+    }
+
+
+def sensor_elements(chain: Chain, temperatures: list[tuple[int, float]]) -> list[dict]:
+    return [
+        {
+            "sensorMetadata": {"time": chain.at(minute), "deviceID": "urn:epc:id:giai:8800000.1"},
+            "sensorReport": [{"type": "Temperature", "value": value, "uom": "CEL"}],
+        }
+        for minute, value in temperatures
+    ]
+
+
+def single(event: dict) -> dict:
+    return {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], **event}

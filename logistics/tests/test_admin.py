@@ -1,0 +1,73 @@
+"""The recall workflow in the admin, as staff-logistics does it."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from busanhub.accounts.models import User
+from logistics import demo
+from logistics.models import Alert, Lot, Recall
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client():
+    user = User.objects.create_user(email="fresh@example.org", password="x" * 12, is_staff=True)
+    user.groups.add(Group.objects.get(name="staff-logistics"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_staff_recall_workflow_choose_review_notify_export(staff_client):
+    demo.seed(stdout=io.StringIO(), users={})
+    Recall.objects.all().delete()
+    Lot.objects.update(status=Lot.Status.ACTIVE)
+    whole = Lot.objects.get(lot_code=demo.DEMO_LOT)
+    # choose lots: the action shows every affected lot before asking for a reason
+    review = staff_client.post(
+        "/admin/logistics/lot/", {"action": "start_recall", "_selected_action": [whole.pk]}
+    )
+    assert review.status_code == 200
+    assert demo.DEMO_FILLET in review.content.decode()
+    assert Recall.objects.count() == 0
+    opened = staff_client.post(
+        "/admin/logistics/lot/",
+        {"action": "start_recall", "_selected_action": [whole.pk], "reason": "Histamine"},
+    )
+    recall = Recall.objects.get()
+    assert opened.status_code == 302
+    assert recall.affected_lots.count() == 2
+    page = staff_client.get(f"/admin/logistics/recall/{recall.pk}/change/").content.decode()
+    assert "Haeundae Fresh Market" in page
+    # notify: one alert per holder of an affected lot, once
+    alerts_before = Alert.objects.count()
+    assert staff_client.post(f"/admin/logistics/recall/{recall.pk}/notify/").status_code == 302
+    assert Alert.objects.count() == alerts_before + 2
+    assert staff_client.post(f"/admin/logistics/recall/{recall.pk}/notify/").status_code == 302
+    assert Alert.objects.count() == alerts_before + 2
+    # export
+    csv_response = staff_client.get(f"/admin/logistics/recall/{recall.pk}/export.csv")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert csv_response.content.decode().splitlines()[0].startswith("Traceability Lot Code,")
+    xlsx = staff_client.get(f"/admin/logistics/recall/{recall.pk}/export.xlsx")
+    assert xlsx.content[:2] == b"PK"
+
+
+def test_auditor_sees_but_cannot_recall():
+    demo.seed(stdout=io.StringIO(), users={})
+    user = User.objects.create_user(email="aud@example.org", password="x" * 12, is_staff=True)
+    user.groups.add(Group.objects.get(name="auditor"))
+    client = Client()
+    client.force_login(user)
+    recalls_before = Recall.objects.count()
+    assert client.get("/admin/logistics/lot/").status_code == 200
+    response = client.post(
+        "/admin/logistics/lot/",
+        {"action": "start_recall", "_selected_action": [Lot.objects.first().pk], "reason": "x"},
+    )
+    assert response.status_code in (200, 302, 403)
+    assert Recall.objects.count() == recalls_before

@@ -1,0 +1,125 @@
+"""The pure cores: identifiers, the event hash, the breach detector (no database)."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from logistics import coldchain
+from logistics.epcis import hashing, identifiers
+from logistics.tests.factories import load
+
+
+def test_identifiers_urn_and_digital_link_meet():
+    # given an SGTIN, an LGTIN and an SGLN as EPC URNs
+    # when they are made canonical
+    # then they are the GS1 Digital Link URIs of the same keys, with correct check digits
+    assert (
+        identifiers.canonical("urn:epc:id:sgtin:0614141.107346.2017")
+        == "https://id.gs1.org/01/10614141073464/21/2017"
+    )
+    assert (
+        identifiers.canonical("urn:epc:class:lgtin:4012345.012345.998877")
+        == "https://id.gs1.org/01/04012345123456/10/998877"
+    )
+    assert identifiers.canonical("urn:epc:id:sgln:0614141.07346.0") == (
+        "https://id.gs1.org/414/0614141073467"
+    )
+    assert identifiers.canonical("https://example.com/01/04012345123456/10/998877") == (
+        "https://id.gs1.org/01/04012345123456/10/998877"
+    )
+    assert identifiers.normalize_gtin("4012345123456") == "04012345123456"
+    assert identifiers.is_valid_gln("0614141073467") is True
+    assert identifiers.is_valid_gln("0614141073468") is False
+
+
+def test_event_hash_pre_hash_string_follows_the_cbv_order_and_normalisation():
+    # given the first event of GS1's example 9.6.1
+    event = load("Example_9.6.1-ObjectEvent.jsonld")["epcisBody"]["eventList"][0]
+    # when its pre-hash string is built
+    # then times are UTC milliseconds, CBV words web URIs, EPCs Digital Links, in CBV order
+    assert hashing.pre_hash_string(event) == (
+        "eventType=ObjectEvent"
+        "eventTime=2005-04-04T02:33:31.116ZeventTimeZoneOffset=-06:00"
+        "epcListepc=https://id.gs1.org/01/10614141073464/21/2017"
+        "epc=https://id.gs1.org/01/10614141073464/21/2018"
+        "action=OBSERVEbizStep=https://ref.gs1.org/cbv/BizStep-shipping"
+        "disposition=https://ref.gs1.org/cbv/Disp-in_transit"
+        "readPointid=https://id.gs1.org/414/0614141073467/254/1234"
+        "bizTransactionListbizTransaction=http://transaction.acme.com/po/12345678"
+        "type=https://ref.gs1.org/cbv/BTT-po"
+    )
+    assert hashing.event_hash_id(event).startswith("ni:///sha-256;")
+    assert hashing.event_hash_id(event).endswith("?ver=CBV2.0")
+
+
+def test_event_hash_is_the_same_for_every_spelling_of_an_event():
+    # given one event, and the same event reordered, in another time zone, with URN vocabulary,
+    # a Digital Link EPC, a new eventID and recordTime, and an error declaration
+    event = load("Example_9.6.1-ObjectEvent.jsonld")["epcisBody"]["eventList"][0]
+    other = {
+        "recordTime": "2026-01-01T00:00:00Z",
+        "eventID": "urn:uuid:6b0d0f3a-0b64-4b0f-8b57-8b1b0b6a7a11",
+        "bizTransactionList": event["bizTransactionList"],
+        "readPoint": event["readPoint"],
+        "eventTimeZoneOffset": "-06:00",
+        "eventTime": "2005-04-04T11:33:31.1160+09:00",
+        "epcList": [
+            "https://id.gs1.org/01/10614141073464/21/2018",
+            "urn:epc:id:sgtin:0614141.107346.2017",
+        ],
+        "disposition": "urn:epcglobal:cbv:disp:in_transit",
+        "bizStep": "urn:epcglobal:cbv:bizstep:shipping",
+        "action": "OBSERVE",
+        "type": "ObjectEvent",
+        "errorDeclaration": {"declarationTime": "2026-01-01T00:00:00Z"},
+    }
+    # then both hash alike; a changed value hashes differently
+    assert hashing.event_hash_id(other) == hashing.event_hash_id(event)
+    assert hashing.event_hash_id({**event, "disposition": "in_progress"}) != (
+        hashing.event_hash_id(event)
+    )
+
+
+def test_event_hash_expands_extension_prefixes_with_the_context():
+    # given an event with a vendor extension under the prefix example:
+    event = load("Example_9.6.1-ObjectEvent.jsonld")["epcisBody"]["eventList"][1]
+    context = [{"example": "http://ns.example.com/epcis/"}]
+    # when hashed with that context
+    pre_hash = hashing.pre_hash_string(event, context=context)
+    # then the extension is written with its namespace, after the standard fields
+    assert pre_hash.endswith(
+        "{http://ns.example.com/epcis/}myField=Example of a vendor/user extension"
+    )
+
+
+def _series(values, minutes_apart=10):
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    return [
+        coldchain.Reading(time=start + timedelta(minutes=i * minutes_apart), celsius=Decimal(v))
+        for i, v in enumerate(values)
+    ]
+
+
+def test_breach_detector_counts_cumulative_minutes_out_of_range():
+    rule = coldchain.RULES["chilled"]
+    # given 30 minutes out of range (3 intervals of 10): not a breach
+    assert coldchain.detect(_series(["2", "5", "6", "5", "3"]), rule) is None
+    # given 40 minutes out of range: a cumulative breach from the first to the last bad reading
+    finding = coldchain.detect(_series(["2", "5", "6", "5", "6", "3"]), rule)
+    assert finding is not None
+    assert finding.reason == "cumulative"
+    assert finding.minutes_out_of_range == 40
+    assert finding.extreme_celsius == Decimal("6")
+    assert finding.started_at == datetime(2026, 11, 20, 0, 10, tzinfo=UTC)
+    assert finding.ended_at == datetime(2026, 11, 20, 0, 40, tzinfo=UTC)
+
+
+def test_breach_detector_flags_one_reading_beyond_the_hard_limit():
+    # given one frozen reading at -5 °C (hard limit -10) for a minute
+    finding = coldchain.detect(
+        _series(["-20", "-5", "-20"], minutes_apart=1), coldchain.RULES["frozen"]
+    )
+    # then it is a breach at once
+    assert finding is not None
+    assert finding.reason == "hard_limit"
+    assert finding.minutes_out_of_range == 1
+    assert coldchain.detect(_series(["-19", "-25", "-18"]), coldchain.RULES["frozen"]) is None

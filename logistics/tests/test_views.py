@@ -1,0 +1,62 @@
+"""The consumer provenance page at the GS1 Digital Link URL, and the demo data."""
+
+import io
+
+import pytest
+from django.test import Client
+
+from busanhub.chain import services as chain_services
+from logistics import demo
+from logistics.models import Breach, Lot
+
+pytestmark = pytest.mark.django_db
+
+
+def _demo():
+    demo.seed(stdout=io.StringIO(), users={})
+    return Lot.objects.get(lot_code=demo.DEMO_FILLET)
+
+
+def test_demo_seed_builds_the_journey_with_a_breach_and_a_recall_once():
+    lot = _demo()
+    demo.seed(stdout=io.StringIO(), users={})
+    assert Lot.objects.count() == 2
+    assert Breach.objects.get().lot == lot
+    assert lot.recalls.count() == 1
+    assert lot.status == Lot.Status.RECALLED
+
+
+def test_provenance_page_shows_catch_timeline_chart_and_recall_in_korean_and_english():
+    lot = _demo()
+    url = f"/01/{lot.product.gtin}/10/{lot.lot_code}"
+    korean = Client(HTTP_ACCEPT_LANGUAGE="ko").get(url)
+    assert korean.status_code == 200
+    html = korean.content.decode()
+    assert "고등어 필렛" in html
+    assert "FAO 61 (Northwest Pacific)" in html
+    assert "Daeyang-ho 7" in html
+    assert 'class="temperature-chart"' in html
+    assert 'class="chart-breach"' in html
+    assert 'data-testid="recall-banner"' in html
+    assert html.count("/verify/0x") == 9 + 1 + 1  # 9 events, the breach, the recall
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(url).content.decode()
+    assert "Recalled: do not eat this product." in english
+    assert "Chub mackerel fillet" in english
+
+
+def test_unknown_digital_link_is_404():
+    assert Client().get("/01/08801234200029/10/NOPE").status_code == 404
+
+
+def test_event_receipts_verify_after_anchoring(chain):
+    lot = _demo()
+    chain_services.batches_seal_all()
+    chain_services.batches_submit()
+    chain_services.batches_confirm()
+    from logistics.models import Event
+
+    digest = Event.objects.filter(epcs__identifier=lot.identifier).first().anchor_digest
+    response = Client().get(f"/verify/{digest}", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["digest"], body["status"], body["valid"]) == (digest, "confirmed", True)

@@ -1,0 +1,186 @@
+"""Reads of the safety app that are more than one query line."""
+
+import statistics
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from . import geo
+from .models import AttributeValue, Category, CategoryAttribute, Report, ReportUpdate
+
+NEARBY_RADIUS_M = 50
+NEARBY_DAYS = 7
+MAP_LIMIT = 2000
+
+
+def categories_active() -> QuerySet[Category]:
+    return (
+        Category.objects.filter(is_active=True)
+        .select_related("department")
+        .prefetch_related(
+            Prefetch(
+                "attributes",
+                queryset=CategoryAttribute.objects.prefetch_related(
+                    Prefetch("values", queryset=AttributeValue.objects.order_by("pk"))
+                ),
+            )
+        )
+    )
+
+
+def category_definitions(*, category: Category) -> list[dict]:
+    """The category's questions in the shape `attributes.clean_answers` expects."""
+    return [
+        {
+            "code": attribute.code,
+            "datatype": attribute.datatype,
+            "required": attribute.required,
+            "variable": attribute.variable,
+            "values": [value.key for value in attribute.values.all()],
+        }
+        for attribute in category.attributes.prefetch_related("values").order_by("order")
+    ]
+
+
+def reports_near(
+    *, lat: float, long: float, category: Category, radius_m: float = NEARBY_RADIUS_M,
+    days: int = NEARBY_DAYS, exclude_pk: int | None = None,
+) -> list[Report]:
+    """Open reports of the category within `radius_m` metres filed in the last `days` days,
+    nearest first. The database narrows by bounding box; the exact distance is checked here."""
+    min_lat, min_long, max_lat, max_long = geo.bounding_box(lat, long, radius_m)
+    since = timezone.now() - timedelta(days=days)
+    candidates = (
+        Report.objects.filter(
+            category=category,
+            status__in=Report.OPEN_STATUSES,
+            created_at__gte=since,
+            lat__gte=min_lat,
+            lat__lte=max_lat,
+            long__gte=min_long,
+            long__lte=max_long,
+        )
+        .exclude(pk=exclude_pk)
+        .select_related("category")
+    )
+    within = []
+    for report in candidates:
+        distance = geo.distance_m(lat, long, report.lat, report.long)
+        if distance <= radius_m:
+            report.distance_m = distance
+            within.append(report)
+    return sorted(within, key=lambda report: report.distance_m)
+
+
+def reports_for_map(
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    service_code: str = "",
+    status: str = "",
+    limit: int = MAP_LIMIT,
+) -> list[dict]:
+    """Public map points: no reporter, no contact, newest first, at most `limit`.
+
+    `bbox` is (min_long, min_lat, max_long, max_lat); `status` is a Report.Status or
+    `open`/`closed`.
+    """
+    reports = Report.objects.filter(lat__isnull=False)
+    if bbox is not None:
+        min_long, min_lat, max_long, max_lat = bbox
+        reports = reports.filter(
+            lat__gte=min_lat, lat__lte=max_lat, long__gte=min_long, long__lte=max_long
+        )
+    if service_code:
+        reports = reports.filter(category__service_code=service_code)
+    if status == "open":
+        reports = reports.filter(status__in=Report.OPEN_STATUSES)
+    elif status == "closed":
+        reports = reports.filter(status__in=Report.CLOSED_STATUSES)
+    elif status:
+        reports = reports.filter(status=status)
+    return list(
+        reports.order_by("-created_at").values(
+            "public_id", "lat", "long", "status", "created_at", "category__service_code",
+            "category__name_ko", "category__name_en",
+        )[:limit]
+    )
+
+
+def reports_open311(
+    *,
+    service_request_ids: list[str] | None = None,
+    service_codes: list[str] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    statuses: list[str] | None = None,
+    limit: int = 1000,
+) -> list[Report]:
+    """GET requests: ids override every other filter; otherwise the spec's defaults apply
+    (the last 90 days when no dates are given, at most 1000 requests)."""
+    reports = Report.objects.select_related("category__department").prefetch_related("photos")
+    if service_request_ids:
+        return list(reports.filter(public_id__in=service_request_ids).order_by("-created_at"))
+    if service_codes:
+        reports = reports.filter(category__service_code__in=service_codes)
+    if start is None and end is None:
+        end = timezone.now()
+        start = end - timedelta(days=90)
+    elif start is None:
+        start = end - timedelta(days=90)
+    elif end is None:
+        end = start + timedelta(days=90)
+    reports = reports.filter(created_at__gte=start, created_at__lte=end)
+    if statuses:
+        condition = Q()
+        if "open" in statuses:
+            condition |= Q(status__in=Report.OPEN_STATUSES)
+        if "closed" in statuses:
+            condition |= Q(status__in=Report.CLOSED_STATUSES)
+        reports = reports.filter(condition)
+    return list(reports.order_by("-created_at")[:limit])
+
+
+def reports_of_user(*, user) -> QuerySet[Report]:
+    return (
+        Report.objects.filter(reporter=user)
+        .select_related("category")
+        .order_by("-created_at")
+    )
+
+
+def report_timeline(*, report: Report) -> QuerySet[ReportUpdate]:
+    return report.updates.order_by("version")
+
+
+def reports_overdue(reports: QuerySet[Report] | None = None) -> QuerySet[Report]:
+    reports = Report.objects.all() if reports is None else reports
+    return reports.filter(status__in=Report.OPEN_STATUSES, due_at__lt=timezone.now())
+
+
+def triage_dashboard(*, reports: QuerySet[Report] | None = None) -> dict:
+    """Open reports by category and district, median hours to resolve, overdue count."""
+    reports = Report.objects.all() if reports is None else reports
+    open_reports = reports.filter(status__in=Report.OPEN_STATUSES)
+    by_category = list(
+        open_reports.values("category__service_code", "category__name_ko", "category__name_en")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "category__service_code")
+    )
+    by_district = list(
+        open_reports.values("district").annotate(count=Count("pk")).order_by("-count", "district")
+    )
+    durations = [
+        (closed_at - created_at).total_seconds() / 3600
+        for created_at, closed_at in reports.filter(
+            status=Report.Status.RESOLVED, closed_at__isnull=False
+        ).values_list("created_at", "closed_at")
+    ]
+    return {
+        "open_by_category": by_category,
+        "open_by_district": by_district,
+        "median_hours_to_resolve": round(statistics.median(durations), 1) if durations else None,
+        "resolved_count": len(durations),
+        "overdue_count": reports_overdue(reports).count(),
+        "open_count": open_reports.count(),
+    }

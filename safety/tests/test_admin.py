@@ -1,0 +1,112 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from safety.models import Report, ResponseTemplate
+from safety.tests.factories import CategoryFactory, StaffFactory, UserFactory, make_report
+
+pytestmark = pytest.mark.django_db
+
+
+def _member(role: str):
+    user = StaffFactory()
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def safety_staff(client):
+    user = _member("staff-safety")
+    client.force_login(user)
+    return user
+
+
+def test_queue_filters_by_status_district_and_overdue(client, safety_staff):
+    on_time = make_report()
+    late = make_report(lat=35.1587, long=129.1604)
+    Report.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    url = reverse("admin:safety_report_changelist")
+
+    overdue = client.get(url, {"overdue": "yes"})
+    assert overdue.status_code == 200
+    assert [r.pk for r in overdue.context["cl"].result_list] == [late.pk]
+    assert [p["id"] for p in overdue.context["map_points"]] == [str(late.public_id)]
+    haeundae = client.get(url, {"district": "haeundae"})
+    assert [r.pk for r in haeundae.context["cl"].result_list] == [late.pk]
+    submitted = client.get(url, {"status__exact": "submitted"})
+    assert {r.pk for r in submitted.context["cl"].result_list} == {on_time.pk, late.pk}
+
+
+def test_staff_transition_with_template_and_internal_note(client, safety_staff):
+    report = make_report()
+    template = ResponseTemplate.objects.create(
+        name="Ack", status="acknowledged", text_ko="접수했습니다", text_en="Received"
+    )
+    url = reverse("admin:safety_report_transition", kwargs={"object_id": report.pk})
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"to_status": "acknowledged", "template": template.pk,
+                                 "public_note": "", "internal_note": "팀 2 배정"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.status, report.status_notes, report.version) == ("acknowledged", "접수했습니다", 2)
+    assert report.updates.last().internal_note == "팀 2 배정"
+    assert report.updates.last().actor == safety_staff
+
+
+def test_bulk_transition(client, safety_staff):
+    reports = [make_report() for _ in range(3)]
+    url = reverse("admin:safety_report_changelist")
+    ids = [str(report.pk) for report in reports]
+    intermediate = client.post(url, {"action": "change_status", "_selected_action": ids})
+    assert intermediate.status_code == 200
+    assert b"apply" in intermediate.content
+    done = client.post(url, {"action": "change_status", "_selected_action": ids, "apply": "1",
+                             "to_status": "in_progress", "public_note": "작업 시작"})
+    assert done.status_code == 302
+    assert set(Report.objects.values_list("status", flat=True)) == {"in_progress"}
+
+
+def test_assignment_goes_through_the_service(client, safety_staff):
+    report = make_report()
+    colleague = _member("staff-safety")
+    url = reverse("admin:safety_report_change", kwargs={"object_id": report.pk})
+    page = client.get(url)
+    data = {"assigned_to": colleague.pk}
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for field in formset.management_form:
+            data[field.html_name] = field.value()
+        for form in formset.forms:
+            data[form["id"].html_name] = form["id"].value()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.assigned_to == colleague
+    assert report.version == 1  # assignment is internal routing, not a new anchored version
+
+
+def test_dashboard(client, safety_staff):
+    make_report(category=CategoryFactory(service_code="LIGHT"))
+    response = client.get(reverse("admin:safety_report_dashboard"))
+    assert response.status_code == 200
+    assert response.context["dashboard"]["open_count"] == 1
+
+
+def test_auditor_sees_but_cannot_transition(client):
+    auditor = _member("auditor")
+    client.force_login(auditor)
+    report = make_report()
+    assert client.get(reverse("admin:safety_report_changelist")).status_code == 200
+    url = reverse("admin:safety_report_transition", kwargs={"object_id": report.pk})
+    assert client.post(url, {"to_status": "acknowledged"}).status_code == 403
+    report.refresh_from_db()
+    assert report.status == "submitted"
+
+
+def test_citizen_cannot_open_the_queue(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:safety_report_changelist"))
+    assert response.status_code == 302

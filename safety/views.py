@@ -1,0 +1,166 @@
+"""Citizen and public pages: report form, my reports, public report page, public map."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from busanhub.chain.services import receipt_for
+
+from . import geo, selectors, services, throttle
+from .forms import ReportForm
+from .models import Category, Report, ReportPhoto
+
+
+def _tile_url() -> str:
+    return getattr(settings, "SAFETY_TILE_URL", "")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    recent = Report.objects.select_related("category").order_by("-created_at")[:10]
+    return render(request, "safety/home.html", {"recent": recent})
+
+
+@login_required
+def report_new(request: HttpRequest) -> HttpResponse:
+    categories = list(selectors.categories_active())
+    code = request.POST.get("service_code") or request.GET.get("category", "")
+    category = next((item for item in categories if item.service_code == code), None)
+    if category is None:
+        return render(request, "safety/report_category.html", {"categories": categories})
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, category=category)
+        if form.is_valid():
+            if not throttle.allow(scope="report_user", ident=str(request.user.public_id)):
+                form.add_error(None, _("You have sent many reports recently. Please try later."))
+            else:
+                try:
+                    report = services.report_create(
+                        category=category,
+                        lat=form.cleaned_data["lat"] or None,
+                        long=form.cleaned_data["long"] or None,
+                        address=form.cleaned_data["address"],
+                        description=form.cleaned_data["description"],
+                        answers=form.answers(),
+                        photo_uploads=[upload.read() for upload in form.cleaned_data["photos"]],
+                        reporter=request.user,
+                    )
+                except ValidationError as error:
+                    form.add_service_errors(error.message_dict)
+                else:
+                    messages.success(request, _("Thank you. Your report was filed."))
+                    return redirect(report)
+    else:
+        form = ReportForm(category=category)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "safety/report_form.html",
+        {"form": form, "category": category, "tile_url": _tile_url()},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def my_reports(request: HttpRequest) -> HttpResponse:
+    reports = selectors.reports_of_user(user=request.user)
+    return render(request, "safety/my_reports.html", {"reports": reports})
+
+
+@require_GET
+def public_map(request: HttpRequest) -> HttpResponse:
+    service_code = request.GET.get("category", "")
+    status = request.GET.get("status", "")
+    if status not in ("", "open", "closed", *Report.Status.values):
+        status = ""
+    points = selectors.reports_for_map(service_code=service_code, status=status, limit=50)
+    for point in points:
+        point["status_label"] = Report.Status(point["status"]).label
+    return render(
+        request,
+        "safety/map.html",
+        {
+            "categories": Category.objects.filter(is_active=True),
+            "statuses": Report.Status.choices,
+            "service_code": service_code,
+            "status": status,
+            "points": points,
+            "tile_url": _tile_url(),
+        },
+    )
+
+
+@require_GET
+def boundary(request: HttpRequest) -> FileResponse:
+    return FileResponse(geo.BOUNDARY_FILE.open("rb"), content_type="application/geo+json")
+
+
+@require_GET
+def report_detail(request: HttpRequest, public_id) -> HttpResponse:
+    report = get_object_or_404(
+        Report.objects.select_related("category__department", "duplicate_of"), public_id=public_id
+    )
+    timeline = list(selectors.report_timeline(report=report))
+    for entry in timeline:
+        entry.is_confirmed = receipt_for(entry.digest) is not None
+    verified = next((entry for entry in reversed(timeline) if entry.is_confirmed), None)
+    is_follower = (
+        request.user.is_authenticated and report.followers.filter(user=request.user).exists()
+    )
+    return render(
+        request,
+        "safety/report_detail.html",
+        {
+            "report": report,
+            "timeline": timeline,
+            "photos": report.photos.only("public_id", "position", "width", "height"),
+            "verified": verified,
+            "is_follower": is_follower,
+            "is_reporter": request.user.is_authenticated and report.reporter_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_POST
+def report_follow(request: HttpRequest, public_id) -> HttpResponse:
+    report = get_object_or_404(Report, public_id=public_id)
+    try:
+        created = services.report_follow(report=report, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if created:
+            messages.success(request, _("Thank you. You follow this report now (me too)."))
+        else:
+            messages.info(request, _("You already follow this report."))
+    return redirect(report)
+
+
+@require_GET
+def photo(request: HttpRequest, public_id) -> HttpResponse:
+    row = ReportPhoto.objects.filter(public_id=public_id).values("public_image").first()
+    if row is None:
+        raise Http404
+    response = HttpResponse(bytes(row["public_image"]), content_type="image/jpeg")
+    response["Cache-Control"] = "public, max-age=86400, immutable"
+    return response
+
+
+@login_required
+@require_GET
+def photo_original(request: HttpRequest, public_id) -> HttpResponse:
+    """The original bytes, EXIF included: safety staff and auditors only."""
+    if not request.user.has_perm("safety.view_reportphoto"):
+        raise PermissionDenied
+    row = get_object_or_404(ReportPhoto, public_id=public_id)
+    response = HttpResponse(bytes(row.original), content_type=row.original_content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = f'inline; filename="{row.sha256[:16]}"'
+    return response
