@@ -36,7 +36,18 @@ class DashboardPanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ProfileItem:
+    """A line on the profile page that a service app contributes (e.g. the B Pass DID)."""
+
+    slug: str
+    label: Any
+    value: Callable[[Any], str | None]  # user -> text, or None to show nothing
+    order: int = 100
+
+
 _services: dict[str, Service] = {}
+_profile_items: dict[str, ProfileItem] = {}
 _panels: dict[str, DashboardPanel] = {}
 
 
@@ -46,6 +57,16 @@ def register_service(service: Service) -> None:
 
 def register_dashboard_panel(panel: DashboardPanel) -> None:
     _panels[panel.slug] = panel
+
+
+def register_profile_item(item: ProfileItem) -> None:
+    _profile_items[item.slug] = item
+
+
+def profile_items(user) -> list[tuple[Any, str]]:
+    """(label, value) of every registered item that has a value for this user."""
+    items = sorted(_profile_items.values(), key=lambda i: (i.order, i.slug))
+    return [(item.label, value) for item in items if (value := item.value(user))]
 
 
 def services() -> list[Service]:

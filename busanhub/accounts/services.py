@@ -27,3 +27,24 @@ def user_language_set(*, user: User, language: str) -> bool:
         user.preferred_language = language
         user.save(update_fields=["preferred_language"])
     return True
+
+
+@transaction.atomic
+def api_token_rotate(*, user: User) -> str:
+    """Replaces the user's REST API token with a new one and returns its key (shown once).
+
+    Atomic: the old token stops working in the same transaction that creates the new one.
+    """
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user).key
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User) -> bool:
+    """Deletes the user's REST API token; True when there was one."""
+    from rest_framework.authtoken.models import Token
+
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)

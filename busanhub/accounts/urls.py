@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("me/", views.dashboard, name="dashboard"),
     path("me/profile/", views.profile, name="profile"),
+    path("me/api-token/", views.api_token, name="api-token"),
 ]

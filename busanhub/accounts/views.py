@@ -1,3 +1,4 @@
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseServerError
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from busanhub import registry
 from busanhub.accounts.forms import ProfileForm
 from busanhub.accounts.middleware import set_language_cookie
-from busanhub.accounts.services import user_profile_update
+from busanhub.accounts.services import api_token_revoke, api_token_rotate, user_profile_update
 
 
 def home(request):
@@ -47,7 +48,30 @@ def profile(request):
         response = redirect("accounts:profile")
         set_language_cookie(response, user.preferred_language)
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "profile_items": registry.profile_items(request.user)},
+    )
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def api_token(request):
+    """The REST API token: create or replace it (shown once), or revoke it. Re-authentication
+    first, since a token acts as the user."""
+    from rest_framework.authtoken.models import Token
+
+    new_key = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            if api_token_revoke(user=request.user):
+                messages.success(request, _("Your API token has been revoked."))
+            return redirect("accounts:api-token")
+        new_key = api_token_rotate(user=request.user)
+    current = Token.objects.filter(user=request.user).only("created").first()
+    return render(request, "accounts/api_token.html", {"token": current, "new_key": new_key})
 
 
 @requires_csrf_token

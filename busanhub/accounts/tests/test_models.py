@@ -64,12 +64,12 @@ def test_role_assign_is_idempotent_and_refuses_unknown_roles():
 
 
 def test_grant_app_permissions_full_and_view_only():
-    granted = grant_app_permissions(apps, None, group_name="staff-safety", app_labels=["mfa"])
-    again = grant_app_permissions(apps, None, group_name="staff-safety", app_labels=["mfa"])
+    granted = grant_app_permissions(apps, None, group_name="test-staff", app_labels=["mfa"])
+    again = grant_app_permissions(apps, None, group_name="test-staff", app_labels=["mfa"])
     grant_app_permissions(apps, None, group_name="new-group", app_labels=["mfa"], view_only=True)
 
     mfa_perms = Permission.objects.filter(content_type__app_label="mfa")
-    staff = Group.objects.get(name="staff-safety")
+    staff = Group.objects.get(name="test-staff")
     assert granted == again == mfa_perms.count()
     assert set(staff.permissions.all()) == set(mfa_perms)
     assert set(Group.objects.get(name="new-group").permissions.all()) == set(
