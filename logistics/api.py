@@ -1,13 +1,15 @@
 """`/api/v1/logistics/`: data-logger readings and genealogy traces."""
 
 from django.urls import path
-from rest_framework import authentication, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import authentication, exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
 from .auth import CanCapture, CanQuery, PartnerKeyAuthentication, acting_party, sees_everything
-from .models import Lot
+from .models import Device, Location, Lot, Product
 
 
 class ReadingSerializer(serializers.Serializer):
@@ -30,6 +32,7 @@ class ReadingsView(APIView):
     ]
     permission_classes = [CanCapture]
 
+    @extend_schema(request=ReadingsInSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         serializer = ReadingsInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -48,6 +51,7 @@ class TraceView(APIView):
     authentication_classes = ReadingsView.authentication_classes
     permission_classes = [CanQuery]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, public_id):
         lot = Lot.objects.select_related("product").filter(public_id=public_id).first()
         visible = lot is not None and (
@@ -71,7 +75,94 @@ class TraceView(APIView):
         )
 
 
+class LocationSerializer(serializers.Serializer):
+    public_id = serializers.UUIDField(read_only=True)
+    gln = serializers.CharField(max_length=13)
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Location.Kind.choices)
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+
+
+class ProductSerializer(serializers.Serializer):
+    gtin = serializers.CharField(max_length=14)
+    name = serializers.CharField(max_length=200)
+    name_ko = serializers.CharField(max_length=200, required=False, default="")
+    species = serializers.CharField(max_length=120, required=False, default="")
+    product_form = serializers.ChoiceField(choices=Product.Form.choices)
+    storage_class = serializers.ChoiceField(choices=Product.StorageClass.choices)
+
+
+class DeviceSerializer(serializers.Serializer):
+    device_id = serializers.CharField(max_length=200)
+    attached_to = serializers.CharField(max_length=300, required=False, default="")
+
+
+class MasterDataView(APIView):
+    """A partner manages its own master data: GET lists its rows, POST registers one."""
+
+    authentication_classes = ReadingsView.authentication_classes
+    permission_classes = [CanCapture]
+    serializer_class: type[serializers.Serializer]
+
+    def party(self, request):
+        party = acting_party(request)
+        if party is None:
+            raise exceptions.PermissionDenied("act for a party (its API key or a member login)")
+        return party
+
+    def rows(self, party):
+        raise NotImplementedError
+
+    def create(self, party, data):
+        raise NotImplementedError
+
+    def get(self, request):
+        rows = self.rows(self.party(request))
+        return Response(self.serializer_class(rows, many=True).data)
+
+    def post(self, request):
+        party = self.party(request)
+        serializer = self.serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = self.create(party, serializer.validated_data)
+        return Response(self.serializer_class(row).data, status=201)
+
+
+class LocationsView(MasterDataView):
+    serializer_class = LocationSerializer
+
+    def rows(self, party):
+        return Location.objects.filter(party=party).order_by("name")
+
+    def create(self, party, data):
+        return services.location_create(party=party, **data)
+
+
+class ProductsView(MasterDataView):
+    serializer_class = ProductSerializer
+
+    def rows(self, party):
+        return Product.objects.filter(owner=party).order_by("name")
+
+    def create(self, party, data):
+        return services.product_create(owner=party, **data)
+
+
+class DevicesView(MasterDataView):
+    serializer_class = DeviceSerializer
+
+    def rows(self, party):
+        return Device.objects.filter(party=party).order_by("device_id")
+
+    def create(self, party, data):
+        return services.device_register(party=party, **data)
+
+
 urlpatterns = [
+    path("locations", LocationsView.as_view(), name="logistics-locations"),
+    path("products", ProductsView.as_view(), name="logistics-products"),
+    path("devices", DevicesView.as_view(), name="logistics-devices"),
     path("readings", ReadingsView.as_view(), name="logistics-readings"),
     path("lots/<uuid:public_id>/trace", TraceView.as_view(), name="logistics-trace"),
 ]

@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _panel_context(request) -> dict:
-    from .models import Recall
+    from .selectors import recalls_in_force
 
-    return {"recalls": list(Recall.objects.exclude(status="closed").order_by("-created_at")[:3])}
+    return {"recalls": list(recalls_in_force()[:3])}
 
 
 class LogisticsConfig(AppConfig):

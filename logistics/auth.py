@@ -1,6 +1,7 @@
 """Who may speak EPCIS: a partner's API key, or a signed-in member of a party or staff."""
 
 from django.contrib.auth.models import AnonymousUser
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from .models import PartnerKey, Party
@@ -67,3 +68,15 @@ class CanQuery(permissions.BasePermission):
 
 def sees_everything(request) -> bool:
     return not isinstance(request.auth, PartnerKey) and _in_groups(request.user, READ_GROUPS)
+
+
+class PartnerKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "logistics.auth.PartnerKeyAuthentication"
+    name = "partnerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A partner's API key (bf_…), also accepted as the X-API-Key header.",
+        }

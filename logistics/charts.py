@@ -45,7 +45,7 @@ def timeline(journey) -> list[dict]:
             label = _("Processed")
         elif event.event_type == "AggregationEvent" and not label:
             label = _("Packed")
-        elif event.event_type == "TransactionEvent" and not label:
+        elif event.event_type == "TransactionEvent" and location and location.kind == "auction":
             label = _("Sold at auction")
         rows.append(
             {

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -57,6 +59,7 @@ class CaptureView(EPCISView):
 
     permission_classes = [CanCapture]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         try:
             result = services.epcis_document_capture(
@@ -81,6 +84,7 @@ class CaptureView(EPCISView):
 class CaptureJobView(EPCISView):
     permission_classes = [CanCapture]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, capture_id):
         jobs = CaptureJob.objects.all()
         if not sees_everything(request):
@@ -99,6 +103,7 @@ class EventsView(EPCISView):
     def get_permissions(self):
         return [CanCapture()] if self.request.method == "POST" else [CanQuery()]
 
+    @extend_schema(operation_id="epcis_events_query", responses=OpenApiTypes.OBJECT)
     def get(self, request):
         try:
             page, token = selectors.events_query(
@@ -123,6 +128,7 @@ class EventsView(EPCISView):
             headers["Link"] = f'<{url}>; rel="next"'
         return Response(document, headers=headers, content_type="application/ld+json")
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
         try:
             result = services.epcis_event_capture(
@@ -147,6 +153,7 @@ class EventsView(EPCISView):
 class EventView(EPCISView):
     permission_classes = [CanQuery]
 
+    @extend_schema(operation_id="epcis_event_retrieve", responses=OpenApiTypes.OBJECT)
     def get(self, request, event_id):
         event = self.visible_events(request).filter(event_id=event_id).first()
         if event is None:

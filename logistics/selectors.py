@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from .epcis import identifiers
 from .models import Event, EventEPC, Location, Lot, Party, Reading
@@ -338,5 +338,12 @@ def lot_by_digital_link(*, gtin: str, lot_code: str) -> Lot | None:
     )
 
 
-def event_parties_filter(party: Party) -> Q:
-    return Q(parties=party)
+def recalls_in_force():
+    """Public recall notices: the recalls not closed, newest first, with their affected lots."""
+    from .models import Recall
+
+    return (
+        Recall.objects.exclude(status=Recall.Status.CLOSED)
+        .prefetch_related("affected_lots__product")
+        .order_by("-created_at")
+    )

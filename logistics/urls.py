@@ -7,7 +7,7 @@ app_name = "logistics"
 urlpatterns = [
     path("logistics/", views.home, name="home"),
     re_path(
-        r"^01/(?P<gtin>\d{14})/10/(?P<lot_code>[^/]{1,20})/?$",
+        r"^01/(?P<gtin>\d{8,14})/10/(?P<lot_code>[^/]{1,20})/?$",
         views.provenance,
         name="provenance",
     ),

@@ -41,7 +41,15 @@ class DepartmentAdmin(admin.ModelAdmin):
 class CategoryAttributeInline(admin.TabularInline):
     model = CategoryAttribute
     extra = 0
-    fields = ["order", "code", "datatype", "required", "variable", "description_ko", "description_en"]
+    fields = [
+        "order",
+        "code",
+        "datatype",
+        "required",
+        "variable",
+        "description_ko",
+        "description_en",
+    ]
     show_change_link = True
 
 
@@ -143,8 +151,16 @@ class ReportUpdateInline(admin.TabularInline):
     model = ReportUpdate
     extra = 0
     can_delete = False
-    fields = ["version", "from_status", "to_status", "public_note", "internal_note", "actor",
-              "created_at", "digest"]
+    fields = [
+        "version",
+        "from_status",
+        "to_status",
+        "public_note",
+        "internal_note",
+        "actor",
+        "created_at",
+        "digest",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -154,18 +170,54 @@ class ReportUpdateInline(admin.TabularInline):
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     change_list_template = "admin/safety/report/change_list.html"
-    list_display = ["short_id", "category", "district", "status", "weight", "assigned_to",
-                    "created_at", "overdue_flag"]
-    list_filter = ["status", "category__department", "category", DistrictFilter, OverdueFilter,
-                   "assigned_to"]
+    list_display = [
+        "short_id",
+        "category",
+        "district",
+        "status",
+        "weight",
+        "assigned_to",
+        "created_at",
+        "overdue_flag",
+    ]
+    list_filter = [
+        "status",
+        "category__department",
+        "category",
+        DistrictFilter,
+        OverdueFilter,
+        "assigned_to",
+    ]
     list_select_related = ["category", "assigned_to"]
     search_fields = ["=public_id", "address", "description"]
     date_hierarchy = "created_at"
     actions = ["change_status"]
-    fields = ["public_id", "category", "status", "status_notes", "duplicate_of", "assigned_to",
-              "reporter", "contact_name", "contact_email", "contact_phone", "api_key", "lat",
-              "long", "address", "district", "description", "answers", "media_url", "weight",
-              "version", "digest", "created_at", "due_at", "closed_at"]
+    fields = [
+        "public_id",
+        "category",
+        "status",
+        "status_notes",
+        "duplicate_of",
+        "assigned_to",
+        "reporter",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "api_key",
+        "lat",
+        "long",
+        "address",
+        "district",
+        "description",
+        "answers",
+        "media_url",
+        "weight",
+        "version",
+        "digest",
+        "created_at",
+        "due_at",
+        "closed_at",
+    ]
     readonly_fields = [field for field in fields if field != "assigned_to"]
     inlines = [ReportPhotoInline, ReportUpdateInline]
 
@@ -197,10 +249,16 @@ class ReportAdmin(admin.ModelAdmin):
     def get_urls(self):
         urls = super().get_urls()
         own = [
-            path("dashboard/", self.admin_site.admin_view(self.dashboard_view),
-                 name="safety_report_dashboard"),
-            path("<path:object_id>/transition/", self.admin_site.admin_view(self.transition_view),
-                 name="safety_report_transition"),
+            path(
+                "dashboard/",
+                self.admin_site.admin_view(self.dashboard_view),
+                name="safety_report_dashboard",
+            ),
+            path(
+                "<path:object_id>/transition/",
+                self.admin_site.admin_view(self.transition_view),
+                name="safety_report_transition",
+            ),
         ]
         return own + urls
 
@@ -232,7 +290,9 @@ class ReportAdmin(admin.ModelAdmin):
             note = template.text_en if request.LANGUAGE_CODE == "en" else template.text_ko
         duplicate_of = None
         if form.cleaned_data.get("duplicate_of"):
-            duplicate_of = Report.objects.filter(public_id=form.cleaned_data["duplicate_of"]).first()
+            duplicate_of = Report.objects.filter(
+                public_id=form.cleaned_data["duplicate_of"]
+            ).first()
             if duplicate_of is None:
                 form.add_error("duplicate_of", gettext("No report has this id."))
                 return -1
@@ -253,7 +313,11 @@ class ReportAdmin(admin.ModelAdmin):
         return done
 
     def _status_choices(self, reports):
-        allowed = set.union(*(services.TRANSITIONS[report.status] for report in reports)) if reports else set()
+        allowed = (
+            set.union(*(services.TRANSITIONS[report.status] for report in reports))
+            if reports
+            else set()
+        )
         return [(value, label) for value, label in Report.Status.choices if value in allowed]
 
     @admin.action(description=_("Change status of selected reports"), permissions=["change"])
@@ -290,12 +354,15 @@ class ReportAdmin(admin.ModelAdmin):
             request.POST if request.method == "POST" else None,
             choices=self._status_choices([report]),
         )
-        if request.method == "POST" and form.is_valid():
-            if self._transition(request, [report], form) == 1:
-                messages.success(request, gettext("The report's status was changed."))
-                return HttpResponseRedirect(
-                    reverse("admin:safety_report_change", kwargs={"object_id": report.pk})
-                )
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and self._transition(request, [report], form) == 1
+        ):
+            messages.success(request, gettext("The report's status was changed."))
+            return HttpResponseRedirect(
+                reverse("admin:safety_report_change", kwargs={"object_id": report.pk})
+            )
         return TemplateResponse(
             request,
             "admin/safety/report/transition.html",

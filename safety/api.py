@@ -31,7 +31,9 @@ class NearbyView(APIView):
     def get(self, request):
         query = NearbyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        category = Category.objects.filter(service_code=query.validated_data["service_code"]).first()
+        category = Category.objects.filter(
+            service_code=query.validated_data["service_code"]
+        ).first()
         if category is None:
             return Response({"service_code": ["Unknown service_code."]}, status=400)
         reports = selectors.reports_near(
@@ -63,10 +65,14 @@ class MapView(APIView):
                 "properties": {
                     "service_request_id": str(point["public_id"]),
                     "service_code": point["category__service_code"],
-                    "service_name": point["category__name_en" if language == "en" else "category__name_ko"],
+                    "service_name": point[
+                        "category__name_en" if language == "en" else "category__name_ko"
+                    ],
                     "status": point["status"],
                     "created_at": point["created_at"].isoformat(),
-                    "url": reverse("safety:report-detail", kwargs={"public_id": point["public_id"]}),
+                    "url": reverse(
+                        "safety:report-detail", kwargs={"public_id": point["public_id"]}
+                    ),
                 },
             }
             for point in points

@@ -80,7 +80,9 @@ def clean_answers(definitions: list[dict], raw: dict[str, list[str]]) -> dict:
         elif datatype == "datetime":
             parsed = parse_datetime(value)
             if parsed is None:
-                errors[code] = gettext_noop("Enter a date and time in ISO 8601 form, e.g. 2026-11-23T10:00.")
+                errors[code] = gettext_noop(
+                    "Enter a date and time in ISO 8601 form, e.g. 2026-11-23T10:00."
+                )
                 continue
             answers[code] = parsed.isoformat()
         elif datatype == "singlevaluelist":

@@ -116,14 +116,17 @@ class TransitionForm(forms.Form):
     """Staff: move one report (admin)."""
 
     to_status = forms.ChoiceField(label=_("New status"))
-    template = forms.ModelChoiceField(
-        label=_("Response template"), queryset=None, required=False
-    )
+    template = forms.ModelChoiceField(label=_("Response template"), queryset=None, required=False)
     public_note = forms.CharField(
-        label=_("Public note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Public note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     internal_note = forms.CharField(
-        label=_("Internal note (staff only)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Internal note (staff only)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     duplicate_of = forms.UUIDField(label=_("Duplicate of (report id)"), required=False)
 

@@ -46,7 +46,10 @@ class Category(models.Model):
     group = models.CharField(_("group"), max_length=60, blank=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="categories", verbose_name=_("department")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="categories",
+        verbose_name=_("department"),
     )
     target_hours = models.PositiveIntegerField(
         _("target resolution time (hours)"),
@@ -133,7 +136,10 @@ class CategoryAttribute(models.Model):
 
 class AttributeValue(models.Model):
     attribute = models.ForeignKey(
-        CategoryAttribute, on_delete=models.CASCADE, related_name="values", verbose_name=_("question")
+        CategoryAttribute,
+        on_delete=models.CASCADE,
+        related_name="values",
+        verbose_name=_("question"),
     )
     key = models.CharField(_("key"), max_length=40, validators=[CODE_VALIDATOR])
     name_ko = models.CharField(_("name (Korean)"), max_length=120)

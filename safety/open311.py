@@ -153,7 +153,11 @@ def service_definition(request: HttpRequest, service_code: str, fmt: str) -> Htt
             "order": attribute.order,
             "description": attribute.description,
             **(
-                {"values": [{"key": value.key, "name": value.name} for value in attribute.values.all()]}
+                {
+                    "values": [
+                        {"key": value.key, "name": value.name} for value in attribute.values.all()
+                    ]
+                }
                 if attribute.is_list
                 else {}
             ),
@@ -210,7 +214,9 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(
             400, [(400, _("A location is required: lat and long, or address_string."))]
         )
-    name = " ".join(part for part in (params.get("first_name", ""), params.get("last_name", "")) if part)
+    name = " ".join(
+        part for part in (params.get("first_name", ""), params.get("last_name", "")) if part
+    )
     try:
         report = services.report_create(
             category=category,
@@ -255,17 +261,21 @@ def _date_param(params, name: str) -> datetime | None:
     parsed = parse_datetime(raw)
     if parsed is None or parsed.tzinfo is None:
         raise Open311Error(
-            400, [(400, _("%(name)s must be a w3c datetime, e.g. 2026-01-01T00:00:00Z.") % {"name": name})]
+            400,
+            [
+                (
+                    400,
+                    _("%(name)s must be a w3c datetime, e.g. 2026-01-01T00:00:00Z.")
+                    % {"name": name},
+                )
+            ],
         )
     return parsed
 
 
 def _list_param(params, name: str) -> list[str]:
     return [
-        item.strip()
-        for value in params.getlist(name)
-        for item in value.split(",")
-        if item.strip()
+        item.strip() for value in params.getlist(name) for item in value.split(",") if item.strip()
     ]
 
 

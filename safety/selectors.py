@@ -44,8 +44,13 @@ def category_definitions(*, category: Category) -> list[dict]:
 
 
 def reports_near(
-    *, lat: float, long: float, category: Category, radius_m: float = NEARBY_RADIUS_M,
-    days: int = NEARBY_DAYS, exclude_pk: int | None = None,
+    *,
+    lat: float,
+    long: float,
+    category: Category,
+    radius_m: float = NEARBY_RADIUS_M,
+    days: int = NEARBY_DAYS,
+    exclude_pk: int | None = None,
 ) -> list[Report]:
     """Open reports of the category within `radius_m` metres filed in the last `days` days,
     nearest first. The database narrows by bounding box; the exact distance is checked here."""
@@ -101,8 +106,14 @@ def reports_for_map(
         reports = reports.filter(status=status)
     return list(
         reports.order_by("-created_at").values(
-            "public_id", "lat", "long", "status", "created_at", "category__service_code",
-            "category__name_ko", "category__name_en",
+            "public_id",
+            "lat",
+            "long",
+            "status",
+            "created_at",
+            "category__service_code",
+            "category__name_ko",
+            "category__name_en",
         )[:limit]
     )
 
@@ -142,11 +153,7 @@ def reports_open311(
 
 
 def reports_of_user(*, user) -> QuerySet[Report]:
-    return (
-        Report.objects.filter(reporter=user)
-        .select_related("category")
-        .order_by("-created_at")
-    )
+    return Report.objects.filter(reporter=user).select_related("category").order_by("-created_at")
 
 
 def report_timeline(*, report: Report) -> QuerySet[ReportUpdate]:

@@ -58,6 +58,14 @@ class MyReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = [
-            "service_request_id", "service_code", "status", "status_notes", "lat", "long",
-            "address", "created_at", "updated_at", "url",
+            "service_request_id",
+            "service_code",
+            "status",
+            "status_notes",
+            "lat",
+            "long",
+            "address",
+            "created_at",
+            "updated_at",
+            "url",
         ]

@@ -133,8 +133,10 @@ def _clean_photos(uploads: Sequence[bytes]) -> list[photos.ProcessedPhoto]:
             processed.append(photos.process_photo(data))
         except photos.PhotoError as exc:
             raise ValidationError(
-                {"photos": gettext("Photo %(number)s: %(problem)s")
-                 % {"number": index, "problem": gettext(str(exc))}},
+                {
+                    "photos": gettext("Photo %(number)s: %(problem)s")
+                    % {"number": index, "problem": gettext(str(exc))}
+                },
                 code=exc.code,
             ) from None
     return processed
@@ -171,9 +173,10 @@ def report_create(
 
     Refuses (ValidationError naming the field, nothing stored) an inactive category,
     coordinates that are not numbers or lie outside Busan's boundary, bad answers and bad
-    photos. Without coordinates (Open311 `address_string`) the address must name Busan. The envelope holds the SHA-256 of every original photo and of the text, so the
-    evidence and the submission time are provable without publishing either. The reporter
-    follows their own report.
+    photos. Without coordinates (Open311 `address_string`) the address must name Busan.
+    The envelope holds the SHA-256 of every original photo and of the text, so the evidence
+    and the submission time are provable without publishing either. The reporter follows
+    their own report.
     """
     if not category.is_active:
         raise ValidationError({"service_code": _("This category is not accepting reports.")})
@@ -293,9 +296,7 @@ def report_transition(
     report.updated_at = now
     report.closed_at = now if to_status in Report.CLOSED_STATUSES else None
     report.full_clean()
-    report.save(
-        update_fields=["status", "status_notes", "updated_at", "closed_at", "duplicate_of"]
-    )
+    report.save(update_fields=["status", "status_notes", "updated_at", "closed_at", "duplicate_of"])
     if to_status == Report.Status.DUPLICATE:
         # The original inherits the duplicate's weight: the same problem, more people.
         Report.objects.filter(pk=duplicate_of.pk).update(weight=F("weight") + report.weight)
@@ -306,14 +307,14 @@ def report_transition(
 
 @transaction.atomic
 def report_follow(*, report: Report, user) -> bool:
-    """"Me too": the user follows an open report and adds one to its weight.
+    """ "Me too": the user follows an open report and adds one to its weight.
 
     Idempotent: following again changes nothing and returns False. Closed reports refuse.
     """
     report = Report.objects.select_for_update().get(pk=report.pk)
     if not report.is_open:
         raise ValidationError({"report": _("This report is closed.")})
-    _, created = Follower.objects.get_or_create(report=report, user=user)
+    _follower, created = Follower.objects.get_or_create(report=report, user=user)
     if created:
         Report.objects.filter(pk=report.pk).update(weight=F("weight") + 1)
     return created

@@ -13,11 +13,17 @@ PROD_ENV = {
     "CHAIN_RPC_URL": "http://127.0.0.1:8545",
     "CHAIN_PRIVATE_KEY": "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "ALLOWED_HOSTS": "busanhub.example",
+    "IDENTITY_KEY_ENCRYPTION_KEY": "p6HXVaHK8qHkscchBwNNq495XPdh003X-wg4l5ACsUc=",
 }
 
 
 def manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    # Nothing of the test run leaks in (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PROD_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

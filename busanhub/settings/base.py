@@ -226,6 +226,10 @@ CHAIN_RPC_TIMEOUT_S = env.int("CHAIN_RPC_TIMEOUT_S", default=10)
 # Deploy the anchor contract by itself when none is live (dev and tests only).
 CHAIN_AUTO_DEPLOY = env.bool("CHAIN_AUTO_DEPLOY", default=False)
 
+# B Pass: the Fernet key that encrypts private keys at rest (required in prod; dev and tests
+# derive one from SECRET_KEY when it is empty).
+IDENTITY_KEY_ENCRYPTION_KEY = env("IDENTITY_KEY_ENCRYPTION_KEY", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

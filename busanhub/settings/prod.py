@@ -12,6 +12,7 @@ REQUIRED = [
     "CHAIN_RPC_URL",
     "CHAIN_PRIVATE_KEY",
     "ALLOWED_HOSTS",
+    "IDENTITY_KEY_ENCRYPTION_KEY",
 ]
 _missing = [name for name in REQUIRED if not env(name, default="")]
 if _missing:

@@ -269,3 +269,8 @@ def test_my_credentials_lists_only_mine(
         response = client.get("/api/v1/identity/credentials/")
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["results"]] == [str(resident_credential.public_id)]
+
+
+def test_my_credentials_needs_login():
+    response = APIClient().get("/api/v1/identity/credentials/")
+    assert response.status_code in (401, 403)

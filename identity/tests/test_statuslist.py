@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from identity import statuslist
 
@@ -43,3 +45,13 @@ def test_too_short_or_garbage_lists_are_refused():
         statuslist.decode(statuslist.encode(bytes(100)))
     with pytest.raises(statuslist.StatusListError):
         statuslist.decode("unot-gzip")
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sets(st.integers(min_value=0, max_value=statuslist.MIN_LENGTH - 1), max_size=50))
+def test_any_set_of_indexes_round_trips(indexes):
+    bits = statuslist.empty()
+    for index in indexes:
+        statuslist.set_bit(bits, index, True)
+    decoded = statuslist.decode(statuslist.encode(bits))
+    assert {i for i in range(0, statuslist.MIN_LENGTH) if statuslist.get_bit(decoded, i)} == indexes

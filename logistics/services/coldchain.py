@@ -33,6 +33,21 @@ def lots_under(identifier_set: set[str], *, at: datetime | None) -> list[Lot]:
     return list(Lot.objects.filter(identifier__in=wanted).select_related("product"))
 
 
+def lots_aggregated_with(lot: Lot, *, at: datetime) -> list[Lot]:
+    """The lots sharing a box or pallet with `lot` at time `at` (they shared its air)."""
+    containers = {
+        identifier
+        for identifier, _depth in selectors.trace(lot.identifier, forward=True, max_depth=3)
+        if "/00/" in identifier or "/21/" in identifier
+    }
+    inside = set()
+    for container in containers:
+        contents = selectors.contents_of(container, at=at)
+        if lot.identifier in contents:
+            inside |= contents
+    return list(Lot.objects.filter(identifier__in=inside - {lot.identifier}))
+
+
 def readings_from_events(*, events: list[Event]) -> list[Breach]:
     """Stores the temperature readings of the events' sensorElementLists and checks the lots.
 
@@ -161,7 +176,10 @@ def lot_breach_check(*, lot: Lot) -> Breach | None:
     )
     breach.anchor_digest = leaf.digest
     breach.save(update_fields=["anchor_digest"])
-    Lot.objects.filter(pk=lot.pk, status=Lot.Status.ACTIVE).update(status=Lot.Status.COMPROMISED)
+    companions = {lot.pk} | {other.pk for other in lots_aggregated_with(lot, at=finding.started_at)}
+    Lot.objects.filter(pk__in=companions, status=Lot.Status.ACTIVE).update(
+        status=Lot.Status.COMPROMISED
+    )
     holder, _location = selectors.lot_holder(lot)
     message = _(
         "Cold chain breached for %(lot)s: %(minutes)s min out of range, extreme %(c)s °C."

@@ -69,5 +69,7 @@ def test_auditor_sees_but_cannot_recall():
         "/admin/logistics/lot/",
         {"action": "start_recall", "_selected_action": [Lot.objects.first().pk], "reason": "x"},
     )
-    assert response.status_code in (200, 302, 403)
+    # the action is not offered to a view-only auditor: the list comes back, nothing recalled
+    assert response.status_code == 200
+    assert b"start_recall" not in response.content
     assert Recall.objects.count() == recalls_before

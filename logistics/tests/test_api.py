@@ -260,3 +260,45 @@ def test_logger_readings_endpoint():
     )
     assert unknown.status_code == 400
     assert "device_id" in unknown.json()
+
+
+def test_a_partner_manages_its_own_master_data():
+    client, party = _partner()
+    other_client, other = _partner()
+    # given a partner registering a cold store with a valid GLN
+    created = client.post(
+        "/api/v1/logistics/locations",
+        {"gln": "8801234500005", "name": "Amnam cold store", "kind": "cold_store"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    # a bad check digit names the field and stores nothing
+    bad = client.post(
+        "/api/v1/logistics/locations",
+        {"gln": "8801234500006", "name": "Typo", "kind": "cold_store"},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "gln" in bad.json()
+    product = client.post(
+        "/api/v1/logistics/products",
+        {
+            "gtin": "8801234500104",
+            "name": "Hairtail",
+            "product_form": "whole",
+            "storage_class": "frozen",
+        },
+        format="json",
+    )
+    assert product.status_code == 201, product.content
+    assert product.json()["gtin"] == "08801234500104"
+    # each partner lists only its own rows
+    assert [row["name"] for row in client.get("/api/v1/logistics/locations").json()] == [
+        "Amnam cold store"
+    ]
+    assert other_client.get("/api/v1/logistics/locations").json() == []
+    assert other_client.get("/api/v1/logistics/products").json() == []
+    from logistics.models import Location
+
+    assert Location.objects.filter(party=other).count() == 0
+    assert Location.objects.filter(party=party).count() == 1

@@ -280,3 +280,41 @@ def test_conformance_examples_register_and_capture(chain):
     register_master_data(doc)
     result = services.epcis_document_capture(document=doc)
     assert len(result.created) == 1
+
+
+def test_a_breach_compromises_the_lots_sharing_the_box(chain):
+    # given two lots packed in the same box, and a logger on one of them only
+    journey = _journey(chain)
+    services.epcis_document_capture(document=document(*journey["events"][:3]))
+    other = chain.lot(chain.fillet, "GC2611-08")
+    services.epcis_document_capture(
+        document=document(
+            object_event(chain, lot=other, minutes=250, location=chain.plant),
+            {
+                "type": "AggregationEvent",
+                "eventTime": chain.at(301),
+                "eventTimeZoneOffset": "+09:00",
+                "action": "ADD",
+                "parentID": "urn:epc:id:sscc:8800000.0000000001",
+                "childQuantityList": [{"epcClass": other, "quantity": 5, "uom": "KGM"}],
+                "bizStep": "packing",
+                "bizLocation": {"id": chain.sgln(chain.plant)},
+            },
+        )
+    )
+    services.device_register(
+        party=chain.processor, device_id="logger-2", attached_to=journey["fillet"]
+    )
+    # when that lot's logger reports a reading beyond the hard limit
+    services.readings_ingest(
+        device_id="logger-2",
+        readings=[{"time": chain.at(320), "celsius": 2}, {"time": chain.at(330), "celsius": 12}],
+        party=chain.processor,
+    )
+    # then both lots in the box are compromised; the whole fish (consumed before) is not
+    statuses = dict(Lot.objects.values_list("lot_code", "status"))
+    assert statuses == {
+        "DY2611-01": Lot.Status.ACTIVE,
+        "GC2611-07": Lot.Status.COMPROMISED,
+        "GC2611-08": Lot.Status.COMPROMISED,
+    }

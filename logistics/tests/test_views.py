@@ -60,3 +60,31 @@ def test_event_receipts_verify_after_anchoring(chain):
     assert response.status_code == 200
     body = response.json()
     assert (body["digest"], body["status"], body["valid"]) == (digest, "confirmed", True)
+
+
+def test_dashboard_shows_the_b_fresh_panel_with_open_recalls():
+    from busanhub.accounts.models import User
+
+    _demo()
+    user = User.objects.create_user(email="citizen@example.org", password="x" * 12)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    page = client.get("/me/").content.decode()
+    assert "B-Fresh 수산물" in page  # the user's preferred language (Korean by default)
+    assert "Histamine above the legal limit in a sample (demo)." in page
+
+
+def test_home_looks_a_package_up_and_lists_recalls():
+    lot = _demo()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/logistics/").content.decode()
+    assert "Histamine above the legal limit in a sample (demo)." in page
+    assert f"/01/{lot.product.gtin}/10/{lot.lot_code}" in page
+    # a GTIN-13 is accepted and normalised to the Digital Link's GTIN-14
+    found = client.get("/logistics/", {"gtin": lot.product.gtin[1:], "lot_code": lot.lot_code})
+    assert found.status_code == 302
+    assert found["Location"] == f"/01/{lot.product.gtin}/10/{lot.lot_code}"
+    bad = client.get("/logistics/", {"gtin": "12345678", "lot_code": "X"})
+    assert bad.status_code == 200
+    assert "Enter a valid GTIN." in bad.content.decode()
+    assert client.get(f"/01/{lot.product.gtin[1:]}/10/{lot.lot_code}").status_code == 200

@@ -47,11 +47,22 @@ def test_staff_transition_with_template_and_internal_note(client, safety_staff):
     )
     url = reverse("admin:safety_report_transition", kwargs={"object_id": report.pk})
     assert client.get(url).status_code == 200
-    response = client.post(url, {"to_status": "acknowledged", "template": template.pk,
-                                 "public_note": "", "internal_note": "팀 2 배정"})
+    response = client.post(
+        url,
+        {
+            "to_status": "acknowledged",
+            "template": template.pk,
+            "public_note": "",
+            "internal_note": "팀 2 배정",
+        },
+    )
     assert response.status_code == 302
     report.refresh_from_db()
-    assert (report.status, report.status_notes, report.version) == ("acknowledged", "접수했습니다", 2)
+    assert (report.status, report.status_notes, report.version) == (
+        "acknowledged",
+        "접수했습니다",
+        2,
+    )
     assert report.updates.last().internal_note == "팀 2 배정"
     assert report.updates.last().actor == safety_staff
 
@@ -63,8 +74,16 @@ def test_bulk_transition(client, safety_staff):
     intermediate = client.post(url, {"action": "change_status", "_selected_action": ids})
     assert intermediate.status_code == 200
     assert b"apply" in intermediate.content
-    done = client.post(url, {"action": "change_status", "_selected_action": ids, "apply": "1",
-                             "to_status": "in_progress", "public_note": "작업 시작"})
+    done = client.post(
+        url,
+        {
+            "action": "change_status",
+            "_selected_action": ids,
+            "apply": "1",
+            "to_status": "in_progress",
+            "public_note": "작업 시작",
+        },
+    )
     assert done.status_code == 302
     assert set(Report.objects.values_list("status", flat=True)) == {"in_progress"}
 

@@ -2,7 +2,13 @@ import pytest
 from django.urls import reverse
 
 from safety import services
-from safety.tests.factories import CITY_HALL, CategoryFactory, StaffFactory, UserFactory, make_report
+from safety.tests.factories import (
+    CITY_HALL,
+    CategoryFactory,
+    StaffFactory,
+    UserFactory,
+    make_report,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +58,8 @@ def test_map_is_geojson_without_personal_data(client, django_assert_max_num_quer
     assert collection["type"] == "FeatureCollection"
     assert len(collection["features"]) == 5
     assert collection["features"][0]["geometry"] == {
-        "type": "Point", "coordinates": [CITY_HALL[1], CITY_HALL[0]]
+        "type": "Point",
+        "coordinates": [CITY_HALL[1], CITY_HALL[0]],
     }
     assert "who@example.kr" not in response.content.decode()
     outside = client.get(reverse("safety-api:map"), {"bbox": "128.0,34.0,128.1,34.1"})
@@ -66,7 +73,8 @@ def test_map_bad_bbox_is_400(client):
 
 
 def test_my_reports_needs_login_and_shows_only_mine(client, django_assert_max_num_queries):
-    assert client.get(reverse("safety-api:mine")).status_code == 403
+    anonymous = client.get(reverse("safety-api:mine"))
+    assert (anonymous.status_code, anonymous["WWW-Authenticate"]) == (401, "Token")
     citizen = UserFactory()
     mine = [make_report(reporter=citizen) for _ in range(3)]
     make_report(reporter=UserFactory())

@@ -145,8 +145,13 @@ def test_transitions_anchor_a_new_version_each_and_close_the_report():
     staff = StaffFactory()
 
     # When staff acknowledge, start and resolve it
-    services.report_transition(report=report, to_status="acknowledged", actor=staff,
-                               public_note="확인했습니다", internal_note="crew 3")
+    services.report_transition(
+        report=report,
+        to_status="acknowledged",
+        actor=staff,
+        public_note="확인했습니다",
+        internal_note="crew 3",
+    )
     services.report_transition(report=report, to_status="in_progress", actor=staff)
     update = services.report_transition(
         report=report, to_status="resolved", actor=staff, public_note="교체 완료"
@@ -159,7 +164,10 @@ def test_transitions_anchor_a_new_version_each_and_close_the_report():
     assert report.closed_at == update.created_at
     assert report.status_notes == "교체 완료"
     assert list(report.updates.values_list("version", "to_status")) == [
-        (1, "submitted"), (2, "acknowledged"), (3, "in_progress"), (4, "resolved"),
+        (1, "submitted"),
+        (2, "acknowledged"),
+        (3, "in_progress"),
+        (4, "resolved"),
     ]
     leaves = AnchorLeaf.objects.filter(kind="safety.report", ref=str(report.public_id))
     assert sorted(leaves.values_list("version", flat=True)) == [1, 2, 3, 4]
@@ -179,12 +187,22 @@ def test_disallowed_transition_changes_nothing(start, target):
         services.report_transition(report=report, to_status="acknowledged", actor=staff)
         services.report_transition(report=report, to_status="resolved", actor=staff)
     report.refresh_from_db()
-    before = (report.status, report.version, ReportUpdate.objects.count(), AnchorLeaf.objects.count())
+    before = (
+        report.status,
+        report.version,
+        ReportUpdate.objects.count(),
+        AnchorLeaf.objects.count(),
+    )
     with pytest.raises(ValidationError) as error:
         services.report_transition(report=report, to_status=target, actor=staff)
     assert list(error.value.message_dict) == ["to_status"]
     report.refresh_from_db()
-    after = (report.status, report.version, ReportUpdate.objects.count(), AnchorLeaf.objects.count())
+    after = (
+        report.status,
+        report.version,
+        ReportUpdate.objects.count(),
+        AnchorLeaf.objects.count(),
+    )
     assert after == before
 
 
@@ -200,8 +218,9 @@ def test_duplicate_points_to_the_original_and_moves_its_weight():
     staff = StaffFactory()
     original = make_report()
     copy = make_report(category=original.category)
-    services.report_transition(report=copy, to_status="duplicate", actor=staff,
-                               duplicate_of=original)
+    services.report_transition(
+        report=copy, to_status="duplicate", actor=staff, duplicate_of=original
+    )
     original.refresh_from_db()
     copy.refresh_from_db()
     assert copy.duplicate_of == original
@@ -246,7 +265,10 @@ def test_transition_emails_reporter_and_followers_in_their_language(
     # Then each gets one email in their language, with the public note and link only
     by_recipient = {message.to[0]: message for message in mail.outbox}
     assert set(by_recipient) == {reporter.email, follower.email}
-    assert by_recipient[reporter.email].subject == "신고(가로등 고장)가 다음 상태가 되었습니다: 접수 확인"
+    assert (
+        by_recipient[reporter.email].subject
+        == "신고(가로등 고장)가 다음 상태가 되었습니다: 접수 확인"
+    )
     assert by_recipient[follower.email].subject == (
         "Your report (Broken streetlight) is now: Acknowledged"
     )
@@ -311,6 +333,18 @@ def test_anchored_versions_are_confirmed_on_chain(chain):
     report.refresh_from_db()
     receipt = chain_services.receipt_for(report.digest)
     assert receipt["record"] == {
-        "kind": "safety.report", "ref": str(report.public_id), "version": 2
+        "kind": "safety.report",
+        "ref": str(report.public_id),
+        "version": 2,
     }
     assert receipt["envelope"]["data"]["status"] == "acknowledged"
+
+
+def test_me_too_on_a_closed_report_is_refused():
+    report = make_report()
+    services.report_transition(report=report, to_status="rejected", actor=StaffFactory())
+    with pytest.raises(ValidationError) as error:
+        services.report_follow(report=report, user=UserFactory())
+    assert error.value.message_dict == {"report": ["This report is closed."]}
+    report.refresh_from_db()
+    assert (report.weight, report.followers.count()) == (1, 0)

@@ -102,8 +102,11 @@ def test_bad_datetime_and_fake_jpeg_are_form_errors(client, citizen):
     assert "날짜와 시각을 ISO 8601 형식으로 입력하세요" in response.content.decode()
     response = client.post(
         reverse("safety:report-new"),
-        {**_form(category), "attribute[SEEN]": "2026-11-23T21:30",
-         "photos": [_upload(b"not an image at all", "virus.jpg")]},
+        {
+            **_form(category),
+            "attribute[SEEN]": "2026-11-23T21:30",
+            "photos": [_upload(b"not an image at all", "virus.jpg")],
+        },
     )
     assert response.status_code == 400
     assert "사진 1: 읽을 수 있는 JPEG, PNG, WebP 이미지가 아닙니다." in response.content.decode()
@@ -113,7 +116,9 @@ def test_bad_datetime_and_fake_jpeg_are_form_errors(client, citizen):
 def test_oversized_upload_is_refused_before_processing(client, citizen):
     category = CategoryFactory()
     big = b"\xff\xd8\xff" + b"\0" * (50 * 1024 * 1024)
-    response = client.post(reverse("safety:report-new"), {**_form(category), "photos": [_upload(big)]})
+    response = client.post(
+        reverse("safety:report-new"), {**_form(category), "photos": [_upload(big)]}
+    )
     assert response.status_code == 400
     assert "사진은 한 장에 10MB 이하여야 합니다." in response.content.decode()
     assert Report.objects.count() == 0
@@ -131,10 +136,16 @@ def test_per_user_rate_limit(client, citizen, settings):
 
 def test_public_report_page_hides_the_reporter_and_shows_the_timeline(client):
     reporter = UserFactory(email="haeun@example.kr", name="김하은")
-    report = make_report(reporter=reporter, photo_uploads=[jpeg_with_gps()],
-                         contact_phone="010-9999-0000")
-    services.report_transition(report=report, to_status="acknowledged", actor=StaffFactory(),
-                               public_note="현장 확인 예정", internal_note="내부 전용 메모")
+    report = make_report(
+        reporter=reporter, photo_uploads=[jpeg_with_gps()], contact_phone="010-9999-0000"
+    )
+    services.report_transition(
+        report=report,
+        to_status="acknowledged",
+        actor=StaffFactory(),
+        public_note="현장 확인 예정",
+        internal_note="내부 전용 메모",
+    )
     response = client.get(report.get_absolute_url())
     content = response.content.decode()
     assert response.status_code == 200
