@@ -12,6 +12,9 @@ api_v1 = [
     path("identity/", include("identity.api")),
     path("safety/", include("safety.api")),
     path("logistics/", include("logistics.api")),
+    path("vouchers/", include("vouchers.api")),
+    path("exchange/", include("exchange.api")),
+    path("education/", include("education.api")),
 ]
 
 urlpatterns = [
@@ -29,6 +32,9 @@ urlpatterns = [
     path("", include("identity.urls")),
     path("", include("safety.urls")),
     path("", include("logistics.urls")),
+    path("", include("vouchers.urls")),
+    path("", include("exchange.urls")),
+    path("", include("education.urls")),
 ]
 
 handler403 = "busanhub.accounts.views.error_403"

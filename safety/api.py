@@ -2,6 +2,7 @@
 "my reports". The machine-to-machine API of the city is Open311 (`open311.py`)."""
 
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions
 from rest_framework.pagination import CursorPagination
@@ -48,7 +49,7 @@ class MapView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
 
-    @extend_schema(parameters=[MapQuerySerializer])
+    @extend_schema(parameters=[MapQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         query = MapQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

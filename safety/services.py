@@ -23,6 +23,7 @@ from . import attributes, geo, photos, selectors
 from .models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
 
 ANCHOR_KIND = "safety.report"
+MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
 # Which status may follow which; closed states are final.
 TRANSITIONS: dict[str, set[str]] = {
@@ -181,6 +182,8 @@ def report_create(
     if not category.is_active:
         raise ValidationError({"service_code": _("This category is not accepting reports.")})
     address = address.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError({"description": _("Write at most 4000 characters.")})
     if _blank(lat) and _blank(long):
         if not address:
             raise ValidationError({"lat": _("Choose the place on the map or give an address.")})

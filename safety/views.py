@@ -123,6 +123,7 @@ def report_detail(request: HttpRequest, public_id) -> HttpResponse:
             "verified": verified,
             "is_follower": is_follower,
             "is_reporter": request.user.is_authenticated and report.reporter_id == request.user.pk,
+            "tile_url": _tile_url(),
         },
     )
 

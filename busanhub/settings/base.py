@@ -21,6 +21,7 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 INSTALLED_APPS = [
     "busanhub.accounts",
     "busanhub.chain",
+    "busanhub.bank",
     "busanhub.accounts.apps.BusanAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -40,8 +41,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # Service apps
     "identity",
+    "vouchers",
+    "exchange",
     "safety",
     "logistics",
+    "education",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +229,9 @@ CHAIN_REORG_WINDOW_BLOCKS = env.int("CHAIN_REORG_WINDOW_BLOCKS", default=64)
 CHAIN_RPC_TIMEOUT_S = env.int("CHAIN_RPC_TIMEOUT_S", default=10)
 # Deploy the anchor contract by itself when none is live (dev and tests only).
 CHAIN_AUTO_DEPLOY = env.bool("CHAIN_AUTO_DEPLOY", default=False)
+
+# Money in and out of the portal: the bank gateway (see busanhub/bank/gateway.py).
+BANK_GATEWAY = env("BANK_GATEWAY", default="busanhub.bank.sandbox.SandboxGateway")
 
 # B Pass: the Fernet key that encrypts private keys at rest (required in prod; dev and tests
 # derive one from SECRET_KEY when it is empty).

@@ -255,12 +255,11 @@ def pre_hash_string(event: dict, *, context: Any = None) -> str:
         else:
             parts.append(_structured(key, value, order, namespaces, key))
     known = {key for key, _, _ in ORDER} | EXCLUDED | _IGNORED_KEYS
-    if "ilmd" in event:
-        parts.append(_generic("ilmd", event["ilmd"], namespaces, "ilmd"))
+    # ILMD and user extensions have no place in the canonical order: sorted together at the end.
     extensions = sorted(
         _generic(_expand_key(key, namespaces), value, namespaces, key)
         for key, value in event.items()
-        if key not in known and key != "ilmd" and not key.startswith("@")
+        if key not in known and not key.startswith("@")
     )
     return "".join(parts) + "".join(extensions)
 

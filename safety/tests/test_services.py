@@ -348,3 +348,10 @@ def test_me_too_on_a_closed_report_is_refused():
     assert error.value.message_dict == {"report": ["This report is closed."]}
     report.refresh_from_db()
     assert (report.weight, report.followers.count()) == (1, 0)
+
+
+def test_description_over_4000_characters_is_refused():
+    with pytest.raises(ValidationError) as error:
+        make_report(description="가" * 4001)
+    assert error.value.message_dict == {"description": ["Write at most 4000 characters."]}
+    assert _nothing_stored()

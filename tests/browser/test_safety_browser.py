@@ -182,6 +182,7 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     public.goto(f"{live_server.url}{report.get_absolute_url()}")
     assert "김하은" not in public.content()
     expect(public.locator("ul.photos img")).to_have_count(1)
+    expect(public.locator("#report-location .leaflet-marker-icon")).to_have_count(1)
 
     assert page.csp_violations == admin.csp_violations == public.csp_violations == []
     assert re.fullmatch(r"0x[0-9a-f]{64}", report.digest)

@@ -1,0 +1,3 @@
+"""`/api/v1/vouchers/`: DRF views of the app."""
+
+urlpatterns: list = []
