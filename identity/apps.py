@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _did_of(user) -> str | None:
+    from identity.models import Wallet
+
+    return Wallet.objects.filter(user=user).values_list("did", flat=True).first()
+
+
 def _panel_context(request) -> dict:
     from identity.models import Credential
 
@@ -32,3 +38,6 @@ class IdentityConfig(AppConfig):
             )
         )
         registry.register_demo_seeder("identity", seed_demo, order=10)
+        registry.register_profile_item(
+            registry.ProfileItem(slug="identity-did", label=_("B Pass DID"), value=_did_of)
+        )

@@ -206,3 +206,14 @@ def test_verified_on_chain_link_points_at_the_anchored_leaf(client, resident_cre
     url = reverse("identity:credential", kwargs={"public_id": resident_credential.public_id})
     html = client.get(url).content.decode()
     assert reverse("chain:verify-digest", kwargs={"digest": leaf.digest}) in html
+
+
+@pytest.mark.django_db
+def test_profile_page_shows_the_b_pass_did_once_the_wallet_exists(client):
+    user = UserFactory()
+    client.force_login(user)
+    before = client.get(reverse("accounts:profile")).content.decode()
+    assert "did:key:" not in before
+    wallet = services.wallet_open(user=user)
+    after = client.get(reverse("accounts:profile")).content.decode()
+    assert wallet.did in after
