@@ -1,3 +1,252 @@
-"""`/api/v1/exchange/`: DRF views of the app."""
+"""`/api/v1/exchange/`: DRF views of the app. Market data is public; the rest is the user's own."""
 
-urlpatterns: list = []
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from rest_framework import permissions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from exchange import selectors, services
+from exchange.idempotency import idempotent
+from exchange.models import Market, Order
+from exchange.serializers import (
+    BankIn,
+    DepositOut,
+    MarketOut,
+    OrderIn,
+    OrderOut,
+    TradeOut,
+    WithdrawalIn,
+    WithdrawalOut,
+)
+
+
+class PublicView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+
+def _market(symbol: str) -> Market:
+    return get_object_or_404(Market.objects.select_related("base", "quote"), symbol=symbol.upper())
+
+
+class MarketsView(PublicView):
+    def get(self, request):
+        return Response(MarketOut(selectors.markets_listed(), many=True).data)
+
+
+class BookView(PublicView):
+    def get(self, request, symbol):
+        market = _market(symbol)
+        try:
+            depth = int(request.query_params.get("depth", 20))
+        except ValueError:
+            depth = 0
+        if not 1 <= depth <= 500:
+            return Response({"depth": [_("depth is a whole number from 1 to 500.")]}, status=400)
+        book = selectors.book_depth(market=market, depth=depth)
+        return Response(
+            {
+                "symbol": market.symbol,
+                "bids": [[str(p), str(q)] for p, q in book["bids"]],
+                "asks": [[str(p), str(q)] for p, q in book["asks"]],
+            }
+        )
+
+
+class TradesView(PublicView):
+    def get(self, request, symbol):
+        market = _market(symbol)
+        return Response(TradeOut(selectors.trades_recent(market=market), many=True).data)
+
+
+class TickerView(PublicView):
+    def get(self, request, symbol):
+        data = selectors.ticker(market=_market(symbol))
+        return Response(
+            {k: (str(v) if isinstance(v, int) and k != "count" else v) for k, v in data.items()}
+        )
+
+
+class CandlesView(PublicView):
+    def get(self, request, symbol):
+        market = _market(symbol)
+        interval = request.query_params.get("interval", "1m")
+        if interval not in selectors.INTERVALS:
+            return Response({"interval": [_("interval is one of 1m, 5m, 1h, 1d.")]}, status=400)
+        rows = selectors.candles(market=market, interval=interval)
+        return Response(
+            [[ts, str(o), str(h), str(lo), str(c), str(v)] for ts, o, h, lo, c, v in rows]
+        )
+
+
+class MoneyView(APIView):
+    throttle_scope = "money"
+
+    def get_throttles(self):
+        if self.request.method in ("POST", "DELETE"):
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
+
+class OrderPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 50
+
+
+class OrdersView(MoneyView):
+    def get(self, request):
+        market = None
+        if symbol := request.query_params.get("market"):
+            market = _market(symbol)
+        status_filter = request.query_params.get("status") or None
+        if status_filter and status_filter not in Order.Status.values:
+            return Response({"status": [_("Unknown order status.")]}, status=400)
+        is_open = {"true": True, "false": False}.get(request.query_params.get("open", ""))
+        orders = selectors.orders_for(
+            user=request.user, market=market, status=status_filter, is_open=is_open
+        )
+        paginator = OrderPagination()
+        page = paginator.paginate_queryset(orders, request, view=self)
+        return paginator.get_paginated_response(OrderOut(page, many=True).data)
+
+    @idempotent
+    def post(self, request):
+        data = OrderIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order = services.order_place(
+            user=request.user,
+            market=values["market"],
+            side=values["side"],
+            kind=values["type"],
+            price=values["price"],
+            quantity=values["quantity"],
+            quote_amount=values["quote_amount"],
+            time_in_force=values["time_in_force"],
+            post_only=values["post_only"],
+            client_order_id=values["client_order_id"],
+        )
+        order.refresh_from_db()
+        return Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderView(MoneyView):
+    def _order(self, request, public_id):
+        return get_object_or_404(
+            Order.objects.select_related("market"), public_id=public_id, owner=request.user
+        )
+
+    def get(self, request, public_id):
+        return Response(OrderOut(self._order(request, public_id)).data)
+
+    def delete(self, request, public_id):
+        order = services.order_cancel(user=request.user, order=self._order(request, public_id))
+        return Response(OrderOut(order).data)
+
+
+class CancelAllView(MoneyView):
+    @idempotent
+    def post(self, request):
+        symbol = request.data.get("market") if hasattr(request.data, "get") else None
+        if not symbol:
+            return Response({"market": [_("Name the market.")]}, status=400)
+        count = services.orders_cancel_all(user=request.user, market=_market(str(symbol)))
+        return Response({"cancelled": count})
+
+
+class BalancesView(APIView):
+    def get(self, request):
+        balances = selectors.balances_for(user=request.user)
+        return Response(
+            {
+                symbol: {
+                    "available": str(b["available"]),
+                    "held": str(b["held"]),
+                    "frozen": b["frozen"],
+                }
+                for symbol, b in balances.items()
+            }
+        )
+
+
+class DepositsView(APIView):
+    def get(self, request):
+        return Response(DepositOut(selectors.deposits_for(user=request.user)[:100], many=True).data)
+
+
+class WithdrawalsView(MoneyView):
+    def get(self, request):
+        return Response(
+            WithdrawalOut(selectors.withdrawals_for(user=request.user)[:100], many=True).data
+        )
+
+    @idempotent
+    def post(self, request):
+        data = WithdrawalIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal = services.withdrawal_request(user=request.user, **data.validated_data)
+        return Response(WithdrawalOut(withdrawal).data, status=status.HTTP_201_CREATED)
+
+
+class KrwDepositView(MoneyView):
+    @idempotent
+    def post(self, request):
+        data = BankIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.bank_account_link(
+            user=request.user, account_ref=data.validated_data["account_ref"]
+        )
+        transfer = services.krw_deposit(
+            user=request.user, bank_account=account, amount=data.validated_data["amount"]
+        )
+        return Response(
+            {
+                "id": str(transfer.public_id),
+                "amount": str(transfer.amount),
+                "status": transfer.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class KrwWithdrawalView(MoneyView):
+    @idempotent
+    def post(self, request):
+        data = BankIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        account = services.bank_account_link(
+            user=request.user, account_ref=data.validated_data["account_ref"]
+        )
+        transfer = services.krw_withdraw(
+            user=request.user, bank_account=account, amount=data.validated_data["amount"]
+        )
+        return Response(
+            {
+                "id": str(transfer.public_id),
+                "amount": str(transfer.amount),
+                "status": transfer.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+from django.urls import path  # noqa: E402
+
+urlpatterns = [
+    path("markets/", MarketsView.as_view(), name="exchange-markets"),
+    path("markets/<str:symbol>/book/", BookView.as_view(), name="exchange-book"),
+    path("markets/<str:symbol>/trades/", TradesView.as_view(), name="exchange-trades"),
+    path("markets/<str:symbol>/ticker/", TickerView.as_view(), name="exchange-ticker"),
+    path("markets/<str:symbol>/candles/", CandlesView.as_view(), name="exchange-candles"),
+    path("orders/", OrdersView.as_view(), name="exchange-orders"),
+    path("orders/cancel-all/", CancelAllView.as_view(), name="exchange-orders-cancel-all"),
+    path("orders/<uuid:public_id>/", OrderView.as_view(), name="exchange-order"),
+    path("balances/", BalancesView.as_view(), name="exchange-balances"),
+    path("deposits/", DepositsView.as_view(), name="exchange-deposits"),
+    path("withdrawals/", WithdrawalsView.as_view(), name="exchange-withdrawals"),
+    path("krw/deposits/", KrwDepositView.as_view(), name="exchange-krw-deposits"),
+    path("krw/withdrawals/", KrwWithdrawalView.as_view(), name="exchange-krw-withdrawals"),
+]

@@ -79,3 +79,12 @@ def anchor_digest_for(credential: Credential) -> str | None:
         .first()
     )
     return leaf.digest if leaf else None
+
+
+def credential_verification(document) -> dict:
+    """Every check (malformed, proof, issuer, validity, status) of a credential document, as
+    /vc-api/credentials/verify reports it, plus `status` (revoked, suspended, expired … or "")."""
+    from identity.verification import credential_verify
+
+    result = credential_verify(document)
+    return {**result.as_dict(), "status": result.status}

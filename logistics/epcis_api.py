@@ -29,7 +29,11 @@ class EPCISView(APIView):
     parser_classes = [JSONParser, JSONLDParser]
 
     def _headers(self) -> dict:
-        return {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+        return {
+            "GS1-EPCIS-Version": "2.0.0",
+            "GS1-CBV-Version": "2.0.0",
+            "GS1-EPCIS-Capture-Limit": str(services.MAX_EVENTS_PER_DOCUMENT),
+        }
 
     def visible_events(self, request):
         if sees_everything(request):

@@ -1,3 +1,236 @@
-"""`/api/v1/vouchers/`: DRF views of the app."""
+"""`/api/v1/vouchers/`: the wallet, top-ups, payments, refunds, gifts and the history.
 
-urlpatterns: list = []
+Every POST moves money (or reserves it) and so accepts `Idempotency-Key` (vouchers.idempotency)
+and is throttled with the "money" rate.
+"""
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .idempotency import idempotent
+from .models import Merchant, Payment, PaymentRequest, TopUp
+from .serializers import (
+    GiftInSerializer,
+    GiftSerializer,
+    PaymentInSerializer,
+    PaymentRequestInSerializer,
+    PaymentRequestSerializer,
+    PaymentSerializer,
+    PostingSerializer,
+    RefundInSerializer,
+    RefundSerializer,
+    TopUpInSerializer,
+    TopUpSerializer,
+    TransactionQuerySerializer,
+    WalletSerializer,
+)
+
+app_name = "vouchers-api"
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Same key and body: the stored response; other body: 422; in flight: 409.",
+)
+
+
+class MoneyView(APIView):
+    throttle_classes = [ScopedRateThrottle, UserRateThrottle]
+    throttle_scope = "money"
+
+
+class WalletView(APIView):
+    @extend_schema(responses=WalletSerializer)
+    def get(self, request):
+        wallet = selectors.wallet_for(user=request.user)
+        data = {
+            "id": wallet.public_id if wallet else None,
+            "is_frozen": bool(wallet and wallet.is_frozen),
+            **selectors.wallet_balances(wallet=wallet),
+        }
+        return Response(WalletSerializer(data).data)
+
+
+class TopUpView(MoneyView):
+    @extend_schema(
+        request=TopUpInSerializer,
+        responses={201: TopUpSerializer, 202: TopUpSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @idempotent
+    def post(self, request):
+        data = TopUpInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.bank_link_add(
+            user=request.user, account_ref=data.validated_data["bank_account"]
+        )
+        topup = services.topup_create(
+            user=request.user, bank_link=link, amount=data.validated_data["amount"]
+        )
+        code = status.HTTP_201_CREATED if topup.status == TopUp.Status.COMPLETED else 202
+        return Response(TopUpSerializer(topup).data, status=code)
+
+
+class PaymentsView(MoneyView):
+    @extend_schema(
+        request=PaymentInSerializer,
+        responses={201: PaymentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @idempotent
+    def post(self, request):
+        data = PaymentInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        password = values.get("password")
+        if password is not None and not request.user.check_password(password):
+            raise ValidationError({"password": ["The password is not correct."]})
+        payment = services.payment_create(
+            payer=request.user,
+            merchant_code=values.get("merchant"),
+            amount=values.get("amount"),
+            request_id=values.get("payment_request"),
+            reauthenticated=password is not None,
+        )
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+def _visible_payment(request, public_id) -> Payment:
+    payment = get_object_or_404(
+        Payment.objects.select_related("merchant", "journal", "wallet"), public_id=public_id
+    )
+    if request.user.pk not in (payment.wallet.user_id, payment.merchant.owner_id):
+        get_object_or_404(Payment.objects.none())  # 404: never reveal another's payment
+    return payment
+
+
+class PaymentDetailView(APIView):
+    @extend_schema(responses=PaymentSerializer)
+    def get(self, request, public_id):
+        return Response(PaymentSerializer(_visible_payment(request, public_id)).data)
+
+
+class RefundsView(MoneyView):
+    @extend_schema(
+        request=RefundInSerializer,
+        responses={201: RefundSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @idempotent
+    def post(self, request, public_id):
+        payment = _visible_payment(request, public_id)
+        data = RefundInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = services.refund_create(
+            payment=payment,
+            amount=data.validated_data["amount"],
+            reason=data.validated_data["reason"],
+            by=request.user,
+        )
+        return Response(RefundSerializer(refund).data, status=status.HTTP_201_CREATED)
+
+
+class GiftsView(MoneyView):
+    @extend_schema(
+        request=GiftInSerializer, responses={201: GiftSerializer}, parameters=[IDEMPOTENCY_HEADER]
+    )
+    @idempotent
+    def post(self, request):
+        data = GiftInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recipient = (
+            get_user_model().objects.filter(email__iexact=data.validated_data["recipient"]).first()
+        )
+        gift = services.gift_send(
+            sender=request.user,
+            recipient=recipient,
+            amount=data.validated_data["amount"],
+            message=data.validated_data["message"],
+        )
+        return Response(GiftSerializer(gift).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentRequestsView(MoneyView):
+    @extend_schema(
+        request=PaymentRequestInSerializer,
+        responses={201: PaymentRequestSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @idempotent
+    def post(self, request):
+        data = PaymentRequestInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        merchant = Merchant.objects.filter(
+            code=data.validated_data["merchant"], owner=request.user
+        ).first()
+        if merchant is None:
+            raise ValidationError({"merchant": ["You do not run a merchant with this code."]})
+        payment_request = services.payment_request_create(
+            merchant=merchant, amount=data.validated_data["amount"], by=request.user
+        )
+        return Response(
+            PaymentRequestSerializer(payment_request).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PaymentRequestDetailView(APIView):
+    """What a payer sees before confirming: the merchant and the amount."""
+
+    @extend_schema(responses=PaymentRequestSerializer)
+    def get(self, request, public_id):
+        payment_request = get_object_or_404(
+            PaymentRequest.objects.select_related("merchant"), public_id=public_id
+        )
+        return Response(PaymentRequestSerializer(payment_request).data)
+
+
+class HistoryPagination(CursorPagination):
+    ordering = ("-transaction_id", "pk")
+    page_size = 50
+
+
+class TransactionsView(ListAPIView):
+    serializer_class = PostingSerializer
+    pagination_class = HistoryPagination
+
+    @extend_schema(parameters=[TransactionQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = TransactionQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.wallet_history(
+            wallet=selectors.wallet_for(user=self.request.user),
+            kind=query.validated_data.get("kind", ""),
+            since=query.validated_data.get("since"),
+            until=query.validated_data.get("until"),
+        )
+
+
+urlpatterns = [
+    path("wallet/", WalletView.as_view(), name="wallet"),
+    path("topups/", TopUpView.as_view(), name="topups"),
+    path("payments/", PaymentsView.as_view(), name="payments"),
+    path("payments/<uuid:public_id>/", PaymentDetailView.as_view(), name="payment"),
+    path("payments/<uuid:public_id>/refunds/", RefundsView.as_view(), name="refunds"),
+    path("gifts/", GiftsView.as_view(), name="gifts"),
+    path("payment-requests/", PaymentRequestsView.as_view(), name="payment-requests"),
+    path(
+        "payment-requests/<uuid:public_id>/",
+        PaymentRequestDetailView.as_view(),
+        name="payment-request",
+    ),
+    path("transactions/", TransactionsView.as_view(), name="transactions"),
+]

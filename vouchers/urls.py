@@ -1,5 +1,33 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "vouchers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("vouchers/", views.home, name="home"),
+    path("vouchers/topup/", views.topup, name="topup"),
+    path("vouchers/gift/", views.gift, name="gift"),
+    path("vouchers/pay/", views.pay, name="pay"),
+    path("vouchers/pay/m/<str:code>/", views.pay_merchant, name="pay-merchant"),
+    path("vouchers/pay/r/<uuid:public_id>/", views.pay_request, name="pay-request"),
+    path("vouchers/receipts/<uuid:public_id>/", views.receipt, name="receipt"),
+    path("vouchers/merchant/", views.merchant_home, name="merchant-home"),
+    path("vouchers/merchant/apply/", views.merchant_apply, name="merchant-apply"),
+    path("vouchers/merchant/<str:code>/", views.merchant_dashboard, name="merchant-dashboard"),
+    path(
+        "vouchers/merchant/<str:code>/request/",
+        views.merchant_request,
+        name="merchant-request",
+    ),
+    path(
+        "vouchers/merchant/payments/<uuid:public_id>/refund/",
+        views.merchant_refund,
+        name="merchant-refund",
+    ),
+    path(
+        "vouchers/settlements/<uuid:public_id>/report.<str:fmt>",
+        views.settlement_report,
+        name="settlement-report",
+    ),
+]

@@ -1,6 +1,12 @@
 """Every write of B-Fresh."""
 
-from .capture import CaptureError, CaptureResult, epcis_document_capture, epcis_event_capture
+from .capture import (
+    MAX_EVENTS_PER_DOCUMENT,
+    CaptureError,
+    CaptureResult,
+    epcis_document_capture,
+    epcis_event_capture,
+)
 from .coldchain import lot_breach_check, readings_from_events, readings_ingest
 from .masterdata import (
     device_register,
@@ -19,6 +25,7 @@ from .recalls import (
 )
 
 __all__ = [
+    "MAX_EVENTS_PER_DOCUMENT",
     "CaptureError",
     "CaptureResult",
     "device_register",

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from busanhub.chain.services import anchor_record
@@ -14,6 +14,7 @@ from ..epcis import hashing, identifiers, schema
 from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_EVENTS_PER_DOCUMENT = 10_000  # announced as GS1-EPCIS-Capture-Limit
 DEFAULT_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 
 _EPC_LISTS = {
@@ -147,11 +148,13 @@ class _Checker:
                 identifiers.canonical(element.get("epcClass", ""))
                 for element in event.get("inputQuantityList") or []
             ] + [identifiers.canonical(epc) for epc in event.get("inputEPCList") or []]
-            lots = set(
-                Lot.objects.filter(identifier__in=inputs, is_consumed=True).values_list(
-                    "identifier", flat=True
-                )
-            )
+            # Row locks serialise two transformations of one lot (PostgreSQL; SQLite
+            # serialises writers itself).
+            lots = {
+                lot.identifier
+                for lot in Lot.objects.select_for_update().filter(identifier__in=inputs)
+                if lot.is_consumed
+            }
             for position, identifier in enumerate(inputs):
                 if identifier in lots or identifier in self.consumed_here:
                     errors.append(
@@ -365,6 +368,17 @@ def epcis_document_capture(
     event is anchored (`logistics.event`, its hash, version 1) in the same transaction. A refused
     document leaves a FAILED capture job with the errors and nothing else.
     """
+    body = document.get("epcisBody") if isinstance(document, dict) else None
+    listed = body.get("eventList") if isinstance(body, dict) else None
+    if isinstance(listed, list) and len(listed) > MAX_EVENTS_PER_DOCUMENT:
+        errors = [
+            {
+                "path": "$.epcisBody.eventList",
+                "message": f"at most {MAX_EVENTS_PER_DOCUMENT} events per capture",
+            }
+        ]
+        _failed_job(party=party, user=user, errors=errors)
+        raise CaptureError(errors, status=413)
     errors = schema.errors(document)
     if not errors and (not isinstance(document, dict) or document.get("type") != "EPCISDocument"):
         errors = [{"path": "$.type", "message": "capture takes an EPCISDocument"}]
@@ -396,33 +410,45 @@ def epcis_event_capture(*, event: object, party: Party | None = None, user=None)
 
 def _capture_events(*, events, context, base_path, party, user) -> CaptureResult:
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            job = CaptureJob.objects.create(party=party, user=user)
-            checker = _Checker(events, base_path, context)
-            errors = []
-            for index, event in enumerate(events):
-                errors += checker.check(event, index if base_path != "$" else -1, now)
-            if errors:
-                raise CaptureError(errors)
-            created, duplicates = _store_all(events, checker.hashes, context, job, checker, party)
-            job.status = CaptureJob.Status.SUCCESS
-            job.event_count = len(created)
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "event_count", "finished_at"])
-            from .coldchain import readings_from_events
+    attempts = 3
+    for attempt in range(attempts):
+        try:
+            return _capture_once(events, context, base_path, party, user, now)
+        except IntegrityError:
+            # A concurrent capture stored some of these events (or lots) first: run again,
+            # and they are now duplicates (or, for a consumed lot, refused).
+            if attempt == attempts - 1:
+                raise
+        except CaptureError as exc:
+            _failed_job(party=party, user=user, errors=exc.errors)
+            raise
+        except ValidationError as exc:
+            errors = [
+                {"path": field, "message": " ".join(messages)}
+                for field, messages in exc.message_dict.items()
+            ]
+            _failed_job(party=party, user=user, errors=errors)
+            raise CaptureError(errors) from exc
+    raise AssertionError("unreachable")
 
-            readings_from_events(events=created)
-    except CaptureError as exc:
-        _failed_job(party=party, user=user, errors=exc.errors)
-        raise
-    except ValidationError as exc:
-        errors = [
-            {"path": field, "message": " ".join(messages)}
-            for field, messages in exc.message_dict.items()
-        ]
-        _failed_job(party=party, user=user, errors=errors)
-        raise CaptureError(errors) from exc
+
+@transaction.atomic
+def _capture_once(events, context, base_path, party, user, now) -> CaptureResult:
+    job = CaptureJob.objects.create(party=party, user=user)
+    checker = _Checker(events, base_path, context)
+    errors = []
+    for index, event in enumerate(events):
+        errors += checker.check(event, index if base_path != "$" else -1, now)
+    if errors:
+        raise CaptureError(errors)
+    created, duplicates = _store_all(events, checker.hashes, context, job, checker, party)
+    job.status = CaptureJob.Status.SUCCESS
+    job.event_count = len(created)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "event_count", "finished_at"])
+    from .coldchain import readings_from_events
+
+    readings_from_events(events=created)
     return CaptureResult(job=job, created=created, duplicates=duplicates)
 
 

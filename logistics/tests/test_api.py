@@ -210,6 +210,12 @@ def test_bad_documents_answer_400_or_422_naming_the_path_and_store_nothing():
     )
     response = client.post("/epcis/capture", b"{not json", content_type="application/json")
     assert response.status_code == 400
+    event = object_event(chain, lot=chain.lot(chain.whole, "BIG"), minutes=0, location=chain.plant)
+    too_big = document(*([event] * (services.MAX_EVENTS_PER_DOCUMENT + 1)))
+    response = client.post("/epcis/capture", too_big, format="json")
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["path"] == "$.epcisBody.eventList"
+    assert response["GS1-EPCIS-Capture-Limit"] == "10000"
     assert Event.objects.count() == 0
     assert CaptureJob.objects.filter(status="SUCCESS").count() == 0
 

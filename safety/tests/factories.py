@@ -94,3 +94,19 @@ def make_report(*, category=None, reporter=None, lat=CITY_HALL[0], long=CITY_HAL
         reporter=reporter,
         **kwargs,
     )
+
+
+def staff_member(role: str = "staff-safety"):
+    """A staff user in a role group with the app's permissions (granted again, idempotently,
+    in case a transactional test flushed what the migration made)."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from busanhub.accounts.roles import grant_app_permissions
+
+    grant_app_permissions(
+        apps, None, group_name=role, app_labels=["safety"], view_only=role == "auditor"
+    )
+    user = StaffFactory()
+    user.groups.add(Group.objects.get(name=role))
+    return user

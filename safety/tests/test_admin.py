@@ -1,20 +1,18 @@
+import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from safety.models import Report, ResponseTemplate
-from safety.tests.factories import CategoryFactory, StaffFactory, UserFactory, make_report
+from safety.tests.factories import CategoryFactory, UserFactory, make_report, staff_member
 
 pytestmark = pytest.mark.django_db
 
 
 def _member(role: str):
-    user = StaffFactory()
-    user.groups.add(Group.objects.get(name=role))
-    return user
+    return staff_member(role)
 
 
 @pytest.fixture
@@ -129,3 +127,20 @@ def test_citizen_cannot_open_the_queue(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:safety_report_changelist"))
     assert response.status_code == 302
+
+
+def test_issuing_an_api_key_in_the_admin_shows_it_once(client, safety_staff):
+    from safety.models import ApiKey
+    from safety.services import api_key_hash
+
+    response = client.post(
+        reverse("admin:safety_apikey_add"), {"name": "Suyeong App", "is_active": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    (raw_key,) = [
+        found.group(0)
+        for message in response.context["messages"]
+        if (found := re.search(r"o311_[A-Za-z0-9_-]{40}", str(message)))
+    ]
+    key = ApiKey.objects.get()
+    assert (key.name, key.key_hash) == ("Suyeong App", api_key_hash(raw_key))

@@ -16,6 +16,7 @@ from safety.tests.factories import (
     add_attribute,
     jpeg_with_gps,
     make_report,
+    staff_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -165,11 +166,7 @@ def test_public_photo_has_no_exif_and_original_is_staff_only(client):
     original_url = reverse("safety:photo-original", kwargs={"public_id": photo.public_id})
     client.force_login(UserFactory())
     assert client.get(original_url).status_code == 403
-    staff = StaffFactory()
-    from django.contrib.auth.models import Group
-
-    staff.groups.add(Group.objects.get(name="staff-safety"))
-    client.force_login(staff)
+    client.force_login(staff_member("staff-safety"))
     original = client.get(original_url)
     assert original.status_code == 200
     assert original.content == jpeg_with_gps()

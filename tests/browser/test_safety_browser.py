@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
@@ -11,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from busanhub.accounts.models import User
+from busanhub.accounts.roles import grant_app_permissions
 from busanhub.celery import app as celery_app
 from busanhub.chain import services as chain_services
 from safety import services
@@ -85,6 +87,8 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     officer = User.objects.create_user(
         email="officer@busan.go.kr", password="x" * 12, is_staff=True
     )
+    # Earlier transactional tests may have flushed the groups the migrations made: grant again.
+    grant_app_permissions(django_apps, None, group_name="staff-safety", app_labels=["safety"])
     officer.groups.add(Group.objects.get(name="staff-safety"))
 
     # When the citizen opens the form with their phone's location

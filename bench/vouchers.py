@@ -1,0 +1,224 @@
+"""Busan Digital Voucher benchmark: payments per second through the service layer.
+
+    .venv/bin/python bench/vouchers.py --quick
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub_vouchers \\
+        .venv/bin/python bench/vouchers.py
+
+Runs against a throw-away database made by Django's test-database machinery (on whatever
+DATABASE_URL names; the issue's target is for PostgreSQL) and removes it at the end. Prints
+figures only, asserts nothing about timing. The last line printed is the headline:
+
+    payments_per_s=N hot_merchant_payments_per_s=N violations=N
+
+- Each payment is `vouchers.services.payment_create` end to end (merchant and policy checks,
+  wallet and account row locks in pk order, the grants/cashback/cash split, the resident
+  credential check through identity.selectors, cashback within the monthly cap, one balanced
+  journal transaction with its anchor leaf, the payment row), one database transaction each.
+- 8 worker processes (--workers), each with its own database connection.
+- spread: payers drawn at random from 1,000 topped-up wallets, paying 100 merchants at random.
+- hot: the same payers all paying one merchant (every payment locks that merchant's account).
+- A share of the payers (--residents, default 10 %) hold a BusanResidentCredential, so their
+  payments earn cashback and also lock the one incentive pool account.
+- violations, counted after each run: postings not summing to zero overall or per transaction,
+  materialised balances differing from the sum of their postings, negative money-holding
+  accounts, wallets whose spending differs from their payments, and payments counted by the
+  workers but missing from the database (or the reverse).
+"""
+
+import argparse
+import logging
+import multiprocessing
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "busanhub.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Sum  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+from busanhub.accounts.models import User  # noqa: E402
+from vouchers import selectors, services  # noqa: E402
+from vouchers.models import Account, Payment, Wallet  # noqa: E402
+
+WALLETS = 1_000
+MERCHANTS = 100
+TOPUP = 500_000
+
+
+def out(line: str) -> None:
+    print(line, flush=True)
+
+
+def use_own_test_database() -> None:
+    """Never the test suite's database name: a test run in parallel keeps its own."""
+    test = connection.settings_dict.setdefault("TEST", {})
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(ROOT / "var" / "bench-vouchers-db.sqlite3")
+    else:
+        test["NAME"] = f"bench_vouchers_{connection.settings_dict['NAME']}"
+
+
+def setup(residents: float) -> tuple[list[int], list[str]]:
+    from decimal import Decimal
+
+    from identity import services as identity_services
+
+    services.policy_publish(holding_cap=10_000_000, monthly_topup_cap=10_000_000)
+    services.treasury_fund(
+        to=services.system_account(Account.Kind.INCENTIVE), amount=10**12, memo="bench"
+    )
+    owner = User.objects.create_user(email="owner@bench.kr", password=None)
+    codes = []
+    for index in range(MERCHANTS):
+        merchant = services.merchant_apply(
+            owner=owner,
+            name=f"Bench shop {index}",
+            business_number=f"700-{index // 1000:02d}-{index:05d}",
+            category="restaurant",
+            address="Busan",
+            latitude=Decimal("35.1"),
+            longitude=Decimal("129.0"),
+            tier="small",
+            bank_account_ref=f"b-{index}",
+        )
+        codes.append(services.merchant_approve(merchant=merchant).code)
+    issuer = identity_services.city_issuer()
+    rng = random.Random(11)
+    user_pks = []
+    for index in range(WALLETS):
+        user = User.objects.create_user(email=f"payer{index}@bench.kr", password=None)
+        link = services.bank_link_add(user=user, account_ref=f"088-{index}")
+        services.topup_create(user=user, bank_link=link, amount=TOPUP)
+        if rng.random() < residents:
+            identity_services.credential_issue(
+                issuer=issuer,
+                subject_did=identity_services.wallet_open(user=user).did,
+                types=["BusanResidentCredential"],
+                claims={"district": "Jung-gu", "residentSince": "2020-01-01"},
+                holder=user,
+            )
+        user_pks.append(user.pk)
+    return user_pks, codes
+
+
+def worker(args) -> tuple[int, int, int]:
+    seed, count, user_pks, codes = args
+    connections.close_all()  # a fresh connection of our own in this process
+    users = {user.pk: user for user in User.objects.filter(pk__in=user_pks)}
+    rng = random.Random(seed)
+    done = refused = errors = 0
+    for _ in range(count):
+        payer = users[rng.choice(user_pks)]
+        try:
+            services.payment_create(
+                payer=payer, merchant_code=rng.choice(codes), amount=rng.randint(100, 5_000)
+            )
+            done += 1
+        except ValidationError:
+            refused += 1
+        except Exception:  # noqa: BLE001 (counted: a deadlock or a crash is a finding)
+            errors += 1
+    connections.close_all()
+    return done, refused, errors
+
+
+def run(label: str, *, workers: int, per_worker: int, user_pks, codes) -> dict:
+    before = Payment.objects.count()
+    connections.close_all()  # never share the parent's connection with forked children
+    context = multiprocessing.get_context("fork")
+    jobs = [(1000 * i + len(label), per_worker, user_pks, codes) for i in range(workers)]
+    started = time.perf_counter()
+    with context.Pool(workers) as pool:
+        results = pool.map(worker, jobs)
+    elapsed = time.perf_counter() - started
+    done = sum(r[0] for r in results)
+    refused = sum(r[1] for r in results)
+    errors = sum(r[2] for r in results)
+    missing = abs(Payment.objects.count() - before - done)
+    return {
+        "label": label,
+        "done": done,
+        "refused": refused,
+        "errors": errors,
+        "elapsed": elapsed,
+        "per_s": done / elapsed,
+        "violations": violations() + missing + errors,
+    }
+
+
+def violations() -> int:
+    totals = selectors.ledger_totals()
+    count = (totals["sum"] != 0) + len(totals["mismatched"]) + totals["negative"]
+    count += totals["unbalanced_transactions"]
+    spent = dict(Payment.objects.values_list("wallet").annotate(total=Sum("amount")))
+    cashback = dict(Payment.objects.values_list("wallet").annotate(total=Sum("cashback")))
+    for wallet_pk, holdings in (
+        Wallet.objects.values_list("pk").annotate(total=Sum("accounts__balance")).iterator()
+    ):
+        if holdings != TOPUP - spent.get(wallet_pk, 0) + cashback.get(wallet_pk, 0):
+            count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer payments (< 2 minutes)")
+    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--residents", type=float, default=0.10)
+    args = parser.parse_args(argv)
+    per_worker = 250 if args.quick else 2_500
+    logging.getLogger("busanhub").setLevel(logging.WARNING)
+    use_own_test_database()
+    started = time.perf_counter()
+    old_config = setup_databases(
+        verbosity=0, interactive=False, keepdb=False, serialized_aliases=set()
+    )
+    try:
+        out(
+            f"# {platform.python_implementation()} {platform.python_version()}, "
+            f"{connection.vendor}, {os.cpu_count()} CPUs, {args.workers} worker processes"
+        )
+        setup_started = time.perf_counter()
+        user_pks, codes = setup(args.residents)
+        out(
+            f"setup: {WALLETS:,} wallets topped up, {MERCHANTS} merchants, "
+            f"{args.residents:.0%} residents, in {time.perf_counter() - setup_started:.1f} s"
+        )
+        spread = run(
+            "spread", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes
+        )
+        hot = run(
+            "hot", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes[:1]
+        )
+        for figures in (spread, hot):
+            out(
+                f"{figures['label']:<7} {figures['done']:>7,} payments in "
+                f"{figures['elapsed']:.1f} s = {figures['per_s']:>7.1f}/s  "
+                f"(refused {figures['refused']}, errors {figures['errors']}, "
+                f"violations {figures['violations']})"
+            )
+    finally:
+        connections.close_all()
+        teardown_databases(old_config, verbosity=0)
+    out(f"elapsed {time.perf_counter() - started:.1f} s")
+    out(
+        f"payments_per_s={spread['per_s']:.0f} hot_merchant_payments_per_s={hot['per_s']:.0f} "
+        f"violations={spread['violations'] + hot['violations']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The lab chain: a web3 client, the faucet account and the lab's BusanAnchor contract.
+
+Settings (read when used, never at import): EDUCATION_LAB_RPC_URL (default CHAIN_RPC_URL),
+EDUCATION_FAUCET_PRIVATE_KEY (or the environment variable of that name; on anvil, chain 31337,
+anvil's test account #2 when unset), EDUCATION_LAB_CHAIN_IDS (chains the lab may touch; default
+[31337], so the lab never spends real funds).
+"""
+
+import os
+
+from django.conf import settings
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+
+from busanhub.chain import node
+
+ANVIL_CHAIN_ID = 31337
+# anvil's well-known test account #2: worthless outside a local anvil.
+ANVIL_FAUCET_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
+RECEIPT_TIMEOUT_S = 30
+
+
+class LabChainError(Exception):
+    """The lab chain is not usable (wrong chain, no faucet key, node refused)."""
+
+
+def rpc_url() -> str:
+    return getattr(settings, "EDUCATION_LAB_RPC_URL", "") or settings.CHAIN_RPC_URL
+
+
+def web3() -> Web3:
+    return Web3(Web3.HTTPProvider(rpc_url(), request_kwargs={"timeout": 10}))
+
+
+def allowed_chain_ids() -> list[int]:
+    return list(getattr(settings, "EDUCATION_LAB_CHAIN_IDS", [ANVIL_CHAIN_ID]))
+
+
+def checked_web3() -> Web3:
+    w3 = web3()
+    chain_id = w3.eth.chain_id
+    if chain_id not in allowed_chain_ids():
+        raise LabChainError(f"chain {chain_id} is not a lab chain (EDUCATION_LAB_CHAIN_IDS)")
+    return w3
+
+
+def faucet_account(chain_id: int) -> LocalAccount:
+    key = getattr(settings, "EDUCATION_FAUCET_PRIVATE_KEY", "") or os.environ.get(
+        "EDUCATION_FAUCET_PRIVATE_KEY", ""
+    )
+    if not key and chain_id == ANVIL_CHAIN_ID:
+        key = ANVIL_FAUCET_KEY
+    if not key:
+        raise LabChainError("EDUCATION_FAUCET_PRIVATE_KEY is not set")
+    return Account.from_key(key)
+
+
+def contract(w3: Web3, address: str):
+    return node.contract(w3, address)
+
+
+def send(w3: Web3, account: LocalAccount, tx: dict) -> dict:
+    """Signs and sends a transaction from `account`, waits for it; returns the receipt."""
+    tx = {
+        **tx,
+        "from": account.address,
+        "nonce": w3.eth.get_transaction_count(account.address, "pending"),
+        "chainId": w3.eth.chain_id,
+    }
+    if "gas" not in tx:
+        tx["gas"] = w3.eth.estimate_gas(tx)
+    if "maxFeePerGas" not in tx and "gasPrice" not in tx:
+        base = w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
+        tx["maxPriorityFeePerGas"] = 1
+        tx["maxFeePerGas"] = 2 * base + 1
+    tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(
+        tx_hash, timeout=RECEIPT_TIMEOUT_S, poll_latency=0.1
+    )
+    if receipt["status"] != 1:
+        raise LabChainError(f"transaction {node.to_hex(tx_hash)} failed")
+    return receipt

@@ -1,0 +1,31 @@
+"""Who may author, grade and revoke: the course's university's instructors and education staff."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+STAFF_GROUP = "staff-education"
+
+
+def is_education_staff(user) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or user.groups.filter(name=STAFF_GROUP).exists()
+
+
+def instructor_university_id(user) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    instructor = getattr(user, "education_instructor", None)
+    if instructor is None or not user.groups.filter(name="instructor").exists():
+        return None
+    return instructor.university_id
+
+
+def can_teach(user, university_id: int) -> bool:
+    return is_education_staff(user) or instructor_university_id(user) == university_id
+
+
+def require_teacher(user, university_id: int) -> None:
+    """Raises PermissionDenied unless the user teaches at (or administers) that university."""
+    if not can_teach(user, university_id):
+        raise PermissionDenied(_("Only this university's instructors may change its courses."))

@@ -1,0 +1,26 @@
+"""Ledger units <-> the decimal amounts people type and read (pure)."""
+
+from decimal import Decimal, InvalidOperation
+
+
+def to_units(text: str, decimals: int) -> int:
+    """ "0.15" with 9 decimals -> 150000000; ValueError if not a number or too precise."""
+    try:
+        value = Decimal(str(text).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError("not a number") from exc
+    if not value.is_finite():
+        raise ValueError("not a number")
+    units = value.scaleb(decimals)
+    if units != units.to_integral_value():
+        raise ValueError("too many decimal places")
+    return int(units)
+
+
+def from_units(units: int, decimals: int) -> str:
+    """150000000 with 9 decimals -> "0.15" (no trailing zeros; thousands separated)."""
+    value = Decimal(int(units)).scaleb(-decimals)
+    text = f"{value:,.{decimals}f}" if decimals else f"{value:,.0f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

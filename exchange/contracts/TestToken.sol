@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.20;
+
+import "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+
+/// A plain ERC-20 for tests and the demo: the deployer receives the initial supply.
+contract TestToken is ERC20 {
+    uint8 private immutable _decimals;
+
+    constructor(string memory name_, string memory symbol_, uint8 decimals_, uint256 supply)
+        ERC20(name_, symbol_)
+    {
+        _decimals = decimals_;
+        _mint(msg.sender, supply);
+    }
+
+    function decimals() public view override returns (uint8) {
+        return _decimals;
+    }
+}

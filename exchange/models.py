@@ -1,0 +1,518 @@
+"""Assets, markets, accounts on a double-entry ledger, orders, trades, chain transfers.
+
+Money and quantities are integers in the asset's minor units. Database constraints hold the
+invariants: customer balances never below zero, one account per (owner, asset).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Asset(models.Model):
+    class Kind(models.TextChoices):
+        FIAT = "fiat", _("Bank money (KRW)")
+        NATIVE = "native", _("Native coin of the chain")
+        ERC20 = "erc20", _("ERC-20 token")
+
+    symbol = models.CharField(_("symbol"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    # The ledger counts in 10**-decimals; the chain in 10**-chain_decimals (ETH: gwei on the
+    # ledger so that balances fit 64-bit integers, wei on chain). Dust below the ledger's unit
+    # is not credited.
+    decimals = models.PositiveSmallIntegerField(_("decimals"))
+    chain_decimals = models.PositiveSmallIntegerField(_("decimals on chain"), default=0)
+    contract_address = models.CharField(_("contract address"), max_length=42, blank=True)
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(chain_decimals__gte=F("decimals")) | Q(kind="fiat"),
+                name="exchange_asset_ledger_not_finer_than_chain",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="erc20", contract_address__regex=r"^0x[0-9a-fA-F]{40}$")
+                | (~Q(kind="erc20") & Q(contract_address="")),
+                name="exchange_asset_contract_iff_erc20",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    @property
+    def chain_factor(self) -> int:
+        return 10 ** (self.chain_decimals - self.decimals)
+
+
+class Market(models.Model):
+    class Status(models.TextChoices):
+        PRE_OPEN = "pre_open", _("Pre-open")
+        OPEN = "open", _("Open")
+        HALTED = "halted", _("Halted")
+        CLOSED = "closed", _("Closed")
+
+    symbol = models.CharField(_("symbol"), max_length=32, unique=True)  # e.g. ETH-KRW
+    base = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    quote = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    # Price: quote minor units per one whole base unit (10**base.decimals minor units).
+    tick_size = models.BigIntegerField(_("tick size"))
+    lot_size = models.BigIntegerField(_("lot size"))
+    min_notional = models.BigIntegerField(_("minimum notional"), default=0)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PRE_OPEN
+    )
+    # Changes at every committed write to the book; the in-process book cache compares it.
+    book_version = models.UUIDField(default=uuid.uuid4)
+    trade_anchor_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["symbol"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tick_size__gt=0) & Q(lot_size__gt=0) & Q(min_notional__gte=0),
+                name="exchange_market_positive_steps",
+            ),
+            models.CheckConstraint(
+                condition=~Q(base=F("quote")), name="exchange_market_two_assets"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+    @property
+    def scale(self) -> int:
+        return 10**self.base.decimals
+
+    def clean(self) -> None:
+        if (
+            self.base_id
+            and self.tick_size
+            and self.lot_size
+            and ((self.tick_size * self.lot_size) % self.scale)
+        ):
+            raise ValidationError(
+                {"lot_size": _("tick size × lot size must be a whole number of quote units.")}
+            )
+
+
+class FeeTier(models.Model):
+    """Maker/taker fees in basis points; a user's tier is the highest whose 30-day volume
+    (in quote units of any market) they reach."""
+
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    min_volume_30d = models.BigIntegerField(_("30-day volume from"), default=0, unique=True)
+    maker_bps = models.PositiveIntegerField(_("maker fee (bp)"))
+    taker_bps = models.PositiveIntegerField(_("taker fee (bp)"))
+
+    class Meta:
+        ordering = ["min_volume_30d"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(models.Model):
+    """One owner's balance of one asset: available and held (reserved for open orders and
+    pending withdrawals). System accounts (no owner) are the fee income and the custody
+    counterpart of deposits, which is negative: it mirrors what customers brought in."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        FEES = "fees", _("Fee income")
+        CUSTODY = "custody", _("Custody (outside world)")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CUSTOMER)
+    available = models.BigIntegerField(default=0)
+    held = models.BigIntegerField(default=0)
+    is_frozen = models.BooleanField(_("frozen"), default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="customer") | (Q(available__gte=0) & Q(held__gte=0)),
+                name="exchange_account_balances_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="customer") & Q(owner__isnull=False))
+                | (~Q(kind="customer") & Q(owner__isnull=True)),
+                name="exchange_account_owner_iff_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "asset"],
+                condition=Q(kind="customer"),
+                name="exchange_account_one_per_owner_asset",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "asset"],
+                condition=~Q(kind="customer"),
+                name="exchange_account_one_system_per_kind_asset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id or self.kind}:{self.asset_id}"
+
+
+class JournalEntry(models.Model):
+    """One balanced movement: its postings sum to zero per asset (checked by the ledger
+    service before anything is written, and by a test over every entry)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=24)  # hold, release, trade, deposit, withdrawal, ...
+    reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+
+class Posting(models.Model):
+    class Bucket(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        HELD = "held", _("Held")
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    bucket = models.CharField(max_length=9, choices=Bucket.choices)
+    amount = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="exchange_posting_nonzero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.amount}"
+
+
+class Order(models.Model):
+    class Side(models.TextChoices):
+        BUY = "buy", _("Buy")
+        SELL = "sell", _("Sell")
+
+    class Kind(models.TextChoices):
+        LIMIT = "limit", _("Limit")
+        MARKET = "market", _("Market")
+
+    class TimeInForce(models.TextChoices):
+        GTC = "GTC", _("Good till cancelled")
+        IOC = "IOC", _("Immediate or cancel")
+        FOK = "FOK", _("Fill or kill")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PARTIALLY_FILLED = "partial", _("Partially filled")
+        FILLED = "filled", _("Filled")
+        CANCELLED = "cancelled", _("Cancelled")
+        REJECTED = "rejected", _("Rejected")
+
+    OPEN_STATUSES = (Status.OPEN, Status.PARTIALLY_FILLED)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="orders")
+    client_order_id = models.CharField(max_length=64, blank=True)
+    side = models.CharField(max_length=4, choices=Side.choices)
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    time_in_force = models.CharField(max_length=3, choices=TimeInForce.choices, default="GTC")
+    post_only = models.BooleanField(default=False)
+    price = models.BigIntegerField(default=0)
+    quantity = models.BigIntegerField(default=0)
+    quote_amount = models.BigIntegerField(default=0)
+    filled_quantity = models.BigIntegerField(default=0)
+    filled_quote = models.BigIntegerField(default=0)
+    held_remaining = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
+    cancel_reason = models.CharField(max_length=24, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "client_order_id"],
+                condition=~Q(client_order_id=""),
+                name="exchange_order_client_id_unique_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(filled_quantity__gte=0) & Q(held_remaining__gte=0),
+                name="exchange_order_amounts_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["market", "id"],
+                condition=Q(status__in=["open", "partial"]),
+                name="exchange_order_open_book",
+            ),
+            models.Index(fields=["owner", "-created_at"], name="exchange_order_owner_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.filled_quantity
+
+
+class Trade(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="trades")
+    maker_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    taker_order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    taker_side = models.CharField(max_length=4, choices=Order.Side.choices)
+    price = models.BigIntegerField()
+    quantity = models.BigIntegerField()
+    notional = models.BigIntegerField()
+    maker_fee = models.BigIntegerField(default=0)
+    taker_fee = models.BigIntegerField(default=0)
+    is_anchored = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["market", "-created_at"], name="exchange_trade_recent")]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class SurveillanceEvent(models.Model):
+    class Kind(models.TextChoices):
+        SELF_TRADE = "self_trade", _("Self-trade attempt")
+        CANCEL_ALL = "cancel_all", _("Mass cancel")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    market = models.ForeignKey(Market, on_delete=models.PROTECT)
+    detail = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """Stripe-style Idempotency-Key: the first response is stored and replayed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=128)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="exchange_idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BankAccount(models.Model):
+    """A customer's linked bank account (the gateway's account_ref)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    account_ref = models.CharField(_("bank account"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "account_ref"], name="exchange_bank_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.account_ref
+
+
+class BankTransfer(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("Deposit")
+        OUT = "out", _("Withdrawal")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    bank_transfer_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_bank_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class DepositAddress(models.Model):
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    index = models.PositiveIntegerField(unique=True)
+    address = models.CharField(max_length=42, unique=True)
+    # Transfers in earlier blocks are not this customer's (the HD index may be reused on a
+    # dev chain that was reset).
+    created_block = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ChainDeposit(models.Model):
+    class Status(models.TextChoices):
+        SEEN = "seen", _("Waiting for confirmations")
+        CREDITED = "credited", _("Credited")
+        ORPHANED = "orphaned", _("Dropped by a reorganisation")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    address = models.ForeignKey(DepositAddress, on_delete=models.PROTECT)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT)
+    tx_hash = models.CharField(max_length=66)
+    log_index = models.IntegerField()  # -1 for a native transfer
+    block_number = models.BigIntegerField()
+    block_hash = models.CharField(max_length=66)
+    amount = models.DecimalField(max_digits=78, decimal_places=0)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SEEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tx_hash", "log_index"], name="exchange_deposit_once_per_transfer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tx_hash}:{self.log_index}"
+
+
+class ScanCursor(models.Model):
+    name = models.CharField(max_length=32, unique=True)
+    block_number = models.BigIntegerField(default=-1)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WithdrawalAddress(models.Model):
+    """The allow-list: an address can be withdrawn to once `usable_from` has passed."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    address = models.CharField(max_length=42)
+    label = models.CharField(max_length=64, blank=True)
+    usable_from = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "address"], name="exchange_allowlist_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ChainWithdrawal(models.Model):
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "approval", _("Awaiting staff approval")
+        APPROVED = "approved", _("Approved, waiting to be sent")
+        SENT = "sent", _("Sent")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FAILED = "failed", _("Failed and refunded")
+        REJECTED = "rejected", _("Rejected and refunded")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT)
+    address = models.CharField(max_length=42)
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=9, choices=Status.choices)
+    nonce = models.BigIntegerField(null=True, blank=True)
+    tx_hash = models.CharField(max_length=66, blank=True)
+    raw_tx = models.TextField(blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    anchor_version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_withdrawal_positive"),
+            models.UniqueConstraint(
+                fields=["nonce"], condition=Q(nonce__isnull=False), name="exchange_nonce_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class LiabilitySnapshot(models.Model):
+    """A proof of liabilities: the Merkle sum tree of every customer balance at one moment."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    root = models.CharField(max_length=66)
+    totals = models.JSONField()  # {symbol: total}
+    reserves = models.JSONField(default=dict, blank=True)  # {symbol: on-chain holdings}
+    tree = models.JSONField()  # the leaves, to serve proofs
+    anchor_digest = models.CharField(max_length=66, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class LiabilityLeaf(models.Model):
+    snapshot = models.ForeignKey(LiabilitySnapshot, on_delete=models.CASCADE, related_name="leaves")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField()
+    salt = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "owner"], name="exchange_leaf_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}:{self.position}"

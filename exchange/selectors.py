@@ -1,0 +1,165 @@
+"""Reads of the exchange: balances, order book, trades, ticker, candles, orders."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from exchange.models import (
+    Account,
+    ChainDeposit,
+    ChainWithdrawal,
+    JournalEntry,
+    Market,
+    Order,
+    Posting,
+    Trade,
+)
+
+INTERVALS = {"1m": 60, "5m": 300, "1h": 3600, "1d": 86400}
+
+
+def balances_for(*, user) -> dict[str, dict]:
+    """{symbol: {"available": int, "held": int}} of every customer account of the user."""
+    rows = Account.objects.filter(owner=user, kind=Account.Kind.CUSTOMER).values_list(
+        "asset__symbol", "available", "held", "is_frozen"
+    )
+    return {
+        symbol: {"available": available, "held": held, "frozen": frozen}
+        for symbol, available, held, frozen in rows
+    }
+
+
+def balance_rows(*, user) -> list[dict]:
+    """The user's balances with each asset's decimals, for pages."""
+    rows = (
+        Account.objects.filter(owner=user, kind=Account.Kind.CUSTOMER)
+        .order_by("asset__symbol")
+        .values_list("asset__symbol", "asset__decimals", "available", "held")
+    )
+    return [{"symbol": s, "decimals": d, "available": a, "held": h} for s, d, a, h in rows]
+
+
+def markets_listed() -> QuerySet[Market]:
+    return Market.objects.select_related("base", "quote").exclude(status=Market.Status.CLOSED)
+
+
+def book_depth(*, market: Market, depth: int = 20) -> dict:
+    """Aggregated price levels of the open orders, best first, from the database."""
+    rows = (
+        Order.objects.filter(market=market, status__in=Order.OPEN_STATUSES)
+        .values("side", "price")
+        .annotate(quantity=Sum("quantity") - Sum("filled_quantity"))
+    )
+    bids = sorted(((r["price"], r["quantity"]) for r in rows if r["side"] == "buy"), reverse=True)
+    asks = sorted((r["price"], r["quantity"]) for r in rows if r["side"] == "sell")
+    return {
+        "bids": [list(level) for level in bids[:depth]],
+        "asks": [list(level) for level in asks[:depth]],
+    }
+
+
+def trades_recent(*, market: Market, limit: int = 50) -> list[Trade]:
+    return list(Trade.objects.filter(market=market).order_by("-pk")[:limit])
+
+
+def ticker(*, market: Market) -> dict:
+    """The last 24 hours: open, high, low, last, base and quote volume, trade count."""
+    since = timezone.now() - timedelta(hours=24)
+    trades = Trade.objects.filter(market=market, created_at__gte=since)
+    stats = trades.aggregate(
+        high=Max("price"), low=Min("price"), volume=Sum("quantity"), quote_volume=Sum("notional")
+    )
+    first = trades.order_by("pk").values_list("price", flat=True).first()
+    last = (
+        Trade.objects.filter(market=market).order_by("-pk").values_list("price", flat=True).first()
+    )
+    best = book_depth(market=market, depth=1)
+    return {
+        "symbol": market.symbol,
+        "open": first,
+        "high": stats["high"],
+        "low": stats["low"],
+        "last": last,
+        "volume": stats["volume"] or 0,
+        "quote_volume": stats["quote_volume"] or 0,
+        "count": trades.count(),
+        "best_bid": best["bids"][0][0] if best["bids"] else None,
+        "best_ask": best["asks"][0][0] if best["asks"] else None,
+    }
+
+
+def candles(*, market: Market, interval: str, limit: int = 500) -> list[list[int]]:
+    """Rows [ts (s, UTC), open, high, low, close, volume], oldest first. Bucketed in Python
+    so the same code runs on SQLite and PostgreSQL; bounded by `limit` intervals."""
+    seconds = INTERVALS[interval]
+    now = timezone.now()
+    start = datetime.fromtimestamp((int(now.timestamp()) // seconds - limit + 1) * seconds, tz=UTC)
+    rows = (
+        Trade.objects.filter(market=market, created_at__gte=start)
+        .order_by("pk")
+        .values_list("created_at", "price", "quantity")
+    )
+    out: dict[int, list[int]] = {}
+    for created_at, price, quantity in rows:
+        bucket = int(created_at.timestamp()) // seconds * seconds
+        candle = out.get(bucket)
+        if candle is None:
+            out[bucket] = [bucket, price, price, price, price, quantity]
+        else:
+            candle[2] = max(candle[2], price)
+            candle[3] = min(candle[3], price)
+            candle[4] = price
+            candle[5] += quantity
+    return [out[key] for key in sorted(out)]
+
+
+def orders_for(
+    *, user, market: Market | None = None, status: str | None = None, is_open: bool | None = None
+) -> QuerySet[Order]:
+    orders = Order.objects.filter(owner=user).select_related("market")
+    if market is not None:
+        orders = orders.filter(market=market)
+    if status:
+        orders = orders.filter(status=status)
+    if is_open is True:
+        orders = orders.filter(status__in=Order.OPEN_STATUSES)
+    elif is_open is False:
+        orders = orders.exclude(status__in=Order.OPEN_STATUSES)
+    return orders.order_by("-created_at", "-pk")
+
+
+def deposits_for(*, user) -> QuerySet[ChainDeposit]:
+    return ChainDeposit.objects.filter(address__owner=user).select_related("asset")
+
+
+def withdrawals_for(*, user) -> QuerySet[ChainWithdrawal]:
+    return ChainWithdrawal.objects.filter(owner=user).select_related("asset")
+
+
+def journal_unbalanced() -> list[str]:
+    """Public ids of journal entries whose postings do not sum to zero for some asset."""
+    rows = (
+        Posting.objects.values("entry_id", "asset_id")
+        .annotate(total=Sum("amount"))
+        .filter(~Q(total=0))
+        .values_list("entry_id", flat=True)
+    )
+    return [
+        str(p)
+        for p in JournalEntry.objects.filter(pk__in=list(rows)).values_list("public_id", flat=True)
+    ]
+
+
+def ledger_matches_balances() -> bool:
+    """Does every account's balance equal the sum of its postings?"""
+    sums = {
+        (a, b): t
+        for a, b, t in Posting.objects.values("account_id", "bucket")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "bucket", "total")
+    }
+    for pk, available, held in Account.objects.values_list("pk", "available", "held"):
+        if sums.get((pk, "available"), 0) != available or sums.get((pk, "held"), 0) != held:
+            return False
+    return True

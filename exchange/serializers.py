@@ -1,0 +1,125 @@
+"""Input and output of the exchange API. Quantities are strings: they pass 2**53."""
+
+from rest_framework import serializers
+
+from exchange.models import ChainDeposit, ChainWithdrawal, Market, Order, Trade
+
+
+class BigInt(serializers.IntegerField):
+    """An integer that travels as a decimal string (JSON numbers lose precision past 2**53)."""
+
+    def to_representation(self, value):
+        return str(int(value))
+
+
+class MarketOut(serializers.ModelSerializer):
+    base = serializers.CharField(source="base.symbol")
+    quote = serializers.CharField(source="quote.symbol")
+    base_decimals = serializers.IntegerField(source="base.decimals")
+    quote_decimals = serializers.IntegerField(source="quote.decimals")
+    tick_size = BigInt()
+    lot_size = BigInt()
+    min_notional = BigInt()
+
+    class Meta:
+        model = Market
+        fields = [
+            "symbol",
+            "base",
+            "quote",
+            "base_decimals",
+            "quote_decimals",
+            "tick_size",
+            "lot_size",
+            "min_notional",
+            "status",
+        ]
+
+
+class TradeOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    price = BigInt()
+    quantity = BigInt()
+    notional = BigInt()
+
+    class Meta:
+        model = Trade
+        fields = ["id", "price", "quantity", "notional", "taker_side", "created_at"]
+
+
+class OrderIn(serializers.Serializer):
+    market = serializers.SlugRelatedField(slug_field="symbol", queryset=Market.objects.all())
+    side = serializers.ChoiceField(choices=Order.Side.choices)
+    type = serializers.ChoiceField(choices=Order.Kind.choices, default="limit")
+    price = serializers.IntegerField(min_value=0, required=False, default=0)
+    quantity = serializers.IntegerField(min_value=0, required=False, default=0)
+    quote_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    time_in_force = serializers.ChoiceField(choices=Order.TimeInForce.choices, default="GTC")
+    post_only = serializers.BooleanField(default=False)
+    client_order_id = serializers.CharField(
+        max_length=64, required=False, default="", allow_blank=True
+    )
+
+
+class OrderOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    market = serializers.CharField(source="market.symbol")
+    type = serializers.CharField(source="kind")
+    price = BigInt()
+    quantity = BigInt()
+    quote_amount = BigInt()
+    filled_quantity = BigInt()
+    filled_quote = BigInt()
+    held = BigInt(source="held_remaining")
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "client_order_id",
+            "market",
+            "side",
+            "type",
+            "time_in_force",
+            "post_only",
+            "price",
+            "quantity",
+            "quote_amount",
+            "filled_quantity",
+            "filled_quote",
+            "held",
+            "status",
+            "cancel_reason",
+            "created_at",
+        ]
+
+
+class DepositOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    asset = serializers.CharField(source="asset.symbol")
+    amount = BigInt()
+
+    class Meta:
+        model = ChainDeposit
+        fields = ["id", "asset", "amount", "tx_hash", "block_number", "status", "created_at"]
+
+
+class WithdrawalIn(serializers.Serializer):
+    asset = serializers.CharField(max_length=16)
+    address = serializers.CharField(max_length=64)
+    amount = serializers.IntegerField(min_value=1)
+
+
+class WithdrawalOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    asset = serializers.CharField(source="asset.symbol")
+    amount = BigInt()
+
+    class Meta:
+        model = ChainWithdrawal
+        fields = ["id", "asset", "address", "amount", "status", "tx_hash", "created_at"]
+
+
+class BankIn(serializers.Serializer):
+    account_ref = serializers.CharField(max_length=64)
+    amount = serializers.IntegerField(min_value=1)

@@ -1,0 +1,48 @@
+"""Every write of the exchange. Other apps may call these; nothing else of the exchange."""
+
+from .bank import bank_account_link, bank_transfer_settle, deposit_credit, krw_deposit, krw_withdraw
+from .chain import (
+    deposit_address_assign,
+    deposits_scan,
+    reserves_on_chain,
+    withdrawal_address_add,
+    withdrawal_approve,
+    withdrawal_reject,
+    withdrawal_request,
+    withdrawal_send,
+    withdrawals_confirm,
+)
+from .kyc import kyc_level
+from .liabilities import liabilities_snapshot, liability_proof
+from .orders import (
+    account_set_frozen,
+    market_set_status,
+    order_cancel,
+    order_place,
+    orders_cancel_all,
+)
+
+__all__ = [
+    "account_set_frozen",
+    "bank_account_link",
+    "bank_transfer_settle",
+    "deposit_address_assign",
+    "deposit_credit",
+    "deposits_scan",
+    "krw_deposit",
+    "krw_withdraw",
+    "kyc_level",
+    "liabilities_snapshot",
+    "liability_proof",
+    "market_set_status",
+    "order_cancel",
+    "order_place",
+    "orders_cancel_all",
+    "reserves_on_chain",
+    "withdrawal_address_add",
+    "withdrawal_approve",
+    "withdrawal_reject",
+    "withdrawal_request",
+    "withdrawal_send",
+    "withdrawals_confirm",
+]

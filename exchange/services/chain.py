@@ -1,0 +1,544 @@
+"""Deposits and withdrawals on chain: HD deposit addresses, the deposit scanner and the hot
+wallet. Amounts on the ledger are in the asset's ledger unit; on chain in its chain unit."""
+
+import functools
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from eth_account import Account as EthAccount
+from web3 import Web3
+from web3.exceptions import Web3RPCError
+
+from busanhub.chain.services import anchor_record
+from exchange import conf
+from exchange.models import (
+    Account,
+    Asset,
+    ChainDeposit,
+    ChainWithdrawal,
+    DepositAddress,
+    Market,
+    ScanCursor,
+    Trade,
+    WithdrawalAddress,
+)
+
+from .kyc import kyc_level
+from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
+
+TRANSFER_TOPIC = Web3.keccak(text="Transfer(address,address,uint256)").hex()
+TOKEN_ARTIFACT = Path(__file__).resolve().parent.parent / "contracts" / "TestToken.json"
+DEPOSIT_PATH = "m/44'/60'/1'/0/{index}"  # another branch than anvil's dev accounts (m/44'/60'/0')
+HOT_WALLET_PATH = "m/44'/60'/2'/0/0"
+NATIVE_LOG_INDEX = -1
+
+
+@functools.cache
+def token_abi() -> list:
+    return json.loads(TOKEN_ARTIFACT.read_text())["abi"]
+
+
+def w3() -> Web3:
+    return Web3(
+        Web3.HTTPProvider(
+            settings.CHAIN_RPC_URL, request_kwargs={"timeout": settings.CHAIN_RPC_TIMEOUT_S}
+        )
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _derive(mnemonic: str, path: str):
+    EthAccount.enable_unaudited_hdwallet_features()
+    return EthAccount.from_mnemonic(mnemonic, account_path=path)
+
+
+def hot_wallet():
+    return _derive(conf.mnemonic(), HOT_WALLET_PATH)
+
+
+def _to_hex(value) -> str:
+    text = value.hex() if isinstance(value, bytes | bytearray) else str(value)
+    return text if text.startswith("0x") else "0x" + text
+
+
+@transaction.atomic
+def deposit_address_assign(*, user) -> DepositAddress:
+    """The user's deposit address (created once, at the next HD index). Needs KYC.
+    The first address also starts the scanner at the current block."""
+    existing = DepositAddress.objects.filter(owner=user).first()
+    if existing:
+        return existing
+    if kyc_level(user=user) == 0:
+        raise ValidationError({"kyc": _("Deposits need a valid exchange KYC credential.")})
+    try:
+        head = w3().eth.block_number
+    except Exception:  # noqa: BLE001 - node down: accept transfers from any block
+        head = 0
+    ScanCursor.objects.get_or_create(name="deposits", defaults={"block_number": head - 1})
+    index = DepositAddress.objects.order_by("-index").values_list("index", flat=True).first()
+    index = 0 if index is None else index + 1
+    address = _derive(conf.mnemonic(), DEPOSIT_PATH.format(index=index)).address
+    record = DepositAddress(owner=user, index=index, address=address, created_block=head)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def deposits_scan() -> dict:
+    """Scans new blocks (and the last reorg window again) for native and ERC-20 transfers into
+    deposit addresses; credits those with enough confirmations whose block is still canonical.
+
+    Idempotent and reorg-safe: a transfer is one row per (tx hash, log index); crediting moves
+    it from seen to credited under a row lock, once. A transfer whose block was replaced is
+    re-located by its receipt or marked orphaned; it is never credited twice.
+    """
+    client = w3()
+    head = client.eth.block_number
+    confirmations = int(conf.get("EXCHANGE_CONFIRMATIONS"))
+    cursor, _ = ScanCursor.objects.get_or_create(name="deposits", defaults={"block_number": -1})
+    start = max(0, cursor.block_number - int(conf.get("EXCHANGE_REORG_WINDOW_BLOCKS")) + 1)
+    addresses = {
+        a.lower(): (pk, first)
+        for a, pk, first in DepositAddress.objects.values_list("address", "pk", "created_block")
+    }
+    tokens = {a.contract_address.lower(): a for a in Asset.objects.filter(kind=Asset.Kind.ERC20)}
+    native = Asset.objects.filter(kind=Asset.Kind.NATIVE).first()
+    seen = 0
+    if addresses:
+        for number in range(start, head + 1):
+            block = client.eth.get_block(number, full_transactions=True)
+            block_hash = _to_hex(block["hash"])
+            for tx in block["transactions"]:
+                to = (tx.get("to") or "").lower()
+                if native and to in addresses and tx["value"] > 0 and number >= addresses[to][1]:
+                    receipt = client.eth.get_transaction_receipt(tx["hash"])
+                    if receipt["status"] == 1:
+                        seen += _seen(
+                            addresses[to][0],
+                            native,
+                            _to_hex(tx["hash"]),
+                            NATIVE_LOG_INDEX,
+                            number,
+                            block_hash,
+                            tx["value"],
+                        )
+        if tokens:
+            topics = [
+                TRANSFER_TOPIC if TRANSFER_TOPIC.startswith("0x") else "0x" + TRANSFER_TOPIC,
+                None,
+                ["0x" + "0" * 24 + a[2:] for a in addresses],
+            ]
+            logs = client.eth.get_logs(
+                {
+                    "fromBlock": start,
+                    "toBlock": head,
+                    "address": [Web3.to_checksum_address(a) for a in tokens],
+                    "topics": topics,
+                }
+            )
+            for log in logs:
+                to = "0x" + _to_hex(log["topics"][2])[-40:]
+                amount = int(_to_hex(log["data"]), 16)
+                if amount > 0 and to in addresses and log["blockNumber"] >= addresses[to][1]:
+                    seen += _seen(
+                        addresses[to][0],
+                        tokens[log["address"].lower()],
+                        _to_hex(log["transactionHash"]),
+                        log["logIndex"],
+                        log["blockNumber"],
+                        _to_hex(log["blockHash"]),
+                        amount,
+                    )
+    ScanCursor.objects.filter(pk=cursor.pk).update(block_number=head)
+    credited = 0
+    for deposit in ChainDeposit.objects.filter(
+        status=ChainDeposit.Status.SEEN, block_number__lte=head - confirmations + 1
+    ):
+        credited += _confirm(client, deposit, head, confirmations)
+    return {"head": head, "seen": seen, "credited": credited}
+
+
+def _seen(address_pk, asset, tx_hash, log_index, number, block_hash, amount) -> int:
+    try:
+        with transaction.atomic():
+            ChainDeposit.objects.create(
+                address_id=address_pk,
+                asset=asset,
+                tx_hash=tx_hash,
+                log_index=log_index,
+                block_number=number,
+                block_hash=block_hash,
+                amount=Decimal(amount),
+            )
+        return 1
+    except IntegrityError:  # seen before: follow it if a reorg moved it to another block
+        ChainDeposit.objects.filter(
+            tx_hash=tx_hash, log_index=log_index, status=ChainDeposit.Status.SEEN
+        ).exclude(block_hash=block_hash).update(block_number=number, block_hash=block_hash)
+        return 0
+
+
+def _confirm(client, deposit: ChainDeposit, head: int, confirmations: int) -> int:
+    canonical = _to_hex(client.eth.get_block(deposit.block_number)["hash"])
+    if canonical != deposit.block_hash:
+        try:
+            receipt = client.eth.get_transaction_receipt(deposit.tx_hash)
+        except Exception:  # noqa: BLE001 - web3 raises TransactionNotFound
+            receipt = None
+        with transaction.atomic():
+            row = ChainDeposit.objects.select_for_update().get(pk=deposit.pk)
+            if row.status != ChainDeposit.Status.SEEN:
+                return 0
+            if receipt is None or receipt["status"] != 1:
+                row.status = ChainDeposit.Status.ORPHANED
+                row.save(update_fields=["status"])
+            else:
+                row.block_number = receipt["blockNumber"]
+                row.block_hash = _to_hex(receipt["blockHash"])
+                row.save(update_fields=["block_number", "block_hash"])
+        return 0
+    with transaction.atomic():
+        row = (
+            ChainDeposit.objects.select_for_update()
+            .select_related("asset", "address")
+            .get(pk=deposit.pk)
+        )
+        if row.status != ChainDeposit.Status.SEEN:
+            return 0
+        amount = int(row.amount) // row.asset.chain_factor
+        row.status = ChainDeposit.Status.CREDITED
+        row.save(update_fields=["status"])
+        if amount > 0:
+            accounts = accounts_lock(
+                pairs=[(row.address.owner_id, row.asset_id)],
+                system=[(Account.Kind.CUSTODY, row.asset_id)],
+            )
+            entry_post(
+                kind="chain_deposit",
+                reference=str(row.public_id),
+                lines=[
+                    (accounts[(Account.Kind.CUSTODY, row.asset_id)], AVAILABLE, -amount),
+                    (accounts[(row.address.owner_id, row.asset_id)], AVAILABLE, amount),
+                ],
+            )
+        anchor_record(
+            kind="exchange.deposit",
+            ref=str(row.public_id),
+            version=1,
+            data={
+                "asset": row.asset.symbol,
+                "amount": str(amount),
+                "txHash": row.tx_hash,
+                "logIndex": row.log_index,
+                "blockNumber": row.block_number,
+            },
+            public=False,
+        )
+    return 1
+
+
+@transaction.atomic
+def withdrawal_address_add(*, user, address: str, label: str = "") -> WithdrawalAddress:
+    """Adds an address to the user's allow-list; usable after the waiting period."""
+    if not Web3.is_address(address):
+        raise ValidationError({"address": _("This is not an Ethereum address.")})
+    address = Web3.to_checksum_address(address)
+    existing = WithdrawalAddress.objects.filter(owner=user, address=address).first()
+    if existing:
+        return existing
+    entry = WithdrawalAddress(
+        owner=user,
+        address=address,
+        label=label,
+        usable_from=timezone.now() + timedelta(seconds=int(conf.get("EXCHANGE_ALLOWLIST_WAIT_S"))),
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def _krw_value(asset: Asset, amount: int) -> int:
+    if asset.symbol == "KRW":
+        return amount
+    market = Market.objects.filter(base=asset, quote__symbol="KRW").first()
+    last = (
+        Trade.objects.filter(market=market).order_by("-pk").values_list("price", flat=True).first()
+    )
+    if market is None or last is None:
+        return 0
+    return last * amount // market.scale
+
+
+def _anchor(withdrawal: ChainWithdrawal) -> None:
+    withdrawal.anchor_version += 1
+    withdrawal.save(update_fields=["anchor_version"])
+    anchor_record(
+        kind="exchange.withdrawal",
+        ref=str(withdrawal.public_id),
+        version=withdrawal.anchor_version,
+        data={
+            "asset": withdrawal.asset.symbol,
+            "amount": str(withdrawal.amount),
+            "address": withdrawal.address,
+            "status": withdrawal.status,
+            "txHash": withdrawal.tx_hash,
+        },
+        public=False,
+    )
+
+
+@transaction.atomic
+def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainWithdrawal:
+    """Requests a withdrawal on chain: checks the address allow-list and the KYC level's 24 h and
+    30-day caps, holds the amount, and waits for staff approval above the threshold.
+    Atomic; refused requests hold nothing. Anchors each status as a private version."""
+    level = kyc_level(user=user)
+    if level == 0:
+        raise ValidationError({"kyc": _("Withdrawals need a valid exchange KYC credential.")})
+    asset_row = (
+        Asset.objects.filter(symbol=str(asset).upper()).exclude(kind=Asset.Kind.FIAT).first()
+    )
+    if asset_row is None:
+        raise ValidationError({"asset": _("No such asset on chain.")})
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    if not Web3.is_address(address):
+        raise ValidationError({"address": _("This is not an Ethereum address.")})
+    address = Web3.to_checksum_address(address)
+    listed = WithdrawalAddress.objects.filter(owner=user, address=address).first()
+    if listed is None:
+        raise ValidationError({"address": _("Add this address to your allow-list first.")})
+    if listed.usable_from > timezone.now():
+        raise ValidationError(
+            {
+                "address": _("This address is new: it can be used from %(when)s.")
+                % {"when": timezone.localtime(listed.usable_from).strftime("%Y-%m-%d %H:%M")}
+            }
+        )
+    from exchange import limits
+
+    caps = limits.limits_for(level)
+    value = _krw_value(asset_row, amount)
+    now = timezone.now()
+    live = ChainWithdrawal.objects.filter(owner=user).exclude(
+        status__in=[ChainWithdrawal.Status.FAILED, ChainWithdrawal.Status.REJECTED]
+    )
+    for window, cap in (
+        (timedelta(hours=24), caps.withdraw_24h),
+        (timedelta(days=30), caps.withdraw_30d),
+    ):
+        used = sum(
+            _krw_value(w.asset, w.amount)
+            for w in live.filter(created_at__gte=now - window).select_related("asset")
+        )
+        if used + value > cap:
+            raise ValidationError({"amount": _("This would pass your withdrawal limit.")})
+    threshold = int(conf.get("EXCHANGE_APPROVAL_THRESHOLD_KRW"))
+    withdrawal = ChainWithdrawal(
+        owner=user,
+        asset=asset_row,
+        address=address,
+        amount=amount,
+        status=(
+            ChainWithdrawal.Status.AWAITING_APPROVAL
+            if value >= threshold
+            else ChainWithdrawal.Status.APPROVED
+        ),
+    )
+    withdrawal.full_clean()
+    withdrawal.save()
+    account = accounts_lock(pairs=[(user.pk, asset_row.pk)])[(user.pk, asset_row.pk)]
+    if account.is_frozen:
+        raise ValidationError({"account": _("Your account is frozen.")})
+    if account.available < amount:
+        raise ValidationError({"amount": _("Insufficient available balance.")})
+    entry_post(
+        kind="withdrawal_hold",
+        reference=str(withdrawal.public_id),
+        lines=[(account, AVAILABLE, -amount), (account, HELD, amount)],
+    )
+    _anchor(withdrawal)
+    return withdrawal
+
+
+def _refund(withdrawal: ChainWithdrawal, status: str) -> None:
+    account = accounts_lock(pairs=[(withdrawal.owner_id, withdrawal.asset_id)])[
+        (withdrawal.owner_id, withdrawal.asset_id)
+    ]
+    entry_post(
+        kind="withdrawal_refund",
+        reference=str(withdrawal.public_id),
+        lines=[(account, HELD, -withdrawal.amount), (account, AVAILABLE, withdrawal.amount)],
+    )
+    withdrawal.status = status
+    withdrawal.save(update_fields=["status", "updated_at"])
+    _anchor(withdrawal)
+
+
+@transaction.atomic
+def withdrawal_approve(*, staff, withdrawal: ChainWithdrawal) -> ChainWithdrawal:
+    """Staff approval of a withdrawal above the threshold (another person than its owner)."""
+    withdrawal = ChainWithdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if withdrawal.status != ChainWithdrawal.Status.AWAITING_APPROVAL:
+        raise ValidationError({"status": _("This withdrawal is not awaiting approval.")})
+    if withdrawal.owner_id == staff.pk:
+        raise ValidationError({"approved_by": _("Nobody approves their own withdrawal.")})
+    withdrawal.status = ChainWithdrawal.Status.APPROVED
+    withdrawal.approved_by = staff
+    withdrawal.save(update_fields=["status", "approved_by", "updated_at"])
+    _anchor(withdrawal)
+    return withdrawal
+
+
+@transaction.atomic
+def withdrawal_reject(*, staff, withdrawal: ChainWithdrawal) -> ChainWithdrawal:
+    """Staff rejection: the held amount goes back to the customer."""
+    withdrawal = ChainWithdrawal.objects.select_for_update().get(pk=withdrawal.pk)
+    if withdrawal.status != ChainWithdrawal.Status.AWAITING_APPROVAL:
+        raise ValidationError({"status": _("This withdrawal is not awaiting approval.")})
+    withdrawal.approved_by = staff
+    _refund(withdrawal, ChainWithdrawal.Status.REJECTED)
+    return withdrawal
+
+
+def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
+    """Signs the transfer from the hot wallet with the next managed nonce, stores it, then
+    broadcasts it. Idempotent: a withdrawal already signed is only re-broadcast (same nonce,
+    same hash), so a retry never pays twice."""
+    client = w3()
+    wallet = hot_wallet()
+    with transaction.atomic():
+        withdrawal = (
+            ChainWithdrawal.objects.select_for_update()
+            .select_related("asset")
+            .get(pk=withdrawal_pk)
+        )
+        if withdrawal.status == ChainWithdrawal.Status.APPROVED:
+            # The nonce row serialises every spender of the hot wallet's nonces.
+            nonce_row, _ = ScanCursor.objects.get_or_create(
+                name=f"nonce:{wallet.address}", defaults={"block_number": 0}
+            )
+            nonce_row = ScanCursor.objects.select_for_update().get(pk=nonce_row.pk)
+            nonce = max(nonce_row.block_number, client.eth.get_transaction_count(wallet.address))
+            amount_chain = withdrawal.amount * withdrawal.asset.chain_factor
+            tx = {
+                "chainId": client.eth.chain_id,
+                "nonce": nonce,
+                "gas": 100_000,
+                "maxFeePerGas": client.eth.gas_price * 2 + 10**9,
+                "maxPriorityFeePerGas": 10**9,
+            }
+            if withdrawal.asset.kind == Asset.Kind.NATIVE:
+                tx.update({"to": withdrawal.address, "value": amount_chain, "gas": 21_000})
+            else:
+                token = client.eth.contract(
+                    address=Web3.to_checksum_address(withdrawal.asset.contract_address),
+                    abi=token_abi(),
+                )
+                tx = token.functions.transfer(withdrawal.address, amount_chain).build_transaction(
+                    {**tx, "value": 0}
+                )
+            signed = wallet.sign_transaction(tx)
+            withdrawal.nonce = nonce
+            withdrawal.raw_tx = _to_hex(signed.raw_transaction)
+            withdrawal.tx_hash = _to_hex(signed.hash)
+            withdrawal.status = ChainWithdrawal.Status.SENT
+            withdrawal.save(update_fields=["nonce", "raw_tx", "tx_hash", "status", "updated_at"])
+            nonce_row.block_number = nonce + 1
+            nonce_row.save(update_fields=["block_number"])
+            _anchor(withdrawal)
+    if withdrawal.status == ChainWithdrawal.Status.SENT:
+        _broadcast(client, withdrawal.raw_tx)
+    return withdrawal
+
+
+def _broadcast(client, raw_tx: str) -> None:
+    """Sends a signed transaction; "already known" or "nonce too low" mean it is in the pool
+    or mined already (we are the only spender of these nonces), which is what we wanted."""
+    try:
+        client.eth.send_raw_transaction(raw_tx)
+    except (ValueError, Web3RPCError) as exc:
+        text = str(exc).lower()
+        if "known" not in text and "nonce too low" not in text:
+            raise
+
+
+def withdrawals_confirm() -> int:
+    """Settles sent withdrawals with enough confirmations: confirmed (the held amount leaves
+    the ledger to custody) or failed on chain (refunded). Returns how many were settled."""
+    client = w3()
+    head = client.eth.block_number
+    confirmations = int(conf.get("EXCHANGE_CONFIRMATIONS"))
+    settled = 0
+    for pk in ChainWithdrawal.objects.filter(status=ChainWithdrawal.Status.SENT).values_list(
+        "pk", flat=True
+    ):
+        withdrawal = ChainWithdrawal.objects.get(pk=pk)
+        try:
+            receipt = client.eth.get_transaction_receipt(withdrawal.tx_hash)
+        except Exception:  # noqa: BLE001 - not mined (TransactionNotFound): broadcast again
+            receipt = None
+        if receipt is None:
+            _broadcast(client, withdrawal.raw_tx)
+            continue
+        if head - receipt["blockNumber"] + 1 < confirmations:
+            continue
+        with transaction.atomic():
+            withdrawal = (
+                ChainWithdrawal.objects.select_for_update().select_related("asset").get(pk=pk)
+            )
+            if withdrawal.status != ChainWithdrawal.Status.SENT:
+                continue
+            if receipt["status"] == 1:
+                accounts = accounts_lock(
+                    pairs=[(withdrawal.owner_id, withdrawal.asset_id)],
+                    system=[(Account.Kind.CUSTODY, withdrawal.asset_id)],
+                )
+                entry_post(
+                    kind="chain_withdrawal",
+                    reference=str(withdrawal.public_id),
+                    lines=[
+                        (
+                            accounts[(withdrawal.owner_id, withdrawal.asset_id)],
+                            HELD,
+                            -withdrawal.amount,
+                        ),
+                        (
+                            accounts[(Account.Kind.CUSTODY, withdrawal.asset_id)],
+                            AVAILABLE,
+                            withdrawal.amount,
+                        ),
+                    ],
+                )
+                withdrawal.status = ChainWithdrawal.Status.CONFIRMED
+                withdrawal.save(update_fields=["status", "updated_at"])
+                _anchor(withdrawal)
+            else:
+                _refund(withdrawal, ChainWithdrawal.Status.FAILED)
+            settled += 1
+    return settled
+
+
+def reserves_on_chain() -> dict[str, int]:
+    """What the exchange holds on chain (deposit addresses + hot wallet), in ledger units."""
+    client = w3()
+    addresses = [hot_wallet().address, *DepositAddress.objects.values_list("address", flat=True)]
+    out = {}
+    for asset in Asset.objects.exclude(kind=Asset.Kind.FIAT):
+        total = 0
+        if asset.kind == Asset.Kind.NATIVE:
+            total = sum(client.eth.get_balance(a) for a in addresses)
+        else:
+            token = client.eth.contract(
+                address=Web3.to_checksum_address(asset.contract_address), abi=token_abi()
+            )
+            total = sum(token.functions.balanceOf(a).call() for a in addresses)
+        out[asset.symbol] = total // asset.chain_factor
+    return out

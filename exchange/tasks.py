@@ -1,0 +1,64 @@
+"""Celery tasks of the exchange. Each takes primary keys or nothing, reads its work from the
+database and is safe to run twice. Node errors retry with backoff; bad data is final."""
+
+import logging
+
+import requests
+from celery import shared_task
+from django.db import transaction
+from web3.exceptions import ProviderConnectionError, TimeExhausted
+
+from exchange import services
+from exchange.models import ChainWithdrawal
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT = (requests.RequestException, ProviderConnectionError, TimeExhausted, OSError)
+OPTIONS = {
+    "bind": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+    "soft_time_limit": 120,
+    "time_limit": 180,
+    "ignore_result": True,
+}
+
+
+@shared_task(**OPTIONS)
+def scan_deposits(self) -> dict:
+    """Periodic: credits confirmed deposits (idempotent: one credit per transfer)."""
+    return services.deposits_scan()
+
+
+@shared_task(**OPTIONS)
+def send_withdrawal(self, withdrawal_pk: int) -> None:
+    services.withdrawal_send(withdrawal_pk=withdrawal_pk)
+
+
+@shared_task(**OPTIONS)
+def send_approved_withdrawals(self) -> int:
+    """Periodic: sends every approved withdrawal, then settles the sent ones."""
+    pks = list(
+        ChainWithdrawal.objects.filter(status=ChainWithdrawal.Status.APPROVED).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in pks:
+        services.withdrawal_send(withdrawal_pk=pk)
+    return services.withdrawals_confirm() + len(pks)
+
+
+@shared_task(**OPTIONS)
+def snapshot_liabilities(self) -> str:
+    """Daily: a proof-of-liabilities snapshot, anchored."""
+    return str(services.liabilities_snapshot().public_id)
+
+
+def withdrawal_enqueue(withdrawal: ChainWithdrawal) -> None:
+    """Sends an approved withdrawal once the caller's transaction commits."""
+    if withdrawal.status == ChainWithdrawal.Status.APPROVED:
+        pk = withdrawal.pk
+        transaction.on_commit(lambda: send_withdrawal.delay(pk))

@@ -1,0 +1,218 @@
+import pytest
+from rest_framework.test import APIClient
+
+from exchange import services
+from exchange.models import IdempotencyRecord, Order
+from exchange.tests.factories import ETH
+
+API = "/api/v1/exchange"
+PRICE = 3_000_000
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def _as(api, user):
+    api.force_authenticate(user)
+    return api
+
+
+def test_markets_and_market_data_are_public(api, market, alice, bob, fund):
+    fund(alice, market, eth=ETH)
+    fund(bob, market, krw=1_000_000)
+    services.order_place(user=alice, market=market, side="sell", price=PRICE, quantity=ETH // 10)
+    services.order_place(
+        user=alice, market=market, side="sell", price=PRICE + 1000, quantity=ETH // 10
+    )
+    services.order_place(user=bob, market=market, side="buy", price=PRICE, quantity=ETH // 20)
+    assert api.get(f"{API}/markets/").json() == [
+        {
+            "symbol": "ETH-KRW",
+            "base": "ETH",
+            "quote": "KRW",
+            "base_decimals": 9,
+            "quote_decimals": 0,
+            "tick_size": "1000",
+            "lot_size": "1000000",
+            "min_notional": "5000",
+            "status": "open",
+        }
+    ]
+    assert api.get(f"{API}/markets/eth-krw/book/?depth=1").json() == {
+        "symbol": "ETH-KRW",
+        "bids": [],
+        "asks": [[str(PRICE), str(ETH // 20)]],
+    }
+    trades = api.get(f"{API}/markets/ETH-KRW/trades/").json()
+    assert [(t["price"], t["quantity"], t["taker_side"]) for t in trades] == [
+        (str(PRICE), str(ETH // 20), "buy")
+    ]
+    ticker = api.get(f"{API}/markets/ETH-KRW/ticker/").json()
+    assert (ticker["last"], ticker["volume"], ticker["count"], ticker["best_ask"]) == (
+        str(PRICE),
+        str(ETH // 20),
+        1,
+        str(PRICE),
+    )
+    candles = api.get(f"{API}/markets/ETH-KRW/candles/?interval=1m").json()
+    assert len(candles) == 1
+    assert candles[0][1:] == [str(PRICE)] * 4 + [str(ETH // 20)]
+    assert candles[0][0] % 60 == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("markets/ETH-KRW/book/?depth=0", "depth"),
+        ("markets/ETH-KRW/candles/?interval=2m", "interval"),
+    ],
+)
+def test_bad_market_data_queries(api, market, url, field):
+    response = api.get(f"{API}/{url}")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_private_endpoints_need_authentication(api, market):
+    for url in ("orders/", "balances/", "deposits/", "withdrawals/"):
+        assert api.get(f"{API}/{url}").status_code == 401
+
+
+def test_place_get_list_and_cancel_an_order(api, market, alice, fund):
+    fund(alice, market, krw=1_000_000)
+    client = _as(api, alice)
+    response = client.post(
+        f"{API}/orders/",
+        {
+            "market": "ETH-KRW",
+            "side": "buy",
+            "type": "limit",
+            "price": PRICE,
+            "quantity": ETH // 10,
+            "client_order_id": "mine-1",
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["held"], body["client_order_id"]) == ("open", "300000", "mine-1")
+    assert client.get(f"{API}/orders/{body['id']}/").json()["id"] == body["id"]
+    assert [o["id"] for o in client.get(f"{API}/orders/?open=true").json()["results"]] == [
+        body["id"]
+    ]
+    assert client.get(f"{API}/balances/").json() == {
+        "ETH": {"available": "0", "held": "0", "frozen": False},
+        "KRW": {"available": "700000", "held": "300000", "frozen": False},
+    }
+    cancelled = client.delete(f"{API}/orders/{body['id']}/")
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
+    assert client.get(f"{API}/orders/?open=true").json()["results"] == []
+
+
+def test_another_users_order_is_not_found(api, market, alice, bob, fund):
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10
+    )
+    client = _as(api, bob)
+    assert client.get(f"{API}/orders/{order.public_id}/").status_code == 404
+    assert client.delete(f"{API}/orders/{order.public_id}/").status_code == 404
+    order.refresh_from_db()
+    assert order.status == Order.Status.OPEN
+
+
+def test_bad_order_is_400_naming_the_field_and_holds_nothing(api, market, alice, fund):
+    fund(alice, market, krw=1_000_000)
+    client = _as(api, alice)
+    response = client.post(
+        f"{API}/orders/",
+        {"market": "ETH-KRW", "side": "buy", "price": PRICE + 1, "quantity": ETH // 10},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["price"]
+    assert client.get(f"{API}/balances/").json()["KRW"]["held"] == "0"
+    assert Order.objects.count() == 0
+
+
+def test_idempotency_key_replays_and_refuses_another_body(api, market, alice, fund):
+    fund(alice, market, krw=1_000_000)
+    client = _as(api, alice)
+    body = {"market": "ETH-KRW", "side": "buy", "price": PRICE, "quantity": ETH // 10}
+    first = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
+    other = client.post(
+        f"{API}/orders/", {**body, "price": PRICE - 1000}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert other.status_code == 422
+    assert list(other.json()) == ["idempotency_key"]
+    assert Order.objects.count() == 1
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_refusals_are_replayed_too(api, market, alice):
+    client = _as(api, alice)
+    body = {"market": "ETH-KRW", "side": "buy", "price": PRICE, "quantity": ETH // 10}
+    first = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    again = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert (first.status_code, again.status_code) == (400, 400)
+    assert again.json() == first.json() == {"quantity": ["Insufficient available balance."]}
+
+
+def test_cancel_all(api, market, alice, fund):
+    fund(alice, market, krw=1_000_000)
+    for step in range(2):
+        services.order_place(
+            user=alice, market=market, side="buy", price=PRICE - step * 1000, quantity=ETH // 100
+        )
+    response = _as(api, alice).post(
+        f"{API}/orders/cancel-all/", {"market": "ETH-KRW"}, format="json"
+    )
+    assert response.json() == {"cancelled": 2}
+
+
+def test_order_list_query_count(api, market, alice, fund, django_assert_max_num_queries):
+    fund(alice, market, krw=10_000_000)
+    for step in range(10):
+        services.order_place(
+            user=alice, market=market, side="buy", price=PRICE - step * 1000, quantity=ETH // 100
+        )
+    client = _as(api, alice)
+    with django_assert_max_num_queries(3):
+        response = client.get(f"{API}/orders/")
+    assert len(response.json()["results"]) == 10
+
+
+def test_krw_deposit_and_withdrawal_through_the_bank(api, market, alice):
+    from busanhub.bank.sandbox import sandbox_fault_add
+
+    client = _as(api, alice)
+    response = client.post(
+        f"{API}/krw/deposits/", {"account_ref": "110-123-456789", "amount": 500_000}, format="json"
+    )
+    assert (response.status_code, response.json()["status"]) == (201, "completed")
+    sandbox_fault_add(kind="decline")
+    declined = client.post(
+        f"{API}/krw/withdrawals/",
+        {"account_ref": "110-123-456789", "amount": 200_000},
+        format="json",
+    )
+    assert declined.json()["status"] == "failed"
+    assert client.get(f"{API}/balances/").json()["KRW"] == {
+        "available": "500000",
+        "held": "0",
+        "frozen": False,
+    }
+    paid = client.post(
+        f"{API}/krw/withdrawals/",
+        {"account_ref": "110-123-456789", "amount": 200_000},
+        format="json",
+    )
+    assert paid.json()["status"] == "completed"
+    assert client.get(f"{API}/balances/").json()["KRW"]["available"] == "300000"

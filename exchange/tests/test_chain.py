@@ -1,0 +1,228 @@
+"""Deposits and withdrawals against a real anvil, with an ERC-20 token the tests deploy."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from exchange import selectors, services
+from exchange.models import Asset, ChainDeposit, ChainWithdrawal
+from exchange.tests import chainkit
+from exchange.tests.factories import ETH, UserFactory, kyc_user
+
+GWEI = 10**9
+
+
+@pytest.fixture
+def chain_settings(settings, chain):
+    settings.EXCHANGE_CONFIRMATIONS = 3
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    settings.EXCHANGE_APPROVAL_THRESHOLD_KRW = 10_000_000
+    return chain
+
+
+@pytest.fixture
+def token(chain_settings):
+    address = chainkit.deploy_token(chain_settings)
+    return Asset.objects.create(
+        symbol="BUSD",
+        name="Test BUSD",
+        kind=Asset.Kind.ERC20,
+        decimals=6,
+        chain_decimals=6,
+        contract_address=address,
+    )
+
+
+def test_native_deposit_is_credited_once_after_confirmations(chain_settings, market, alice):
+    # Given Alice's deposit address and 0.5 ETH sent to it
+    address = services.deposit_address_assign(user=alice)
+    assert services.deposit_address_assign(user=alice) == address
+    chainkit.send_ether(chain_settings, address.address, ETH // 2 * GWEI)
+    # When the scanner runs before enough confirmations
+    assert services.deposits_scan()["credited"] == 0
+    deposit = ChainDeposit.objects.get()
+    assert deposit.status == ChainDeposit.Status.SEEN
+    assert selectors.balances_for(user=alice) == {}
+    # Then after 2 more blocks (3 confirmations) it is credited, in gwei
+    chainkit.mine(chain_settings, 2)
+    assert services.deposits_scan()["credited"] == 1
+    assert selectors.balances_for(user=alice)["ETH"]["available"] == ETH // 2
+    # And scanning again credits nothing more
+    chainkit.mine(chain_settings, 1)
+    assert services.deposits_scan() == {
+        "head": chainkit.client(chain_settings).eth.block_number,
+        "seen": 0,
+        "credited": 0,
+    }
+    assert selectors.balances_for(user=alice)["ETH"]["available"] == ETH // 2
+    assert ChainDeposit.objects.get().status == ChainDeposit.Status.CREDITED
+    assert selectors.ledger_matches_balances()
+
+
+def test_erc20_deposit(token, market, alice, chain_settings):
+    address = services.deposit_address_assign(user=alice)
+    chainkit.send_token(chain_settings, token.contract_address, address.address, 1_500_000)
+    chainkit.mine(chain_settings, 3)
+    assert services.deposits_scan()["credited"] == 1
+    deposit = ChainDeposit.objects.get()
+    assert (deposit.asset, deposit.log_index >= 0) == (token, True)
+    assert selectors.balances_for(user=alice)["BUSD"]["available"] == 1_500_000
+
+
+def test_deposit_address_needs_kyc(chain_settings):
+    user = UserFactory()
+    with pytest.raises(ValidationError) as error:
+        services.deposit_address_assign(user=user)
+    assert "kyc" in error.value.message_dict
+
+
+def test_reorganised_deposit_is_never_credited(settings, own_chain, market, alice):
+    settings.EXCHANGE_CONFIRMATIONS = 3
+    address = services.deposit_address_assign(user=alice)
+    # Given a deposit seen in a block that a reorganisation then drops
+    snapshot = own_chain.call("evm_snapshot")
+    chainkit.send_ether(own_chain, address.address, GWEI * 10**6)
+    services.deposits_scan()
+    assert ChainDeposit.objects.get().status == ChainDeposit.Status.SEEN
+    own_chain.call("evm_revert", snapshot)
+    chainkit.mine(own_chain, 5)
+    # When the scanner runs again
+    services.deposits_scan()
+    # Then the deposit is orphaned and nothing is credited
+    assert ChainDeposit.objects.get().status == ChainDeposit.Status.ORPHANED
+    assert selectors.balances_for(user=alice) == {}
+
+
+def _fund_hot_wallet(node, wei=10**18):
+    chainkit.send_ether(node, services.chain.hot_wallet().address, wei)
+
+
+def test_withdrawal_small_amount_goes_out_and_is_confirmed(chain_settings, market, alice, fund):
+    # Given Alice with 1 ETH on the exchange and an allow-listed address
+    fund(alice, market, eth=ETH)
+    _fund_hot_wallet(chain_settings)
+    target = "0x000000000000000000000000000000000000dEaD"
+    before = chainkit.client(chain_settings).eth.get_balance(target)
+    services.withdrawal_address_add(user=alice, address=target)
+    # When she withdraws 0.1 ETH (no trades yet: valued at 0 KRW, under the approval threshold)
+    withdrawal = services.withdrawal_request(
+        user=alice, asset="ETH", address=target, amount=ETH // 10
+    )
+    assert withdrawal.status == ChainWithdrawal.Status.APPROVED
+    assert selectors.balances_for(user=alice)["ETH"] == {
+        "available": ETH - ETH // 10,
+        "held": ETH // 10,
+        "frozen": False,
+    }
+    services.withdrawal_send(withdrawal_pk=withdrawal.pk)
+    services.withdrawal_send(withdrawal_pk=withdrawal.pk)  # a retry re-broadcasts, never pays twice
+    chainkit.mine(chain_settings, 3)
+    # Then it is confirmed, paid once on chain, and the hold leaves the ledger
+    assert services.withdrawals_confirm() == 1
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == ChainWithdrawal.Status.CONFIRMED
+    assert chainkit.client(chain_settings).eth.get_balance(target) - before == ETH // 10 * GWEI
+    assert selectors.balances_for(user=alice)["ETH"] == {
+        "available": ETH - ETH // 10,
+        "held": 0,
+        "frozen": False,
+    }
+    assert selectors.ledger_matches_balances()
+
+
+def test_failed_token_withdrawal_is_refunded(token, market, alice, chain_settings):
+    # Given Alice holds 5 BUSD on the ledger but the hot wallet holds none on chain
+    services.deposit_credit(
+        owner_id=alice.pk, asset=token, amount=5_000_000, kind="test", reference="t"
+    )
+    _fund_hot_wallet(chain_settings)
+    target = "0x000000000000000000000000000000000000bEEF"
+    services.withdrawal_address_add(user=alice, address=target)
+    withdrawal = services.withdrawal_request(
+        user=alice, asset="BUSD", address=target, amount=2_000_000
+    )
+    services.withdrawal_send(withdrawal_pk=withdrawal.pk)
+    chainkit.mine(chain_settings, 3)
+    # When the transfer reverts on chain
+    assert services.withdrawals_confirm() == 1
+    # Then the withdrawal failed and the amount is back
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == ChainWithdrawal.Status.FAILED
+    assert selectors.balances_for(user=alice)["BUSD"] == {
+        "available": 5_000_000,
+        "held": 0,
+        "frozen": False,
+    }
+
+
+def test_large_withdrawal_waits_for_staff_approval(settings, market, alice, bob, fund):
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    settings.EXCHANGE_APPROVAL_THRESHOLD_KRW = 1_000_000
+    # Given a last price of 3,000,000 KRW per ETH
+    fund(alice, market, eth=ETH)
+    fund(bob, market, krw=1_000_000)
+    services.order_place(
+        user=alice, market=market, side="sell", price=3_000_000, quantity=ETH // 100
+    )
+    services.order_place(user=bob, market=market, side="buy", price=3_000_000, quantity=ETH // 100)
+    target = "0x000000000000000000000000000000000000dEaD"
+    services.withdrawal_address_add(user=alice, address=target)
+    # When Alice withdraws 0.5 ETH (1,500,000 KRW)
+    withdrawal = services.withdrawal_request(
+        user=alice, asset="ETH", address=target, amount=ETH // 2
+    )
+    assert withdrawal.status == ChainWithdrawal.Status.AWAITING_APPROVAL
+    # Then she cannot approve it herself; staff can reject it and the amount comes back
+    with pytest.raises(ValidationError):
+        services.withdrawal_approve(staff=alice, withdrawal=withdrawal)
+    services.withdrawal_reject(staff=bob, withdrawal=withdrawal)
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == ChainWithdrawal.Status.REJECTED
+    assert selectors.balances_for(user=alice)["ETH"]["held"] == 0
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("0x1234", "This is not an Ethereum address."),
+        (
+            "0x000000000000000000000000000000000000cafe",
+            "Add this address to your allow-list first.",
+        ),
+    ],
+)
+def test_bad_withdrawals_hold_nothing(settings, market, alice, fund, address, message):
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    fund(alice, market, eth=ETH)
+    with pytest.raises(ValidationError) as error:
+        services.withdrawal_request(user=alice, asset="ETH", address=address, amount=ETH // 10)
+    assert error.value.message_dict == {"address": [message]}
+    assert selectors.balances_for(user=alice)["ETH"]["held"] == 0
+    assert ChainWithdrawal.objects.count() == 0
+
+
+def test_new_address_waits_before_use(settings, market, alice, fund):
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 86_400
+    fund(alice, market, eth=ETH)
+    target = "0x000000000000000000000000000000000000dEaD"
+    services.withdrawal_address_add(user=alice, address=target)
+    with pytest.raises(ValidationError) as error:
+        services.withdrawal_request(user=alice, asset="ETH", address=target, amount=ETH // 10)
+    assert "address" in error.value.message_dict
+    assert ChainWithdrawal.objects.count() == 0
+
+
+def test_withdrawal_over_the_kyc_limit(settings, market, bob, fund):
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    user = kyc_user(level=1)  # 1,000,000 KRW a day
+    fund(user, market, eth=ETH)
+    fund(bob, market, krw=1_000_000)
+    services.order_place(
+        user=user, market=market, side="sell", price=3_000_000, quantity=ETH // 100
+    )
+    services.order_place(user=bob, market=market, side="buy", price=3_000_000, quantity=ETH // 100)
+    target = "0x000000000000000000000000000000000000dEaD"
+    services.withdrawal_address_add(user=user, address=target)
+    with pytest.raises(ValidationError) as error:
+        services.withdrawal_request(user=user, asset="ETH", address=target, amount=ETH // 2)
+    assert error.value.message_dict == {"amount": ["This would pass your withdrawal limit."]}
+    assert selectors.balances_for(user=user)["ETH"]["held"] == 0

@@ -1,0 +1,215 @@
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+
+from exchange import services
+from exchange.models import Market, Order
+from exchange.tests.factories import ETH, PASSWORD, StaffFactory, UserFactory
+
+PRICE = 3_000_000
+
+
+def _login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_home_lists_markets(market):
+    response = Client().get(reverse("exchange:home"))
+    assert response.status_code == 200
+    assert b"ETH-KRW" in response.content
+
+
+def test_trade_page_anonymous_and_signed_in(market, alice, fund):
+    assert Client().get(reverse("exchange:trade", args=["ETH-KRW"])).status_code == 200
+    fund(alice, market, krw=1_000_000)
+    response = _login(alice).get(reverse("exchange:trade", args=["ETH-KRW"]))
+    assert response.status_code == 200
+    assert b'id="exchange-order-form"' in response.content
+    assert b"lightweight-charts-4.2.3" in response.content
+
+
+def test_order_form_places_an_order_in_human_units(market, alice, fund):
+    fund(alice, market, krw=1_000_000)
+    response = _login(alice).post(
+        reverse("exchange:trade", args=["ETH-KRW"]),
+        {
+            "side": "buy",
+            "kind": "limit",
+            "price": "3,000,000",
+            "quantity": "0.1",
+            "time_in_force": "GTC",
+        },
+    )
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert (order.price, order.quantity, order.status) == (PRICE, ETH // 10, "open")
+
+
+def test_order_form_error_is_shown_and_nothing_is_held(market, alice, fund):
+    fund(alice, market, krw=1_000_000)
+    response = _login(alice).post(
+        reverse("exchange:trade", args=["ETH-KRW"]),
+        {
+            "side": "buy",
+            "kind": "limit",
+            "price": "3000000.5",
+            "quantity": "0.1",
+            "time_in_force": "GTC",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"price": ["Enter a number with at most 0 decimals."]}
+    response = _login(alice).post(
+        reverse("exchange:trade", args=["ETH-KRW"]),
+        {
+            "side": "buy",
+            "kind": "limit",
+            "price": "3000500",
+            "quantity": "0.1",
+            "time_in_force": "GTC",
+        },
+    )
+    assert response.context["form"].errors == {
+        "price": ["The price must be a positive multiple of the tick size."]
+    }
+    assert Order.objects.count() == 0
+
+
+def test_order_form_in_korean(market, alice, fund, settings):
+    alice.preferred_language = "ko"
+    alice.save(update_fields=["preferred_language"])
+    fund(alice, market, krw=1_000_000)
+    response = _login(alice).post(
+        reverse("exchange:trade", args=["ETH-KRW"]),
+        {
+            "side": "buy",
+            "kind": "limit",
+            "price": "3000000",
+            "quantity": "10",
+            "time_in_force": "GTC",
+        },
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert response.status_code == 400
+    assert "사용 가능한 잔액이 부족합니다." in response.content.decode()
+
+
+def test_cancel_from_the_page_only_for_the_owner(market, alice, bob, fund):
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10
+    )
+    url = reverse("exchange:order-cancel", args=[order.public_id])
+    assert _login(bob).post(url).status_code == 404
+    assert _login(alice).post(url).status_code == 302
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+
+
+def test_wallet_shows_the_deposit_address_as_qr(chain, market, alice):
+    response = _login(alice).get(reverse("exchange:wallet"))
+    assert response.status_code == 200
+    address = response.context["address"].address
+    assert address.encode() in response.content
+    assert b"data:image/svg+xml;base64," in response.content
+
+
+def test_wallet_without_kyc_has_no_address(db, market):
+    response = _login(UserFactory()).get(reverse("exchange:wallet"))
+    assert response.context["address"] is None
+
+
+def test_wallet_bank_deposit(market, alice):
+    response = _login(alice).post(
+        reverse("exchange:wallet"),
+        {"action": "bank", "direction": "in", "account_ref": "110-1", "amount": "50000"},
+    )
+    assert response.status_code == 302
+    from exchange import selectors
+
+    assert selectors.balances_for(user=alice)["KRW"]["available"] == 50_000
+
+
+def test_wallet_bad_address_is_a_form_error(market, alice):
+    response = _login(alice).post(
+        reverse("exchange:wallet"), {"action": "allowlist", "address": "nope", "label": ""}
+    )
+    assert response.status_code == 400
+    assert response.context["address_form"].errors == {
+        "address": ["This is not an Ethereum address."]
+    }
+
+
+def test_proof_page_download_and_check(market, alice, bob, fund, settings):
+    fund(alice, market, krw=70_000)
+    snapshot = services.liabilities_snapshot(with_reserves=False)
+    page = Client().get(reverse("exchange:proof"))
+    assert page.status_code == 200
+    assert snapshot.root.encode() in page.content
+    url = reverse("exchange:proof-download", args=[snapshot.public_id])
+    assert _login(bob).get(url).status_code == 404  # Bob had no balance in the snapshot
+    document = json.loads(_login(alice).get(url).content)
+    assert document["account"]["balances"] == {"ETH": "0", "KRW": "70000"}
+    upload = io.BytesIO(json.dumps(document).encode())
+    upload.name = "proof.json"
+    checked = Client().post(reverse("exchange:proof"), {"proof": upload})
+    assert checked.context["result"] == {"ok": True, "problems": [], "root": snapshot.root}
+    document["account"]["balances"]["KRW"] = "1"
+    upload = io.BytesIO(json.dumps(document).encode())
+    upload.name = "proof.json"
+    checked = Client().post(reverse("exchange:proof"), {"proof": upload})
+    assert checked.context["result"]["ok"] is False
+
+
+def test_dashboard_panel(market, alice, fund):
+    fund(alice, market, krw=12_345)
+    response = _login(alice).get(reverse("accounts:dashboard"))
+    assert response.status_code == 200
+    assert b"12,345" in response.content
+
+
+def test_staff_halts_a_market_from_the_admin(market):
+    staff = StaffFactory(roles=["staff-exchange"])
+    assert (
+        Group.objects.get(name="staff-exchange")
+        .permissions.filter(codename="change_market")
+        .exists()
+    )
+    client = _login(staff)
+    response = client.post(
+        "/admin/exchange/market/", {"action": "halt", "_selected_action": [market.pk]}
+    )
+    assert response.status_code == 302
+    market.refresh_from_db()
+    assert market.status == Market.Status.HALTED
+    assert client.get("/admin/exchange/surveillanceevent/").status_code == 200
+
+
+def test_auditor_can_view_but_not_halt(market):
+    auditor = StaffFactory(roles=["auditor"])
+    client = _login(auditor)
+    assert client.get("/admin/exchange/market/").status_code == 200
+    client.post("/admin/exchange/market/", {"action": "halt", "_selected_action": [market.pk]})
+    market.refresh_from_db()
+    assert market.status == Market.Status.OPEN
+
+
+def test_demo_seeder_is_idempotent(db):
+    from exchange.demo import seed
+    from exchange.models import Trade
+
+    users = {"citizen": UserFactory(), "merchant": UserFactory()}
+    out = io.StringIO()
+    seed(stdout=out, users=users)
+    seed(stdout=out, users=users)
+    assert Trade.objects.count() > 0
+    assert out.getvalue().count("seeded a book") == 1
+
+
+__all__ = ["PASSWORD", "pytest"]

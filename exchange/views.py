@@ -1,0 +1,240 @@
+"""The exchange's web pages: markets, trading, wallet, proof of liabilities."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from busanhub.chain.qr import svg_data_uri
+from exchange import selectors, services, sumtree
+from exchange.forms import (
+    BankForm,
+    OrderForm,
+    ProofCheckForm,
+    WithdrawalAddressForm,
+    WithdrawalForm,
+)
+from exchange.models import Asset, FeeTier, LiabilitySnapshot, Market, Order, WithdrawalAddress
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    errors = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for field, texts in errors.items():
+        for text in texts:
+            form.add_error(field if field in form.fields else None, text)
+
+
+def home(request):
+    return render(
+        request,
+        "exchange/home.html",
+        {
+            "markets": [(m, selectors.ticker(market=m)) for m in selectors.markets_listed()],
+            "kyc_level": services.kyc_level(user=request.user)
+            if request.user.is_authenticated
+            else 0,
+        },
+    )
+
+
+def trade(request, symbol):
+    market = get_object_or_404(Market.objects.select_related("base", "quote"), symbol=symbol)
+    form = OrderForm(market=market)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        form = OrderForm(request.POST, market=market)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                order = services.order_place(
+                    user=request.user,
+                    market=market,
+                    side=data["side"],
+                    kind=data["kind"],
+                    price=data["price"],
+                    quantity=data["quantity"],
+                    quote_amount=data["quote_amount"],
+                    time_in_force=data["time_in_force"],
+                    post_only=data["post_only"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Order placed: %(status)s.") % {"status": order.get_status_display()}
+                )
+                return redirect("exchange:trade", symbol=market.symbol)
+    context = {"market": market, "form": form, "ticker": selectors.ticker(market=market)}
+    tier = FeeTier.objects.order_by("min_volume_30d").first()
+    context["taker_bps"] = tier.taker_bps if tier else 0
+    if request.user.is_authenticated:
+        context["balances"] = selectors.balances_for(user=request.user)
+        context["open_orders"] = selectors.orders_for(
+            user=request.user, market=market, is_open=True
+        )[:50]
+        context["history"] = selectors.orders_for(user=request.user, market=market, is_open=False)[
+            :50
+        ]
+    return render(request, "exchange/trade.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def order_cancel(request, public_id):
+    order = get_object_or_404(
+        Order.objects.select_related("market"), public_id=public_id, owner=request.user
+    )
+    try:
+        services.order_cancel(user=request.user, order=order)
+        messages.success(request, _("Order cancelled."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("exchange:trade", symbol=order.market.symbol)
+
+
+@login_required
+def wallet(request):
+    user = request.user
+    level = services.kyc_level(user=user)
+    address = services.deposit_address_assign(user=user) if level else None
+    assets = list(Asset.objects.exclude(kind=Asset.Kind.FIAT))
+    addresses = list(WithdrawalAddress.objects.filter(owner=user).order_by("created_at"))
+    address_form = WithdrawalAddressForm()
+    withdrawal_form = WithdrawalForm(assets=assets, addresses=addresses)
+    bank_form = BankForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "allowlist":
+                address_form = WithdrawalAddressForm(request.POST)
+                if address_form.is_valid():
+                    services.withdrawal_address_add(user=user, **address_form.cleaned_data)
+                    messages.success(request, _("Address added to your allow-list."))
+                    return redirect("exchange:wallet")
+            elif action == "withdraw":
+                withdrawal_form = WithdrawalForm(request.POST, assets=assets, addresses=addresses)
+                if withdrawal_form.is_valid():
+                    data = withdrawal_form.cleaned_data
+                    withdrawal = services.withdrawal_request(
+                        user=user,
+                        asset=data["asset"],
+                        address=data["address"],
+                        amount=data["units"],
+                    )
+                    from exchange.tasks import withdrawal_enqueue
+
+                    withdrawal_enqueue(withdrawal)
+                    messages.success(
+                        request,
+                        _("Withdrawal requested: %(status)s.")
+                        % {"status": withdrawal.get_status_display()},
+                    )
+                    return redirect("exchange:wallet")
+            elif action == "bank":
+                bank_form = BankForm(request.POST)
+                if bank_form.is_valid():
+                    data = bank_form.cleaned_data
+                    account = services.bank_account_link(user=user, account_ref=data["account_ref"])
+                    move = (
+                        services.krw_deposit
+                        if data["direction"] == "in"
+                        else (services.krw_withdraw)
+                    )
+                    transfer = move(user=user, bank_account=account, amount=data["amount"])
+                    messages.success(
+                        request,
+                        _("Bank transfer: %(status)s.") % {"status": transfer.get_status_display()},
+                    )
+                    return redirect("exchange:wallet")
+        except ValidationError as error:
+            form = {"allowlist": address_form, "withdraw": withdrawal_form}.get(action, bank_form)
+            _apply_errors(form, error)
+        status = 400
+    return render(
+        request,
+        "exchange/wallet.html",
+        {
+            "kyc_level": level,
+            "address": address,
+            "qr": svg_data_uri(address.address) if address else None,
+            "balances": selectors.balances_for(user=user),
+            "assets": {a.symbol: a for a in Asset.objects.all()},
+            "allowlist": addresses,
+            "address_form": address_form,
+            "withdrawal_form": withdrawal_form,
+            "bank_form": bank_form,
+            "deposits": selectors.deposits_for(user=user)[:50],
+            "withdrawals": selectors.withdrawals_for(user=user)[:50],
+        },
+        status=status,
+    )
+
+
+def proof(request):
+    snapshot = LiabilitySnapshot.objects.order_by("-created_at").first()
+    rows = []
+    if snapshot:
+        assets = {a.symbol: a for a in Asset.objects.all()}
+        for symbol, total in snapshot.totals.items():
+            reserve = snapshot.reserves.get(symbol)
+            ratio = (
+                f"{int(reserve) * 100 / int(total):.1f} %"
+                if reserve is not None and int(total)
+                else None
+            )
+            rows.append(
+                {
+                    "asset": assets.get(symbol),
+                    "symbol": symbol,
+                    "total": total,
+                    "reserve": reserve,
+                    "ratio": ratio,
+                }
+            )
+    form = ProofCheckForm()
+    result = None
+    if request.method == "POST":
+        form = ProofCheckForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                document = json.loads(form.cleaned_data["proof"].read(1_000_000))
+                problems = (
+                    sumtree.verify(document)
+                    if isinstance(document, dict)
+                    else ["not a BusanLiabilityProof"]
+                )
+            except ValueError:
+                problems = ["not JSON"]
+            result = {
+                "ok": not problems,
+                "problems": problems,
+                "root": document.get("root") if not problems else None,
+            }
+    return render(
+        request,
+        "exchange/proof.html",
+        {
+            "snapshot": snapshot,
+            "rows": rows,
+            "form": form,
+            "result": result,
+        },
+    )
+
+
+@login_required
+def proof_download(request, public_id):
+    snapshot = get_object_or_404(LiabilitySnapshot, public_id=public_id)
+    document = services.liability_proof(snapshot=snapshot, user=request.user)
+    if document is None:
+        raise Http404
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="liability-proof-{public_id}.json"'
+    return response

@@ -1,0 +1,78 @@
+"""Concurrent captures with real threads (PostgreSQL row locks; SQLite serialises writers)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from logistics import services
+from logistics.models import Event, Lot
+from logistics.tests.factories import Chain, document, object_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _run_together(*calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(position, call):
+        try:
+            barrier.wait()
+            outcomes[position] = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            outcomes[position] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_the_same_document_captured_twice_at_once_is_stored_once():
+    chain = Chain()
+    events = [
+        object_event(chain, lot=chain.lot(chain.whole, f"C{i}"), minutes=i, location=chain.plant)
+        for i in range(20)
+    ]
+    doc = document(*events)
+    outcomes = _run_together(
+        lambda: services.epcis_document_capture(document=doc, party=chain.processor),
+        lambda: services.epcis_document_capture(document=doc, party=chain.processor),
+    )
+    assert all(isinstance(o, services.CaptureResult) for o in outcomes), outcomes
+    assert sorted(len(o.created) for o in outcomes) == [0, 20]
+    assert Event.objects.count() == 20
+    assert Lot.objects.count() == 20
+
+
+def test_two_transformations_of_one_lot_at_once_consume_it_once():
+    chain = Chain()
+    whole = chain.lot(chain.whole, "W1")
+    services.epcis_document_capture(
+        document=document(object_event(chain, lot=whole, minutes=0, location=chain.plant))
+    )
+
+    def transform(code: str, minutes: int):
+        event = {
+            "type": "TransformationEvent",
+            "eventTime": chain.at(minutes),
+            "eventTimeZoneOffset": "+09:00",
+            "inputQuantityList": [{"epcClass": whole, "quantity": 10, "uom": "KGM"}],
+            "outputQuantityList": [{"epcClass": chain.lot(chain.fillet, code), "quantity": 5}],
+            "bizStep": "transforming",
+            "readPoint": {"id": chain.sgln(chain.plant)},
+        }
+        return lambda: services.epcis_document_capture(document=document(event))
+
+    outcomes = _run_together(transform("F1", 60), transform("F2", 61))
+    refused = [o for o in outcomes if isinstance(o, services.CaptureError)]
+    accepted = [o for o in outcomes if isinstance(o, services.CaptureResult)]
+    assert (len(accepted), len(refused)) == (1, 1), outcomes
+    assert "already consumed" in refused[0].errors[0]["message"]
+    assert Event.objects.filter(event_type="TransformationEvent").count() == 1
+    assert Lot.objects.filter(product=chain.fillet).count() == 1

@@ -1,0 +1,130 @@
+"""Education end to end in a real Chromium: a student enrolls, reads, passes the quiz, completes a
+chain lab on anvil, receives the certificate, and an anonymous visitor sees it verified."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from busanhub.chain import services as chain_services
+from education import tasks
+from education.models import Certificate, Enrollment
+from education.tests.factories import (
+    CourseFactory,
+    LessonFactory,
+    ModuleFactory,
+    UserFactory,
+    quiz_for,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _signed_in_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(20_000)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
+
+
+def test_student_earns_a_certificate_that_a_visitor_sees_verified(
+    live_server, browser, page, chain, settings
+):
+    # Given a course with a reading, a quiz and a chain lab, and a student
+    settings.SITE_URL = live_server.url
+    course = CourseFactory(title="Anchoring in practice")
+    module = ModuleFactory(course=course, title="Anchoring")
+    LessonFactory(module=module, title="Hash functions", body="A **digest** is 32 bytes.")
+    quiz_for(module, max_attempts=2)
+    LessonFactory(
+        module=module,
+        title="Anchor your digest",
+        kind="lab",
+        lab_task="anchor_digest",
+        body="Anchor a digest of your own.",
+    )
+    student = UserFactory(preferred_language="en")
+    student_page = _signed_in_page(browser, live_server, student)
+
+    # When the student finds the course in the catalogue and enrolls
+    student_page.goto(f"{live_server.url}/education/?q=anchoring")
+    student_page.get_by_role("link", name="Anchoring in practice").click()
+    student_page.get_by_role("button", name="Enroll").click()
+    expect(student_page.get_by_text("You are enrolled.")).to_be_visible()
+
+    # ... reads the lesson
+    student_page.get_by_role("link", name="Hash functions").click()
+    expect(student_page.locator("article strong")).to_have_text("digest")
+    student_page.get_by_role("button", name="Mark as completed").click()
+    expect(student_page.get_by_text("You completed this lesson.")).to_be_visible()
+
+    # ... passes the quiz
+    student_page.get_by_role("link", name=re.compile("^Quiz")).click()
+    student_page.get_by_role("button", name="Start the quiz").click()
+    student_page.get_by_label("256 bits").check()
+    student_page.get_by_label("SHA-256").check()
+    student_page.get_by_label("Keccak-256").check()
+    student_page.get_by_label("Your answer (a number)").fill("8")
+    student_page.get_by_role("button", name="Submit answers").click()
+    expect(student_page.get_by_text("Your score: 100%")).to_be_visible()
+
+    # ... and completes the chain lab: anchors from the sandbox, hands in the transaction
+    student_page.get_by_role("link", name=re.compile("Anchor your digest")).click()
+    student_page.get_by_role("button", name="Start the lab").click()
+    expect(student_page.locator("#sandbox-address")).to_have_text(re.compile("^0x[0-9a-fA-F]{40}$"))
+    student_page.get_by_label("Text to anchor").fill("My first anchored digest")
+    student_page.get_by_role("button", name="Send anchor() from my sandbox").click()
+    message = student_page.get_by_text(re.compile("Anchored in transaction 0x"))
+    tx_hash = re.search(r"0x[0-9a-f]{64}", message.inner_text()).group(0)
+    student_page.get_by_label("Transaction hash").fill(tx_hash)
+    student_page.get_by_role("button", name="Check my transaction on chain").click()
+    expect(student_page.locator("#lab-result")).to_be_visible()
+    assert Enrollment.objects.get(student=student).status == "completed"
+
+    # Then the worker issues the course's batch and the pipeline anchors it
+    assert tasks.certificates_issue_for_course.apply(args=[course.pk]).get() == 1
+    chain_services.batches_seal_all()
+    chain_services.batches_submit()
+    chain_services.batches_confirm()
+
+    # ... the student finds the certificate in "My learning"
+    student_page.goto(f"{live_server.url}/education/me/")
+    student_page.get_by_role("link", name="View certificate").click()
+    certificate = Certificate.objects.get()
+    expect(student_page).to_have_url(f"{live_server.url}/certificates/{certificate.public_id}")
+
+    # ... and an anonymous visitor (Korean) opens the shared link and sees it verified
+    page.goto(f"{live_server.url}/certificates/{certificate.public_id}")
+    expect(page.locator("#certificate-outcome")).to_have_text(
+        "검증됨: 이 수료증은 진본이며 유효합니다."
+    )
+    expect(page.get_by_role("img", name="공유 링크의 QR 코드")).to_be_visible()
+    page.get_by_role("link", name="체인에서 검증됨").click()
+    expect(page).to_have_url(re.compile(r"/verify/0x[0-9a-f]{64}$"))
+    assert page.csp_violations == []
+    assert student_page.csp_violations == []

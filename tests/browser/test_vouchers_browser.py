@@ -1,0 +1,97 @@
+"""Busan Digital Voucher end to end in a real Chromium: a resident tops up, opens a shop's
+dynamic payment link, pays, sees the cashback and the receipt with its verify link; the
+merchant sees the payment and refunds part of it."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from busanhub.accounts.tests.factories import UserFactory
+from vouchers.models import Payment
+from vouchers.tests.factories import approved_merchant, fund_pool, make_resident
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _signed_in_page(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
+    context.set_default_timeout(10_000)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
+
+
+def test_topup_pay_by_dynamic_link_receipt_and_partial_refund(browser, live_server):
+    fund_pool()
+    citizen = UserFactory(email="minji@example.kr")
+    make_resident(citizen)
+    merchant = approved_merchant(owner=UserFactory(email="shop@example.kr"))
+    citizen_page = _signed_in_page(browser, live_server, citizen)
+    shop_page = _signed_in_page(browser, live_server, merchant.owner)
+
+    # The citizen tops up 30,000 KRW from a bank account.
+    citizen_page.goto(f"{live_server.url}/vouchers/")
+    citizen_page.get_by_label("금액 (원)").fill("30000")
+    citizen_page.get_by_label("연결 은행 계좌").fill("088-12-345678")
+    citizen_page.get_by_role("button", name="충전하기").click()
+    expect(citizen_page.get_by_test_id("balance-total")).to_have_text("30000")
+
+    # The merchant makes a 12,000 KRW payment QR.
+    shop_page.goto(f"{live_server.url}/vouchers/merchant/")
+    shop_page.get_by_label("금액 (원)").fill("12000")
+    shop_page.get_by_role("button", name="결제 QR 만들기 (5분)").click()
+    link = shop_page.get_by_test_id("pay-link").get_attribute("href")
+    assert re.fullmatch(rf"{re.escape(live_server.url)}/vouchers/pay/r/[0-9a-f-]{{36}}/", link)
+
+    # The citizen opens the link, sees the shop and the amount, pays.
+    citizen_page.goto(link)
+    expect(citizen_page.get_by_test_id("merchant-name")).to_contain_text(merchant.name)
+    expect(citizen_page.get_by_test_id("request-amount")).to_have_text("12000 원")
+    citizen_page.get_by_role("button", name="지금 결제").click()
+    expect(citizen_page.get_by_role("heading", name="영수증")).to_be_visible()
+    expect(citizen_page.get_by_test_id("receipt-cashback")).to_have_text("1200 원")
+    payment = Payment.objects.get()
+    verify = citizen_page.get_by_test_id("verify-link")
+    expect(verify).to_have_attribute("href", f"/verify/{payment.journal.digest}")
+    citizen_page.goto(f"{live_server.url}/vouchers/")
+    expect(citizen_page.get_by_test_id("balance-cash")).to_have_text("18000 원")
+    expect(citizen_page.get_by_test_id("balance-cashback")).to_have_text("1200 원")
+
+    # The merchant sees the payment and refunds 3,000 KRW of it.
+    shop_page.goto(f"{live_server.url}/vouchers/merchant/")
+    expect(shop_page.get_by_test_id("today-gross")).to_have_text("12000 원")
+    shop_page.get_by_role("link", name="상세 및 환불").click()
+    shop_page.get_by_label("환불 금액 (원)").fill("3000")
+    shop_page.get_by_role("button", name="환불", exact=True).click()
+    expect(shop_page.get_by_test_id("receipt-refunded")).to_have_text("3000 원")
+    payment.refresh_from_db()
+    assert (payment.refunded, payment.cashback_reversed) == (3_000, 300)
+
+    assert citizen_page.csp_violations == [] and shop_page.csp_violations == []
+    citizen_page.context.close()
+    shop_page.context.close()

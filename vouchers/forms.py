@@ -1,0 +1,94 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import ledger
+from .models import Merchant
+
+CATEGORY_LABELS = {
+    "restaurant": _("Restaurant"),
+    "cafe": _("Café"),
+    "bakery": _("Bakery"),
+    "grocery": _("Grocery"),
+    "traditional_market": _("Traditional market stall"),
+    "pharmacy": _("Pharmacy"),
+    "bookstore": _("Bookstore"),
+    "clothing": _("Clothing"),
+    "beauty": _("Beauty"),
+    "education": _("Education"),
+    "fitness": _("Fitness"),
+    "services": _("Services"),
+    "department_store": _("Department store"),
+    "large_mart": _("Large mart"),
+    "entertainment": _("Entertainment"),
+    "gambling": _("Gambling"),
+}
+CATEGORY_CHOICES = [(c, CATEGORY_LABELS[c]) for c in ledger.CATEGORIES]
+
+
+class AmountField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Amount (KRW)"))
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 100_000_000)
+        super().__init__(**kwargs)
+
+
+class TopUpForm(forms.Form):
+    amount = AmountField()
+    bank_account = forms.CharField(label=_("Linked bank account"), max_length=40)
+
+
+class PayCodeForm(forms.Form):
+    code = forms.CharField(label=_("Merchant code"), max_length=12)
+
+
+class PayAmountForm(forms.Form):
+    amount = AmountField()
+    password = forms.CharField(
+        label=_("Password (for large payments)"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password (for large payments)"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class GiftForm(forms.Form):
+    recipient = forms.EmailField(label=_("Recipient's email"))
+    amount = AmountField()
+    message = forms.CharField(label=_("Message"), max_length=140, required=False)
+
+
+class RefundForm(forms.Form):
+    amount = AmountField(label=_("Refund amount (KRW)"))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PaymentRequestForm(forms.Form):
+    amount = AmountField()
+
+
+class MerchantApplyForm(forms.Form):
+    name = forms.CharField(label=_("Shop name"), max_length=120)
+    business_number = forms.RegexField(
+        label=_("Business registration number"),
+        regex=r"^[0-9]{3}-[0-9]{2}-[0-9]{5}$",
+        help_text=_("As 123-45-67890."),
+        error_messages={"invalid": _("A business registration number reads 123-45-67890.")},
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=CATEGORY_CHOICES)
+    address = forms.CharField(label=_("Address"), max_length=200)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), max_digits=9, decimal_places=6, min_value=34.8, max_value=35.5
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=9, decimal_places=6, min_value=128.7, max_value=129.4
+    )
+    tier = forms.ChoiceField(label=_("Revenue tier"), choices=Merchant.Tier.choices)
+    bank_account_ref = forms.CharField(label=_("Settlement bank account"), max_length=40)

@@ -1,0 +1,154 @@
+"""Reads of Busan Digital Voucher."""
+
+from datetime import date
+
+from django.db.models import QuerySet, Sum
+
+from .models import (
+    Account,
+    JournalTransaction,
+    Merchant,
+    Payment,
+    Posting,
+    Refund,
+    Settlement,
+    Wallet,
+)
+
+
+def wallet_for(*, user) -> Wallet | None:
+    return Wallet.objects.filter(user=user).first()
+
+
+def wallet_balances(*, wallet: Wallet | None) -> dict:
+    """{'cash', 'cashback', 'grants', 'total'} in KRW (zeros without a wallet)."""
+    result = {"cash": 0, "cashback": 0, "grants": 0}
+    if wallet is not None:
+        for kind, total in (
+            Account.objects.filter(wallet=wallet).values_list("kind").annotate(total=Sum("balance"))
+        ):
+            result["grants" if kind == Account.Kind.GRANT else kind] += total
+    result["total"] = result["cash"] + result["cashback"] + result["grants"]
+    return result
+
+
+def wallet_grants(*, wallet: Wallet | None) -> list[Account]:
+    if wallet is None:
+        return []
+    return list(
+        Account.objects.filter(wallet=wallet, kind=Account.Kind.GRANT, balance__gt=0)
+        .select_related("programme")
+        .order_by("programme__valid_until")
+    )
+
+
+def wallet_history(
+    *, wallet: Wallet | None, kind: str = "", since: date | None = None, until: date | None = None
+) -> QuerySet[Posting]:
+    """The wallet's postings (one line per account touched), newest first, with their journal
+    transaction; filter by journal kind and business date (inclusive)."""
+    if wallet is None:
+        return Posting.objects.none()
+    postings = Posting.objects.filter(account__wallet=wallet).select_related(
+        "transaction", "account", "account__programme"
+    )
+    if kind:
+        postings = postings.filter(transaction__kind=kind)
+    if since:
+        postings = postings.filter(transaction__business_date__gte=since)
+    if until:
+        postings = postings.filter(transaction__business_date__lte=until)
+    return postings.order_by("-transaction_id", "pk")
+
+
+def payments_for_wallet(*, wallet: Wallet | None) -> QuerySet[Payment]:
+    if wallet is None:
+        return Payment.objects.none()
+    return Payment.objects.filter(wallet=wallet).select_related("merchant", "journal")
+
+
+def merchants_of(*, user) -> QuerySet[Merchant]:
+    return Merchant.objects.filter(owner=user).order_by("pk")
+
+
+def merchant_day(*, merchant: Merchant, day: date) -> dict:
+    """A merchant's payments, refunds and settlements for the dashboard."""
+    payments = list(
+        Payment.objects.filter(merchant=merchant, journal__business_date=day)
+        .select_related("journal")
+        .order_by("-pk")
+    )
+    refunds = list(
+        Refund.objects.filter(payment__merchant=merchant, journal__business_date=day)
+        .select_related("payment", "journal")
+        .order_by("-pk")
+    )
+    return {
+        "payments": payments,
+        "refunds": refunds,
+        "gross": sum(p.amount for p in payments),
+        "refunded": sum(r.amount for r in refunds),
+        "settlements": list(
+            Settlement.objects.filter(merchant=merchant).order_by("-business_date")[:14]
+        ),
+        "balance": merchant.account.balance if hasattr(merchant, "account") else 0,
+    }
+
+
+def settlement_lines(*, settlement: Settlement) -> list[dict]:
+    """The rows of a settlement report: every payment and refund of that merchant and day."""
+    rows = []
+    for payment in (
+        Payment.objects.filter(
+            merchant=settlement.merchant, journal__business_date=settlement.business_date
+        )
+        .select_related("journal")
+        .order_by("pk")
+    ):
+        rows.append(
+            {
+                "time": payment.created_at,
+                "type": "payment",
+                "reference": str(payment.public_id),
+                "amount": payment.amount,
+                "digest": payment.journal.digest,
+            }
+        )
+    for refund in (
+        Refund.objects.filter(
+            payment__merchant=settlement.merchant, journal__business_date=settlement.business_date
+        )
+        .select_related("journal", "payment")
+        .order_by("pk")
+    ):
+        rows.append(
+            {
+                "time": refund.created_at,
+                "type": "refund",
+                "reference": str(refund.payment.public_id),
+                "amount": -refund.amount,
+                "digest": refund.journal.digest,
+            }
+        )
+    return rows
+
+
+def ledger_totals() -> dict:
+    """Invariants of the whole ledger: every posting sums to zero; every materialised balance
+    equals the sum of its postings; no money-holding account is negative."""
+    total = Posting.objects.aggregate(total=Sum("amount"))["total"] or 0
+    sums = dict(Posting.objects.values_list("account").annotate(total=Sum("amount")))
+    mismatched = [
+        a.pk for a in Account.objects.only("pk", "balance") if a.balance != sums.get(a.pk, 0)
+    ]
+    negative = Account.objects.filter(balance__lt=0).exclude(kind__in=Account.SOURCE_KINDS).count()
+    unbalanced = (
+        Posting.objects.values("transaction").annotate(total=Sum("amount")).exclude(total=0).count()
+    )
+    return {
+        "sum": total,
+        "mismatched": mismatched,
+        "negative": negative,
+        "unbalanced_transactions": unbalanced,
+        "transactions": JournalTransaction.objects.count(),
+    }

@@ -1,0 +1,60 @@
+"""Every write of Busan Digital Voucher. Other apps may call these; nothing else of vouchers."""
+
+from .core import (
+    journal_post,
+    policy_current,
+    policy_publish,
+    system_account,
+    treasury_fund,
+    wallet_freeze,
+    wallet_open,
+    wallet_unfreeze,
+)
+from .grants import grants_award_csv, grants_reclaim_expired, programme_create
+from .merchants import (
+    merchant_apply,
+    merchant_approve,
+    merchant_payable,
+    merchant_reject,
+    merchant_set_frozen,
+    payment_request_create,
+)
+from .money import (
+    bank_link_add,
+    gift_send,
+    payment_create,
+    refund_create,
+    topup_create,
+    topup_settle,
+)
+from .settlement import day_close, settlement_create, settlement_pay, settlements_run
+
+__all__ = [
+    "bank_link_add",
+    "day_close",
+    "gift_send",
+    "grants_award_csv",
+    "grants_reclaim_expired",
+    "journal_post",
+    "merchant_apply",
+    "merchant_approve",
+    "merchant_payable",
+    "merchant_reject",
+    "merchant_set_frozen",
+    "payment_create",
+    "payment_request_create",
+    "policy_current",
+    "policy_publish",
+    "programme_create",
+    "refund_create",
+    "settlement_create",
+    "settlement_pay",
+    "settlements_run",
+    "system_account",
+    "topup_create",
+    "topup_settle",
+    "treasury_fund",
+    "wallet_freeze",
+    "wallet_open",
+    "wallet_unfreeze",
+]

@@ -1,0 +1,482 @@
+"""Money moving for citizens: top-ups through the bank gateway, payments with cashback,
+refunds, gifts. Each is one balanced journal transaction, anchored, or nothing at all."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
+from vouchers import ledger
+from vouchers.models import (
+    Account,
+    BankLink,
+    Gift,
+    JournalTransaction,
+    Payment,
+    PaymentGrantShare,
+    PaymentRequest,
+    Refund,
+    TopUp,
+    Wallet,
+)
+
+from .core import (
+    accounts_lock,
+    check_amount,
+    journal_post,
+    policy_current,
+    refuse,
+    system_account,
+    wallet_open,
+)
+from .merchants import merchant_payable
+
+RESIDENT_CREDENTIAL = "BusanResidentCredential"
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def day_start(now: datetime | None = None) -> datetime:
+    local = timezone.localtime(now or timezone.now())
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _locked_wallet(user) -> Wallet:
+    wallet = wallet_open(user=user)
+    wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
+    if wallet.is_frozen:
+        raise refuse(
+            "wallet", _("This wallet is frozen: %(reason)s") % {"reason": wallet.frozen_reason}
+        )
+    return wallet
+
+
+def _holdings(wallet: Wallet) -> int:
+    return wallet.accounts.aggregate(total=Sum("balance"))["total"] or 0
+
+
+# --- top-ups --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def bank_link_add(*, user, account_ref: str) -> BankLink:
+    """Links a bank account for top-ups (idempotent per user and account)."""
+    account_ref = (account_ref or "").strip()
+    if not account_ref or len(account_ref) > 40:
+        raise refuse("account_ref", _("Give the bank account number."))
+    link, _created = BankLink.objects.get_or_create(user=user, account_ref=account_ref)
+    return link
+
+
+@transaction.atomic
+def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
+    check_amount(amount)
+    if bank_link.user_id != user.pk:
+        raise refuse("bank_account", _("Link this bank account first."))
+    wallet = _locked_wallet(user)  # the wallet row lock serialises the cap checks
+    policy = policy_current()
+    this_month = (
+        TopUp.objects.filter(wallet=wallet, created_at__gte=month_start())
+        .exclude(status=TopUp.Status.DECLINED)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    if this_month + amount > policy.monthly_topup_cap:
+        raise refuse(
+            "amount",
+            _("Over the monthly top-up cap of %(cap)s KRW (%(left)s KRW left this month).")
+            % {
+                "cap": policy.monthly_topup_cap,
+                "left": max(0, policy.monthly_topup_cap - this_month),
+            },
+        )
+    pending = (
+        TopUp.objects.filter(wallet=wallet, status=TopUp.Status.PENDING).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or 0
+    )
+    if _holdings(wallet) + pending + amount > policy.holding_cap:
+        raise refuse(
+            "amount",
+            _("Over the holding cap of %(cap)s KRW.") % {"cap": policy.holding_cap},
+        )
+    topup = TopUp(wallet=wallet, bank_link=bank_link, amount=amount)
+    topup.full_clean()
+    topup.save()
+    return topup
+
+
+def topup_settle(*, topup_pk: int) -> TopUp:
+    """Asks the bank for a pending top-up (always with the top-up's own idempotency key, so
+    the bank moves the money at most once) and credits the wallet once: bank -amount, wallet
+    cash +amount, anchored. Idempotent: a settled top-up is returned as it is. The bank is
+    called outside any database transaction of ours. Raises BankUnavailable when the bank
+    still does not answer (the top-up stays pending)."""
+    topup = TopUp.objects.select_related("bank_link").get(pk=topup_pk)
+    if topup.status != TopUp.Status.PENDING:
+        return topup
+    try:
+        transfer = gateway().transfer_in(
+            account_ref=topup.bank_link.account_ref,
+            amount=topup.amount,
+            reference=f"Busan voucher top-up {topup.public_id}",
+            idempotency_key=topup.bank_idempotency_key,
+        )
+    except BankDeclined:
+        return _topup_record(topup_pk=topup_pk, transfer_id="")
+    return _topup_record(topup_pk=topup_pk, transfer_id=transfer.transfer_id)
+
+
+@transaction.atomic
+def _topup_record(*, topup_pk: int, transfer_id: str) -> TopUp:
+    topup = TopUp.objects.select_for_update().get(pk=topup_pk)
+    if topup.status != TopUp.Status.PENDING:  # a concurrent settle got there first
+        return topup
+    if not transfer_id:
+        topup.status = TopUp.Status.DECLINED
+        topup.save(update_fields=["status"])
+        return topup
+    cash = topup.wallet.accounts.get(kind=Account.Kind.CASH)
+    entry = journal_post(
+        kind=JournalTransaction.Kind.TOPUP,
+        lines=[(system_account(Account.Kind.BANK), -topup.amount), (cash, topup.amount)],
+        memo="top-up",
+    )
+    topup.status = TopUp.Status.COMPLETED
+    topup.transfer_id = transfer_id
+    topup.journal = entry
+    topup.save(update_fields=["status", "transfer_id", "journal"])
+    return topup
+
+
+def topup_create(*, user, bank_link: BankLink, amount: int) -> TopUp:
+    """Tops a wallet up from a linked bank account, within the monthly and holding caps.
+
+    Not one transaction, on purpose: the top-up is first reserved (committed, status pending,
+    counted against the caps), then the bank is asked, then the wallet is credited
+    (`topup_settle`). If the bank times out the top-up stays pending and a task asks again
+    with the same idempotency key, so the bank never moves the money twice. A declined
+    top-up raises ValidationError naming `bank_account`; nothing is posted.
+    """
+    topup = _topup_reserve(user=user, bank_link=bank_link, amount=amount)
+    try:
+        topup = topup_settle(topup_pk=topup.pk)
+    except BankUnavailable:
+        from vouchers.tasks import topup_settle_task
+
+        pk = topup.pk
+        transaction.on_commit(lambda: topup_settle_task.apply_async(args=[pk], countdown=30))
+        return topup
+    if topup.status == TopUp.Status.DECLINED:
+        raise refuse("bank_account", _("The bank declined the transfer."))
+    return topup
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+def _rate_bp(policy, tier: str) -> int:
+    return {
+        "small": policy.cashback_small_bp,
+        "medium": policy.cashback_medium_bp,
+        "large": policy.cashback_large_bp,
+    }[tier]
+
+
+def _is_resident(user) -> bool:
+    from identity import selectors as identity_selectors
+
+    return identity_selectors.user_has_valid_credential(
+        user=user, credential_type=RESIDENT_CREDENTIAL
+    )
+
+
+@transaction.atomic
+def payment_create(
+    *,
+    payer,
+    merchant_code: str | None = None,
+    amount: int | None = None,
+    request_id=None,
+    reauthenticated: bool = False,
+) -> Payment:
+    """Pays a merchant from the payer's wallet: by merchant code and amount (static QR), or a
+    payment request (dynamic QR, once, before it expires).
+
+    Atomic: one journal transaction (grants first where the merchant's category is eligible,
+    then cashback, then cash → merchant; incentive pool → cashback for holders of a valid
+    BusanResidentCredential at the merchant's tier rate, within the monthly cap), anchored.
+    Every refusal is a ValidationError naming the field and rule, with nothing written.
+    """
+    now = timezone.now()
+    request = None
+    if request_id is not None:
+        request = (
+            PaymentRequest.objects.select_for_update()
+            .select_related("merchant")
+            .filter(public_id=request_id)
+            .first()
+        )
+        if request is None:
+            raise refuse("payment_request", _("Unknown payment request."))
+        if Payment.objects.filter(request=request).exists():
+            raise refuse("payment_request", _("This payment request has already been paid."))
+        if request.expires_at <= now:
+            raise refuse("payment_request", _("This payment request has expired."))
+        merchant = merchant_payable(request.merchant.code)
+        amount = request.amount
+    else:
+        check_amount(amount)
+        merchant = merchant_payable(merchant_code)
+    policy = policy_current()
+    if amount > policy.reauth_threshold and not reauthenticated:
+        raise refuse(
+            "password",
+            _("Payments above %(limit)s KRW need your password again.")
+            % {"limit": policy.reauth_threshold},
+        )
+    wallet = _locked_wallet(payer)
+    candidates = list(
+        Account.objects.filter(wallet=wallet, kind__in=["cash", "cashback", "grant"])
+        .select_related("programme")
+        .order_by("pk")
+    )
+    grant_pks = [
+        a.pk
+        for a in sorted(
+            (a for a in candidates if a.kind == Account.Kind.GRANT),
+            key=lambda a: (a.programme.valid_until, a.pk),  # the soonest to expire first
+        )
+        if a.programme.valid_until > now and merchant.category in a.programme.eligible_categories
+    ]
+    cash_pk = next(a.pk for a in candidates if a.kind == Account.Kind.CASH)
+    cashback_pk = next(a.pk for a in candidates if a.kind == Account.Kind.CASHBACK)
+    merchant_account = merchant.account
+    rate = _rate_bp(policy, merchant.tier)
+    # The incentive pool is the one account every cashback touches: lock it only when needed.
+    pool = system_account(Account.Kind.INCENTIVE) if rate and _is_resident(payer) else None
+    locked = accounts_lock(
+        [cash_pk, cashback_pk, *grant_pks, merchant_account.pk, *([pool.pk] if pool else [])]
+    )
+    try:
+        parts, from_cashback, from_cash = ledger.split_payment(
+            amount,
+            grants=[(pk, locked[pk].balance) for pk in grant_pks],
+            cashback=locked[cashback_pk].balance,
+            cash=locked[cash_pk].balance,
+        )
+    except ledger.LedgerError as exc:
+        raise refuse("amount", _("Insufficient balance for this payment.")) from exc
+    cashback = 0
+    if pool is not None:
+        earned = Payment.objects.filter(wallet=wallet, created_at__gte=month_start(now)).aggregate(
+            earned=Sum("cashback"), reversed=Sum("cashback_reversed")
+        )
+        cashback = ledger.cashback_for(
+            amount,
+            rate_bp=rate,
+            earned_this_month=(earned["earned"] or 0) - (earned["reversed"] or 0),
+            monthly_cap=policy.monthly_cashback_cap,
+            pool=locked[pool.pk].balance,
+        )
+    lines = [(locked[pk], -part) for pk, part in parts]
+    lines += [
+        (locked[cashback_pk], -from_cashback),
+        (locked[cash_pk], -from_cash),
+        (locked[merchant_account.pk], amount),
+    ]
+    if cashback:
+        lines += [(locked[pool.pk], -cashback), (locked[cashback_pk], cashback)]
+    entry = journal_post(
+        kind=JournalTransaction.Kind.PAYMENT,
+        lines=[(account, value) for account, value in lines if value],
+        memo=merchant.code,
+        locked=locked,
+    )
+    payment = Payment(
+        wallet=wallet,
+        merchant=merchant,
+        request=request,
+        amount=amount,
+        from_grants=sum(part for _, part in parts),
+        from_cashback=from_cashback,
+        from_cash=from_cash,
+        cashback=cashback,
+        journal=entry,
+    )
+    payment.save()
+    if parts:
+        PaymentGrantShare.objects.bulk_create(
+            [PaymentGrantShare(payment=payment, account_id=pk, amount=part) for pk, part in parts]
+        )
+    return payment
+
+
+@transaction.atomic
+def refund_create(*, payment: Payment, amount: int, by, reason: str = "") -> Refund:
+    """Refunds all or part of a payment, by the merchant's owner, within the policy window.
+
+    Atomic: merchant → the payer's wallet (cash first, then cashback, then the grants it was
+    paid from), less the cashback earned on the refunded part, which goes back to the
+    incentive pool. Anchored. Refusals name the field, with nothing written.
+    """
+    check_amount(amount)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("merchant", "wallet")
+        .get(pk=payment.pk)
+    )
+    if by is None or payment.merchant.owner_id != by.pk:
+        raise refuse("payment", _("Only the merchant paid can refund this payment."))
+    policy = policy_current()
+    if payment.created_at + timedelta(days=policy.refund_window_days) < timezone.now():
+        raise refuse(
+            "payment",
+            _("The refund window of %(days)s days is over.") % {"days": policy.refund_window_days},
+        )
+    if amount > payment.amount - payment.refunded:
+        raise refuse(
+            "amount",
+            _("At most %(left)s KRW of this payment can still be refunded.")
+            % {"left": payment.amount - payment.refunded},
+        )
+    reversal = ledger.cashback_reversal(
+        cashback=payment.cashback,
+        amount=payment.amount,
+        refunded_before=payment.refunded,
+        refund=amount,
+        reversed_before=payment.cashback_reversed,
+    )
+    back = amount - reversal
+    cash, cashback_account = (
+        {a.kind: a for a in payment.wallet.accounts.filter(kind__in=["cash", "cashback"])}[k]
+        for k in ("cash", "cashback")
+    )
+    shares = list(payment.grant_shares.order_by("pk"))
+    sources = [
+        (cash.pk, payment.from_cash - payment.returned_cash),
+        (cashback_account.pk, payment.from_cashback - payment.returned_cashback),
+        *[(("share", share.pk), share.amount - share.returned) for share in shares],
+    ]
+    parts = dict(ledger.allocate_return(back, sources=sources))
+    share_by_pk = {share.pk: share for share in shares}
+    grant_parts = {
+        share_by_pk[key[1]]: value for key, value in parts.items() if isinstance(key, tuple)
+    }
+    merchant_account = payment.merchant.account
+    pool = system_account(Account.Kind.INCENTIVE)
+    locked = accounts_lock(
+        [cash.pk, cashback_account.pk, merchant_account.pk, pool.pk]
+        + [share.account_id for share in grant_parts]
+    )
+    if locked[merchant_account.pk].balance < amount:
+        raise refuse("amount", _("The merchant's unsettled balance cannot cover this refund."))
+    lines = [(locked[merchant_account.pk], -amount)]
+    lines += [(locked[cash.pk], parts.get(cash.pk, 0))]
+    lines += [(locked[cashback_account.pk], parts.get(cashback_account.pk, 0))]
+    lines += [(locked[share.account_id], value) for share, value in grant_parts.items()]
+    lines += [(locked[pool.pk], reversal)]
+    entry = journal_post(
+        kind=JournalTransaction.Kind.REFUND,
+        lines=[(account, value) for account, value in lines if value],
+        memo=payment.merchant.code,
+        locked=locked,
+    )
+    refund = Refund(
+        payment=payment,
+        amount=amount,
+        cashback_reversed=reversal,
+        reason=reason[:200],
+        journal=entry,
+    )
+    refund.full_clean(exclude=["journal", "payment"])
+    refund.save()
+    payment.refunded += amount
+    payment.cashback_reversed += reversal
+    payment.returned_cash += parts.get(cash.pk, 0)
+    payment.returned_cashback += parts.get(cashback_account.pk, 0)
+    payment.save(
+        update_fields=["refunded", "cashback_reversed", "returned_cash", "returned_cashback"]
+    )
+    for share, value in grant_parts.items():
+        share.returned += value
+        share.save(update_fields=["returned"])
+    return refund
+
+
+# --- gifts -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def gift_send(*, sender, recipient, amount: int, message: str = "") -> Gift:
+    """Sends cash from one wallet to another, within the sender's daily gift limit and the
+    recipient's holding cap. Cashback and grants are not transferable. Atomic, anchored."""
+    check_amount(amount)
+    if recipient is None:
+        raise refuse("recipient", _("No BusanHub user has this email."))
+    if recipient.pk == sender.pk:
+        raise refuse("recipient", _("You cannot send a gift to yourself."))
+    policy = policy_current()
+    recipient_wallet = wallet_open(user=recipient)
+    # Lock both wallets in pk order, like the accounts.
+    sender_wallet = wallet_open(user=sender)
+    wallets = {
+        w.pk: w
+        for w in Wallet.objects.select_for_update()
+        .filter(pk__in=[sender_wallet.pk, recipient_wallet.pk])
+        .order_by("pk")
+    }
+    sender_wallet, recipient_wallet = wallets[sender_wallet.pk], wallets[recipient_wallet.pk]
+    if sender_wallet.is_frozen:
+        raise refuse(
+            "wallet",
+            _("This wallet is frozen: %(reason)s") % {"reason": sender_wallet.frozen_reason},
+        )
+    if recipient_wallet.is_frozen:
+        raise refuse("recipient", _("The recipient's wallet cannot receive gifts now."))
+    sent_today = (
+        Gift.objects.filter(sender=sender_wallet, created_at__gte=day_start()).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or 0
+    )
+    if sent_today + amount > policy.gift_daily_limit:
+        raise refuse(
+            "amount",
+            _("Over the daily gift limit of %(limit)s KRW (%(left)s KRW left today).")
+            % {
+                "limit": policy.gift_daily_limit,
+                "left": max(0, policy.gift_daily_limit - sent_today),
+            },
+        )
+    if _holdings(recipient_wallet) + amount > policy.holding_cap:
+        raise refuse("amount", _("The recipient's wallet would go over the holding cap."))
+    sender_cash = sender_wallet.accounts.get(kind=Account.Kind.CASH)
+    recipient_cash = recipient_wallet.accounts.get(kind=Account.Kind.CASH)
+    locked = accounts_lock([sender_cash.pk, recipient_cash.pk])
+    if locked[sender_cash.pk].balance < amount:
+        raise refuse(
+            "amount", _("Insufficient cash for this gift (cashback and grants cannot be given).")
+        )
+    entry = journal_post(
+        kind=JournalTransaction.Kind.GIFT,
+        lines=[(locked[sender_cash.pk], -amount), (locked[recipient_cash.pk], amount)],
+        memo="gift",
+        locked=locked,
+    )
+    gift = Gift(
+        sender=sender_wallet,
+        recipient=recipient_wallet,
+        amount=amount,
+        message=(message or "")[:140],
+        journal=entry,
+    )
+    gift.save()
+    return gift

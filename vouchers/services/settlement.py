@@ -1,0 +1,141 @@
+"""T+1 settlement of merchants through the bank gateway, and the daily close of the journal."""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+
+from busanhub.bank.gateway import BankDeclined, gateway
+from busanhub.chain.services import anchor_record
+from vouchers import ledger
+from vouchers.models import (
+    Account,
+    DailyClose,
+    JournalTransaction,
+    Merchant,
+    Posting,
+    Settlement,
+)
+
+from .core import accounts_lock, journal_post, system_account
+
+
+@transaction.atomic
+def settlement_create(*, merchant: Merchant, business_date: date) -> Settlement:
+    """The merchant's settlement of one business day: its payments less its refunds of that
+    day (never more than the merchant account holds), moved to settlement clearing in one
+    anchored journal transaction. Idempotent: one settlement per merchant and day."""
+    existing = Settlement.objects.filter(merchant=merchant, business_date=business_date).first()
+    if existing is not None:
+        return existing
+    account = merchant.account
+    sums = Posting.objects.filter(
+        account=account, transaction__business_date=business_date
+    ).aggregate(
+        gross=Sum("amount", filter=Q(transaction__kind=JournalTransaction.Kind.PAYMENT)),
+        refunds=Sum("amount", filter=Q(transaction__kind=JournalTransaction.Kind.REFUND)),
+    )
+    gross, refunds = sums["gross"] or 0, -(sums["refunds"] or 0)
+    clearing = system_account(Account.Kind.CLEARING)
+    locked = accounts_lock([account.pk, clearing.pk])
+    amount = max(0, min(gross - refunds, locked[account.pk].balance))
+    settlement = Settlement(
+        merchant=merchant, business_date=business_date, gross=gross, refunds=refunds, amount=amount
+    )
+    if amount:
+        settlement.journal = journal_post(
+            kind=JournalTransaction.Kind.SETTLEMENT,
+            lines=[(locked[account.pk], -amount), (locked[clearing.pk], amount)],
+            memo=f"{merchant.code} {business_date.isoformat()}",
+            locked=locked,
+        )
+    else:
+        settlement.status = Settlement.Status.EMPTY
+    try:
+        with transaction.atomic():
+            settlement.save()
+    except IntegrityError:  # a concurrent run created it; ours rolls back with this call
+        raise
+    return settlement
+
+
+def settlement_pay(*, settlement_pk: int) -> Settlement:
+    """Pays a pending settlement to the merchant's bank account through the gateway, with the
+    settlement's own idempotency key (a retry never pays twice), outside our transactions;
+    then clearing → bank in one anchored journal transaction. A decline marks it failed (the
+    money stays in clearing for staff to resolve); BankUnavailable propagates, still pending."""
+    settlement = Settlement.objects.select_related("merchant").get(pk=settlement_pk)
+    if settlement.status != Settlement.Status.PENDING:
+        return settlement
+    try:
+        transfer = gateway().transfer_out(
+            account_ref=settlement.merchant.bank_account_ref,
+            amount=settlement.amount,
+            reference=f"Busan voucher settlement {settlement.business_date}",
+            idempotency_key=settlement.bank_idempotency_key,
+        )
+    except BankDeclined:
+        return _settlement_record(settlement_pk=settlement_pk, transfer_id="")
+    return _settlement_record(settlement_pk=settlement_pk, transfer_id=transfer.transfer_id)
+
+
+@transaction.atomic
+def _settlement_record(*, settlement_pk: int, transfer_id: str) -> Settlement:
+    settlement = Settlement.objects.select_for_update().get(pk=settlement_pk)
+    if settlement.status != Settlement.Status.PENDING:
+        return settlement
+    if not transfer_id:
+        settlement.status = Settlement.Status.FAILED
+        settlement.save(update_fields=["status"])
+        return settlement
+    settlement.payout_journal = journal_post(
+        kind=JournalTransaction.Kind.PAYOUT,
+        lines=[
+            (system_account(Account.Kind.CLEARING), -settlement.amount),
+            (system_account(Account.Kind.BANK), settlement.amount),
+        ],
+        memo=f"payout {settlement.public_id}",
+    )
+    settlement.status = Settlement.Status.PAID
+    settlement.transfer_id = transfer_id
+    settlement.save(update_fields=["status", "transfer_id", "payout_journal"])
+    return settlement
+
+
+def settlements_run(*, business_date: date) -> list[Settlement]:
+    """Creates every approved merchant's settlement of the day (idempotent)."""
+    merchants = Merchant.objects.filter(status=Merchant.Status.APPROVED).select_related("account")
+    return [settlement_create(merchant=m, business_date=business_date) for m in merchants]
+
+
+@transaction.atomic
+def day_close(*, business_date: date) -> DailyClose:
+    """Closes a business day: the sha256 of its journal (transaction ids and anchor digests in
+    journal order), anchored publicly as `vouchers.day` (ref = the date). Idempotent; close a
+    day only once it is over, since later entries of that date would not be in the digest."""
+    existing = DailyClose.objects.filter(business_date=business_date).first()
+    if existing is not None:
+        return existing
+    entries = list(
+        JournalTransaction.objects.filter(business_date=business_date)
+        .order_by("pk")
+        .values_list("public_id", "digest")
+    )
+    journal_digest = ledger.journal_digest((str(p), d) for p, d in entries)
+    leaf = anchor_record(
+        kind="vouchers.day",
+        ref=business_date.isoformat(),
+        version=1,
+        data={
+            "businessDate": business_date.isoformat(),
+            "entries": len(entries),
+            "journalDigest": journal_digest,
+        },
+        public=True,
+    )
+    return DailyClose.objects.create(
+        business_date=business_date,
+        entries=len(entries),
+        journal_digest=journal_digest,
+        digest=leaf.digest,
+    )

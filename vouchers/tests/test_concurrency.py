@@ -1,0 +1,114 @@
+"""Real concurrent threads on PostgreSQL (SQLite serialises writers, so these say nothing there)."""
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, connection, connections, transaction
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from vouchers import selectors, services
+from vouchers.models import Account, JournalTransaction, Payment, Posting
+from vouchers.tests.factories import UserFactory, approved_merchant, fund_pool, topped_up
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+pytestmark = [
+    pytest.mark.skipif(
+        not ON_POSTGRES, reason="row locks under real concurrency need PostgreSQL"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def run_threads(count, work):
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def runner(index):
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 (the test inspects what each thread got)
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_fifty_simultaneous_payments_against_a_wallet_that_affords_ten():
+    fund_pool()
+    merchant = approved_merchant()
+    payer = UserFactory()
+    topped_up(payer, 10_000)
+
+    def pay(_index):
+        return services.payment_create(payer=payer, merchant_code=merchant.code, amount=1_000)
+
+    results = run_threads(50, pay)
+    succeeded = [r for r in results if isinstance(r, Payment)]
+    refused = [r for r in results if not isinstance(r, Payment)]
+    assert len(succeeded) == 10
+    assert len(refused) == 40
+    assert all("Insufficient balance" in str(r) for r in refused)
+    balances = selectors.wallet_balances(wallet=selectors.wallet_for(user=payer))
+    assert balances["total"] == 0
+    totals = selectors.ledger_totals()
+    assert totals["sum"] == 0 and totals["mismatched"] == [] and totals["negative"] == 0
+    assert Payment.objects.count() == 10
+
+
+def test_the_same_idempotency_key_sent_concurrently_makes_one_payment():
+    fund_pool()
+    merchant = approved_merchant()
+    payer = UserFactory()
+    topped_up(payer, 50_000)
+    url = reverse("vouchers-api:payments")
+
+    def post(_index):
+        client = APIClient()
+        client.force_authenticate(payer)
+        return client.post(
+            url,
+            {"merchant": merchant.code, "amount": 1_000},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        ).status_code
+
+    codes = run_threads(10, post)
+    assert Payment.objects.count() == 1
+    assert codes.count(201) >= 1 and set(codes) <= {201, 409}
+    assert selectors.wallet_balances(wallet=selectors.wallet_for(user=payer))["cash"] == 49_000
+
+
+def test_concurrent_gifts_both_ways_do_not_deadlock():
+    alice, bob = UserFactory(), UserFactory()
+    topped_up(alice, 20_000)
+    topped_up(bob, 20_000)
+
+    def gift(index):
+        sender, recipient = (alice, bob) if index % 2 else (bob, alice)
+        return services.gift_send(sender=sender, recipient=recipient, amount=1_000)
+
+    results = run_threads(20, gift)
+    assert not [r for r in results if isinstance(r, Exception)]
+    total = sum(
+        selectors.wallet_balances(wallet=selectors.wallet_for(user=u))["total"] for u in (alice, bob)
+    )
+    assert total == 40_000
+
+
+def test_database_refuses_an_unbalanced_transaction_at_commit():
+    treasury = services.system_account(Account.Kind.TREASURY)
+    entry = JournalTransaction.objects.create(kind="funding", business_date="2026-01-01")
+    with pytest.raises(IntegrityError, match="does not sum to zero"):
+        with transaction.atomic():
+            Posting.objects.create(transaction=entry, account=treasury, amount=-5)
+    assert not Posting.objects.exists()
+    assert connection.vendor == "postgresql"

@@ -1,0 +1,325 @@
+"""Citizen and merchant pages of Busan Digital Voucher. They call the same services as the API."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import forms, reports, selectors, services
+from .models import Merchant, Payment, PaymentRequest, Settlement
+from .qr import qr_data_uri
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+@login_required
+def home(request):
+    wallet = selectors.wallet_for(user=request.user)
+    history = list(selectors.wallet_history(wallet=wallet)[:30])
+    return render(
+        request,
+        "vouchers/home.html",
+        {
+            "wallet": wallet,
+            "balances": selectors.wallet_balances(wallet=wallet),
+            "grants": selectors.wallet_grants(wallet=wallet),
+            "history": history,
+            "payments": list(selectors.payments_for_wallet(wallet=wallet).order_by("-pk")[:10]),
+            "policy": services.policy_current(),
+            "topup_form": forms.TopUpForm(),
+            "is_merchant": selectors.merchants_of(user=request.user).exists(),
+        },
+    )
+
+
+@login_required
+def topup(request):
+    form = forms.TopUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.bank_link_add(
+                user=request.user, account_ref=form.cleaned_data["bank_account"]
+            )
+            done = services.topup_create(
+                user=request.user, bank_link=link, amount=form.cleaned_data["amount"]
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if done.status == done.Status.COMPLETED:
+                messages.success(
+                    request, _("Topped up %(amount)s KRW.") % {"amount": f"{done.amount:,}"}
+                )
+            else:
+                messages.warning(request, _("The bank has not answered yet; we will keep asking."))
+            return redirect("vouchers:home")
+    return render(request, "vouchers/form.html", {"form": form, "title": _("Top up")})
+
+
+@login_required
+def gift(request):
+    from django.contrib.auth import get_user_model
+
+    form = forms.GiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        recipient = (
+            get_user_model().objects.filter(email__iexact=form.cleaned_data["recipient"]).first()
+        )
+        try:
+            services.gift_send(
+                sender=request.user,
+                recipient=recipient,
+                amount=form.cleaned_data["amount"],
+                message=form.cleaned_data["message"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Gift sent."))
+            return redirect("vouchers:home")
+    return render(request, "vouchers/form.html", {"form": form, "title": _("Send a gift")})
+
+
+@login_required
+def pay(request):
+    form = forms.PayCodeForm(request.GET or None)
+    if request.GET and form.is_valid():
+        try:
+            merchant = services.merchant_payable(form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error.message_dict["merchant"][0])
+        else:
+            return redirect("vouchers:pay-merchant", code=merchant.code)
+    return render(request, "vouchers/pay.html", {"form": form})
+
+
+def _pay(request, *, form, merchant, amount, request_id=None):
+    password = form.cleaned_data.get("password") or ""
+    if password and not request.user.check_password(password):
+        form.add_error("password", _("The password is not correct."))
+        return None
+    try:
+        return services.payment_create(
+            payer=request.user,
+            merchant_code=None if request_id else merchant.code,
+            amount=None if request_id else amount,
+            request_id=request_id,
+            reauthenticated=bool(password),
+        )
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return None
+
+
+@login_required
+def pay_merchant(request, code):
+    merchant = get_object_or_404(Merchant, code=code.upper(), status=Merchant.Status.APPROVED)
+    form = forms.PayAmountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        payment = _pay(request, form=form, merchant=merchant, amount=form.cleaned_data["amount"])
+        if payment is not None:
+            return redirect("vouchers:receipt", public_id=payment.public_id)
+    return render(
+        request,
+        "vouchers/confirm.html",
+        {"form": form, "merchant": merchant, "policy": services.policy_current()},
+    )
+
+
+@login_required
+def pay_request(request, public_id):
+    payment_request = get_object_or_404(
+        PaymentRequest.objects.select_related("merchant"), public_id=public_id
+    )
+    form = forms.ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        payment = _pay(
+            request,
+            form=form,
+            merchant=payment_request.merchant,
+            amount=payment_request.amount,
+            request_id=payment_request.public_id,
+        )
+        if payment is not None:
+            return redirect("vouchers:receipt", public_id=payment.public_id)
+    return render(
+        request,
+        "vouchers/confirm.html",
+        {
+            "form": form,
+            "merchant": payment_request.merchant,
+            "payment_request": payment_request,
+            "is_expired": payment_request.expires_at <= timezone.now(),
+            "policy": services.policy_current(),
+        },
+    )
+
+
+@login_required
+def receipt(request, public_id):
+    payment = get_object_or_404(
+        Payment.objects.select_related("merchant", "journal", "wallet"), public_id=public_id
+    )
+    if request.user.pk not in (payment.wallet.user_id, payment.merchant.owner_id):
+        raise Http404
+    return render(
+        request,
+        "vouchers/receipt.html",
+        {
+            "payment": payment,
+            "refunds": list(payment.refunds.select_related("journal").order_by("pk")),
+            "is_merchant": payment.merchant.owner_id == request.user.pk,
+            "refund_form": forms.RefundForm(),
+        },
+    )
+
+
+@login_required
+def merchant_home(request):
+    merchants = list(selectors.merchants_of(user=request.user))
+    if len(merchants) == 1 and merchants[0].status == Merchant.Status.APPROVED:
+        return redirect("vouchers:merchant-dashboard", code=merchants[0].code)
+    return render(request, "vouchers/merchant_home.html", {"merchants": merchants})
+
+
+@login_required
+def merchant_apply(request):
+    form = forms.MerchantApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.merchant_apply(owner=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Application received. City staff will review it."))
+            return redirect("vouchers:merchant-home")
+    return render(request, "vouchers/form.html", {"form": form, "title": _("Register your shop")})
+
+
+def _own_merchant(request, code) -> Merchant:
+    merchant = get_object_or_404(
+        Merchant.objects.select_related("account"),
+        code=code.upper(),
+        status=Merchant.Status.APPROVED,
+    )
+    if merchant.owner_id != request.user.pk:
+        raise Http404
+    return merchant
+
+
+@login_required
+def merchant_dashboard(request, code):
+    merchant = _own_merchant(request, code)
+    static_url = request.build_absolute_uri(reverse("vouchers:pay-merchant", args=[merchant.code]))
+    return render(
+        request,
+        "vouchers/merchant_dashboard.html",
+        {
+            "merchant": merchant,
+            "day": selectors.merchant_day(merchant=merchant, day=timezone.localdate()),
+            "static_qr": qr_data_uri(static_url),
+            "static_url": static_url,
+            "request_form": forms.PaymentRequestForm(),
+        },
+    )
+
+
+@login_required
+def merchant_request(request, code):
+    merchant = _own_merchant(request, code)
+    form = forms.PaymentRequestForm(request.POST or None)
+    payment_request = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment_request = services.payment_request_create(
+                merchant=merchant, amount=form.cleaned_data["amount"], by=request.user
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    pay_url = (
+        request.build_absolute_uri(
+            reverse("vouchers:pay-request", args=[payment_request.public_id])
+        )
+        if payment_request
+        else ""
+    )
+    return render(
+        request,
+        "vouchers/merchant_request.html",
+        {
+            "merchant": merchant,
+            "form": form,
+            "payment_request": payment_request,
+            "pay_url": pay_url,
+            "qr": qr_data_uri(pay_url) if pay_url else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def merchant_refund(request, public_id):
+    payment = get_object_or_404(Payment.objects.select_related("merchant"), public_id=public_id)
+    if payment.merchant.owner_id != request.user.pk:
+        raise Http404
+    form = forms.RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refund_create(
+                payment=payment,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Refunded %(amount)s KRW.") % {"amount": f"{form.cleaned_data['amount']:,}"},
+            )
+            return redirect("vouchers:receipt", public_id=payment.public_id)
+    return render(
+        request,
+        "vouchers/receipt.html",
+        {
+            "payment": payment,
+            "refunds": list(payment.refunds.select_related("journal").order_by("pk")),
+            "is_merchant": True,
+            "refund_form": form,
+        },
+        status=400,
+    )
+
+
+@login_required
+def settlement_report(request, public_id, fmt):
+    settlement = get_object_or_404(
+        Settlement.objects.select_related("merchant"), public_id=public_id
+    )
+    is_staff = request.user.has_perm("vouchers.view_settlement")
+    if settlement.merchant.owner_id != request.user.pk and not is_staff:
+        raise PermissionDenied
+    name = f"settlement-{settlement.merchant.code}-{settlement.business_date.isoformat()}"
+    if fmt == "csv":
+        response = HttpResponse(
+            reports.settlement_csv(settlement=settlement), content_type="text/csv; charset=utf-8"
+        )
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            reports.settlement_xlsx(settlement=settlement),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
