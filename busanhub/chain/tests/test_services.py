@@ -319,3 +319,39 @@ def test_stuck_transaction_is_replaced_with_higher_fees(own_chain, settings):
     assert confirmed.tx_hash == replaced.tx_hash
     assert nonce() == batch.nonce + 1  # one nonce, one transaction mined
     assert verify.verify_on_chain(services.receipt_for(leaves[0].digest), node.web3()).ok
+
+
+# --- bulk outbox ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anchor_records_in_bulk_equals_one_by_one():
+    records = [
+        {"kind": "test.bulk", "ref": f"b{i}", "version": 1, "data": {"i": i}, "public": i % 2 == 0}
+        for i in range(5)
+    ]
+    leaves = services.anchor_records(records)
+    assert [leaf.ref for leaf in leaves] == ["b0", "b1", "b2", "b3", "b4"]
+    assert [leaf.is_public for leaf in leaves] == [True, False, True, False, True]
+    single = services.anchor_record(kind="test.bulk", ref="b3", version=1, data={"i": 3})
+    assert single.pk == leaves[3].pk and single.digest == leaves[3].digest
+    # Idempotent: the same records again create nothing new.
+    again = services.anchor_records(records)
+    assert [leaf.pk for leaf in again] == [leaf.pk for leaf in leaves]
+    assert AnchorLeaf.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_anchor_records_is_all_or_nothing():
+    services.anchor_record(kind="test.bulk", ref="x", version=1, data={"v": 1})
+    with pytest.raises(ValidationError):
+        services.anchor_records(
+            [
+                {"kind": "test.bulk", "ref": "new", "version": 1, "data": {}},
+                {"kind": "test.bulk", "ref": "x", "version": 1, "data": {"v": 2}},  # rewrite
+            ]
+        )
+    with pytest.raises(ValidationError) as refused:
+        services.anchor_records([{"kind": "Bad", "ref": "y", "version": 1, "data": {}}])
+    assert "records[0]" in refused.value.message_dict
+    assert list(AnchorLeaf.objects.values_list("ref", flat=True)) == ["x"]
