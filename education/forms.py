@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from education.models import Course, Lesson
+from education.models import Course, Lesson, Question
 
 
 class CatalogueForm(forms.Form):
@@ -77,3 +77,57 @@ class LessonEditForm(forms.ModelForm):
         model = Lesson
         fields = ["title", "body", "is_required", "max_attempts"]
         widgets = {"body": forms.Textarea(attrs={"rows": 16})}
+
+
+class CourseCreateForm(CourseEditForm):
+    code = forms.SlugField(label=_("Code"), max_length=40)
+
+    class Meta(CourseEditForm.Meta):
+        fields = ["code", *CourseEditForm.Meta.fields]
+
+
+class ModuleForm(forms.Form):
+    title = forms.CharField(label=_("Module title"), max_length=200)
+
+
+class LessonCreateForm(forms.Form):
+    module = forms.ModelChoiceField(label=_("Module"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Lesson.Kind.choices)
+    lab_task = forms.ChoiceField(
+        label=_("Lab task"), required=False, choices=[("", "—"), *Lesson.LabTask.choices]
+    )
+    body = forms.CharField(label=_("Text (Markdown)"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = course.modules.all()
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
+    prompt = forms.CharField(
+        label=_("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line; start the correct ones with *."),
+    )
+    numeric_answer = forms.DecimalField(label=_("Numeric answer"), required=False)
+    tolerance = forms.DecimalField(label=_("Tolerance"), required=False, min_value=0)
+    feedback = forms.CharField(label=_("Feedback"), required=False, max_length=2000)
+
+    def parsed_choices(self) -> list[tuple[str, bool]]:
+        lines = [line.strip() for line in self.cleaned_data.get("choices", "").splitlines()]
+        return [
+            (line[1:].strip(), True) if line.startswith("*") else (line, False)
+            for line in lines
+            if line and line != "*"
+        ]
+
+
+class ImageForm(forms.Form):
+    image = forms.ImageField(label=_("Image"))
+    alt = forms.CharField(label=_("Description (alt text)"), max_length=200)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from education import grading
 from education.models import (
     Certificate,
     Course,
@@ -225,3 +226,29 @@ def certificate_public(public_id) -> Certificate | None:
         .exclude(credential=None)
         .first()
     )
+
+
+def attempt_feedback(attempt: QuizAttempt, questions: list) -> list[dict]:
+    """Per question of a graded attempt: was the stored answer right, and the feedback text."""
+    rows = []
+    for question in questions:
+        answer = attempt.answers.get(str(question.pk))
+        try:
+            correct = answer is not None and grading.is_correct(grading_question(question), answer)
+        except grading.AnswerError:
+            correct = False
+        rows.append({"question": question, "correct": correct})
+    return rows
+
+
+def grading_question(question) -> dict:
+    """A question as the pure grader takes it (choices prefetched by the caller)."""
+    choices = list(question.choices.all())
+    return {
+        "id": question.pk,
+        "kind": question.kind,
+        "choices": [c.pk for c in choices],
+        "correct": [c.pk for c in choices if c.is_correct],
+        "answer": question.numeric_answer if question.numeric_answer is not None else 0,
+        "tolerance": question.tolerance,
+    }

@@ -11,7 +11,9 @@ urlpatterns = [
     path("education/courses/<uuid:public_id>/enroll/", views.enroll, name="enroll"),
     path("education/lessons/<uuid:public_id>/", views.lesson, name="lesson"),
     path("education/teach/", views.teach, name="teach"),
+    path("education/teach/courses/new/", views.course_create, name="course-create"),
     path("education/teach/courses/<uuid:public_id>/", views.course_edit, name="course-edit"),
+    path("education/teach/lessons/<uuid:public_id>/", views.lesson_edit, name="lesson-edit"),
     path("education/teach/courses/<uuid:public_id>/gradebook/", views.gradebook, name="gradebook"),
     path(
         "education/teach/courses/<uuid:public_id>/gradebook.csv",

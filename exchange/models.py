@@ -421,7 +421,7 @@ class ChainDeposit(models.Model):
 
 
 class ScanCursor(models.Model):
-    name = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=64, unique=True)
     block_number = models.BigIntegerField(default=-1)
 
     def __str__(self) -> str:

@@ -52,6 +52,21 @@ def send_approved_withdrawals(self) -> int:
 
 
 @shared_task(**OPTIONS)
+def settle_bank_transfers(self) -> int:
+    """Periodic: asks the bank again about KRW transfers left pending by a timeout (same
+    idempotency key, so a transfer the bank did take is booked once, never sent twice)."""
+    from exchange.models import BankTransfer
+
+    pending = BankTransfer.objects.filter(status=BankTransfer.Status.PENDING).select_related(
+        "bank_account"
+    )
+    return sum(
+        services.bank_transfer_settle(transfer=transfer).status != BankTransfer.Status.PENDING
+        for transfer in pending
+    )
+
+
+@shared_task(**OPTIONS)
 def snapshot_liabilities(self) -> str:
     """Daily: a proof-of-liabilities snapshot, anchored."""
     return str(services.liabilities_snapshot().public_id)

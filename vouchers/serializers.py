@@ -1,11 +1,14 @@
 """Input and output shapes of /api/v1/vouchers/. Amounts are integers of KRW."""
 
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Gift, JournalTransaction, Payment, PaymentRequest, Posting, Refund, TopUp
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class StrictAmountField(serializers.Field):
     """A positive whole number of KRW; 1.5, "100", true are refused (no coercion for money)."""
 

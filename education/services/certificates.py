@@ -109,7 +109,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by) -> Certific
     and anchors the list and the credential's new version). Only the course's university's
     instructors or education staff; refused without a reason."""
     certificate = (
-        Certificate.objects.select_for_update()
+        Certificate.objects.select_for_update(of=("self",))
         .select_related("enrollment__course", "credential")
         .get(pk=certificate.pk)
     )

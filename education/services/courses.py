@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import anchor_record
-from education.models import Choice, Course, Lesson, Module, Question, University
+from education.models import Choice, Course, Lesson, LessonImage, Module, Question, University
 from education.permissions import require_teacher
 
 COURSE_FIELDS = {
@@ -65,6 +65,7 @@ def course_create(
     ends_on: date,
     capacity: int | None = None,
     enrollment_policy: str = Course.Enrollment.OPEN,
+    is_enrollment_open: bool = True,
     pass_mark: int = 60,
     prerequisites: list[Course] | tuple = (),
 ) -> Course:
@@ -81,6 +82,7 @@ def course_create(
         ends_on=ends_on,
         capacity=capacity,
         enrollment_policy=enrollment_policy,
+        is_enrollment_open=is_enrollment_open,
         pass_mark=pass_mark,
     )
     course.full_clean()
@@ -154,7 +156,8 @@ def lesson_create(
     max_attempts: int = 3,
     lab_task: str = "",
 ) -> Lesson:
-    """Adds a lesson (reading, quiz or chain lab) to a module of the instructor's university."""
+    """Adds a lesson (reading, quiz or chain lab) to a module of the instructor's university;
+    a published course anchors its new version (the outline changed)."""
     require_teacher(by, module.course.university_id)
     if position is None:
         position = (
@@ -174,12 +177,15 @@ def lesson_create(
     )
     lesson.full_clean()
     lesson.save()
+    if module.course.is_published:
+        _anchor_course(Course.objects.select_for_update().get(pk=module.course_id))
     return lesson
 
 
 @transaction.atomic
 def lesson_update(*, lesson: Lesson, by, **fields) -> Lesson:
-    """Edits a lesson; refused (PermissionDenied) for another university's course."""
+    """Edits a lesson; refused (PermissionDenied) for another university's course. A change of
+    a published course's outline (a title or kind) anchors the course's new version."""
     require_teacher(by, lesson.module.course.university_id)
     unknown = set(fields) - LESSON_FIELDS
     if unknown:
@@ -189,6 +195,8 @@ def lesson_update(*, lesson: Lesson, by, **fields) -> Lesson:
         setattr(lesson, name, value)
     lesson.full_clean()
     lesson.save(update_fields=list(fields) or None)
+    if lesson.module.course.is_published and {"title", "kind"} & set(fields):
+        _anchor_course(Course.objects.select_for_update().get(pk=lesson.module.course_id))
     return lesson
 
 
@@ -241,3 +249,13 @@ def question_create(
         choice.full_clean()
         choice.save()
     return question
+
+
+@transaction.atomic
+def lesson_image_add(*, lesson: Lesson, by, image, alt: str) -> LessonImage:
+    """Stores an image a lesson's Markdown can show (validated by Pillow through ImageField)."""
+    require_teacher(by, lesson.module.course.university_id)
+    picture = LessonImage(lesson=lesson, image=image, alt=alt)
+    picture.full_clean()
+    picture.save()
+    return picture

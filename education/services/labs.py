@@ -235,7 +235,7 @@ def lab_submit(*, challenge: LabChallenge, answer: dict) -> LabChallenge:
     result (no personal data leaves the database) and may complete the course; a submission
     that does not verify is refused with a ValidationError and changes nothing."""
     challenge = (
-        LabChallenge.objects.select_for_update()
+        LabChallenge.objects.select_for_update(of=("self",))
         .select_related("lesson", "sandbox__contract", "enrollment")
         .get(pk=challenge.pk)
     )

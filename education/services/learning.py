@@ -17,6 +17,7 @@ from education.models import (
     QuizAttempt,
 )
 from education.permissions import require_teacher
+from education.selectors import grading_question
 
 # The pure grader speaks English; these are its messages in the user's language.
 ANSWER_MESSAGES = {
@@ -144,17 +145,6 @@ def quiz_attempt_start(
     return attempt
 
 
-def _as_grading(question) -> dict:
-    return {
-        "id": question.pk,
-        "kind": question.kind,
-        "choices": [c.pk for c in question.choices.all()],
-        "correct": [c.pk for c in question.choices.all() if c.is_correct],
-        "answer": question.numeric_answer if question.numeric_answer is not None else 0,
-        "tolerance": question.tolerance,
-    }
-
-
 def _normalize_answers(answers) -> dict[int, object]:
     if not isinstance(answers, dict):
         raise ValidationError({"answers": _("Answers are an object: question id → answer.")})
@@ -174,7 +164,11 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     `answers` maps question ids to a list of choice ids or a number. Refused (nothing written)
     when the attempt was already submitted or an answer is missing or malformed.
     """
-    attempt = QuizAttempt.objects.select_for_update().select_related("lesson").get(pk=attempt.pk)
+    attempt = (
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("lesson")
+        .get(pk=attempt.pk)
+    )
     enrollment = attempt.enrollment
     _require_learner(enrollment, attempt.lesson)
     if attempt.submitted_at is not None:
@@ -182,7 +176,7 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     answers = _normalize_answers(answers)
     questions = _questions(attempt.lesson)
     try:
-        result = grading.grade([_as_grading(q) for q in questions], answers)
+        result = grading.grade([grading_question(q) for q in questions], answers)
     except grading.AnswerError as exc:
         raise ValidationError(
             {

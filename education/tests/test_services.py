@@ -340,3 +340,29 @@ def test_an_instructor_revokes_a_certificate_with_a_reason(enrolled):
     assert certificate.revoked_reason == "Plagiarism"
     result = identity_selectors.credential_verification(certificate.credential.document)
     assert result["verified"] is False and result["status"] == "revoked"
+
+
+def test_a_new_lesson_in_a_published_course_anchors_a_new_version(course):
+    staff = EducationStaffFactory()
+    module = ModuleFactory(course=course)
+    LessonFactory(module=module)
+    services.course_publish(course=course, by=staff)
+
+    services.lesson_create(module=module, by=staff, title="Receipts", body="…")
+
+    leaves = AnchorLeaf.objects.filter(kind="education.course", ref=str(course.public_id))
+    assert sorted(leaves.values_list("version", flat=True)) == [1, 2]
+    newest = leaves.get(version=2)
+    assert [lesson["title"] for lesson in newest.envelope["data"]["lessons"]][-1] == "Receipts"
+
+
+def test_the_issuing_task_is_idempotent(enrolled):
+    from education import tasks
+
+    enrollment, reading, quiz = enrolled
+    _complete(enrollment, reading, quiz)
+
+    assert tasks.certificates_issue_for_course.apply(args=[enrollment.course_id]).get() == 1
+    assert tasks.certificates_issue_for_course.apply(args=[enrollment.course_id]).get() == 0
+    assert tasks.certificates_issue_for_course.apply(args=[987654]).get() == 0
+    assert Certificate.objects.filter(status="issued").count() == 1

@@ -209,6 +209,7 @@ def test_an_instructor_edits_their_course_and_bad_dates_are_a_form_error(client,
     client.force_login(instructor.user)
     url = reverse("education:course-edit", args=[course.public_id])
     data = {
+        "action": "course",
         "title": "Merkle trees II",
         "summary": "s",
         "level": "advanced",
@@ -267,3 +268,20 @@ def test_demo_seed_is_idempotent(db):
     assert sorted(Course.objects.values_list("code", flat=True)) == ["pknu-bc101", "pnu-vc201"]
     assert Course.objects.filter(is_published=True).count() == 2
     assert PASSWORD
+
+
+def test_feedback_after_a_numeric_answer_with_a_decimal_comma(client, course, student):
+    services.enrollment_create(course=course, student=student)
+    quiz = course.modules.get().lessons.get(kind="quiz")
+    client.post(quiz.get_absolute_url(), {"action": "start"})
+    attempt = QuizAttempt.objects.get()
+    form = {"action": "submit", "attempt": str(attempt.public_id)}
+    for question_id, answer in right_answers(quiz).items():
+        form[f"q{question_id}"] = answer
+    numeric = quiz.questions.get(kind="numeric")
+    form[f"q{numeric.pk}"] = "8,0"
+
+    response = client.post(quiz.get_absolute_url(), form, follow=True)
+
+    assert response.status_code == 200
+    assert [row["correct"] for row in response.context["feedback"]] == [True, True, True]

@@ -4,8 +4,7 @@ per asset. Callers lock the accounts (`accounts_lock`) before posting."""
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from exchange.models import Account, Asset, JournalEntry, Posting
@@ -44,37 +43,47 @@ def system_account(*, kind: str, asset: Asset) -> Account:
 
 def accounts_lock(*, pairs=(), system=()) -> dict:
     """Locks the customer accounts of (owner_id, asset_id) pairs and the system accounts of
-    (kind, asset_id) pairs, in primary-key order (one order everywhere: no deadlocks).
-    Returns {(owner_id or kind, asset_id): Account}."""
-    pairs = set(pairs)
-    accounts_ensure(pairs=pairs)
-    for kind, asset_id in set(system):
-        Account.objects.get_or_create(kind=kind, asset_id=asset_id, owner=None)
-    from django.db.models import Q
+    (kind, asset_id) pairs, in primary-key order (one order everywhere: no deadlocks), creating
+    the missing ones first. Returns {(owner_id or kind, asset_id): Account}."""
+    pairs, system = set(pairs), set(system)
+    wanted = {*pairs, *system}
 
-    condition = Q(pk__in=[])
-    owners = {owner for owner, _ in pairs}
-    if owners:
-        condition |= Q(kind=Account.Kind.CUSTOMER, owner_id__in=owners)
-    for kind, asset_id in set(system):
-        condition |= Q(kind=kind, asset_id=asset_id)
-    locked = {}
-    for account in Account.objects.select_for_update().filter(condition).order_by("pk"):
-        key = (
-            account.owner_id if account.kind == Account.Kind.CUSTOMER else account.kind,
-            account.asset_id,
+    def lock() -> dict:
+        condition = Q(pk__in=[])
+        owners = {owner for owner, _ in pairs}
+        if owners:
+            condition |= Q(kind=Account.Kind.CUSTOMER, owner_id__in=owners)
+        for kind, asset_id in system:
+            condition |= Q(kind=kind, asset_id=asset_id, owner__isnull=True)
+        found = {}
+        for account in Account.objects.select_for_update().filter(condition).order_by("pk"):
+            owner = account.owner_id if account.kind == Account.Kind.CUSTOMER else account.kind
+            found[(owner, account.asset_id)] = account
+        return found
+
+    locked = lock()
+    missing = wanted - set(locked)
+    if missing:
+        Account.objects.bulk_create(
+            [
+                Account(owner_id=key, asset_id=asset, kind=Account.Kind.CUSTOMER)
+                if (key, asset) in pairs
+                else Account(owner=None, asset_id=asset, kind=key)
+                for key, asset in missing
+            ],
+            ignore_conflicts=True,
         )
-        locked[key] = account
+        locked = lock()
     return locked
 
 
-@transaction.atomic
 def entry_post(*, kind: str, reference: str, lines) -> JournalEntry | None:
     """Writes one journal entry from (account, bucket, amount) lines and applies it.
 
     Guarantees: postings sum to zero per asset (else ValueError, nothing written); a customer
     balance never goes below zero (InsufficientFunds naming the bucket, nothing written).
-    Accounts must be locked by the caller; their in-memory balances are updated too.
+    Runs in the caller's transaction (which holds the accounts' row locks); the in-memory
+    balances of the accounts are updated too. Validates everything before writing anything.
     """
     sums: dict = defaultdict(int)
     deltas: dict = defaultdict(lambda: [0, 0])
@@ -103,10 +112,8 @@ def entry_post(*, kind: str, reference: str, lines) -> JournalEntry | None:
         for a, b, m in postings
     )
     for pk, (available, held) in deltas.items():
-        account = accounts[pk]
-        Account.objects.filter(pk=pk).update(
-            available=F("available") + available, held=F("held") + held
-        )
-        account.available += available
-        account.held += held
+        accounts[pk].available += available
+        accounts[pk].held += held
+    # Absolute values are safe: the caller holds these rows locked since it read them.
+    Account.objects.bulk_update(list(accounts.values()), ["available", "held"])
     return entry

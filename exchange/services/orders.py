@@ -218,7 +218,10 @@ def order_place(
             held_remaining=hold,
         )
         try:
-            with transaction.atomic():
+            if client_order_id:  # a concurrent duplicate must not break the transaction
+                with transaction.atomic():
+                    order.save()
+            else:
                 order.save()
         except IntegrityError as exc:
             raise ValidationError(
@@ -253,7 +256,7 @@ def _persist(*, market, order, result, hold_asset, hold) -> None:
     owners = {order.owner_id} | {m.owner_id for m in makers.values()}
     accounts = accounts_lock(
         pairs=[(o, a) for o in owners for a in (base, quote)],
-        system=[(Account.Kind.FEES, base), (Account.Kind.FEES, quote)],
+        system=[(Account.Kind.FEES, base), (Account.Kind.FEES, quote)] if result.fills else [],
     )
     taker_base, taker_quote = accounts[(order.owner_id, base)], accounts[(order.owner_id, quote)]
     taker_hold_account = taker_quote if hold_asset == quote else taker_base
@@ -262,7 +265,8 @@ def _persist(*, market, order, result, hold_asset, hold) -> None:
     if taker_hold_account.available < hold:
         raise InsufficientFunds({"quantity": _("Insufficient available balance.")})
     lines = [(taker_hold_account, AVAILABLE, -hold), (taker_hold_account, HELD, hold)]
-    fee_base, fee_quote = accounts[(Account.Kind.FEES, base)], accounts[(Account.Kind.FEES, quote)]
+    fee_base = accounts.get((Account.Kind.FEES, base))
+    fee_quote = accounts.get((Account.Kind.FEES, quote))
     fees = _fee_bps(owners) if result.fills else {}
     trades = []
     now = timezone.now()

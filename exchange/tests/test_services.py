@@ -326,3 +326,34 @@ def test_concurrent_buyers_never_overdraw_the_book(market, alice, fund):
     assert selectors.balances_for(user=alice)["ETH"]["held"] == 0
     assert selectors.journal_unbalanced() == []
     assert selectors.ledger_matches_balances()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_refuses_an_unbalanced_journal_entry(market, alice, fund):
+    if connection.vendor != "postgresql":
+        pytest.skip("the deferred balance trigger is PostgreSQL's (SQLite relies on entry_post)")
+    from django.db import IntegrityError, transaction
+
+    from exchange.models import Account, Posting
+
+    fund(alice, market, krw=1_000)
+    account = Account.objects.get(owner=alice, asset=market.quote)
+    before = JournalEntry.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        entry = JournalEntry.objects.create(kind="forged", reference="x")
+        Posting.objects.create(
+            entry=entry, account=account, asset=market.quote, bucket="available", amount=5
+        )
+    assert JournalEntry.objects.count() == before
+
+
+def test_entry_post_refuses_an_unbalanced_entry(market, alice, fund):
+    from exchange.models import Account
+    from exchange.services.ledger import AVAILABLE, entry_post
+
+    fund(alice, market, krw=1_000)
+    account = Account.objects.get(owner=alice, asset=market.quote)
+    before = JournalEntry.objects.count()
+    with pytest.raises(ValueError):
+        entry_post(kind="forged", reference="x", lines=[(account, AVAILABLE, 5)])
+    assert JournalEntry.objects.count() == before

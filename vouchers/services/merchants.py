@@ -156,7 +156,7 @@ def merchant_set_frozen(*, merchant: Merchant, is_frozen: bool, reason: str, by=
 def merchant_payable(code) -> Merchant:
     """The approved, unfrozen merchant of a code, or a ValidationError naming `merchant`."""
     merchant = (
-        Merchant.objects.filter(code=str(code).strip().upper()).first()
+        Merchant.objects.select_related("account").filter(code=code.strip().upper()).first()
         if isinstance(code, str) and code
         else None
     )

@@ -48,8 +48,9 @@ def day_start(now: datetime | None = None) -> datetime:
 
 
 def _locked_wallet(user) -> Wallet:
-    wallet = wallet_open(user=user)
-    wallet = Wallet.objects.select_for_update().get(pk=wallet.pk)
+    wallet = Wallet.objects.select_for_update().filter(user=user).first()
+    if wallet is None:
+        wallet = Wallet.objects.select_for_update().get(pk=wallet_open(user=user).pk)
     if wallet.is_frozen:
         raise refuse(
             "wallet", _("This wallet is frozen: %(reason)s") % {"reason": wallet.frozen_reason}

@@ -51,7 +51,9 @@ def test_topup_then_pay_by_code_with_cashback(api, resident, merchant):
     )
     assert response.status_code == 201 and response.json()["status"] == "completed"
     paid = api.post(
-        reverse("vouchers-api:payments"), {"merchant": merchant.code, "amount": 10_000}, format="json"
+        reverse("vouchers-api:payments"),
+        {"merchant": merchant.code, "amount": 10_000},
+        format="json",
     )
     assert paid.status_code == 201
     body = paid.json()
@@ -131,7 +133,9 @@ def test_reauthentication_with_the_password(api, citizen, merchant):
 def test_merchant_refunds_part_and_others_cannot_see_the_payment(api, citizen, merchant, shop_api):
     topped_up(citizen, 10_000)
     payment = api.post(
-        reverse("vouchers-api:payments"), {"merchant": merchant.code, "amount": 8_000}, format="json"
+        reverse("vouchers-api:payments"),
+        {"merchant": merchant.code, "amount": 8_000},
+        format="json",
     ).json()
     url = reverse("vouchers-api:refunds", args=[payment["id"]])
     # a stranger gets 404, the payer is not the merchant (400), the merchant refunds
@@ -171,7 +175,9 @@ def test_transactions_filter_by_kind_and_date_with_bounded_queries(
         topped_up(citizen, amount)
     for _ in range(5):
         api.post(
-            reverse("vouchers-api:payments"), {"merchant": merchant.code, "amount": 100}, format="json"
+            reverse("vouchers-api:payments"),
+            {"merchant": merchant.code, "amount": 100},
+            format="json",
         )
     url = reverse("vouchers-api:transactions")
     with django_assert_max_num_queries(6):

@@ -14,9 +14,7 @@ from vouchers.tests.factories import UserFactory, approved_merchant, fund_pool, 
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 pytestmark = [
-    pytest.mark.skipif(
-        not ON_POSTGRES, reason="row locks under real concurrency need PostgreSQL"
-    ),
+    pytest.mark.skipif(not ON_POSTGRES, reason="row locks under real concurrency need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -99,7 +97,8 @@ def test_concurrent_gifts_both_ways_do_not_deadlock():
     results = run_threads(20, gift)
     assert not [r for r in results if isinstance(r, Exception)]
     total = sum(
-        selectors.wallet_balances(wallet=selectors.wallet_for(user=u))["total"] for u in (alice, bob)
+        selectors.wallet_balances(wallet=selectors.wallet_for(user=u))["total"]
+        for u in (alice, bob)
     )
     assert total == 40_000
 
@@ -107,8 +106,7 @@ def test_concurrent_gifts_both_ways_do_not_deadlock():
 def test_database_refuses_an_unbalanced_transaction_at_commit():
     treasury = services.system_account(Account.Kind.TREASURY)
     entry = JournalTransaction.objects.create(kind="funding", business_date="2026-01-01")
-    with pytest.raises(IntegrityError, match="does not sum to zero"):
-        with transaction.atomic():
-            Posting.objects.create(transaction=entry, account=treasury, amount=-5)
+    with pytest.raises(IntegrityError, match="does not sum to zero"), transaction.atomic():
+        Posting.objects.create(transaction=entry, account=treasury, amount=-5)
     assert not Posting.objects.exists()
     assert connection.vendor == "postgresql"

@@ -57,7 +57,9 @@ def test_ledger_invariants_hold_under_any_sequence(world, steps):
             elif action == "refund":
                 payment = Payment.objects.filter(wallet__user=user).order_by("-pk").first()
                 if payment is not None:
-                    services.refund_create(payment=payment, amount=amount, by=payment.merchant.owner)
+                    services.refund_create(
+                        payment=payment, amount=amount, by=payment.merchant.owner
+                    )
             else:
                 services.gift_send(sender=user, recipient=users[(who + 1) % 3], amount=amount)
         except ValidationError:

@@ -44,9 +44,7 @@ def test_wallet_page_in_korean(client, citizen):
 
 def test_topup_form_refuses_over_the_cap_with_a_field_error(client, citizen):
     client.force_login(citizen)
-    response = client.post(
-        reverse("vouchers:topup"), {"amount": 500_001, "bank_account": "088-1"}
-    )
+    response = client.post(reverse("vouchers:topup"), {"amount": 500_001, "bank_account": "088-1"})
     assert response.status_code == 200
     assert "Over the monthly top-up cap" in response.content.decode()
     assert selectors.wallet_balances(wallet=selectors.wallet_for(user=citizen))["total"] == 0
@@ -98,7 +96,9 @@ def test_merchant_dashboard_request_qr_and_refund(client, citizen, merchant):
     dashboard = client.get(reverse("vouchers:merchant-home"), follow=True).content.decode()
     assert '<dd data-testid="today-gross">6000 KRW</dd>' in dashboard
     assert "data:image/svg+xml;base64," in dashboard
-    made = client.post(reverse("vouchers:merchant-request", args=[merchant.code]), {"amount": 2_500})
+    made = client.post(
+        reverse("vouchers:merchant-request", args=[merchant.code]), {"amount": 2_500}
+    )
     assert 'data-testid="pay-link"' in made.content.decode()
     refunded = client.post(
         reverse("vouchers:merchant-refund", args=[payment.public_id]), {"amount": 2_000}
@@ -169,8 +169,17 @@ def test_staff_approve_freeze_and_publish_policy_in_the_admin(client, staff, cit
         bank_account_ref="1",
     )
     client.force_login(staff)
-    for model in ["merchant", "policy", "grantprogramme", "wallet", "account",
-                  "journaltransaction", "payment", "settlement", "dailyclose"]:
+    for model in [
+        "merchant",
+        "policy",
+        "grantprogramme",
+        "wallet",
+        "account",
+        "journaltransaction",
+        "payment",
+        "settlement",
+        "dailyclose",
+    ]:
         assert client.get(reverse(f"admin:vouchers_{model}_changelist")).status_code == 200
     client.post(
         reverse("admin:vouchers_merchant_changelist"),
@@ -227,3 +236,19 @@ def test_auditor_sees_but_cannot_act(client, citizen):
     client.force_login(auditor)
     assert client.get(reverse("admin:vouchers_merchant_changelist")).status_code == 200
     assert client.get(reverse("admin:vouchers_policy_add")).status_code == 403
+
+
+def test_large_payment_on_the_page_asks_for_the_password(client, citizen, merchant):
+    from vouchers.tests.factories import PASSWORD
+
+    services.policy_publish(reauth_threshold=1_000)
+    topped_up(citizen, 5_000)
+    client.force_login(citizen)
+    url = reverse("vouchers:pay-merchant", args=[merchant.code])
+    asked = client.post(url, {"amount": 2_000}).content.decode()
+    assert "Payments above 1000 KRW need your password again." in asked
+    wrong = client.post(url, {"amount": 2_000, "password": "nope"}).content.decode()
+    assert "The password is not correct." in wrong
+    assert not Payment.objects.exists()
+    assert client.post(url, {"amount": 2_000, "password": PASSWORD}).status_code == 302
+    assert Payment.objects.get().amount == 2_000

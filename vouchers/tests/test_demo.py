@@ -1,0 +1,35 @@
+import io
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+
+from busanhub import registry
+from vouchers import selectors
+from vouchers.demo import seed
+from vouchers.models import GrantAward, Merchant, Payment
+from vouchers.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_is_idempotent():
+    users = {"citizen": UserFactory(), "merchant": UserFactory(), "staff-vouchers": None}
+    seed(stdout=io.StringIO(), users=users)
+    seed(stdout=io.StringIO(), users=users)
+    assert Merchant.objects.get().status == Merchant.Status.APPROVED
+    assert Payment.objects.count() == 1 and GrantAward.objects.count() == 1
+    balances = selectors.wallet_balances(wallet=selectors.wallet_for(user=users["citizen"]))
+    assert balances == {"cash": 88_000, "cashback": 0, "grants": 20_000, "total": 108_000}
+    assert registry.demo_seeders().count(seed) == 1
+
+
+def test_dashboard_panel_shows_the_balance(citizen):
+    from vouchers.tests.factories import topped_up
+
+    topped_up(citizen, 4_000)
+    panel = next(p for p in registry.dashboard_panels() if p.slug == "vouchers")
+    request = RequestFactory().get("/me/")
+    request.user = citizen
+    html = render_to_string(panel.template_name, panel.context(request))
+    assert "<strong>4000 KRW</strong>" in html
