@@ -15,7 +15,8 @@ figures only, asserts nothing about timing. The last line printed is the headlin
   credential check through identity.selectors, cashback within the monthly cap, one balanced
   journal transaction with its anchor leaf, the payment row), one database transaction each.
 - 8 worker processes (--workers), each with its own database connection.
-- spread: payers drawn at random from 1,000 topped-up wallets, paying 100 merchants at random.
+- spread: payers drawn at random from 1,000 topped-up wallets, paying 100 merchants (20 with
+  --quick) at random.
 - hot: the same payers all paying one merchant (every payment locks that merchant's account).
 - A share of the payers (--residents, default 10 %) hold a BusanResidentCredential, so their
   payments earn cashback and also lock the one incentive pool account.
@@ -71,7 +72,7 @@ def use_own_test_database() -> None:
         test["NAME"] = f"bench_vouchers_{connection.settings_dict['NAME']}"
 
 
-def setup(residents: float, wallets: int) -> tuple[list[int], list[str]]:
+def setup(residents: float, wallets: int, merchants: int) -> tuple[list[int], list[str]]:
     from decimal import Decimal
 
     from identity import services as identity_services
@@ -82,7 +83,7 @@ def setup(residents: float, wallets: int) -> tuple[list[int], list[str]]:
     )
     owner = User.objects.create_user(email="owner@bench.kr", password=None)
     codes = []
-    for index in range(MERCHANTS):
+    for index in range(merchants):
         merchant = services.merchant_apply(
             owner=owner,
             name=f"Bench shop {index}",
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wallets", type=int, default=WALLETS)
     parser.add_argument("--per-worker", type=int, default=0)
     args = parser.parse_args(argv)
-    per_worker = args.per_worker or (100 if args.quick else 2_500)
+    per_worker = args.per_worker or (75 if args.quick else 2_500)
     logging.getLogger("busanhub").setLevel(logging.WARNING)
     use_own_test_database()
     started = time.perf_counter()
@@ -204,9 +205,10 @@ def main(argv: list[str] | None = None) -> None:
             f"{connection.vendor}, {os.cpu_count()} CPUs, {args.workers} worker processes"
         )
         setup_started = time.perf_counter()
-        user_pks, codes = setup(args.residents, args.wallets)
+        merchants = 20 if args.quick else MERCHANTS
+        user_pks, codes = setup(args.residents, args.wallets, merchants)
         out(
-            f"setup: {args.wallets:,} wallets topped up, {MERCHANTS} merchants, "
+            f"setup: {args.wallets:,} wallets topped up, {merchants} merchants, "
             f"{args.residents:.0%} residents, in {time.perf_counter() - setup_started:.1f} s"
         )
         spread = run(

@@ -233,6 +233,12 @@ CHAIN_AUTO_DEPLOY = env.bool("CHAIN_AUTO_DEPLOY", default=False)
 # Money in and out of the portal: the bank gateway (see busanhub/bank/gateway.py).
 BANK_GATEWAY = env("BANK_GATEWAY", default="busanhub.bank.sandbox.SandboxGateway")
 
+# Education chain labs: a lab chain (default: the portal's) and its faucet; never real funds.
+EDUCATION_LAB_RPC_URL = env("EDUCATION_LAB_RPC_URL", default="")
+EDUCATION_FAUCET_PRIVATE_KEY = env("EDUCATION_FAUCET_PRIVATE_KEY", default="")
+EDUCATION_LAB_CHAIN_IDS = env.list("EDUCATION_LAB_CHAIN_IDS", cast=int, default=[31337])
+EDUCATION_FAUCET_INTERVAL_S = env.int("EDUCATION_FAUCET_INTERVAL_S", default=3600)
+
 # B Pass: the Fernet key that encrypts private keys at rest (required in prod; dev and tests
 # derive one from SECRET_KEY when it is empty).
 IDENTITY_KEY_ENCRYPTION_KEY = env("IDENTITY_KEY_ENCRYPTION_KEY", default="")

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, env
 
 DEBUG = False
+(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise looks there
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

@@ -26,7 +26,9 @@ def test_declined_deposit_credits_nothing(market, alice):
     sandbox_fault_add(kind="decline")
     transfer = services.krw_deposit(user=alice, bank_account=account, amount=30_000)
     assert transfer.status == BankTransfer.Status.FAILED
-    assert selectors.balances_for(user=alice) == {}
+    assert selectors.balances_for(user=alice) == {
+        "KRW": {"available": 0, "held": 0, "frozen": False}
+    }
 
 
 def test_withdrawal_timeout_keeps_the_hold_until_settled(market, alice, fund):

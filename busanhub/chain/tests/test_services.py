@@ -169,6 +169,7 @@ def test_a_root_already_on_chain_is_adopted_not_sent_again(chain):
         {"from": account.address, "nonce": w3.eth.get_transaction_count(account.address)}
     )
     sent = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+    w3.eth.wait_for_transaction_receipt(sent, timeout=10)
     before = nonce()
     # When submit runs, then it records that transaction instead of sending a second one
     [adopted] = services.batches_submit()
