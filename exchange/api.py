@@ -2,6 +2,8 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -33,11 +35,13 @@ def _market(symbol: str) -> Market:
 
 
 class MarketsView(PublicView):
+    @extend_schema(responses=MarketOut(many=True))
     def get(self, request):
         return Response(MarketOut(selectors.markets_listed(), many=True).data)
 
 
 class BookView(PublicView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, symbol):
         market = _market(symbol)
         try:
@@ -57,12 +61,14 @@ class BookView(PublicView):
 
 
 class TradesView(PublicView):
+    @extend_schema(responses=TradeOut(many=True))
     def get(self, request, symbol):
         market = _market(symbol)
         return Response(TradeOut(selectors.trades_recent(market=market), many=True).data)
 
 
 class TickerView(PublicView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, symbol):
         data = selectors.ticker(market=_market(symbol))
         return Response(
@@ -71,6 +77,7 @@ class TickerView(PublicView):
 
 
 class CandlesView(PublicView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, symbol):
         market = _market(symbol)
         interval = request.query_params.get("interval", "1m")
@@ -97,6 +104,7 @@ class OrderPagination(CursorPagination):
 
 
 class OrdersView(MoneyView):
+    @extend_schema(operation_id="exchange_orders_list", responses=OrderOut(many=True))
     def get(self, request):
         market = None
         if symbol := request.query_params.get("market"):
@@ -112,6 +120,7 @@ class OrdersView(MoneyView):
         page = paginator.paginate_queryset(orders, request, view=self)
         return paginator.get_paginated_response(OrderOut(page, many=True).data)
 
+    @extend_schema(request=OrderIn, responses={201: OrderOut})
     @idempotent
     def post(self, request):
         data = OrderIn(data=request.data)
@@ -139,15 +148,18 @@ class OrderView(MoneyView):
             Order.objects.select_related("market"), public_id=public_id, owner=request.user
         )
 
+    @extend_schema(responses=OrderOut)
     def get(self, request, public_id):
         return Response(OrderOut(self._order(request, public_id)).data)
 
+    @extend_schema(responses=OrderOut)
     def delete(self, request, public_id):
         order = services.order_cancel(user=request.user, order=self._order(request, public_id))
         return Response(OrderOut(order).data)
 
 
 class CancelAllView(MoneyView):
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     @idempotent
     def post(self, request):
         symbol = request.data.get("market") if hasattr(request.data, "get") else None
@@ -158,6 +170,7 @@ class CancelAllView(MoneyView):
 
 
 class BalancesView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         balances = selectors.balances_for(user=request.user)
         return Response(
@@ -173,16 +186,19 @@ class BalancesView(APIView):
 
 
 class DepositsView(APIView):
+    @extend_schema(responses=DepositOut(many=True))
     def get(self, request):
         return Response(DepositOut(selectors.deposits_for(user=request.user)[:100], many=True).data)
 
 
 class WithdrawalsView(MoneyView):
+    @extend_schema(responses=WithdrawalOut(many=True))
     def get(self, request):
         return Response(
             WithdrawalOut(selectors.withdrawals_for(user=request.user)[:100], many=True).data
         )
 
+    @extend_schema(request=WithdrawalIn, responses={201: WithdrawalOut})
     @idempotent
     def post(self, request):
         data = WithdrawalIn(data=request.data)
@@ -191,7 +207,25 @@ class WithdrawalsView(MoneyView):
         return Response(WithdrawalOut(withdrawal).data, status=status.HTTP_201_CREATED)
 
 
+class WithdrawalAddressesView(MoneyView):
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @idempotent
+    def post(self, request):
+        address = request.data.get("address") if hasattr(request.data, "get") else None
+        if not isinstance(address, str) or not address:
+            return Response({"address": [_("Give an address.")]}, status=400)
+        label = request.data.get("label") or ""
+        entry = services.withdrawal_address_add(
+            user=request.user, address=address, label=str(label)[:64]
+        )
+        return Response(
+            {"address": entry.address, "label": entry.label, "usable_from": entry.usable_from},
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class KrwDepositView(MoneyView):
+    @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
     @idempotent
     def post(self, request):
         data = BankIn(data=request.data)
@@ -213,6 +247,7 @@ class KrwDepositView(MoneyView):
 
 
 class KrwWithdrawalView(MoneyView):
+    @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
     @idempotent
     def post(self, request):
         data = BankIn(data=request.data)
@@ -247,6 +282,11 @@ urlpatterns = [
     path("balances/", BalancesView.as_view(), name="exchange-balances"),
     path("deposits/", DepositsView.as_view(), name="exchange-deposits"),
     path("withdrawals/", WithdrawalsView.as_view(), name="exchange-withdrawals"),
+    path(
+        "withdrawal-addresses/",
+        WithdrawalAddressesView.as_view(),
+        name="exchange-withdrawal-addresses",
+    ),
     path("krw/deposits/", KrwDepositView.as_view(), name="exchange-krw-deposits"),
     path("krw/withdrawals/", KrwWithdrawalView.as_view(), name="exchange-krw-withdrawals"),
 ]

@@ -38,6 +38,7 @@ class MarketOut(serializers.ModelSerializer):
 
 class TradeOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id")
+    taker_side = serializers.CharField()  # "buy" or "sell" (one enum in the schema: Side)
     price = BigInt()
     quantity = BigInt()
     notional = BigInt()

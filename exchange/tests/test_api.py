@@ -216,3 +216,21 @@ def test_krw_deposit_and_withdrawal_through_the_bank(api, market, alice):
     )
     assert paid.json()["status"] == "completed"
     assert client.get(f"{API}/balances/").json()["KRW"]["available"] == "300000"
+
+
+def test_withdrawal_through_the_api(api, market, alice, fund, settings):
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    fund(alice, market, eth=ETH)
+    client = _as(api, alice)
+    target = "0x000000000000000000000000000000000000dEaD"
+    bad = client.post(f"{API}/withdrawal-addresses/", {"address": "nope"}, format="json")
+    assert (bad.status_code, list(bad.json())) == (400, ["address"])
+    added = client.post(f"{API}/withdrawal-addresses/", {"address": target}, format="json")
+    assert added.status_code == 201
+    body = {"asset": "ETH", "address": target, "amount": ETH // 10}
+    first = client.post(f"{API}/withdrawals/", body, format="json", HTTP_IDEMPOTENCY_KEY="w-1")
+    again = client.post(f"{API}/withdrawals/", body, format="json", HTTP_IDEMPOTENCY_KEY="w-1")
+    assert (first.status_code, again.json()) == (201, first.json())
+    assert first.json()["status"] == "approved"
+    assert client.get(f"{API}/balances/").json()["ETH"]["held"] == str(ETH // 10)
+    assert [w["id"] for w in client.get(f"{API}/withdrawals/").json()] == [first.json()["id"]]

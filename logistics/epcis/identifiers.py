@@ -7,6 +7,7 @@ so the URN and the Digital Link spellings of one object compare equal.
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 DL_ROOT = "https://id.gs1.org"
@@ -66,6 +67,24 @@ def _gln(company: str, location: str) -> str:
 
 def parse(identifier: str) -> Parsed:
     """Reads an EPC URN or a GS1 Digital Link URI; unknown forms give scheme 'other'."""
+    if isinstance(identifier, str):
+        # Capture reads each identifier of a document several times (checks, hash, rows).
+        return _parse_cached(identifier)
+    return _parse(identifier)
+
+
+def canonical(identifier: str) -> str:
+    """The GS1 Digital Link form of an identifier, or the identifier itself when not a GS1 key."""
+    if isinstance(identifier, str):
+        return _canonical_cached(identifier)
+    return _canonical(identifier)
+
+
+# `Parsed` is frozen and strings are immutable: a cached answer cannot be changed by a caller.
+_CACHE_SIZE = 16_384
+
+
+def _parse(identifier: str) -> Parsed:
     identifier = (identifier or "").strip()
     match = _URN.match(identifier)
     if match:
@@ -118,8 +137,7 @@ def parse(identifier: str) -> Parsed:
     return Parsed("other")
 
 
-def canonical(identifier: str) -> str:
-    """The GS1 Digital Link form of an identifier, or the identifier itself when not a GS1 key."""
+def _canonical(identifier: str) -> str:
     parsed = parse(identifier)
     if parsed.scheme == "sgtin" and not parsed.is_pattern:
         return f"{DL_ROOT}/01/{parsed.gtin}/21/{quote(parsed.serial, safe='')}"
@@ -141,6 +159,10 @@ def canonical(identifier: str) -> str:
     if parsed.scheme == "grai":
         return f"{DL_ROOT}/8003/{parsed.gtin}{quote(parsed.serial, safe='')}"
     return (identifier or "").strip()
+
+
+_parse_cached = lru_cache(maxsize=_CACHE_SIZE)(_parse)
+_canonical_cached = lru_cache(maxsize=_CACHE_SIZE)(_canonical)
 
 
 def lgtin_urn(*, gtin: str, lot: str, company_prefix_length: int = 7) -> str:

@@ -57,7 +57,7 @@ def _fast_options(schema: dict) -> dict | None:
     return {
         "use_default": False,  # never fill in defaults: validation must not change the document
         "use_formats": bool(used),
-        "formats": {name: _accept for name in used},
+        "formats": dict.fromkeys(used, _accept),
     }
 
 

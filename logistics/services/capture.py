@@ -6,9 +6,10 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from busanhub.chain.services import anchor_record
+from busanhub.chain.services import anchor_record, anchor_records
 
 from ..epcis import hashing, identifiers, schema
 from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
@@ -99,15 +100,26 @@ class _Checker:
     def __init__(self, events: list[dict], base_path: str, context: list):
         self.base_path = base_path
         self.hashes = [hashing.event_hash_id(event, context=context) for event in events]
-        self.stored_hashes = set(
-            Event.objects.filter(event_hash__in=self.hashes).values_list("event_hash", flat=True)
-        )
+        self.event_ids = [
+            event.get("eventID") or event_hash
+            for event, event_hash in zip(events, self.hashes, strict=True)
+        ]
+        # The stored events this document names, by hash or by eventID, in one query; nothing
+        # stores events between the check and the store of one capture (one transaction).
+        hashes, event_ids = set(self.hashes), set(self.event_ids)
+        self.by_hash: dict[str, Event] = {}
+        self.by_id: dict[str, Event] = {}
+        for row in Event.objects.filter(Q(event_hash__in=hashes) | Q(event_id__in=event_ids)):
+            if row.event_hash in hashes:
+                self.by_hash[row.event_hash] = row
+            if row.event_id in event_ids:
+                self.by_id[row.event_id] = row
+        self.stored_hashes = set(self.by_hash)
+        # Every GLN the events name (read points and business locations are checked; sources
+        # and destinations too are loaded: the store links the events to their parties).
         glns, gtins = set(), set()
         for event in events:
-            for key in ("readPoint", "bizLocation"):
-                parsed = identifiers.parse((event.get(key) or {}).get("id", ""))
-                if parsed.gln:
-                    glns.add(parsed.gln)
+            glns |= _glns_of(event)
             for _, raw in _raw_identifiers(event):
                 parsed = identifiers.parse(raw)
                 if parsed.gtin and parsed.scheme != "grai":
@@ -183,12 +195,16 @@ def _glns_of(event: dict) -> set[str]:
     return glns
 
 
-def _parties_by_gln(events: list[dict]) -> dict[str, set[int]]:
-    """GLN → the parties it names (a location's owner, or a party's own GLN), loaded at once."""
+def _parties_by_gln(events: list[dict], locations: dict[str, Location]) -> dict[str, set[int]]:
+    """GLN → the parties it names (a location's owner, or a party's own GLN), loaded at once.
+
+    `locations`: the locations of (at least) every GLN of the events, by GLN (see _Checker).
+    """
     glns = set().union(*(_glns_of(event) for event in events)) if events else set()
     found: dict[str, set[int]] = {}
-    for gln, party_id in Location.objects.filter(gln__in=glns).values_list("gln", "party_id"):
-        found.setdefault(gln, set()).add(party_id)
+    for gln in sorted(glns):
+        if gln in locations:
+            found.setdefault(gln, set()).add(locations[gln].party_id)
     for gln, party_id in Party.objects.filter(gln__in=glns).values_list("gln", "pk"):
         found.setdefault(gln, set()).add(party_id)
     return found
@@ -204,20 +220,36 @@ def _lots_for(identifier_set: set[str], checker: _Checker) -> dict[str, Lot]:
         product = checker.products.get(parsed.gtin)
         if product is None:
             continue
-        lot = Lot(product=product, lot_code=parsed.lot[:20], identifier=identifier)
-        # Uniqueness is held by the database constraints; per-row unique queries would
-        # dominate bulk capture.
-        lot.full_clean(validate_unique=False)
-        missing.append(lot)
+        missing.append(Lot(product=product, lot_code=parsed.lot[:20], identifier=identifier))
+    # Uniqueness is held by the database constraints; per-row unique queries would dominate
+    # bulk capture. The (product, lot code) constraint is checked for all the new lots in one
+    # query: a lot that breaks it gets the full check, which raises its usual error. The
+    # product needs no existence query either: it was just read from the database.
+    taken: set[tuple[int, str]] = set()
+    if missing:
+        pairs = Q()
+        for lot in missing:
+            pairs |= Q(product_id=lot.product_id, lot_code=lot.lot_code)
+        taken = set(Lot.objects.filter(pairs).values_list("product_id", "lot_code"))
+    for lot in missing:
+        if (lot.product_id, lot.lot_code) in taken:
+            lot.full_clean(validate_unique=False)
+        else:
+            lot.full_clean(exclude=["product"], validate_unique=False, validate_constraints=False)
     for lot in Lot.objects.bulk_create(missing):
         lots[lot.identifier] = lot
     return lots
 
 
-def _apply_ilmd(event: dict, rows, lots: dict[str, Lot]) -> None:
+_ILMD_FIELDS = ("ilmd", "trace_number")
+
+
+def _apply_ilmd(event: dict, rows, lots: dict[str, Lot]) -> list[Lot]:
+    """Records the event's ILMD on its lots that have none yet; returns the lots changed."""
     ilmd = event.get("ilmd")
     if not ilmd:
-        return
+        return []
+    changed = []
     roles = {
         EventEPC.Role.OUTPUT,
         EventEPC.Role.OUTPUT_QUANTITY,
@@ -231,36 +263,46 @@ def _apply_ilmd(event: dict, rows, lots: dict[str, Lot]) -> None:
         lot.ilmd = ilmd
         trace = next((str(v) for k, v in ilmd.items() if k.endswith("traceNumber")), "")
         lot.trace_number = trace[:40]
-        lot.full_clean(validate_unique=False)
-        lot.save(update_fields=["ilmd", "trace_number"])
+        # Only these two fields change (the others were checked when the lot was stored):
+        # checking them alone spares the product and (product, lot code) queries.
+        lot.full_clean(
+            exclude=[f.name for f in Lot._meta.fields if f.name not in _ILMD_FIELDS],
+            validate_unique=False,
+        )
+        changed.append(lot)
+    return changed
 
 
-def _mark_consumed(event: dict, rows, lots: dict[str, Lot]) -> None:
+def _consumed_by(event: dict, rows, lots: dict[str, Lot]) -> list[int]:
+    """The lots a transformation event consumes (its inputs)."""
     if event.get("type") != "TransformationEvent":
-        return
-    consumed = [
+        return []
+    return [
         lots[identifier].pk
         for role, identifier, _, _ in rows
         if identifier in lots and role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
     ]
-    Lot.objects.filter(pk__in=consumed).update(is_consumed=True)
 
 
-def _anchor(event: Event, version: int) -> str:
-    leaf = anchor_record(
-        kind="logistics.event",
-        ref=event.event_hash.split(";")[1].split("?")[0],
-        version=version,
-        data={
+def _anchor_record(event: Event, version: int) -> dict:
+    """The `logistics.event` record of one event version, as `anchor_records` takes it."""
+    return {
+        "kind": "logistics.event",
+        "ref": event.event_hash.split(";")[1].split("?")[0],
+        "version": version,
+        "data": {
             "eventID": event.event_id,
             "eventHash": event.event_hash,
             "eventType": event.event_type,
             "eventTime": event.data.get("eventTime"),
             "errorDeclared": bool(event.data.get("errorDeclaration")),
         },
-        public=True,
-    )
-    return leaf.digest
+        "public": True,
+    }
+
+
+def _anchor(event: Event, version: int) -> str:
+    return anchor_record(**_anchor_record(event, version)).digest
 
 
 def _new_row(event: dict, event_hash: str, event_id: str, context: list, job) -> Event:
@@ -292,11 +334,8 @@ def _store_all(
     capturer: Party | None,
 ) -> tuple[list[Event], int]:
     """Stores the new events of a document in a few bulk statements; returns (new, duplicates)."""
-    event_ids = [
-        event.get("eventID") or event_hash for event, event_hash in zip(events, hashes, strict=True)
-    ]
-    by_hash = {row.event_hash: row for row in Event.objects.filter(event_hash__in=hashes)}
-    by_id = {row.event_id: row for row in Event.objects.filter(event_id__in=event_ids)}
+    event_ids = checker.event_ids
+    by_hash, by_id = dict(checker.by_hash), dict(checker.by_id)
     new_rows: list[Event] = []
     new_events: list[dict] = []
     duplicates = 0
@@ -323,6 +362,11 @@ def _store_all(
         new_events.append(event)
     if not new_rows:
         return [], duplicates
+    # The anchor leaves need only what the rows already hold: queued before the rows are
+    # inserted, so the rows go in with their digest (no second UPDATE of every row).
+    leaves = anchor_records([_anchor_record(row, 1) for row in new_rows])
+    for row, leaf in zip(new_rows, leaves, strict=True):
+        row.anchor_digest = leaf.digest
     Event.objects.bulk_create(new_rows)
     identifier_rows = [event_identifiers(event) for event in new_events]
     EventEPC.objects.bulk_create(
@@ -332,7 +376,7 @@ def _store_all(
             for role, identifier, q, uom in rows
         ]
     )
-    parties = _parties_by_gln(new_events)
+    parties = _parties_by_gln(new_events, checker.locations)
     through = Event.parties.through
     links = []
     for row, event in zip(new_rows, new_events, strict=True):
@@ -342,12 +386,15 @@ def _store_all(
         links += [through(event_id=row.pk, party_id=party_id) for party_id in party_ids]
     through.objects.bulk_create(links)
     lots = _lots_for({i for rows in identifier_rows for _, i, _, _ in rows}, checker)
+    with_ilmd: dict[int, Lot] = {}
+    consumed: set[int] = set()
     for event, rows in zip(new_events, identifier_rows, strict=True):
-        _apply_ilmd(event, rows, lots)
-        _mark_consumed(event, rows, lots)
-    for row in new_rows:
-        row.anchor_digest = _anchor(row, 1)
-    Event.objects.bulk_update(new_rows, ["anchor_digest"], batch_size=500)
+        with_ilmd.update((lot.pk, lot) for lot in _apply_ilmd(event, rows, lots))
+        consumed.update(_consumed_by(event, rows, lots))
+    if with_ilmd:
+        Lot.objects.bulk_update(list(with_ilmd.values()), list(_ILMD_FIELDS))
+    if consumed:
+        Lot.objects.filter(pk__in=consumed).update(is_consumed=True)
     return new_rows, duplicates
 
 

@@ -103,8 +103,20 @@ def _settlement_record(*, settlement_pk: int, transfer_id: str) -> Settlement:
 
 
 def settlements_run(*, business_date: date) -> list[Settlement]:
-    """Creates every approved merchant's settlement of the day (idempotent)."""
-    merchants = Merchant.objects.filter(status=Merchant.Status.APPROVED).select_related("account")
+    """Creates the settlement of the day of every merchant whose account moved that day
+    (idempotent)."""
+    merchants = (
+        Merchant.objects.filter(
+            account__postings__transaction__business_date=business_date,
+            account__postings__transaction__kind__in=[
+                JournalTransaction.Kind.PAYMENT,
+                JournalTransaction.Kind.REFUND,
+            ],
+        )
+        .distinct()
+        .select_related("account")
+        .order_by("pk")
+    )
     return [settlement_create(merchant=m, business_date=business_date) for m in merchants]
 
 

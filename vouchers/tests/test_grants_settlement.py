@@ -151,3 +151,35 @@ def test_daily_close_digest_covers_the_days_entries(citizen):
         (str(e.public_id), e.digest) for e in entries
     )
     assert services.day_close(business_date=today) == close
+
+
+def test_only_merchants_with_movements_that_day_are_settled(citizen, merchant):
+    idle = approved_merchant()
+    topped_up(citizen, 1_000)
+    services.payment_create(payer=citizen, merchant_code=merchant.code, amount=1_000)
+    settlements = services.settlements_run(business_date=timezone.localdate())
+    assert [s.merchant for s in settlements] == [merchant]
+    assert not Settlement.objects.filter(merchant=idle).exists()
+
+
+def test_staff_create_a_programme_in_the_admin(client):
+    from vouchers.models import GrantProgramme
+    from vouchers.tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(roles=["staff-vouchers"]))
+    valid_until = timezone.localtime() + timedelta(days=10)
+    response = client.post(
+        "/admin/vouchers/grantprogramme/add/",
+        {
+            "name": "Youth culture grant",
+            "amount": 50_000,
+            "eligible_categories": ["bookstore", "education"],
+            "valid_until_0": valid_until.strftime("%Y-%m-%d"),
+            "valid_until_1": valid_until.strftime("%H:%M:%S"),
+        },
+    )
+    assert response.status_code == 302
+    programme = GrantProgramme.objects.get()
+    assert programme.eligible_categories == ["bookstore", "education"]
+    assert programme.accounts.get().kind == Account.Kind.PROGRAMME
+    assert AnchorLeaf.objects.filter(kind="vouchers.grant_programme").count() == 1
