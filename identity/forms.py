@@ -1,10 +1,12 @@
 from datetime import date
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from identity import credential_types
+from identity import credential_types, evidence
+from identity.services.applications import check_evidence
 
 TYPE_LABELS = {
     credential_types.RESIDENT: _("Busan resident"),
@@ -28,6 +30,26 @@ CLAIM_LABELS = {
 }
 
 DISTRICTS = credential_types.schema(credential_types.RESIDENT)["properties"]["district"]["enum"]
+
+DOCUMENT_LABELS = {
+    "resident_registration": _("Resident registration abstract"),
+    "lease": _("Lease contract"),
+    "utility_bill": _("Utility bill"),
+    "id_card": _("Resident registration card"),
+    "driving_licence": _("Driving licence"),
+    "passport": _("Passport"),
+    "alien_registration": _("Residence card (foreign resident)"),
+    "enrolment_certificate": _("Certificate of enrolment"),
+    "student_card": _("Student ID card"),
+    "business_registration": _("Business registration certificate"),
+}
+
+EVIDENCE_LABELS = {
+    "document": _("Document staff can check"),
+    "address": _("Address in Busan"),
+    "student_number": _("Student number"),
+    "full_name": _("Full name as on the document"),
+}
 
 # Which form fields each type uses; the rest are ignored for that type.
 TYPE_FIELDS = {
@@ -85,12 +107,25 @@ class ApplicationForm(forms.Form):
         required=False,
         choices=[("", "—"), ("small", _("small")), ("medium", _("medium")), ("large", _("large"))],
     )
+    document = forms.ChoiceField(
+        label=EVIDENCE_LABELS["document"],
+        required=False,
+        choices=[("", "—")] + [(d, DOCUMENT_LABELS[d]) for d in evidence.ALL_DOCUMENTS],
+    )
+    address = forms.CharField(
+        label=EVIDENCE_LABELS["address"], required=False, max_length=evidence.MAX_LENGTH
+    )
+    student_number = forms.CharField(
+        label=EVIDENCE_LABELS["student_number"], required=False, max_length=evidence.MAX_LENGTH
+    )
+    full_name = forms.CharField(
+        label=EVIDENCE_LABELS["full_name"], required=False, max_length=evidence.MAX_LENGTH
+    )
     evidence = forms.CharField(
-        label=_("Evidence"),
+        label=_("Anything else staff should know"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What staff can check, e.g. your resident registration or enrolment letter."),
     )
 
     def clean(self):
@@ -116,6 +151,15 @@ class ApplicationForm(forms.Form):
                 continue
             claims[name] = value.isoformat() if isinstance(value, date) else value
         data["claims"] = claims
+        details = {name: data.get(name) or "" for name in evidence.evidence_fields(credential_type)}
+        try:
+            # The service's own check, so the form and the service word errors alike.
+            data["evidence_details"] = check_evidence(
+                credential_type=credential_type, evidence_details=details
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
         return data
 
 

@@ -1,7 +1,9 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from identity import credential_types
@@ -159,7 +161,13 @@ class CredentialApplication(models.Model):
         choices=[(t, t) for t in credential_types.TYPES],
     )
     claims = models.JSONField(_("claims"), default=dict, blank=True)
-    evidence = models.TextField(_("evidence"), blank=True, max_length=2000)
+    evidence_details = models.JSONField(
+        _("evidence"),
+        default=dict,
+        blank=True,
+        help_text=_("The document and facts the applicant gave staff to check."),
+    )
+    evidence = models.TextField(_("note for staff"), blank=True, max_length=2000)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -184,6 +192,13 @@ class CredentialApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential_type} — {self.applicant}"
+
+
+REQUEST_LIFETIME = timedelta(minutes=10)
+
+
+def request_expiry():
+    return timezone.now() + REQUEST_LIFETIME
 
 
 class PresentationRequest(models.Model):
@@ -214,6 +229,7 @@ class PresentationRequest(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), default=request_expiry)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:
@@ -223,6 +239,11 @@ class PresentationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} ({self.public_id})"
+
+    @property
+    def is_expired(self) -> bool:
+        """Still unanswered after its deadline (an answered request keeps its answer)."""
+        return self.status == self.Status.PENDING and self.expires_at <= timezone.now()
 
 
 class UsedChallenge(models.Model):

@@ -88,3 +88,36 @@ def credential_verification(document) -> dict:
 
     result = credential_verify(document)
     return {**result.as_dict(), "status": result.status}
+
+
+# The application fields a citizen's earlier applications can fill in again. The document is
+# left out (each type accepts other documents), and so is the birth date (never stored).
+_REUSABLE_FIELDS = (
+    "district",
+    "residentSince",
+    "university",
+    "programme",
+    "studentUntil",
+    "kycLevel",
+    "businessNumber",
+    "category",
+    "tier",
+    "address",
+    "student_number",
+    "full_name",
+)
+
+
+def application_initial_for(*, user) -> dict:
+    """What the application form can pre-fill: the profile's name, then the newest value of
+    each field from the citizen's earlier applications (a rejected one still says where they
+    live or study)."""
+    initial = {"full_name": user.name} if user.name else {}
+    for claims, details in CredentialApplication.objects.filter(applicant=user)
+    .order_by("-created_at", "-pk")
+    .values_list("claims", "evidence_details")[:20]:
+        for source in (claims, details):
+            for key, value in (source or {}).items():
+                if key in _REUSABLE_FIELDS and value not in (None, "") and key not in initial:
+                    initial[key] = value
+    return initial

@@ -206,6 +206,7 @@ class JournalTransaction(models.Model):
         FUNDING = "funding", _("Funding")
         SETTLEMENT = "settlement", _("Settlement")
         PAYOUT = "payout", _("Payout")
+        REWARD = "reward", _("Reward")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -422,6 +423,39 @@ class GrantAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} → {self.wallet.user}"
+
+
+class Reward(models.Model):
+    """Points a city service gave a citizen (e.g. for a valid safety report), once per key.
+
+    `requested` is what the caller asked for, `amount` what was credited after the monthly and
+    holding caps (0 when a cap left no room: the key is still spent, so a re-run pays nothing).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="rewards")
+    source = models.CharField(_("source"), max_length=40)
+    reference = models.CharField(_("reference"), max_length=100)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    requested = models.PositiveBigIntegerField(_("requested (KRW)"))
+    amount = models.PositiveBigIntegerField(_("credited (KRW)"))
+    journal = models.OneToOneField(
+        JournalTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__lte=models.F("requested")),
+                name="vouchers_reward_within_requested",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reward {self.amount} KRW ({self.source})"
 
 
 class Settlement(models.Model):

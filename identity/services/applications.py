@@ -6,19 +6,43 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from identity import credential_types, dids
+from identity import evidence as evidence_rules
 from identity.models import Credential, CredentialApplication
 
 from .credentials import credential_issue
 from .keys import city_issuer, wallet_open
 
 
+def _evidence_message(code: str) -> str:
+    return {
+        "required": _("This field is required for this credential."),
+        "invalid": _("Choose one of the documents accepted for this credential."),
+        "too_long": _("Keep this under %(max)d characters.") % {"max": evidence_rules.MAX_LENGTH},
+        "unknown": _("This credential does not use this field."),
+    }[code]
+
+
+def check_evidence(*, credential_type: str, evidence_details) -> dict:
+    """The evidence, its text stripped; ValidationError naming each bad field otherwise."""
+    errors = evidence_rules.evidence_errors(credential_type, evidence_details)
+    if errors:
+        raise ValidationError({field: [_evidence_message(code)] for field, code in errors.items()})
+    return {key: value.strip() for key, value in evidence_details.items()}
+
+
 @transaction.atomic
 def application_submit(
-    *, applicant, credential_type: str, claims: dict, evidence: str = ""
+    *,
+    applicant,
+    credential_type: str,
+    claims: dict,
+    evidence_details: dict,
+    evidence: str = "",
 ) -> CredentialApplication:
     """A citizen's application for a B Pass credential, pending staff review.
 
-    Claims are validated against the type's JSON Schema; one pending application per type.
+    Claims are validated against the type's JSON Schema and the evidence against what the type
+    asks for (identity.evidence); one pending application per type.
     """
     if credential_type not in credential_types.TYPES:
         raise ValidationError({"credential_type": _("Choose a credential type.")})
@@ -26,6 +50,9 @@ def application_submit(
         credential_types.validate_claims(credential_type, claims)
     except credential_types.ClaimsError as exc:
         raise ValidationError({exc.field: [str(exc)]}) from exc
+    evidence_details = check_evidence(
+        credential_type=credential_type, evidence_details=evidence_details
+    )
     if CredentialApplication.objects.filter(
         applicant=applicant,
         credential_type=credential_type,
@@ -35,7 +62,11 @@ def application_submit(
             {"credential_type": _("You already have a pending application for this credential.")}
         )
     application = CredentialApplication(
-        applicant=applicant, credential_type=credential_type, claims=claims, evidence=evidence
+        applicant=applicant,
+        credential_type=credential_type,
+        claims=claims,
+        evidence_details=evidence_details,
+        evidence=evidence,
     )
     application.full_clean()
     application.save()

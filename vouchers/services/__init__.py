@@ -27,6 +27,7 @@ from .money import (
     topup_create,
     topup_settle,
 )
+from .rewards import reward_credit
 from .settlement import day_close, settlement_create, settlement_pay, settlements_run
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "policy_publish",
     "programme_create",
     "refund_create",
+    "reward_credit",
     "settlement_create",
     "settlement_pay",
     "settlements_run",
