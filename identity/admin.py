@@ -2,9 +2,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from identity import services
+from identity.forms import CLAIM_LABELS, DOCUMENT_LABELS, EVIDENCE_LABELS, TYPE_LABELS
 from identity.models import (
     ConsentReceipt,
     Credential,
@@ -42,8 +44,10 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
     readonly_fields = [
         "public_id",
         "applicant",
+        "applicant_profile",
         "credential_type",
-        "claims",
+        "claims_in_words",
+        "evidence_in_words",
         "evidence",
         "status",
         "decision_reason",
@@ -56,6 +60,46 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @staticmethod
+    def _rows(rows):
+        return format_html(
+            '<table class="bpass-evidence">{}</table>',
+            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description=_("applicant's profile"))
+    def applicant_profile(self, obj):
+        user = obj.applicant
+        return self._rows(
+            [
+                (_("name"), user.name or "—"),
+                (_("email"), user.email),
+                (_("preferred language"), user.get_preferred_language_display()),
+            ]
+        )
+
+    @admin.display(description=_("claims to certify"))
+    def claims_in_words(self, obj):
+        label = TYPE_LABELS.get(obj.credential_type, obj.credential_type)
+        return self._rows(
+            [(_("credential"), label)]
+            + [(CLAIM_LABELS.get(key, key), value) for key, value in obj.claims.items()]
+        )
+
+    @admin.display(description=_("evidence to check"))
+    def evidence_in_words(self, obj):
+        if not obj.evidence_details:
+            return "—"
+        return self._rows(
+            [
+                (
+                    EVIDENCE_LABELS.get(key, key),
+                    DOCUMENT_LABELS.get(value, value) if key == "document" else value,
+                )
+                for key, value in obj.evidence_details.items()
+            ]
+        )
 
     @admin.action(description=_("Approve and issue the credential"), permissions=["change"])
     def approve(self, request, queryset):

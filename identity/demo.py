@@ -42,6 +42,7 @@ def seed_demo(*, stdout, users: dict) -> None:
                 "programme": "Computer Science",
                 "studentUntil": (date.today() + timedelta(days=365)).isoformat(),
             },
+            evidence_details={"document": "enrolment_certificate", "student_number": "202612345"},
             evidence="Enrolment letter 2026",
         )
         stdout.write(f"identity: pending StudentCredential application for {student.email}\n")

@@ -109,15 +109,20 @@ _REUSABLE_FIELDS = (
 
 
 def application_initial_for(*, user) -> dict:
-    """What the application form can pre-fill: the profile's name, then the newest value of
-    each field from the citizen's earlier applications (a rejected one still says where they
-    live or study)."""
-    initial = {"full_name": user.name} if user.name else {}
-    for claims, details in CredentialApplication.objects.filter(applicant=user)
-    .order_by("-created_at", "-pk")
-    .values_list("claims", "evidence_details")[:20]:
+    """What the application form can pre-fill: the newest value of each field from the
+    citizen's earlier applications (a rejected one still says where they live or study), and
+    the profile's name where no application gave one."""
+    initial: dict = {}
+    earlier = (
+        CredentialApplication.objects.filter(applicant=user)
+        .order_by("-created_at", "-pk")
+        .values_list("claims", "evidence_details")[:20]
+    )
+    for claims, details in earlier:
         for source in (claims, details):
             for key, value in (source or {}).items():
                 if key in _REUSABLE_FIELDS and value not in (None, "") and key not in initial:
                     initial[key] = value
+    if user.name and "full_name" not in initial:
+        initial["full_name"] = user.name
     return initial

@@ -186,13 +186,17 @@ def _check_rows(result) -> list[dict]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def apply(request):
-    form = ApplicationForm(request.POST or None)
+    initial = selectors.application_initial_for(user=request.user)
+    if request.GET.get("type") in credential_types.TYPES:
+        initial["credential_type"] = request.GET["type"]
+    form = ApplicationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_submit(
                 applicant=request.user,
                 credential_type=form.cleaned_data["credential_type"],
                 claims=form.cleaned_data["claims"],
+                evidence_details=form.cleaned_data["evidence_details"],
                 evidence=form.cleaned_data["evidence"],
             )
         except ValidationError as exc:

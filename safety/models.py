@@ -331,6 +331,8 @@ class ReportUpdate(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     digest = models.CharField(_("anchored digest"), max_length=66)
+    # Voucher points the reporter earned with this step (only a resolution earns any).
+    reward = models.PositiveIntegerField(_("reward (KRW points)"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
 

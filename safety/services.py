@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -18,11 +19,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from busanhub.chain.services import anchor_record
+from vouchers import services as vouchers_services
 
 from . import attributes, geo, photos, selectors
 from .models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
 
 ANCHOR_KIND = "safety.report"
+REWARD_SOURCE = "safety.report"
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
 # Which status may follow which; closed states are final.
@@ -79,7 +82,7 @@ def report_envelope_data(*, report: Report, update: ReportUpdate, photo_hashes: 
         "public_note": update.public_note,
         "internal_note_sha256": _text_digest(update.internal_note),
         "duplicate_of": str(report.duplicate_of.public_id) if report.duplicate_of_id else None,
-    }
+    } | ({"reward": update.reward} if update.reward else {})
 
 
 def _anchor(*, report: Report, update: ReportUpdate) -> None:
@@ -97,6 +100,33 @@ def _anchor(*, report: Report, update: ReportUpdate) -> None:
     report.version = update.version
     report.digest = leaf.digest
     report.save(update_fields=["version", "digest"])
+
+
+def reward_policy() -> tuple[int, int]:
+    """(KRW points per valid report, monthly cap per reporter), read when used."""
+    return (
+        int(getattr(settings, "SAFETY_REWARD_PER_REPORT", 1_000)),
+        int(getattr(settings, "SAFETY_REWARD_MONTHLY_CAP", 10_000)),
+    )
+
+
+def _reward_reporter(report: Report) -> int:
+    """Credits the reporter's voucher wallet for a resolved (valid) report; returns the points
+    credited. Nothing for anonymous reports, partner reports without a citizen account, or
+    reports staff filed themselves. Idempotent on the report (vouchers' unique key)."""
+    reporter = report.reporter
+    amount, monthly_cap = reward_policy()
+    if reporter is None or reporter.is_staff or not reporter.is_active or amount <= 0:
+        return 0
+    reward = vouchers_services.reward_credit(
+        user=reporter,
+        amount=amount,
+        source=REWARD_SOURCE,
+        reference=report.service_request_id,
+        idempotency_key=f"{REWARD_SOURCE}:{report.public_id}",
+        monthly_cap=monthly_cap,
+    )
+    return reward.amount
 
 
 def _schedule_notification(update: ReportUpdate) -> None:
@@ -256,6 +286,10 @@ def report_transition(
     Staff only; the allowed moves are TRANSITIONS. `duplicate` needs the original report
     (another, not itself a duplicate). Notifies the reporter and followers by email, each in
     their language, once the transaction commits. Refused moves change nothing.
+
+    Resolving (a valid report; not rejecting or marking duplicate) credits the citizen reporter
+    voucher points in the same transaction (`reward_policy`: per report, capped per calendar
+    month and by the wallet's holding cap); the version records and anchors only the amount.
     """
     report = Report.objects.select_for_update().select_related("category").get(pk=report.pk)
     if actor is None or not actor.is_staff:
@@ -300,6 +334,8 @@ def report_transition(
     report.closed_at = now if to_status in Report.CLOSED_STATUSES else None
     report.full_clean()
     report.save(update_fields=["status", "status_notes", "updated_at", "closed_at", "duplicate_of"])
+    if to_status == Report.Status.RESOLVED:
+        update.reward = _reward_reporter(report)
     if to_status == Report.Status.DUPLICATE:
         # The original inherits the duplicate's weight: the same problem, more people.
         Report.objects.filter(pk=duplicate_of.pk).update(weight=F("weight") + report.weight)

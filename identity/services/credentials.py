@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import rfc8785
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,7 +71,8 @@ def _sign_and_store(
         valid_from=vcmodel.parse_datetime(document.get("validFrom")),
         valid_until=vcmodel.parse_datetime(document.get("validUntil")),
     )
-    credential.full_clean()
+    # The database settles the unique status index (see _store_with_status_index).
+    credential.full_clean(exclude=["status_index"])
     credential.save()
     anchor_record(
         kind="identity.credential",
@@ -81,6 +82,36 @@ def _sign_and_store(
         public=True,
     )
     return credential
+
+
+STATUS_INDEX_ATTEMPTS = 5
+
+
+def _store_with_status_index(
+    *, issuer: IssuerKey, document: dict, with_status: bool, **store
+) -> Credential:
+    """Signs and stores, with a random status list index when `with_status`.
+
+    Two issues running at once can draw the same index; the later insert then fails on the
+    unique constraint (issuer, status_index). That attempt is rolled back to a savepoint and
+    retried with a new index, a few times, instead of failing the issue.
+    """
+    from .status import status_entries, status_index_allocate
+
+    if not with_status:
+        return _sign_and_store(issuer=issuer, document=document, status_index=None, **store)
+    for _attempt in range(STATUS_INDEX_ATTEMPTS):
+        index = status_index_allocate(issuer=issuer)
+        attempt = {**document, "credentialStatus": status_entries(issuer=issuer, index=index)}
+        try:
+            with transaction.atomic():
+                return _sign_and_store(issuer=issuer, document=attempt, status_index=index, **store)
+        except IntegrityError:
+            if not Credential.objects.filter(issuer=issuer, status_index=index).exists():
+                raise
+    raise ValidationError(
+        {"credentialStatus": _("No free status list entry was found; try again.")}
+    )
 
 
 @transaction.atomic
@@ -105,8 +136,6 @@ def credential_issue(
     referenced in `credentialSchema`; other types (e.g. education's OpenBadgeCredential) bring
     their own `contexts`. Raises ValidationError naming the field on bad input.
     """
-    from .status import status_entries, status_index_allocate
-
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         raise ValidationError({"types": _("Give one or more credential types.")})
     if not isinstance(claims, dict):
@@ -138,19 +167,15 @@ def credential_issue(
     document["credentialSubject"] = {"id": subject_did, **claims}
     if primary in credential_types.TYPES:
         document["credentialSchema"] = {"id": schema_url(primary), "type": "JsonSchema"}
-    status_index = None
-    if with_status:
-        status_index = status_index_allocate(issuer=issuer)
-        document["credentialStatus"] = status_entries(issuer=issuer, index=status_index)
-    return _sign_and_store(
+    return _store_with_status_index(
         issuer=issuer,
         document=document,
+        with_status=with_status,
         cryptosuite=cryptosuite,
         public_id=public_id,
         holder=holder,
         credential_type=primary,
         claims=claims,
-        status_index=status_index,
     )
 
 
@@ -168,8 +193,6 @@ def credential_issue_document(
     issuer, or an issuer object without id, gets the issuer's DID). `with_status` adds
     BitstringStatusListEntry entries. Raises ValidationError naming what is wrong.
     """
-    from .status import status_entries, status_index_allocate
-
     if not isinstance(credential, dict):
         raise ValidationError({"credential": [_("The credential is a JSON object.")]})
     document = dict(credential)
@@ -188,20 +211,16 @@ def credential_issue_document(
         raise ValidationError(
             {"credential": [_("issuer: this service issues only as %(did)s") % {"did": issuer.did}]}
         )
-    status_index = None
-    if with_status:
-        status_index = status_index_allocate(issuer=issuer)
-        document["credentialStatus"] = status_entries(issuer=issuer, index=status_index)
     types = document["type"] if isinstance(document["type"], list) else [document["type"]]
     subjects = document["credentialSubject"]
     claims = subjects if isinstance(subjects, dict) else {"subjects": subjects}
-    return _sign_and_store(
+    return _store_with_status_index(
         issuer=issuer,
         document=document,
+        with_status=with_status,
         cryptosuite=cryptosuite,
         public_id=uuid.uuid4(),
         holder=None,
         credential_type=types[-1],
         claims={k: v for k, v in claims.items() if k != "id"},
-        status_index=status_index,
     )

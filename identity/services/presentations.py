@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 from busanhub.chain.services import anchor_record
 from identity import dataintegrity, verification
 from identity.models import (
+    REQUEST_LIFETIME,
     ConsentReceipt,
     Credential,
     PresentationRequest,
@@ -22,13 +24,22 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 @transaction.atomic
 def presentation_request_create(
-    *, verifier, purpose: str, credential_types: list[str], claims: list[str], domain: str
+    *,
+    verifier,
+    purpose: str,
+    credential_types: list[str],
+    claims: list[str],
+    domain: str,
+    lifetime: timedelta = REQUEST_LIFETIME,
 ) -> PresentationRequest:
-    """A verifier's request for credentials, with a fresh single-use challenge."""
+    """A verifier's request for credentials, with a fresh single-use challenge, answerable
+    for `lifetime` (10 minutes unless told)."""
     from identity.credential_types import TYPES
 
     if not credential_types or not all(t in TYPES for t in credential_types):
         raise ValidationError({"credential_types": _("Choose one or more credential types.")})
+    if lifetime <= timedelta(0):
+        raise ValidationError({"lifetime": _("A request must stay open for some time.")})
     request = PresentationRequest(
         verifier=verifier,
         purpose=purpose,
@@ -36,6 +47,7 @@ def presentation_request_create(
         claims=list(dict.fromkeys(claims)),
         challenge=secrets.token_urlsafe(24),
         domain=domain,
+        expires_at=timezone.now() + lifetime,
     )
     request.full_clean()
     request.save()
@@ -89,11 +101,18 @@ def presentation_respond(*, request: PresentationRequest, holder, consent: bool)
     On consent: a Verifiable Presentation of the matching credentials is signed with the
     holder's did:key (challenge + domain of the request), verified at once, and the request
     gets the result. Either way a consent receipt is kept and its digest anchored.
-    Refused when the request is already answered.
+    Refused, storing nothing, when the request is already answered or has expired.
     """
     request = PresentationRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != PresentationRequest.Status.PENDING:
         raise ValidationError({"request": _("This request has already been answered.")})
+    if request.is_expired:
+        raise ValidationError(
+            {
+                "request": _("This request expired at %(time)s. Ask the verifier for a new one.")
+                % {"time": timezone.localtime(request.expires_at).strftime("%H:%M")}
+            }
+        )
     wallet = wallet_open(user=holder)
     credentials = matching_credentials(holder=holder, request=request) if consent else []
     if consent and len(credentials) != len(request.credential_types):

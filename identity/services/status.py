@@ -87,8 +87,8 @@ def status_lists_ensure(*, issuer: IssuerKey) -> dict[str, StatusList]:
 def status_index_allocate(*, issuer: IssuerKey) -> int:
     """A random unused index (herd privacy: indexes say nothing about issue order).
 
-    The unique constraint (issuer, status_index) settles any race; callers run this inside the
-    issuing transaction.
+    The unique constraint (issuer, status_index) settles any race: an issue that loses it
+    retries with a new index (services.credentials._store_with_status_index).
     """
     for _attempt in range(50):
         index = secrets.randbelow(statuslist.MIN_LENGTH)

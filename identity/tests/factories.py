@@ -7,6 +7,7 @@ from identity.models import CredentialApplication
 __all__ = ["PASSWORD", "ApplicationFactory", "IssuerStaffFactory", "UserFactory"]
 
 RESIDENT_CLAIMS = {"district": "Haeundae-gu", "residentSince": "2020-05-01"}
+RESIDENT_EVIDENCE = {"document": "resident_registration", "address": "Haeundae-ro 100, Busan"}
 
 
 def IssuerStaffFactory(**kwargs):  # noqa: N802 (reads like the other factories)
@@ -21,4 +22,5 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     applicant = factory.SubFactory(UserFactory)
     credential_type = ct.RESIDENT
     claims = factory.LazyFunction(lambda: dict(RESIDENT_CLAIMS))
+    evidence_details = factory.LazyFunction(lambda: dict(RESIDENT_EVIDENCE))
     evidence = "resident registration 2020"

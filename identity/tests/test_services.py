@@ -21,6 +21,7 @@ from identity.models import (
 from identity.tests.factories import (
     PASSWORD,
     RESIDENT_CLAIMS,
+    RESIDENT_EVIDENCE,
     ApplicationFactory,
     IssuerStaffFactory,
     UserFactory,
@@ -360,6 +361,7 @@ def test_application_with_bad_claims_is_refused(citizen):
             applicant=citizen,
             credential_type="BusanResidentCredential",
             claims={"district": "Gangnam-gu", "residentSince": "2020-01-01"},
+            evidence_details=dict(RESIDENT_EVIDENCE),
         )
     assert "district" in excinfo.value.message_dict
     assert CredentialApplication.objects.count() == 0

@@ -5,7 +5,12 @@ from django.urls import reverse
 
 from identity import services
 from identity.models import Credential, CredentialApplication, PresentationRequest
-from identity.tests.factories import PASSWORD, IssuerStaffFactory, UserFactory
+from identity.tests.factories import (
+    PASSWORD,
+    RESIDENT_EVIDENCE,
+    IssuerStaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +102,7 @@ def test_apply_form_errors_and_success(client, citizen):
         {
             "credential_type": "AdultCredential",
             "birth_date": "1990-04-02",
+            "document": "passport",
             "evidence": "ID card",
         },
     )
@@ -163,6 +169,7 @@ def test_admin_approve_and_revoke_with_reason(client, citizen):
         applicant=citizen,
         credential_type="BusanResidentCredential",
         claims={"district": "Suyeong-gu", "residentSince": "2021-01-01"},
+        evidence_details=dict(RESIDENT_EVIDENCE),
     )
     application = CredentialApplication.objects.get()
     client.force_login(staff)

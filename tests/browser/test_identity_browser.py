@@ -79,11 +79,23 @@ def test_apply_approve_present_revoke(live_server, browser, settings):
     expect(citizen_page.get_by_label("대학교")).to_be_hidden()
     citizen_page.get_by_label("구·군").select_option("Suyeong-gu")
     citizen_page.get_by_label("거주 시작일").fill("2018-04-01")
+    # with the document staff will check; a student card is not offered for this credential
+    expect(citizen_page.locator('#id_document option[value="student_card"]')).to_be_hidden()
+    citizen_page.get_by_label("직원이 확인할 서류").select_option(label="주민등록표 초본")
+    citizen_page.get_by_label("부산 주소").fill("광안해변로 219")
     citizen_page.get_by_role("button", name="신청하기").click()
     expect(citizen_page.locator(".message")).to_contain_text("신청했습니다.")
     application = CredentialApplication.objects.get(applicant=citizen)
+    assert application.evidence_details == {
+        "document": "resident_registration",
+        "address": "광안해변로 219",
+    }
 
-    # When staff approve it in the admin
+    # When staff, who see that evidence, approve it in the admin
+    staff_page.goto(
+        f"{live_server.url}/admin/identity/credentialapplication/{application.pk}/change/"
+    )
+    expect(staff_page.locator(".bpass-evidence").last).to_contain_text("광안해변로 219")
     staff_page.goto(f"{live_server.url}/admin/identity/credentialapplication/")
     staff_page.locator(f'input[name="_selected_action"][value="{application.pk}"]').check()
     staff_page.locator('select[name="action"]').select_option("approve")

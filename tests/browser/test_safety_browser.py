@@ -18,6 +18,7 @@ from busanhub.chain import services as chain_services
 from safety import services
 from safety.models import Category, Report
 from safety.seed import seed_catalogue
+from vouchers import selectors as voucher_selectors
 
 pytestmark = [
     pytest.mark.browser,
@@ -167,6 +168,11 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     expect(timeline).to_have_count(3)
     expect(timeline.nth(2)).to_contain_text("처리 완료")
     expect(timeline.nth(2)).to_contain_text("보안등을 교체했습니다")
+    # And the resolved entry tells the citizen the voucher points they earned, now in their wallet
+    expect(timeline.nth(2).locator(".reward")).to_have_text("1,000 포인트를 받았습니다")
+    expect(timeline.nth(1).locator(".reward")).to_have_count(0)
+    balances = voucher_selectors.wallet_balances(wallet=voucher_selectors.wallet_for(user=citizen))
+    assert balances["cashback"] == 1_000
     badge = page.get_by_role("link", name="블록체인에서 검증됨")
     expect(badge).to_have_attribute("href", f"/verify/{report.digest}")
     subjects = [message.subject for message in mail.outbox if message.to == [citizen.email]]
@@ -185,6 +191,7 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     assert "haeun@example.kr" not in public.content() and "김하은" not in public.content()
     public.goto(f"{live_server.url}{report.get_absolute_url()}")
     assert "김하은" not in public.content()
+    expect(public.locator(".reward")).to_have_count(0)  # the reward is the reporter's to see
     expect(public.locator("ul.photos img")).to_have_count(1)
     expect(public.locator("#report-location .leaflet-marker-icon")).to_have_count(1)
 

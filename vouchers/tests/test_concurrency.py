@@ -110,3 +110,32 @@ def test_database_refuses_an_unbalanced_transaction_at_commit():
         Posting.objects.create(transaction=entry, account=treasury, amount=-5)
     assert not Posting.objects.exists()
     assert connection.vendor == "postgresql"
+
+
+def test_rewards_sent_concurrently_pay_once_per_key_and_keep_the_monthly_cap():
+    # Given a citizen without a wallet yet
+    citizen = UserFactory()
+
+    def reward(index):
+        return services.reward_credit(
+            user=citizen,
+            amount=1_000,
+            source="safety.report",
+            reference=f"report-{index % 10}",
+            idempotency_key=f"safety.report:{index % 10}",  # every key sent three times
+            monthly_cap=5_000,
+        )
+
+    # When thirty rewards arrive at once for ten reports
+    results = run_threads(30, reward)
+
+    # Then no call failed, each key was paid at most once, and the cap held
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert len({r.pk for r in results}) == 10
+    assert sorted(r.amount for r in {r.pk: r for r in results}.values()) == [0] * 5 + [1_000] * 5
+    assert selectors.wallet_balances(wallet=selectors.wallet_for(user=citizen))["total"] == 5_000
+    assert JournalTransaction.objects.filter(kind="reward").count() == 5
+    totals = selectors.ledger_totals()
+    assert (
+        totals["sum"] == 0 and totals["mismatched"] == [] and totals["unbalanced_transactions"] == 0
+    )
