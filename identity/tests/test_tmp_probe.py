@@ -1,0 +1,111 @@
+"""Status list index allocation: random, unique per issuer, and a collision retries."""
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from identity import services
+from identity.models import Credential
+from identity.services import status as status_services
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+SUBJECT = "did:example:holder"
+
+
+def _issue(city, number: int) -> Credential:
+    return services.credential_issue(
+        issuer=city,
+        subject_did=f"{SUBJECT}{number}",
+        types=["BusanResidentCredential"],
+        claims={"district": "Haeundae-gu", "residentSince": "2020-05-01"},
+    )
+
+
+@pytest.mark.django_db
+def test_a_collision_on_the_status_index_retries_with_a_new_index(city, monkeypatch):
+    # Given an index already taken, and an allocator that hands it out once more (as when a
+    # concurrent issue commits between the free-index check and the insert)
+    taken = _issue(city, 1).status_index
+    real_allocate = status_services.status_index_allocate
+    handed = []
+
+    def allocate_taken_first(*, issuer):
+        index = taken if not handed else real_allocate(issuer=issuer)
+        handed.append(index)
+        return index
+
+    monkeypatch.setattr(status_services, "status_index_allocate", allocate_taken_first)
+
+    # When a credential is issued
+    credential = _issue(city, 2)
+
+    # Then it gets the second index drawn, in its row and in its signed status entries
+    assert handed[0] == taken
+    assert len(handed) == 2
+    assert credential.status_index == handed[1] != taken
+    entries = credential.document["credentialStatus"]
+    assert {e["statusListIndex"] for e in entries} == {str(handed[1])}
+    assert Credential.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_issuing_fails_cleanly_when_every_retry_collides(city, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    taken = _issue(city, 1).status_index
+    monkeypatch.setattr(status_services, "status_index_allocate", lambda *, issuer: taken)
+
+    with pytest.raises(ValidationError) as excinfo:
+        _issue(city, 2)
+
+    assert "credentialStatus" in excinfo.value.message_dict
+    assert Credential.objects.count() == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers; needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_credentials_issued_concurrently_get_distinct_indexes(monkeypatch):
+    # Given a city whose status lists exist, and indexes drawn from 48 slots so that twenty
+    # concurrent issues collide often (the real lists have 131,072)
+    city = services.city_issuer()
+    services.status_lists_ensure(issuer=city)
+
+    class FewSlots:
+        @staticmethod
+        def randbelow(_upper):
+            import random
+
+            return random.randrange(48)
+
+    monkeypatch.setattr(status_services, "secrets", FewSlots)
+    real = status_services.status_index_allocate
+    calls = []
+    monkeypatch.setattr(status_services, "status_index_allocate", lambda *, issuer: calls.append(1) or real(issuer=issuer))
+    count = 20
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def issue(number):
+        try:
+            barrier.wait()
+            results[number] = _issue(city, number)
+        except Exception as exc:  # noqa: BLE001 (the test inspects what each thread got)
+            results[number] = exc
+        finally:
+            connections.close_all()
+
+    # When twenty threads issue at the same moment
+    threads = [threading.Thread(target=issue, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    # Then every issue succeeded, each with its own index
+    assert [r for r in results if not isinstance(r, Credential)] == []
+    indexes = list(Credential.objects.filter(issuer=city).values_list("status_index", flat=True))
+    assert len(indexes) == count
+    assert len(set(indexes)) == count
+    print("ALLOCATIONS", len(calls))
