@@ -229,7 +229,7 @@ class StatusListAdmin(ReadOnlyAdmin):
 
 @admin.register(PresentationRequest)
 class PresentationRequestAdmin(ReadOnlyAdmin):
-    list_display = ["purpose", "verifier", "status", "created_at"]
+    list_display = ["purpose", "verifier", "status", "created_at", "expires_at"]
     list_filter = ["status"]
 
 
