@@ -99,7 +99,10 @@ class DeviceSerializer(serializers.Serializer):
 
 
 class MasterDataView(APIView):
-    """A partner manages its own master data: GET lists its rows, POST registers one."""
+    """A partner manages its own master data: GET lists its rows, POST registers one.
+
+    Subclasses define `rows(party)` and `create(party, data)`.
+    """
 
     authentication_classes = ReadingsView.authentication_classes
     permission_classes = [CanCapture]
@@ -110,12 +113,6 @@ class MasterDataView(APIView):
         if party is None:
             raise exceptions.PermissionDenied("act for a party (its API key or a member login)")
         return party
-
-    def rows(self, party):
-        raise NotImplementedError
-
-    def create(self, party, data):
-        raise NotImplementedError
 
     def get(self, request):
         rows = self.rows(self.party(request))

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+CSP_MARKER = "Content Security Policy"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -57,9 +58,7 @@ def page(browser, _allow_django_under_playwright):
     page.on(
         "console",
         lambda message: (
-            page.csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
+            page.csp_violations.append(message.text) if CSP_MARKER in message.text else None
         ),
     )
     yield page

@@ -4,8 +4,6 @@ chain lab on anvil, receives the certificate, and an anonymous visitor sees it v
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from busanhub.chain import services as chain_services
@@ -18,38 +16,12 @@ from education.tests.factories import (
     UserFactory,
     quiz_for,
 )
+from tests.browser.helpers import signed_in_page as _signed_in_page
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _signed_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(20_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page
 
 
 def test_student_earns_a_certificate_that_a_visitor_sees_verified(

@@ -5,48 +5,25 @@ the book, the candle and their balances; one downloads and checks a proof of lia
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from busanhub.chain import services as chain_services
 from exchange import services
 from exchange.tests import chainkit
 from exchange.tests.factories import ETH, fee_tiers, kyc_user, market_eth_krw
+from tests.browser.helpers import signed_in_page
+
+
+def _signed_in_page(browser, live_server, user):
+    return signed_in_page(
+        browser, live_server, user, viewport={"width": 1024, "height": 900}, accept_downloads=True
+    )
+
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _signed_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        locale="ko-KR", viewport={"width": 1024, "height": 900}, accept_downloads=True
-    )
-    context.set_default_timeout(10_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page
 
 
 def test_deposit_trade_and_proof(live_server, browser, chain, settings, tmp_path):

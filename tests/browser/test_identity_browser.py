@@ -5,45 +5,17 @@ import re
 
 import pytest
 from django.apps import apps
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from busanhub.accounts.roles import grant_app_permissions
 from busanhub.accounts.tests.factories import StaffFactory, UserFactory
 from identity.models import Credential, CredentialApplication
+from tests.browser.helpers import signed_in_page as _signed_in_page
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _signed_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page
 
 
 def _present(verifier_page, citizen_page, live_server) -> None:

@@ -5,11 +5,10 @@ merchant sees the payment and refunds part of it."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from busanhub.accounts.tests.factories import UserFactory
+from tests.browser.helpers import signed_in_page as _signed_in_page
 from vouchers.models import Payment
 from vouchers.tests.factories import approved_merchant, fund_pool, make_resident
 
@@ -17,33 +16,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _signed_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(10_000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page
 
 
 def test_topup_pay_by_dynamic_link_receipt_and_partial_refund(browser, live_server):
