@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from busanhub.idempotency.decorators import idempotent
 from exchange import selectors, services
-from exchange.idempotency import idempotent
 from exchange.models import Market, Order
 from exchange.serializers import (
     BankIn,
@@ -121,7 +121,7 @@ class OrdersView(MoneyView):
         return paginator.get_paginated_response(OrderOut(page, many=True).data)
 
     @extend_schema(request=OrderIn, responses={201: OrderOut})
-    @idempotent
+    @idempotent("exchange")
     def post(self, request):
         data = OrderIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -160,7 +160,7 @@ class OrderView(MoneyView):
 
 class CancelAllView(MoneyView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
-    @idempotent
+    @idempotent("exchange")
     def post(self, request):
         symbol = request.data.get("market") if hasattr(request.data, "get") else None
         if not symbol:
@@ -199,7 +199,7 @@ class WithdrawalsView(MoneyView):
         )
 
     @extend_schema(request=WithdrawalIn, responses={201: WithdrawalOut})
-    @idempotent
+    @idempotent("exchange")
     def post(self, request):
         data = WithdrawalIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -209,7 +209,7 @@ class WithdrawalsView(MoneyView):
 
 class WithdrawalAddressesView(MoneyView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
-    @idempotent
+    @idempotent("exchange")
     def post(self, request):
         address = request.data.get("address") if hasattr(request.data, "get") else None
         if not isinstance(address, str) or not address:
@@ -226,7 +226,7 @@ class WithdrawalAddressesView(MoneyView):
 
 class KrwDepositView(MoneyView):
     @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
-    @idempotent
+    @idempotent("exchange")
     def post(self, request):
         data = BankIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -248,7 +248,7 @@ class KrwDepositView(MoneyView):
 
 class KrwWithdrawalView(MoneyView):
     @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
-    @idempotent
+    @idempotent("exchange")
     def post(self, request):
         data = BankIn(data=request.data)
         data.is_valid(raise_exception=True)

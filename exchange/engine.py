@@ -221,6 +221,10 @@ class Book:
                     break
             level = levels[price]
             while level:
+                if by_quote and self._max_for_quote(budget, price) == 0:
+                    # The budget is spent: nothing more would trade, so no self-trade either.
+                    stopped = True
+                    break
                 resting = level[0]
                 if resting.owner == taker.owner:
                     result.self_trade = True

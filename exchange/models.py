@@ -313,26 +313,6 @@ class SurveillanceEvent(models.Model):
         return f"{self.kind} {self.user_id}"
 
 
-class IdempotencyRecord(models.Model):
-    """Stripe-style Idempotency-Key: the first response is stored and replayed."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    key = models.CharField(max_length=255)
-    endpoint = models.CharField(max_length=128)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="exchange_idempotency_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.key
-
-
 class BankAccount(models.Model):
     """A customer's linked bank account (the gateway's account_ref)."""
 

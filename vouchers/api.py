@@ -1,6 +1,6 @@
 """`/api/v1/vouchers/`: the wallet, top-ups, payments, refunds, gifts and the history.
 
-Every POST moves money (or reserves it) and so accepts `Idempotency-Key` (vouchers.idempotency)
+Every POST moves money (or reserves it) and so accepts `Idempotency-Key` (busanhub.idempotency)
 and is throttled with the "money" rate.
 """
 
@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from busanhub.idempotency.decorators import idempotent
+
 from . import selectors, services
-from .idempotency import idempotent
 from .models import Merchant, Payment, PaymentRequest, TopUp
 from .serializers import (
     GiftInSerializer,
@@ -68,7 +69,7 @@ class TopUpView(MoneyView):
         responses={201: TopUpSerializer, 202: TopUpSerializer},
         parameters=[IDEMPOTENCY_HEADER],
     )
-    @idempotent
+    @idempotent("vouchers")
     def post(self, request):
         data = TopUpInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -88,7 +89,7 @@ class PaymentsView(MoneyView):
         responses={201: PaymentSerializer},
         parameters=[IDEMPOTENCY_HEADER],
     )
-    @idempotent
+    @idempotent("vouchers")
     def post(self, request):
         data = PaymentInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -127,7 +128,7 @@ class RefundsView(MoneyView):
         responses={201: RefundSerializer},
         parameters=[IDEMPOTENCY_HEADER],
     )
-    @idempotent
+    @idempotent("vouchers")
     def post(self, request, public_id):
         payment = _visible_payment(request, public_id)
         data = RefundInSerializer(data=request.data)
@@ -145,7 +146,7 @@ class GiftsView(MoneyView):
     @extend_schema(
         request=GiftInSerializer, responses={201: GiftSerializer}, parameters=[IDEMPOTENCY_HEADER]
     )
-    @idempotent
+    @idempotent("vouchers")
     def post(self, request):
         data = GiftInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -167,7 +168,7 @@ class PaymentRequestsView(MoneyView):
         responses={201: PaymentRequestSerializer},
         parameters=[IDEMPOTENCY_HEADER],
     )
-    @idempotent
+    @idempotent("vouchers")
     def post(self, request):
         data = PaymentRequestInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

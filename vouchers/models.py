@@ -519,26 +519,3 @@ class DailyClose(models.Model):
 
     def __str__(self) -> str:
         return str(self.business_date)
-
-
-class IdempotencyRecord(models.Model):
-    """Stripe-style idempotency of the money-moving API: one row per (user, key)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    endpoint = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64)
-    is_complete = models.BooleanField(default=False)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("idempotency key")
-        verbose_name_plural = _("idempotency keys")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="vouchers_idempotency_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.key

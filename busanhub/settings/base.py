@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "busanhub.accounts",
     "busanhub.chain",
     "busanhub.bank",
+    "busanhub.idempotency",
     "busanhub.accounts.apps.BusanAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",

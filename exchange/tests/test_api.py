@@ -1,8 +1,12 @@
+import threading
+
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
+from busanhub.idempotency.models import IdempotencyRecord
 from exchange import services
-from exchange.models import IdempotencyRecord, Order
+from exchange.models import Order
 from exchange.tests.factories import ETH
 
 API = "/api/v1/exchange"
@@ -151,9 +155,9 @@ def test_idempotency_key_replays_and_refuses_another_body(api, market, alice, fu
         f"{API}/orders/", {**body, "price": PRICE - 1000}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
     )
     assert other.status_code == 422
-    assert list(other.json()) == ["idempotency_key"]
+    assert list(other.json()) == ["Idempotency-Key"]
     assert Order.objects.count() == 1
-    assert IdempotencyRecord.objects.count() == 1
+    assert IdempotencyRecord.objects.filter(scope="exchange").count() == 1
 
 
 def test_refusals_are_replayed_too(api, market, alice):
@@ -234,3 +238,33 @@ def test_withdrawal_through_the_api(api, market, alice, fund, settings):
     assert first.json()["status"] == "approved"
     assert client.get(f"{API}/balances/").json()["ETH"]["held"] == str(ETH // 10)
     assert [w["id"] for w in client.get(f"{API}/withdrawals/").json()] == [first.json()["id"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_requests_with_one_key_place_one_order(market, alice, fund):
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
+    fund(alice, market, krw=1_000_000)
+    body = {"market": "ETH-KRW", "side": "buy", "price": PRICE, "quantity": ETH // 10}
+    barrier = threading.Barrier(6)
+    answers = []
+
+    def post():
+        try:
+            client = _as(APIClient(), alice)
+            barrier.wait()
+            response = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="r")
+            answers.append((response.status_code, response.has_header("Idempotent-Replayed")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # The guarantee: one order, one first answer; a loser sees 409 (still running) or a replay
+    assert Order.objects.count() == 1
+    assert answers.count((201, False)) == 1
+    assert set(answers) <= {(201, False), (201, True), (409, False)}
+    assert len(answers) == 6

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from busanhub.idempotency.models import IdempotencyRecord
 from vouchers import selectors
-from vouchers.models import IdempotencyRecord, Payment, Posting, Refund
+from vouchers.models import Payment, Posting, Refund
 from vouchers.tests.factories import UserFactory, topped_up
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +222,8 @@ def test_key_in_flight_answers_409(api, citizen, merchant):
     url = reverse("vouchers-api:payments")
     body = {"merchant": merchant.code, "amount": 1_000}
     api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="busy")
-    IdempotencyRecord.objects.filter(key="busy").update(is_complete=False)  # as if still running
+    # as if still running
+    IdempotencyRecord.objects.filter(scope="vouchers", key="busy").update(is_complete=False)
     assert api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="busy").status_code == 409
 
 
