@@ -240,8 +240,16 @@ def test_a_spent_quote_budget_cancels_no_resting_order_of_the_same_owner():
     book.submit(Order(order_id=1, owner=0, side=SELL, price=95, quantity=4, kind=LIMIT))
     book.submit(Order(order_id=2, owner=1, side=SELL, price=95, quantity=1, kind=LIMIT))
     result = book.submit(
-        Order(order_id=3, owner=1, side=BUY, price=0, quantity=0, kind=MARKET,
-              time_in_force=IOC, quote_amount=380)
+        Order(
+            order_id=3,
+            owner=1,
+            side=BUY,
+            price=0,
+            quantity=0,
+            kind=MARKET,
+            time_in_force=IOC,
+            quote_amount=380,
+        )
     )
     assert [(f.maker_id, f.quantity) for f in result.fills] == [(1, 4)]
     assert result.cancelled_resting == []
