@@ -224,7 +224,11 @@ class WithdrawalAddressesView(MoneyView):
         )
 
 
-class KrwDepositView(MoneyView):
+class KrwTransferView(MoneyView):
+    """KRW in or out through the bank gateway; subclasses name the service."""
+
+    service = None  # services.krw_deposit or services.krw_withdraw
+
     @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
     @idempotent("exchange")
     def post(self, request):
@@ -233,7 +237,7 @@ class KrwDepositView(MoneyView):
         account = services.bank_account_link(
             user=request.user, account_ref=data.validated_data["account_ref"]
         )
-        transfer = services.krw_deposit(
+        transfer = type(self).service(
             user=request.user, bank_account=account, amount=data.validated_data["amount"]
         )
         return Response(
@@ -246,26 +250,12 @@ class KrwDepositView(MoneyView):
         )
 
 
-class KrwWithdrawalView(MoneyView):
-    @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
-    @idempotent("exchange")
-    def post(self, request):
-        data = BankIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        account = services.bank_account_link(
-            user=request.user, account_ref=data.validated_data["account_ref"]
-        )
-        transfer = services.krw_withdraw(
-            user=request.user, bank_account=account, amount=data.validated_data["amount"]
-        )
-        return Response(
-            {
-                "id": str(transfer.public_id),
-                "amount": str(transfer.amount),
-                "status": transfer.status,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+class KrwDepositView(KrwTransferView):
+    service = staticmethod(services.krw_deposit)
+
+
+class KrwWithdrawalView(KrwTransferView):
+    service = staticmethod(services.krw_withdraw)
 
 
 from django.urls import path  # noqa: E402

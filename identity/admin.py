@@ -1,10 +1,8 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.admin_tools import ReadOnlyAdmin, ReasonActionForm, run_action
 from identity import services
 from identity.forms import CLAIM_LABELS, DOCUMENT_LABELS, EVIDENCE_LABELS, TYPE_LABELS
 from identity.models import (
@@ -16,23 +14,6 @@ from identity.models import (
     StatusChange,
     StatusList,
 )
-
-
-class ReasonActionForm(ActionForm):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
-
-
-def _run(modeladmin, request, queryset, fn, done_message):
-    done = 0
-    for obj in queryset:
-        try:
-            fn(obj, request.POST.get("reason", ""))
-        except ValidationError as exc:
-            modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.ERROR)
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(CredentialApplication)
@@ -103,7 +84,7 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve and issue the credential"), permissions=["change"])
     def approve(self, request, queryset):
-        _run(
+        run_action(
             self,
             request,
             queryset,
@@ -113,7 +94,7 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reject (give a reason)"), permissions=["change"])
     def reject(self, request, queryset):
-        _run(
+        run_action(
             self,
             request,
             queryset,
@@ -169,7 +150,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke (give a reason)"), permissions=["change"])
     def revoke(self, request, queryset):
-        _run(
+        run_action(
             self,
             request,
             queryset,
@@ -181,7 +162,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Suspend (give a reason)"), permissions=["change"])
     def suspend(self, request, queryset):
-        _run(
+        run_action(
             self,
             request,
             queryset,
@@ -193,7 +174,7 @@ class CredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reinstate (give a reason)"), permissions=["change"])
     def reinstate(self, request, queryset):
-        _run(
+        run_action(
             self,
             request,
             queryset,
@@ -202,17 +183,6 @@ class CredentialAdmin(admin.ModelAdmin):
             ),
             _("%(count)d credential(s) reinstated."),
         )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(IssuerKey)

@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.admin_tools import ReadOnlyAdmin
+
 from . import services
 from .forms import RecallForm
 from .models import (
@@ -217,17 +219,6 @@ class RecallAdmin(admin.ModelAdmin):
         response = HttpResponse(content, content_type=kind)
         response["Content-Disposition"] = f'attachment; filename="recall-{recall.public_id}.{fmt}"'
         return response
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Event)

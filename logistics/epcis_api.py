@@ -35,6 +35,28 @@ class EPCISView(APIView):
             "GS1-EPCIS-Capture-Limit": str(services.MAX_EVENTS_PER_DOCUMENT),
         }
 
+    def captured(self, request, capture, **payload):
+        """Runs a capture service for the acting party: 202 + Location of the capture job, or
+        the EPCIS ValidationException with the service's status and JSON paths."""
+        try:
+            result = capture(
+                **payload,
+                party=acting_party(request),
+                user=request.user if request.user.is_authenticated else None,
+            )
+        except services.CaptureError as exc:
+            return Response(
+                {"type": "epcisException:ValidationException", "errors": exc.errors},
+                status=exc.status,
+                headers=self._headers(),
+            )
+        body = _job_body(request, result.job)
+        return Response(
+            body,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": body["url"], **self._headers()},
+        )
+
     def visible_events(self, request):
         if sees_everything(request):
             return Event.objects.all()
@@ -65,24 +87,7 @@ class CaptureView(EPCISView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
-        try:
-            result = services.epcis_document_capture(
-                document=request.data,
-                party=acting_party(request),
-                user=request.user if request.user.is_authenticated else None,
-            )
-        except services.CaptureError as exc:
-            return Response(
-                {"type": "epcisException:ValidationException", "errors": exc.errors},
-                status=exc.status,
-                headers=self._headers(),
-            )
-        body = _job_body(request, result.job)
-        return Response(
-            body,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": body["url"], **self._headers()},
-        )
+        return self.captured(request, services.epcis_document_capture, document=request.data)
 
 
 class CaptureJobView(EPCISView):
@@ -134,24 +139,7 @@ class EventsView(EPCISView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
-        try:
-            result = services.epcis_event_capture(
-                event=request.data,
-                party=acting_party(request),
-                user=request.user if request.user.is_authenticated else None,
-            )
-        except services.CaptureError as exc:
-            return Response(
-                {"type": "epcisException:ValidationException", "errors": exc.errors},
-                status=exc.status,
-                headers=self._headers(),
-            )
-        body = _job_body(request, result.job)
-        return Response(
-            body,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": body["url"], **self._headers()},
-        )
+        return self.captured(request, services.epcis_event_capture, event=request.data)
 
 
 class EventView(EPCISView):

@@ -3,14 +3,15 @@ a new anchored version), grant programmes (CSV upload), the ledger browser, wall
 (freeze/unfreeze with a reason) and settlements with their reports."""
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from busanhub.admin_tools import ReadOnlyAdmin, ReasonActionForm, run_action
 
 from . import ledger, services
 from .forms import CATEGORY_CHOICES
@@ -28,35 +29,6 @@ from .models import (
 )
 
 
-class ReasonActionForm(ActionForm):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
-
-
-def _run(modeladmin, request, queryset, action, success):
-    done = 0
-    for obj in queryset:
-        try:
-            action(obj)
-            done += 1
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{obj}: {'; '.join(error.messages)}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, success % {"count": done}, messages.SUCCESS)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Ledger rows are written by services only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "category", "tier", "status", "is_frozen", "created_at"]
@@ -71,11 +43,11 @@ class MerchantAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the selected applications"), permissions=["change"])
     def approve(self, request, queryset):
-        _run(
+        run_action(
             self,
             request,
             queryset,
-            lambda m: services.merchant_approve(merchant=m, by=request.user),
+            lambda m, reason: services.merchant_approve(merchant=m, by=request.user),
             _("Approved %(count)d merchants."),
         )
 
@@ -83,12 +55,11 @@ class MerchantAdmin(admin.ModelAdmin):
         description=_("Reject the selected applications (give a reason)"), permissions=["change"]
     )
     def reject(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        _run(
+        run_action(
             self,
             request,
             queryset,
-            lambda m: services.merchant_reject(merchant=m, reason=reason, by=request.user),
+            lambda m, reason: services.merchant_reject(merchant=m, reason=reason, by=request.user),
             _("Rejected %(count)d applications."),
         )
 
@@ -96,12 +67,11 @@ class MerchantAdmin(admin.ModelAdmin):
         description=_("Freeze the selected merchants (give a reason)"), permissions=["change"]
     )
     def freeze(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        _run(
+        run_action(
             self,
             request,
             queryset,
-            lambda m: services.merchant_set_frozen(
+            lambda m, reason: services.merchant_set_frozen(
                 merchant=m, is_frozen=True, reason=reason, by=request.user
             ),
             _("Froze %(count)d merchants."),
@@ -111,12 +81,11 @@ class MerchantAdmin(admin.ModelAdmin):
         description=_("Unfreeze the selected merchants (give a reason)"), permissions=["change"]
     )
     def unfreeze(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        _run(
+        run_action(
             self,
             request,
             queryset,
-            lambda m: services.merchant_set_frozen(
+            lambda m, reason: services.merchant_set_frozen(
                 merchant=m, is_frozen=False, reason=reason, by=request.user
             ),
             _("Unfroze %(count)d merchants."),
@@ -262,12 +231,11 @@ class WalletAdmin(admin.ModelAdmin):
         description=_("Freeze the selected wallets (give a reason)"), permissions=["change"]
     )
     def freeze(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        _run(
+        run_action(
             self,
             request,
             queryset,
-            lambda w: services.wallet_freeze(wallet=w, reason=reason, by=request.user),
+            lambda w, reason: services.wallet_freeze(wallet=w, reason=reason, by=request.user),
             _("Froze %(count)d wallets."),
         )
 
@@ -275,12 +243,11 @@ class WalletAdmin(admin.ModelAdmin):
         description=_("Unfreeze the selected wallets (give a reason)"), permissions=["change"]
     )
     def unfreeze(self, request, queryset):
-        reason = request.POST.get("reason", "")
-        _run(
+        run_action(
             self,
             request,
             queryset,
-            lambda w: services.wallet_unfreeze(wallet=w, reason=reason, by=request.user),
+            lambda w, reason: services.wallet_unfreeze(wallet=w, reason=reason, by=request.user),
             _("Unfroze %(count)d wallets."),
         )
 

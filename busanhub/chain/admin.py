@@ -5,6 +5,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.admin_tools import ReadOnlyAdmin
 from busanhub.chain import node, selectors, services
 from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
 
@@ -98,7 +99,7 @@ class AnchorBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnchorLeaf)
-class AnchorLeafAdmin(admin.ModelAdmin):
+class AnchorLeafAdmin(ReadOnlyAdmin):
     list_display = ["digest", "kind", "ref", "version", "is_public", "batch_status", "created_at"]
     list_filter = ["batch__status", "kind", "is_public", ("batch", admin.EmptyFieldListFilter)]
     search_fields = ["digest", "ref", "kind"]
@@ -111,12 +112,3 @@ class AnchorLeafAdmin(admin.ModelAdmin):
     @admin.display(description=_("anchoring"))
     def batch_status(self, leaf):
         return leaf.batch.get_status_display() if leaf.batch else _("pending")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

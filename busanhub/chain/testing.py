@@ -23,3 +23,13 @@ def anchor_pending(timeout: float = 10) -> list[AnchorBatch]:
     services.batches_seal_all()
     services.batches_submit()
     return confirm_all(timeout)
+
+
+def anchored_records(n: int = 3, *, public: bool = True, kind: str = "test.record") -> list:
+    """n records (refs r0…), sealed into one batch and confirmed on chain; their leaves."""
+    leaves = [
+        services.anchor_record(kind=kind, ref=f"r{i}", version=1, data={"i": i}, public=public)
+        for i in range(n)
+    ]
+    anchor_pending()
+    return leaves

@@ -12,22 +12,9 @@ from django.core.management import CommandError, call_command
 from busanhub.chain import node, services
 from busanhub.chain.devnode import ROOT, free_port
 from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
-from busanhub.chain.testing import confirm_all
+from busanhub.chain.testing import anchored_records as anchor_and_confirm
 
 Status = AnchorBatch.Status
-
-
-def anchor_and_confirm(n: int = 3, *, public: bool = True) -> list[AnchorLeaf]:
-    leaves = [
-        services.anchor_record(
-            kind="test.record", ref=f"r{i}", version=1, data={"i": i}, public=public
-        )
-        for i in range(n)
-    ]
-    services.batches_seal_all()
-    services.batches_submit()
-    confirm_all()
-    return leaves
 
 
 def run(*args) -> str:

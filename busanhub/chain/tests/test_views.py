@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from busanhub.chain import services
-from busanhub.chain.models import AnchorBatch, AnchorLeaf
-from busanhub.chain.testing import confirm_all
+from busanhub.chain.models import AnchorBatch
+from busanhub.chain.testing import anchored_records as anchor_and_confirm
 
 VERIFIED_KO = "검증됨: 이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
 VERIFIED_EN = "Verified: this record is anchored on chain as the receipt says."
@@ -22,20 +22,6 @@ NOT_JSON_KO = "JSON 형식이 아닙니다: "
 NOT_ANCHORED_KO = "아직 앵커링되지 않았습니다."
 NOT_ANCHORED_EN = "Not anchored yet."
 STEPS = ["format", "envelope", "leaf", "proof", "chain", "anchored", "contract-verify", "block"]
-
-
-def anchor_and_confirm(n: int = 3, *, public: bool = True) -> list[AnchorLeaf]:
-    """n records in one confirmed batch (n > 1 gives every proof at least one element)."""
-    leaves = [
-        services.anchor_record(
-            kind="test.record", ref=f"r{i}", version=1, data={"i": i}, public=public
-        )
-        for i in range(n)
-    ]
-    services.batches_seal_all()
-    services.batches_submit()
-    confirm_all()
-    return leaves
 
 
 def failed_steps(html: str) -> list[str]:
