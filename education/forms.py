@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from education.models import Course, Lesson, Question
+from education.services.courses import COURSE_FIELDS
 
 
 class CatalogueForm(forms.Form):
@@ -54,18 +55,7 @@ class RevokeForm(forms.Form):
 class CourseEditForm(forms.ModelForm):
     class Meta:
         model = Course
-        fields = [
-            "title",
-            "summary",
-            "level",
-            "language",
-            "enrollment_policy",
-            "is_enrollment_open",
-            "capacity",
-            "starts_on",
-            "ends_on",
-            "pass_mark",
-        ]
+        fields = list(COURSE_FIELDS)
         widgets = {
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),

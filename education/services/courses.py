@@ -9,7 +9,8 @@ from busanhub.chain.services import anchor_record
 from education.models import Choice, Course, Lesson, LessonImage, Module, Question, University
 from education.permissions import require_teacher
 
-COURSE_FIELDS = {
+# The fields an instructor edits, in the order the course form shows them.
+COURSE_FIELDS = (
     "title",
     "summary",
     "level",
@@ -20,7 +21,7 @@ COURSE_FIELDS = {
     "starts_on",
     "ends_on",
     "pass_mark",
-}
+)
 
 
 def _anchor_course(course: Course) -> None:
@@ -96,7 +97,7 @@ def course_create(
 def course_update(*, course: Course, by, **fields) -> Course:
     """Changes a course's description; a published course anchors its new version."""
     require_teacher(by, course.university_id)
-    unknown = set(fields) - COURSE_FIELDS - {"prerequisites"}
+    unknown = set(fields) - set(COURSE_FIELDS) - {"prerequisites"}
     if unknown:
         raise ValidationError({sorted(unknown)[0]: _("This field cannot be changed here.")})
     course = Course.objects.select_for_update().get(pk=course.pk)
