@@ -242,8 +242,16 @@ class Posting(models.Model):
         return f"{self.amount:+d} {self.account}"
 
 
+class LinkStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Waiting for the code")
+    VERIFIED = "verified", _("Verified")
+    FAILED = "failed", _("Verification failed")
+
+
 class BankLink(models.Model):
     """A citizen's bank account linked for top-ups (the gateway's `account_ref`)."""
+
+    Status = LinkStatus
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
@@ -251,6 +259,19 @@ class BankLink(models.Model):
     )
     account_ref = models.CharField(_("bank account"), max_length=40)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Verification (vouchers.services.banklinks): a 1-KRW transfer whose memo carries a code
+    # the citizen types back. Only verified links that are not removed can top up.
+    bank_code = models.CharField(_("bank"), max_length=3, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.UNVERIFIED
+    )
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    verifications_sent = models.PositiveSmallIntegerField(default=0)
+    verification_transfer_id = models.CharField(max_length=64, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("linked bank account")
@@ -484,6 +505,8 @@ class Settlement(models.Model):
         JournalTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Bumped by each staff retry after a decline: the bank idempotency key of the new transfer.
+    attempt = models.PositiveIntegerField(_("payment attempt"), default=0)
 
     class Meta:
         verbose_name = _("settlement")
@@ -519,3 +542,32 @@ class DailyClose(models.Model):
 
     def __str__(self) -> str:
         return str(self.business_date)
+
+
+class SettlementAttempt(models.Model):
+    """The audit trail of staff retries of a settlement's payment: who, why, what happened."""
+
+    class Outcome(models.TextChoices):
+        PAID = "paid", _("Paid")
+        ALREADY_PAID = "already_paid", _("Already paid (found at the bank)")
+        FAILED = "failed", _("Declined by the bank")
+        PENDING = "pending", _("The bank did not answer")
+        UNCHANGED = "unchanged", _("Nothing to do")
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="attempts")
+    attempt = models.PositiveIntegerField(_("payment attempt"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    transfer_id = models.CharField(_("bank transfer"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("settlement retry")
+        verbose_name_plural = _("settlement retries")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.settlement} retry {self.attempt}: {self.outcome}"
