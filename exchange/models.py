@@ -450,6 +450,12 @@ class ChainWithdrawal(models.Model):
     anchor_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Fee bumping: every transaction ever signed for this nonce (any one of them may be the one
+    # mined), the fees of the latest, and when it was (re)sent.
+    tx_hashes = models.JSONField(default=list, blank=True)
+    max_fee_per_gas = models.BigIntegerField(null=True, blank=True)
+    max_priority_fee_per_gas = models.BigIntegerField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -496,3 +502,79 @@ class LiabilityLeaf(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id}:{self.position}"
+
+
+class ChainSweep(models.Model):
+    """A movement of exchange custody between the exchange's own addresses: deposit address →
+    hot wallet (an ERC-20 sweep first tops the deposit address up with gas from the hot wallet),
+    or hot wallet → cold wallet above the hot wallet's limit. Never touches a customer's ledger
+    balance. At most one sweep per source address is in flight, which keeps its nonces in order.
+    """
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit address to hot wallet")
+        COLD = "cold", _("Hot wallet to cold wallet")
+
+    class Status(models.TextChoices):
+        GAS_SENT = "gas_sent", _("Gas top-up sent")
+        SENT = "sent", _("Sent")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Nothing worth sweeping")
+
+    ACTIVE_STATUSES = (Status.GAS_SENT, Status.SENT)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DEPOSIT)
+    deposit_address = models.ForeignKey(
+        DepositAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="sweeps"
+    )
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=42)
+    destination = models.CharField(max_length=42)
+    amount = models.DecimalField(max_digits=78, decimal_places=0)  # chain units
+    status = models.CharField(max_length=9, choices=Status.choices)
+    gas_limit = models.BigIntegerField(default=0)
+    max_fee_per_gas = models.BigIntegerField(default=0)
+    max_priority_fee_per_gas = models.BigIntegerField(default=0)
+    gas_nonce = models.BigIntegerField(null=True, blank=True)  # hot wallet nonce of the top-up
+    gas_tx_hash = models.CharField(max_length=66, blank=True)
+    gas_raw_tx = models.TextField(blank=True)
+    nonce = models.BigIntegerField(null=True, blank=True)  # source's nonce of the sweep
+    tx_hash = models.CharField(max_length=66, blank=True)
+    raw_tx = models.TextField(blank=True)
+    block_number = models.BigIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=Q(status__in=["gas_sent", "sent"]),
+                name="exchange_sweep_one_active_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "nonce"],
+                condition=Q(nonce__isnull=False),
+                name="exchange_sweep_nonce_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="exchange_sweep_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+
+class DepositSweep(models.Model):
+    """Which sweep took a credited deposit to the hot wallet (one per deposit)."""
+
+    deposit = models.OneToOneField(ChainDeposit, on_delete=models.CASCADE, related_name="sweep")
+    sweep = models.ForeignKey(ChainSweep, on_delete=models.CASCADE, related_name="deposits")
+
+    def __str__(self) -> str:
+        return f"{self.deposit_id}→{self.sweep_id}"
