@@ -191,12 +191,27 @@ def _generic(name: str, value: Any, namespaces: dict[str, str], path: str) -> st
     return f"{name}={text}" if text else ""
 
 
+# Sensor report fields whose values are vocabulary terms (JSON-LD `@type: @vocab`): a CURIE
+# there (`example:Abc`) is expanded with the document's @context, as JSON-LD expansion does.
+_VOCABULARY_FIELDS = {"sensorReport.type", "sensorReport.exception", "sensorReport.component"}
+
+
 def _structured(
-    name: str, value: Any, order: list | None, namespaces: dict[str, str], path: str
+    name: str,
+    value: Any,
+    order: list | None,
+    namespaces: dict[str, str],
+    path: str,
+    trail: str = "",
+    leftovers: list[str] | None = None,
 ) -> str:
     if order is None:
         if value is None or isinstance(value, dict | list):
             return _generic(name, value, namespaces, path) if value is not None else ""
+        if path in _VOCABULARY_FIELDS and isinstance(value, str):
+            prefix, _, rest = value.strip().partition(":")
+            if rest and prefix in namespaces and not rest.startswith("//"):
+                return f"{name}={namespaces[prefix]}{rest}"
         text = _normalize_value(value, path)
         return f"{name}={text}" if text else ""
     if not isinstance(value, dict):
@@ -212,16 +227,34 @@ def _structured(
         child = value[child_name]
         items = child if isinstance(child, list) else [child]
         rendered = sorted(
-            _structured(child_name, item, child_order, namespaces, f"{name}.{child_name}")
+            _structured(
+                child_name,
+                item,
+                child_order,
+                namespaces,
+                f"{name}.{child_name}",
+                trail + name,
+                leftovers,
+            )
             for item in items
         )
         parts.append("".join(rendered))
     known = {child_name for child_name, _ in order}
-    extras = sorted(
-        _generic(_expand_key(key, namespaces), child, namespaces, key)
-        for key, child in value.items()
-        if key not in known and key not in _IGNORED_KEYS and not key.startswith("@")
-    )
+    extras = []
+    for key, child in value.items():
+        if key in known or key in _IGNORED_KEYS or key.startswith("@"):
+            continue
+        expanded = _expand_key(key, namespaces)
+        rendered_extra = _generic(expanded, child, namespaces, key)
+        if expanded.startswith("{") or leftovers is None:
+            # A user extension (a namespaced name) stays in the element that holds it.
+            extras.append(rendered_extra)
+        else:
+            # A standard name out of its place (e.g. `bizRules` in a sensorReport) is no part
+            # of the element's canonical order: it goes, with its path, among the extensions
+            # at the end of the event, as in GS1's reference implementation.
+            leftovers.append(trail + name + rendered_extra)
+    extras.sort()
     body = "".join(parts) + "".join(extras)
     return name + body if body else ""
 
@@ -241,6 +274,7 @@ def namespaces_of(context: Any) -> dict[str, str]:
 def pre_hash_string(event: dict, *, context: Any = None) -> str:
     namespaces = namespaces_of(context if context is not None else event.get("@context"))
     parts = ["eventType=" + str(event.get("type", ""))]
+    leftovers: list[str] = []
     for key, item_name, order in ORDER:
         if key not in event:
             continue
@@ -248,18 +282,22 @@ def pre_hash_string(event: dict, *, context: Any = None) -> str:
         if item_name is not None:
             items = value if isinstance(value, list) else [value]
             rendered = sorted(
-                _structured(item_name, item, order, namespaces, item_name) for item in items
+                _structured(item_name, item, order, namespaces, item_name, key, leftovers)
+                for item in items
             )
             body = "".join(rendered)
             parts.append(key + body if body else "")
         else:
-            parts.append(_structured(key, value, order, namespaces, key))
+            parts.append(_structured(key, value, order, namespaces, key, "", leftovers))
     known = {key for key, _, _ in ORDER} | EXCLUDED | _IGNORED_KEYS
     # ILMD and user extensions have no place in the canonical order: sorted together at the end.
     extensions = sorted(
-        _generic(_expand_key(key, namespaces), value, namespaces, key)
-        for key, value in event.items()
-        if key not in known and not key.startswith("@")
+        [
+            _generic(_expand_key(key, namespaces), value, namespaces, key)
+            for key, value in event.items()
+            if key not in known and not key.startswith("@")
+        ]
+        + leftovers
     )
     return "".join(parts) + "".join(extensions)
 

@@ -158,7 +158,22 @@ def _canonical(identifier: str) -> str:
         return f"{DL_ROOT}/8004/{quote(parsed.serial, safe='')}"
     if parsed.scheme == "grai":
         return f"{DL_ROOT}/8003/{parsed.gtin}{quote(parsed.serial, safe='')}"
-    return (identifier or "").strip()
+    return _other_key(identifier)
+
+
+# GS1 primary keys the parser does not model, whose Digital Links are still GS1 keys: any host
+# names the same key, so they are written on id.gs1.org (as GS1's Digital Link normaliser does).
+_OTHER_KEYS = {"253", "255", "401", "402", "8003", "8006", "8010", "8013", "8017", "8018"}
+
+
+def _other_key(identifier: str) -> str:
+    text = (identifier or "").strip()
+    match = _DL.match(text)
+    if match:
+        path = match.group(1).split("?")[0].split("#")[0].strip("/")
+        if path.split("/", 1)[0] in _OTHER_KEYS and path.count("/") % 2 == 1:
+            return f"{DL_ROOT}/{path}"
+    return text
 
 
 _parse_cached = lru_cache(maxsize=_CACHE_SIZE)(_parse)

@@ -190,3 +190,80 @@ def test_ilmd_and_extensions_are_sorted_together_after_the_standard_fields():
         "{http://ns.example.com/epcis/}bestBeforeDate=2014-12-10"
         "{http://ns.example.com/epcis/}myField=Example of a vendor/user extension"
     )
+
+
+# The IDs GS1's reference implementation (github.com/RalphTro/epcis-event-hash-generator,
+# release 1.9.3 on PyPI, `python -m epcis_event_hash_generator <file>`) computes for the
+# sensor-data examples of the EPCIS 2.0 conformance folder. The eventIDs printed in those
+# files are reproduced by neither that implementation nor this one: they were generated
+# before CBV 2.0 fixed the canonical spellings (the reference gives other IDs for 9.6.1 and
+# 9.6.2 too), so the reference implementation is the test vector here.
+_REFERENCE_SENSOR_IDS = {
+    "SensorDataExample1.jsonld": (
+        "4eea934e9e0b466884b4b444a5924cabb9e649cdff0447b97e1b688c802a91bb"
+    ),
+    "SensorDataExample1b.jsonld": (
+        "08beb681e36b670e24a69332ab88df84145346c7bb33bbf36709c45d7764dc25"
+    ),
+    "SensorDataExample2.jsonld": (
+        "45a15b4a53f34e18dbb331bcc291c51ccefe5313fd7567a92ab2536deba59598"
+    ),
+    "SensorDataExample3.jsonld": (
+        "de0c28e7a5ec2b32a349f0fa46146d7b75777442c18bfbd8c3835a07d86c0250"
+    ),
+    "SensorDataExample4.jsonld": (
+        "eeb655259427b5adef79f56d50fefbbdce790e306bf46ddf92f0965ba2f2a792"
+    ),
+    "SensorDataExample5.jsonld": (
+        "b1755d5ed79d53b1e968b9e884ad353fe1cc77892f0ca1d99bd264cf715bb92a"
+    ),
+    "SensorDataExample6.jsonld": (
+        "dc553ea18db2298361835392506762b14b1a09c1f7e082c5733f6efeaa373076"
+    ),
+    "SensorDataExample8.jsonld": (
+        "988df910f94ff05fb800efe7755bb717b20a9784e2a5c55cbf075dd1e473f980"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REFERENCE_SENSOR_IDS))
+def test_sensor_examples_hash_as_gs1s_reference_implementation(name):
+    # given a sensor-data example of the EPCIS 2.0 standard
+    document = load(name)
+    event = document["epcisBody"]["eventList"][0]
+    # when it is hashed
+    found = hashing.event_hash_id(event, context=document["@context"])
+    # then the ID is the reference implementation's (values, times, CURIEs, GDTI Digital Links,
+    # the order of sensorMetadata and sensorReport fields, misplaced standard fields)
+    assert found == f"ni:///sha-256;{_REFERENCE_SENSOR_IDS[name]}?ver=CBV2.0"
+    # and not the ID printed in the example (generated with the pre-CBV 2.0 spellings)
+    assert found != event["eventID"]
+
+
+def test_sensor_example_7_differs_from_the_reference_only_by_its_two_json_slips():
+    # given example 7, whose stringValue is a long run of digits and which has a booleanValue
+    document = load("SensorDataExample7.jsonld")
+    event = document["epcisBody"]["eventList"][0]
+    pre_hash = hashing.pre_hash_string(event, context=document["@context"])
+    # then the string stays a string and the boolean is the XML Schema `true` (as the same event
+    # in XML gives), and a CURIE type is expanded with the document's context
+    assert "stringValue=111100001111000011110000" in pre_hash
+    assert "booleanValue=true" in pre_hash
+    assert "type=http://ns.example.com/epcis/Abc" in pre_hash
+    # when the reference implementation's two slips on JSON input are applied by hand (it reads
+    # a string of digits as a float, and writes Python's `True`)
+    slipped = pre_hash.replace(
+        "stringValue=111100001111000011110000", "stringValue=111100001111000003641344"
+    ).replace("booleanValue=true", "booleanValue=True")
+    digest = hashlib.sha256(slipped.encode()).hexdigest()
+    # then its ID comes out: everything else agrees
+    assert digest == "d23a2390882b5c8dc354b0c5ff4c06c9520894cc18a4415c4f3f9e001eb6309d"
+
+
+def test_other_gs1_keys_in_digital_links_are_written_on_id_gs1_org():
+    assert identifiers.canonical("https://example.com/253/4012345000054987") == (
+        "https://id.gs1.org/253/4012345000054987"
+    )
+    # a path that is not key/value pairs, or not a GS1 key, is left alone
+    assert identifiers.canonical("https://example.com/253") == "https://example.com/253"
+    assert identifiers.canonical("https://example.org/rail/x") == "https://example.org/rail/x"
