@@ -15,6 +15,15 @@ DEFAULTS = {
     "EXCHANGE_REORG_WINDOW_BLOCKS": 64,
     "EXCHANGE_ALLOWLIST_WAIT_S": 24 * 3600,
     "EXCHANGE_APPROVAL_THRESHOLD_KRW": 10_000_000,
+    # A sent withdrawal not mined after this long is replaced with the same nonce and higher
+    # fees (both EIP-1559 fees up by this percentage, never less than 12.5 %), up to the cap.
+    "EXCHANGE_STUCK_AFTER_S": 300,
+    "EXCHANGE_FEE_BUMP_PERCENT": 25,
+    "EXCHANGE_MAX_FEE_PER_GAS_WEI": 500 * 10**9,
+    # Optional cold wallet: above its limit (ledger units per asset, "ETH=5000000000,BUSD=10"),
+    # the hot wallet's excess is swept to this address.
+    "EXCHANGE_COLD_WALLET_ADDRESS": "",
+    "EXCHANGE_HOT_WALLET_LIMITS": "",
 }
 
 
@@ -37,3 +46,16 @@ def mnemonic() -> str:
     if settings.DEBUG or getattr(settings, "ANVIL_DEV_KEY", ""):
         return ANVIL_MNEMONIC
     raise RuntimeError("EXCHANGE_HD_MNEMONIC is not set")
+
+
+def hot_wallet_limits() -> dict[str, int]:
+    """EXCHANGE_HOT_WALLET_LIMITS as {symbol: ledger units}; a dict in settings also works."""
+    value = get("EXCHANGE_HOT_WALLET_LIMITS")
+    if isinstance(value, dict):
+        return {str(k).upper(): int(v) for k, v in value.items()}
+    limits = {}
+    for part in str(value or "").split(","):
+        if part.strip():
+            symbol, _, amount = part.partition("=")
+            limits[symbol.strip().upper()] = int(amount)
+    return limits

@@ -40,7 +40,8 @@ def send_withdrawal(self, withdrawal_pk: int) -> None:
 
 @shared_task(**OPTIONS)
 def send_approved_withdrawals(self) -> int:
-    """Periodic: sends every approved withdrawal, then settles the sent ones."""
+    """Periodic: sends every approved withdrawal, replaces stuck ones with higher fees (same
+    nonce), then settles the sent ones."""
     pks = list(
         ChainWithdrawal.objects.filter(status=ChainWithdrawal.Status.APPROVED).values_list(
             "pk", flat=True
@@ -48,7 +49,15 @@ def send_approved_withdrawals(self) -> int:
     )
     for pk in pks:
         services.withdrawal_send(withdrawal_pk=pk)
+    services.withdrawals_replace_stuck()
     return services.withdrawals_confirm() + len(pks)
+
+
+@shared_task(**OPTIONS)
+def sweep_deposits(self) -> dict:
+    """Periodic: moves credited deposits to the hot wallet (and the hot wallet's excess to the
+    cold wallet). Idempotent: a signed sweep is only re-broadcast, never signed again."""
+    return services.deposits_sweep()
 
 
 @shared_task(**OPTIONS)

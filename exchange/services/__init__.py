@@ -11,6 +11,7 @@ from .chain import (
     withdrawal_request,
     withdrawal_send,
     withdrawals_confirm,
+    withdrawals_replace_stuck,
 )
 from .kyc import kyc_level
 from .liabilities import liabilities_snapshot, liability_proof
@@ -21,6 +22,7 @@ from .orders import (
     order_place,
     orders_cancel_all,
 )
+from .sweeps import deposits_sweep
 
 __all__ = [
     "account_set_frozen",
@@ -29,6 +31,7 @@ __all__ = [
     "deposit_address_assign",
     "deposit_credit",
     "deposits_scan",
+    "deposits_sweep",
     "krw_deposit",
     "krw_withdraw",
     "kyc_level",
@@ -45,4 +48,5 @@ __all__ = [
     "withdrawal_request",
     "withdrawal_send",
     "withdrawals_confirm",
+    "withdrawals_replace_stuck",
 ]

@@ -3,6 +3,7 @@ wallet. Amounts on the ledger are in the asset's ledger unit; on chain in its ch
 
 import functools
 import json
+import logging
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from eth_account import Account as EthAccount
 from web3 import Web3
-from web3.exceptions import Web3RPCError
+from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from busanhub.chain.services import anchor_record
 from exchange import conf
@@ -38,6 +39,10 @@ TOKEN_ARTIFACT = Path(__file__).resolve().parent.parent / "contracts" / "TestTok
 DEPOSIT_PATH = "m/44'/60'/1'/0/{index}"  # another branch than anvil's dev accounts (m/44'/60'/0')
 HOT_WALLET_PATH = "m/44'/60'/2'/0/0"
 NATIVE_LOG_INDEX = -1
+TOKEN_TRANSFER_GAS = 100_000
+MIN_BUMP_PERMILLE = 125  # EIP-1559 pools accept a replacement paying at least 12.5 % more
+
+logger = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -408,6 +413,63 @@ def withdrawal_reject(*, staff, withdrawal: ChainWithdrawal) -> ChainWithdrawal:
     return withdrawal
 
 
+def hot_nonce_take(client) -> int:
+    """The hot wallet's next nonce, reserved. Call inside the transaction that records the
+    signed transaction: the nonce row's lock serialises every spender of the hot wallet
+    (withdrawals, gas top-ups, cold sweeps), and a rollback gives the nonce back."""
+    address = hot_wallet().address
+    row, _ = ScanCursor.objects.get_or_create(name=f"nonce:{address}", defaults={"block_number": 0})
+    row = ScanCursor.objects.select_for_update().get(pk=row.pk)
+    nonce = max(row.block_number, client.eth.get_transaction_count(address))
+    row.block_number = nonce + 1
+    row.save(update_fields=["block_number"])
+    return nonce
+
+
+def fees_current(client) -> tuple[int, int]:
+    """(maxFeePerGas, maxPriorityFeePerGas) for a new transaction: twice the base fee plus the
+    tip, so it stays valid while the base fee doubles; never above the configured cap."""
+    base = client.eth.get_block("latest").get("baseFeePerGas") or 0
+    cap = int(conf.get("EXCHANGE_MAX_FEE_PER_GAS_WEI"))
+    priority = min(10**9, cap)
+    return min(2 * base + priority, cap), priority
+
+
+def fees_bumped(client, *, max_fee: int, priority: int) -> tuple[int, int] | None:
+    """Fees for a replacement: both raised by EXCHANGE_FEE_BUMP_PERCENT (at least 12.5 %) and
+    the max fee at least what a new transaction would pay now; None when the cap forbids it."""
+    permille = max(10 * int(conf.get("EXCHANGE_FEE_BUMP_PERCENT")), MIN_BUMP_PERMILLE)
+    cap = int(conf.get("EXCHANGE_MAX_FEE_PER_GAS_WEI"))
+    new_priority = -(-priority * (1000 + permille) // 1000)
+    new_max = max(-(-max_fee * (1000 + permille) // 1000), fees_current(client)[0] + new_priority)
+    new_max = min(new_max, cap)
+    new_priority = min(new_priority, new_max)
+    floor = 1000 + MIN_BUMP_PERMILLE
+    if new_max * 1000 < max_fee * floor or new_priority * 1000 < priority * floor:
+        return None
+    return new_max, new_priority
+
+
+def _withdrawal_tx(client, withdrawal: ChainWithdrawal, *, nonce, max_fee, priority) -> dict:
+    amount_chain = withdrawal.amount * withdrawal.asset.chain_factor
+    tx = {
+        "chainId": client.eth.chain_id,
+        "nonce": nonce,
+        "gas": TOKEN_TRANSFER_GAS,
+        "maxFeePerGas": max_fee,
+        "maxPriorityFeePerGas": priority,
+        "type": 2,
+    }
+    if withdrawal.asset.kind == Asset.Kind.NATIVE:
+        return {**tx, "to": withdrawal.address, "value": amount_chain, "gas": 21_000}
+    token = client.eth.contract(
+        address=Web3.to_checksum_address(withdrawal.asset.contract_address), abi=token_abi()
+    )
+    return token.functions.transfer(withdrawal.address, amount_chain).build_transaction(
+        {**tx, "value": 0}
+    )
+
+
 def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
     """Signs the transfer from the hot wallet with the next managed nonce, stores it, then
     broadcasts it. Idempotent: a withdrawal already signed is only re-broadcast (same nonce,
@@ -421,53 +483,133 @@ def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
             .get(pk=withdrawal_pk)
         )
         if withdrawal.status == ChainWithdrawal.Status.APPROVED:
-            # The nonce row serialises every spender of the hot wallet's nonces.
-            nonce_row, _ = ScanCursor.objects.get_or_create(
-                name=f"nonce:{wallet.address}", defaults={"block_number": 0}
-            )
-            nonce_row = ScanCursor.objects.select_for_update().get(pk=nonce_row.pk)
-            nonce = max(nonce_row.block_number, client.eth.get_transaction_count(wallet.address))
-            amount_chain = withdrawal.amount * withdrawal.asset.chain_factor
-            tx = {
-                "chainId": client.eth.chain_id,
-                "nonce": nonce,
-                "gas": 100_000,
-                "maxFeePerGas": client.eth.gas_price * 2 + 10**9,
-                "maxPriorityFeePerGas": 10**9,
-            }
-            if withdrawal.asset.kind == Asset.Kind.NATIVE:
-                tx.update({"to": withdrawal.address, "value": amount_chain, "gas": 21_000})
-            else:
-                token = client.eth.contract(
-                    address=Web3.to_checksum_address(withdrawal.asset.contract_address),
-                    abi=token_abi(),
-                )
-                tx = token.functions.transfer(withdrawal.address, amount_chain).build_transaction(
-                    {**tx, "value": 0}
-                )
+            nonce = hot_nonce_take(client)
+            max_fee, priority = fees_current(client)
+            tx = _withdrawal_tx(client, withdrawal, nonce=nonce, max_fee=max_fee, priority=priority)
             signed = wallet.sign_transaction(tx)
             withdrawal.nonce = nonce
             withdrawal.raw_tx = _to_hex(signed.raw_transaction)
             withdrawal.tx_hash = _to_hex(signed.hash)
+            withdrawal.tx_hashes = [withdrawal.tx_hash]
+            withdrawal.max_fee_per_gas = max_fee
+            withdrawal.max_priority_fee_per_gas = priority
+            withdrawal.sent_at = timezone.now()
             withdrawal.status = ChainWithdrawal.Status.SENT
-            withdrawal.save(update_fields=["nonce", "raw_tx", "tx_hash", "status", "updated_at"])
-            nonce_row.block_number = nonce + 1
-            nonce_row.save(update_fields=["block_number"])
+            withdrawal.save(
+                update_fields=[
+                    "nonce",
+                    "raw_tx",
+                    "tx_hash",
+                    "tx_hashes",
+                    "max_fee_per_gas",
+                    "max_priority_fee_per_gas",
+                    "sent_at",
+                    "status",
+                    "updated_at",
+                ]
+            )
             _anchor(withdrawal)
     if withdrawal.status == ChainWithdrawal.Status.SENT:
         _broadcast(client, withdrawal.raw_tx)
     return withdrawal
 
 
-def _broadcast(client, raw_tx: str) -> None:
+def _broadcast(client, raw_tx: str) -> bool:
     """Sends a signed transaction; "already known" or "nonce too low" mean it is in the pool
-    or mined already (we are the only spender of these nonces), which is what we wanted."""
+    or mined already (we are the only spender of these nonces), which is what we wanted.
+    "Underpriced" means a transaction of this nonce paying more is in the pool: the next fee
+    bump takes over. Returns whether the node took it now."""
     try:
         client.eth.send_raw_transaction(raw_tx)
+        return True
     except (ValueError, Web3RPCError) as exc:
         text = str(exc).lower()
-        if "known" not in text and "nonce too low" not in text:
+        if "known" not in text and "nonce too low" not in text and "underpriced" not in text:
             raise
+        logger.info("broadcast not taken: %s", exc)
+        return False
+
+
+def _receipt_of_any(client, tx_hashes):
+    """The receipt of whichever of a nonce's transactions was mined (None if none was)."""
+    for tx_hash in reversed(tx_hashes):
+        try:
+            return client.eth.get_transaction_receipt(tx_hash)
+        except TransactionNotFound:
+            continue
+    return None
+
+
+def withdrawals_replace_stuck() -> list[ChainWithdrawal]:
+    """Replaces sent withdrawals not mined after EXCHANGE_STUCK_AFTER_S with the same nonce and
+    higher fees (EIP-1559: both fees up by at least 12.5 %, capped by
+    EXCHANGE_MAX_FEE_PER_GAS_WEI). Every hash is kept, since any of them may be the one mined;
+    sharing one nonce, at most one can ever pay. Recorded before it is broadcast, so a crash
+    never leaves a sent transaction the database does not know."""
+    client = w3()
+    wallet = hot_wallet()
+    cutoff = timezone.now() - timedelta(seconds=int(conf.get("EXCHANGE_STUCK_AFTER_S")))
+    replaced = []
+    for pk in ChainWithdrawal.objects.filter(
+        status=ChainWithdrawal.Status.SENT, sent_at__lte=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            withdrawal = (
+                ChainWithdrawal.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("asset")
+                .filter(pk=pk, status=ChainWithdrawal.Status.SENT, sent_at__lte=cutoff)
+                .first()
+            )
+            if withdrawal is None:
+                continue
+            hashes = withdrawal.tx_hashes or [withdrawal.tx_hash]
+            if _receipt_of_any(client, hashes) is not None:
+                continue  # mined: confirmation settles it
+            if client.eth.get_transaction_count(wallet.address) > withdrawal.nonce:
+                continue  # the nonce is spent (a block is on its way to us): nothing to replace
+            fees = fees_bumped(
+                client,
+                max_fee=withdrawal.max_fee_per_gas or 0,
+                priority=withdrawal.max_priority_fee_per_gas or 0,
+            )
+            if fees is None:
+                logger.warning(
+                    "withdrawal %s stuck at the fee cap (%s wei)",
+                    withdrawal.public_id,
+                    withdrawal.max_fee_per_gas,
+                )
+                continue
+            max_fee, priority = fees
+            tx = _withdrawal_tx(
+                client, withdrawal, nonce=withdrawal.nonce, max_fee=max_fee, priority=priority
+            )
+            signed = wallet.sign_transaction(tx)
+            withdrawal.raw_tx = _to_hex(signed.raw_transaction)
+            withdrawal.tx_hash = _to_hex(signed.hash)
+            withdrawal.tx_hashes = [*hashes, withdrawal.tx_hash]
+            withdrawal.max_fee_per_gas = max_fee
+            withdrawal.max_priority_fee_per_gas = priority
+            withdrawal.sent_at = timezone.now()
+            withdrawal.save(
+                update_fields=[
+                    "raw_tx",
+                    "tx_hash",
+                    "tx_hashes",
+                    "max_fee_per_gas",
+                    "max_priority_fee_per_gas",
+                    "sent_at",
+                    "updated_at",
+                ]
+            )
+        _broadcast(client, withdrawal.raw_tx)
+        logger.warning(
+            "withdrawal %s replaced by %s (max fee %s wei)",
+            withdrawal.public_id,
+            withdrawal.tx_hash,
+            max_fee,
+        )
+        replaced.append(withdrawal)
+    return replaced
 
 
 def withdrawals_confirm() -> int:
@@ -481,11 +623,8 @@ def withdrawals_confirm() -> int:
         "pk", flat=True
     ):
         withdrawal = ChainWithdrawal.objects.get(pk=pk)
-        try:
-            receipt = client.eth.get_transaction_receipt(withdrawal.tx_hash)
-        except Exception:  # noqa: BLE001 - not mined (TransactionNotFound): broadcast again
-            receipt = None
-        if receipt is None:
+        receipt = _receipt_of_any(client, withdrawal.tx_hashes or [withdrawal.tx_hash])
+        if receipt is None:  # not mined: the node may have lost it, broadcast the latest again
             _broadcast(client, withdrawal.raw_tx)
             continue
         if head - receipt["blockNumber"] + 1 < confirmations:
@@ -496,6 +635,10 @@ def withdrawals_confirm() -> int:
             )
             if withdrawal.status != ChainWithdrawal.Status.SENT:
                 continue
+            mined = _to_hex(receipt["transactionHash"])
+            if mined != withdrawal.tx_hash:  # an earlier fee level was the one mined
+                withdrawal.tx_hash = mined
+                withdrawal.save(update_fields=["tx_hash"])
             if receipt["status"] == 1:
                 accounts = accounts_lock(
                     pairs=[(withdrawal.owner_id, withdrawal.asset_id)],
@@ -526,19 +669,35 @@ def withdrawals_confirm() -> int:
     return settled
 
 
+def exchange_addresses() -> list[str]:
+    """Every address whose holdings are the exchange's: the hot wallet, the cold wallet when
+    one is configured, and every deposit address (deposits wait there until swept)."""
+    addresses = [hot_wallet().address]
+    cold = conf.get("EXCHANGE_COLD_WALLET_ADDRESS")
+    if cold and Web3.is_address(cold):
+        addresses.append(Web3.to_checksum_address(cold))
+    addresses += DepositAddress.objects.order_by("index").values_list("address", flat=True)
+    return list(dict.fromkeys(addresses))
+
+
 def reserves_on_chain() -> dict[str, int]:
-    """What the exchange holds on chain (deposit addresses + hot wallet), in ledger units."""
+    """What the exchange holds on chain (hot + cold wallet + deposit addresses), in ledger units.
+
+    Every balance is read at one block: a sweep moves custody between two of these addresses,
+    so reading them at different blocks could count a swept amount twice or not at all."""
     client = w3()
-    addresses = [hot_wallet().address, *DepositAddress.objects.values_list("address", flat=True)]
+    block = client.eth.block_number
+    addresses = exchange_addresses()
     out = {}
     for asset in Asset.objects.exclude(kind=Asset.Kind.FIAT):
-        total = 0
         if asset.kind == Asset.Kind.NATIVE:
-            total = sum(client.eth.get_balance(a) for a in addresses)
+            total = sum(client.eth.get_balance(a, block_identifier=block) for a in addresses)
         else:
             token = client.eth.contract(
                 address=Web3.to_checksum_address(asset.contract_address), abi=token_abi()
             )
-            total = sum(token.functions.balanceOf(a).call() for a in addresses)
+            total = sum(
+                token.functions.balanceOf(a).call(block_identifier=block) for a in addresses
+            )
         out[asset.symbol] = total // asset.chain_factor
     return out
