@@ -206,7 +206,8 @@ def main() -> None:
     documents = 10 if args.quick else 50
     haystack = 100_000 if args.quick else 1_000_000
 
-    old_config = setup_databases(verbosity=0, interactive=False)
+    # No serialised copy of the test database: nothing here rolls back to it.
+    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
     try:
         out(f"# B-Fresh benchmark ({'quick' if args.quick else 'full'})")
         out(f"database: {connection.vendor}; python {platform.python_version()}")

@@ -14,6 +14,7 @@ The ID is `ni:///sha-256;<hex of SHA-256 of the UTF-8 pre-hash string>?ver=CBV2.
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from . import identifiers
@@ -147,7 +148,14 @@ def _normalize_value(value: Any, path: str) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return normalize_number(value)
-    text = str(value).strip()
+    if isinstance(value, str):
+        # The same few strings (vocabulary, locations, EPCs) recur across a document's events.
+        return _normalize_text(value, path)
+    return _normalize_text_uncached(str(value), path)
+
+
+def _normalize_text_uncached(value: str, path: str) -> str:
+    text = value.strip()
     name = path.rsplit(".", 1)[-1]
     if text and ("time" in name.lower() and "offset" not in name.lower()):
         try:
@@ -167,6 +175,10 @@ def _normalize_value(value: Any, path: str) -> str:
     if text.startswith("urn:epc:") or text.startswith("http"):
         return identifiers.canonical(text)
     return text
+
+
+# Pure function of two strings: a cached answer is the answer.
+_normalize_text = lru_cache(maxsize=16_384)(_normalize_text_uncached)
 
 
 def _expand_key(key: str, namespaces: dict[str, str]) -> str:

@@ -12,6 +12,7 @@ from busanhub.chain.services import anchor_record
 from .. import coldchain, selectors
 from ..epcis import identifiers
 from ..models import Alert, Breach, Device, Event, Lot, Party, Reading
+from ..notifications import send_breach_emails
 
 TEMPERATURE_TYPES = {"Temperature", "gs1:Temperature", "https://gs1.org/voc/Temperature"}
 
@@ -134,7 +135,8 @@ def lot_breach_check(*, lot: Lot) -> Breach | None:
     """Runs the breach rule of the lot's storage class over its readings.
 
     A new breach marks the lot compromised (and every lot aggregated with it), alerts staff
-    and the current holder, and is anchored (`logistics.breach`). Idempotent: a breach with the
+    and the current holder (an Alert row each, and an email once the transaction commits), and
+    is anchored (`logistics.breach`). Idempotent: a breach with the
     same start is recorded once.
     """
     rule = coldchain.RULES.get(lot.product.storage_class)
@@ -191,4 +193,7 @@ def lot_breach_check(*, lot: Lot) -> Breach | None:
     Alert.objects.create(party=None, lot=lot, message=message)
     if holder is not None:
         Alert.objects.create(party=holder, lot=lot, message=message)
+    # After commit: a rolled-back breach mails nobody, and a breach is recorded (so mailed) once.
+    breach_pk, holder_pk = breach.pk, holder.pk if holder is not None else None
+    transaction.on_commit(lambda: send_breach_emails(breach_pk=breach_pk, holder_pk=holder_pk))
     return breach

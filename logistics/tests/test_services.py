@@ -318,3 +318,41 @@ def test_a_breach_compromises_the_lots_sharing_the_box(chain):
         "GC2611-07": Lot.Status.COMPROMISED,
         "GC2611-08": Lot.Status.COMPROMISED,
     }
+
+
+def test_a_breach_mails_staff_and_the_holder_once_each_in_their_language(
+    chain, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.models import Group
+
+    from busanhub.accounts.tests.factories import UserFactory
+
+    # given a logistics staff member reading Korean, and the holder's member reading English
+    staff = UserFactory(email="staff@example.kr", preferred_language="ko")
+    staff.groups.add(Group.objects.get_or_create(name="staff-logistics")[0])
+    member = UserFactory(email="plant@example.kr", preferred_language="en")
+    chain.processor.members.add(member)
+    journey = _journey(chain)
+    services.epcis_document_capture(document=document(*journey["events"][:3]))
+    services.device_register(
+        party=chain.processor, device_id="logger-3", attached_to=journey["fillet"]
+    )
+    readings = [{"time": chain.at(320), "celsius": 2}, {"time": chain.at(330), "celsius": 12}]
+    # when the logger reports a reading beyond the hard limit
+    with django_capture_on_commit_callbacks(execute=True):
+        services.readings_ingest(device_id="logger-3", readings=readings, party=chain.processor)
+    # then one mail each: staff in Korean with the admin link, the holder in English without
+    mails = {mail.to[0]: mail for mail in mailoutbox}
+    assert sorted(mails) == ["plant@example.kr", "staff@example.kr"]
+    fillet = Lot.objects.get(lot_code="GC2611-07")
+    lot_path = f"/01/{fillet.product.gtin}/10/{fillet.lot_code}"
+    assert mails["plant@example.kr"].subject.startswith("Cold chain breached")
+    assert lot_path in mails["plant@example.kr"].body
+    assert "/admin/" not in mails["plant@example.kr"].body
+    assert "콜드체인" in mails["staff@example.kr"].subject
+    assert f"/admin/logistics/lot/{fillet.pk}/change/" in mails["staff@example.kr"].body
+    # when the same readings arrive again, nobody is mailed again
+    with django_capture_on_commit_callbacks(execute=True):
+        services.readings_ingest(device_id="logger-3", readings=readings, party=chain.processor)
+    assert len(mailoutbox) == 2
+    assert Breach.objects.count() == 1
