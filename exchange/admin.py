@@ -5,11 +5,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.admin_tools import ReadOnlyAdmin
 from exchange import services
 from exchange.models import (
     Account,
     Asset,
     ChainDeposit,
+    ChainSweep,
     ChainWithdrawal,
     FeeTier,
     LiabilitySnapshot,
@@ -152,6 +154,17 @@ class ChainDepositAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ChainSweep)
+class ChainSweepAdmin(ReadOnlyAdmin):
+    """Sweeps move the exchange's own custody; only the sweep task writes them."""
+
+    list_display = ["public_id", "kind", "asset", "amount", "source", "status", "created_at"]
+    list_filter = ["kind", "status", "asset"]
+    list_select_related = ["asset"]
+    search_fields = ["public_id", "source", "tx_hash", "gas_tx_hash"]
+    exclude = ["raw_tx", "gas_raw_tx"]
 
 
 @admin.register(SurveillanceEvent)

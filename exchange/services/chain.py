@@ -269,15 +269,18 @@ def withdrawal_address_add(*, user, address: str, label: str = "") -> Withdrawal
     return entry
 
 
-def _krw_value(asset: Asset, amount: int) -> int:
+def _krw_value(asset: Asset, amount: int) -> int | None:
+    """The amount's value in KRW at the last trade; None when the asset has no KRW price."""
     if asset.symbol == "KRW":
         return amount
     market = Market.objects.filter(base=asset, quote__symbol="KRW").first()
+    if market is None:
+        return None
     last = (
         Trade.objects.filter(market=market).order_by("-pk").values_list("price", flat=True).first()
     )
-    if market is None or last is None:
-        return 0
+    if last is None:
+        return None
     return last * amount // market.scale
 
 
@@ -302,7 +305,8 @@ def _anchor(withdrawal: ChainWithdrawal) -> None:
 @transaction.atomic
 def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainWithdrawal:
     """Requests a withdrawal on chain: checks the address allow-list and the KYC level's 24 h and
-    30-day caps, holds the amount, and waits for staff approval above the threshold.
+    30-day caps, holds the amount, and waits for staff approval above the threshold (and for
+    any asset without a KRW price, whose value the caps cannot judge).
     Atomic; refused requests hold nothing. Anchors each status as a private version."""
     level = kyc_level(user=user)
     if level == 0:
@@ -339,11 +343,12 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
         (timedelta(hours=24), caps.withdraw_24h),
         (timedelta(days=30), caps.withdraw_30d),
     ):
-        used = sum(
+        values = (
             _krw_value(w.asset, w.amount)
             for w in live.filter(created_at__gte=now - window).select_related("asset")
         )
-        if used + value > cap:
+        used = sum(v for v in values if v is not None)
+        if value is not None and used + value > cap:
             raise ValidationError({"amount": _("This would pass your withdrawal limit.")})
     threshold = int(conf.get("EXCHANGE_APPROVAL_THRESHOLD_KRW"))
     withdrawal = ChainWithdrawal(
@@ -351,9 +356,10 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
         asset=asset_row,
         address=address,
         amount=amount,
+        # An asset without a KRW price cannot be checked against the caps: staff look at it.
         status=(
             ChainWithdrawal.Status.AWAITING_APPROVAL
-            if value >= threshold
+            if value is None or value >= threshold
             else ChainWithdrawal.Status.APPROVED
         ),
     )

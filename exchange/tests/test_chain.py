@@ -96,17 +96,19 @@ def _fund_hot_wallet(node, wei=10**18):
     chainkit.send_ether(node, services.chain.hot_wallet().address, wei)
 
 
-def test_withdrawal_small_amount_goes_out_and_is_confirmed(chain_settings, market, alice, fund):
+def test_withdrawal_goes_out_and_is_confirmed(chain_settings, market, alice, bob, fund):
     # Given Alice with 1 ETH on the exchange and an allow-listed address
     fund(alice, market, eth=ETH)
     _fund_hot_wallet(chain_settings)
     target = "0x000000000000000000000000000000000000dEaD"
     before = chainkit.client(chain_settings).eth.get_balance(target)
     services.withdrawal_address_add(user=alice, address=target)
-    # When she withdraws 0.1 ETH (no trades yet: valued at 0 KRW, under the approval threshold)
+    # When she withdraws 0.1 ETH (no trades yet: no KRW price, so staff approve it)
     withdrawal = services.withdrawal_request(
         user=alice, asset="ETH", address=target, amount=ETH // 10
     )
+    assert withdrawal.status == ChainWithdrawal.Status.AWAITING_APPROVAL
+    withdrawal = services.withdrawal_approve(staff=bob, withdrawal=withdrawal)
     assert withdrawal.status == ChainWithdrawal.Status.APPROVED
     assert selectors.balances_for(user=alice)["ETH"] == {
         "available": ETH - ETH // 10,
@@ -129,7 +131,7 @@ def test_withdrawal_small_amount_goes_out_and_is_confirmed(chain_settings, marke
     assert selectors.ledger_matches_balances()
 
 
-def test_failed_token_withdrawal_is_refunded(token, market, alice, chain_settings):
+def test_failed_token_withdrawal_is_refunded(token, market, alice, bob, chain_settings):
     # Given Alice holds 5 BUSD on the ledger but the hot wallet holds none on chain
     services.deposit_credit(
         owner_id=alice.pk, asset=token, amount=5_000_000, kind="test", reference="t"
@@ -140,6 +142,7 @@ def test_failed_token_withdrawal_is_refunded(token, market, alice, chain_setting
     withdrawal = services.withdrawal_request(
         user=alice, asset="BUSD", address=target, amount=2_000_000
     )
+    services.withdrawal_approve(staff=bob, withdrawal=withdrawal)
     services.withdrawal_send(withdrawal_pk=withdrawal.pk)
     chainkit.mine(chain_settings, 3)
     # When the transfer reverts on chain

@@ -13,7 +13,7 @@ TARGET = "0x000000000000000000000000000000000000dEaD"
 
 
 @pytest.fixture
-def pending_withdrawal(settings, own_chain, market, alice, fund):
+def pending_withdrawal(settings, own_chain, market, alice, bob, fund):
     """A sent 0.1 ETH withdrawal of Alice's waiting in the pool of a node that does not mine."""
     settings.EXCHANGE_CONFIRMATIONS = 3
     settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
@@ -25,6 +25,7 @@ def pending_withdrawal(settings, own_chain, market, alice, fund):
     withdrawal = services.withdrawal_request(
         user=alice, asset="ETH", address=TARGET, amount=ETH // 10
     )
+    services.withdrawal_approve(staff=bob, withdrawal=withdrawal)
     own_chain.call("evm_setAutomine", False)
     withdrawal = services.withdrawal_send(withdrawal_pk=withdrawal.pk)
     return withdrawal
