@@ -489,8 +489,16 @@ def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
             .get(pk=withdrawal_pk)
         )
         if withdrawal.status == ChainWithdrawal.Status.APPROVED:
-            nonce = hot_nonce_take(client)
             max_fee, priority = fees_current(client)
+            cost = TOKEN_TRANSFER_GAS * max_fee
+            if withdrawal.asset.kind == Asset.Kind.NATIVE:
+                cost = 21_000 * max_fee + withdrawal.amount * withdrawal.asset.chain_factor
+            if client.eth.get_balance(wallet.address) < cost:
+                # The node would refuse it, leaving a nonce gap that blocks every later
+                # transaction of the hot wallet: wait (approved) until the wallet is refilled.
+                logger.warning("hot wallet cannot pay withdrawal %s yet", withdrawal.public_id)
+                return withdrawal
+            nonce = hot_nonce_take(client)
             tx = _withdrawal_tx(client, withdrawal, nonce=nonce, max_fee=max_fee, priority=priority)
             signed = wallet.sign_transaction(tx)
             withdrawal.nonce = nonce

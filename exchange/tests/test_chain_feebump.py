@@ -125,3 +125,28 @@ def test_a_withdrawal_sent_recently_is_not_replaced(settings, own_chain, pending
     assert services.withdrawals_replace_stuck() == []
     row = ChainWithdrawal.objects.get(pk=pending_withdrawal.pk)
     assert row.tx_hashes == [pending_withdrawal.tx_hash]
+
+
+def test_a_withdrawal_the_hot_wallet_cannot_pay_waits_unsigned(
+    settings, own_chain, market, alice, bob, fund
+):
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    fund(alice, market, eth=ETH)
+    services.withdrawal_address_add(user=alice, address=TARGET)
+    withdrawal = services.withdrawal_request(
+        user=alice, asset="ETH", address=TARGET, amount=ETH // 10
+    )
+    services.withdrawal_approve(staff=bob, withdrawal=withdrawal)
+    # Given an empty hot wallet: sending would be refused and leave a nonce gap
+    services.withdrawal_send(withdrawal_pk=withdrawal.pk)
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.nonce, withdrawal.tx_hashes) == (
+        ChainWithdrawal.Status.APPROVED,
+        None,
+        [],
+    )
+    # When the wallet is refilled, the next run sends it with the wallet's first nonce
+    chainkit.send_ether(own_chain, services.chain.hot_wallet().address, 10**18)
+    services.withdrawal_send(withdrawal_pk=withdrawal.pk)
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.nonce) == (ChainWithdrawal.Status.SENT, 0)
