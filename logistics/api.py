@@ -1,5 +1,6 @@
 """`/api/v1/logistics/`: data-logger readings and genealogy traces."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -126,6 +127,66 @@ class MasterDataView(APIView):
         return Response(self.serializer_class(row).data, status=201)
 
 
+class MasterDataItemView(APIView):
+    """PATCH one master-data row: a party edits its own rows (another party's is 404), staff
+    any row. Identifiers that events use cannot change; errors name the field (400).
+
+    Subclasses define `rows(party)` (the rows the party may edit), `lookup` and `update`.
+    """
+
+    authentication_classes = ReadingsView.authentication_classes
+    permission_classes = [CanCapture]
+    serializer_class: type[serializers.Serializer]
+
+    def get_row(self, request, key):
+        if sees_everything(request):
+            rows = self.rows(None)
+        else:
+            party = acting_party(request)
+            if party is None:
+                raise exceptions.PermissionDenied("act for a party (its API key or a member login)")
+            rows = self.rows(party)
+        row = rows.filter(**{self.lookup: key}).first()
+        if row is None:
+            raise exceptions.NotFound()
+        return row
+
+    def get(self, request, key):
+        return Response(self.serializer_class(self.get_row(request, key)).data)
+
+    def patch(self, request, key):
+        row = self.get_row(request, key)
+        serializer = self.serializer_class(row, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            row = self.update(row, dict(serializer.validated_data))
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from exc
+        return Response(self.serializer_class(row).data)
+
+
+class LocationView(MasterDataItemView):
+    serializer_class = LocationSerializer
+    lookup = "public_id"
+
+    def rows(self, party):
+        return Location.objects.all() if party is None else Location.objects.filter(party=party)
+
+    def update(self, row, data):
+        return services.location_update(location=row, changes=data)
+
+
+class ProductView(MasterDataItemView):
+    serializer_class = ProductSerializer
+    lookup = "gtin"
+
+    def rows(self, party):
+        return Product.objects.all() if party is None else Product.objects.filter(owner=party)
+
+    def update(self, row, data):
+        return services.product_update(product=row, changes=data)
+
+
 class LocationsView(MasterDataView):
     serializer_class = LocationSerializer
 
@@ -159,6 +220,8 @@ class DevicesView(MasterDataView):
 urlpatterns = [
     path("locations", LocationsView.as_view(), name="logistics-locations"),
     path("products", ProductsView.as_view(), name="logistics-products"),
+    path("locations/<uuid:key>", LocationView.as_view(), name="logistics-location"),
+    path("products/<str:key>", ProductView.as_view(), name="logistics-product"),
     path("devices", DevicesView.as_view(), name="logistics-devices"),
     path("readings", ReadingsView.as_view(), name="logistics-readings"),
     path("lots/<uuid:public_id>/trace", TraceView.as_view(), name="logistics-trace"),

@@ -11,9 +11,11 @@ from .coldchain import lot_breach_check, readings_from_events, readings_ingest
 from .masterdata import (
     device_register,
     location_create,
+    location_update,
     partner_key_create,
     party_create,
     product_create,
+    product_update,
 )
 from .recalls import (
     recall_create,
@@ -32,10 +34,12 @@ __all__ = [
     "epcis_document_capture",
     "epcis_event_capture",
     "location_create",
+    "location_update",
     "lot_breach_check",
     "partner_key_create",
     "party_create",
     "product_create",
+    "product_update",
     "readings_from_events",
     "readings_ingest",
     "recall_create",

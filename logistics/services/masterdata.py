@@ -4,6 +4,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from ..epcis import identifiers
@@ -87,3 +88,74 @@ def device_register(*, party: Party, device_id: str, attached_to: str = "") -> D
     device.full_clean()
     device.save()
     return device
+
+
+def _location_in_events(gln: str) -> bool:
+    from ..models import Event
+
+    place = f"{identifiers.DL_ROOT}/414/{gln}"
+    return Event.objects.filter(
+        Q(read_point=place)
+        | Q(read_point__startswith=place + "/")
+        | Q(biz_location=place)
+        | Q(biz_location__startswith=place + "/")
+    ).exists()
+
+
+def _product_in_events(product: Product) -> bool:
+    from ..models import EventEPC
+
+    if product.lots.exists():
+        return True
+    return EventEPC.objects.filter(
+        identifier__startswith=f"{identifiers.DL_ROOT}/01/{product.gtin}/"
+    ).exists()
+
+
+LOCATION_FIELDS = ("gln", "name", "kind", "latitude", "longitude")
+PRODUCT_FIELDS = ("gtin", "name", "name_ko", "species", "product_form", "storage_class")
+
+
+@transaction.atomic
+def location_update(*, location: Location, changes: dict) -> Location:
+    """Changes a location's master data; its GLN only while no event names it.
+
+    Events keep the GLN they were captured with, so a GLN that events use is immutable.
+    Row-locked, so two editors do not interleave. Errors name the field.
+    """
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    changes = {key: value for key, value in changes.items() if key in LOCATION_FIELDS}
+    if "gln" in changes and changes["gln"] != location.gln:
+        if not identifiers.is_valid_gln(changes["gln"]):
+            raise ValidationError({"gln": _("Enter a 13-digit GLN with a correct check digit.")})
+        if _location_in_events(location.gln):
+            raise ValidationError({"gln": _("Events name this GLN: it can no longer change.")})
+    for key, value in changes.items():
+        setattr(location, key, value)
+    location.full_clean()
+    location.save(update_fields=list(changes) or None)
+    return location
+
+
+@transaction.atomic
+def product_update(*, product: Product, changes: dict) -> Product:
+    """Changes a product's master data; its GTIN only while no lot or event names it.
+
+    Row-locked, so two editors do not interleave. Errors name the field.
+    """
+    product = Product.objects.select_for_update().get(pk=product.pk)
+    changes = {key: value for key, value in changes.items() if key in PRODUCT_FIELDS}
+    if "gtin" in changes:
+        try:
+            changes["gtin"] = identifiers.normalize_gtin(changes["gtin"])
+        except ValueError as exc:
+            raise ValidationError({"gtin": _("Enter a valid GTIN.")}) from exc
+        if changes["gtin"] != product.gtin and _product_in_events(product):
+            raise ValidationError(
+                {"gtin": _("Lots or events name this GTIN: it can no longer change.")}
+            )
+    for key, value in changes.items():
+        setattr(product, key, value)
+    product.full_clean()
+    product.save(update_fields=list(changes) or None)
+    return product

@@ -308,3 +308,58 @@ def test_a_partner_manages_its_own_master_data():
 
     assert Location.objects.filter(party=other).count() == 0
     assert Location.objects.filter(party=party).count() == 1
+
+
+def test_a_partner_edits_its_own_master_data_and_identifiers_freeze_once_used():
+    from logistics.models import Location, Product
+
+    client, party = _partner()
+    other_client, _other = _partner()
+    location = services.location_create(
+        party=party, gln="8801234500005", name="Amnam cold store", kind="cold_store"
+    )
+    product = services.product_create(
+        gtin="8801234500104",
+        name="Hairtail",
+        product_form="whole",
+        storage_class="frozen",
+        owner=party,
+    )
+    url = f"/api/v1/logistics/locations/{location.public_id}"
+    # when the owner renames its location and corrects its GLN (no event names it yet)
+    renamed = client.patch(url, {"name": "Amnam cold store 2", "gln": "8801234500012"}, "json")
+    assert renamed.status_code == 200, renamed.content
+    assert renamed.json()["gln"] == "8801234500012"
+    # another partner neither sees nor edits it
+    assert other_client.patch(url, {"name": "Mine"}, "json").status_code == 404
+    assert other_client.get(url).status_code == 404
+    # a bad value names its field and changes nothing
+    bad = client.patch(url, {"kind": "castle"}, "json")
+    assert bad.status_code == 400 and "kind" in bad.json()
+    location.refresh_from_db()
+    assert (location.name, location.kind) == ("Amnam cold store 2", "cold_store")
+    # staff edit any partner's row
+    assert (
+        _staff().patch(url, {"latitude": "35.1", "longitude": "129.0"}, "json").status_code == 200
+    )
+    # once an event names the location and the product, their identifiers are frozen
+    lot = f"https://id.gs1.org/01/{product.gtin}/10/HT-1"
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventTimeZoneOffset": "+09:00",
+        "action": "OBSERVE",
+        "quantityList": [{"epcClass": lot, "quantity": 5, "uom": "KGM"}],
+        "bizLocation": {"id": "https://id.gs1.org/414/8801234500012"},
+    }
+    services.epcis_event_capture(event=single(event), party=party)
+    frozen = client.patch(url, {"gln": "8801234500029"}, "json")
+    assert frozen.status_code == 400 and "gln" in frozen.json()
+    product_url = f"/api/v1/logistics/products/{product.gtin}"
+    frozen_gtin = client.patch(product_url, {"gtin": "8801234500111"}, "json")
+    assert frozen_gtin.status_code == 400 and "gtin" in frozen_gtin.json()
+    # while the other fields still change
+    assert client.patch(product_url, {"name_ko": "갈치"}, "json").json()["name_ko"] == "갈치"
+    assert Location.objects.get(pk=location.pk).gln == "8801234500012"
+    assert Product.objects.get(pk=product.pk).gtin == "08801234500104"
+    assert other_client.patch(product_url, {"name": "x"}, "json").status_code == 404
