@@ -17,6 +17,7 @@ from . import ledger, services
 from .forms import CATEGORY_CHOICES
 from .models import (
     Account,
+    BankLink,
     DailyClose,
     GrantProgramme,
     JournalTransaction,
@@ -25,6 +26,8 @@ from .models import (
     Policy,
     Posting,
     Settlement,
+    SettlementAttempt,
+    TopUp,
     Wallet,
 )
 
@@ -296,11 +299,61 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["merchant"]
 
 
+class SettlementAttemptInline(admin.TabularInline):
+    model = SettlementAttempt
+    fields = ["created_at", "attempt", "by", "reason", "outcome", "transfer_id"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _retry(settlement, reason, by):
+    attempt = services.settlement_retry(settlement=settlement, reason=reason, by=by)
+    if attempt.outcome == SettlementAttempt.Outcome.FAILED:
+        raise ValidationError(_("The bank declined the payment again."))
+    return attempt
+
+
 @admin.register(Settlement)
 class SettlementAdmin(ReadOnlyAdmin):
-    list_display = ["merchant", "business_date", "gross", "refunds", "amount", "status", "reports"]
+    list_display = [
+        "merchant",
+        "business_date",
+        "gross",
+        "refunds",
+        "amount",
+        "status",
+        "attempt",
+        "reports",
+    ]
     list_filter = ["status", "business_date"]
     list_select_related = ["merchant"]
+    search_fields = ["merchant__code", "merchant__name", "transfer_id"]
+    inlines = [SettlementAttemptInline]
+    action_form = ReasonActionForm
+    actions = ["retry"]
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("vouchers.change_settlement")
+
+    @admin.action(
+        description=_("Retry the payment of the selected settlements (give a reason)"),
+        permissions=["retry"],
+    )
+    def retry(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset.select_related("merchant"),
+            lambda settlement, reason: _retry(settlement, reason, request.user),
+            _("Retried %(count)d settlements: paid or already paid."),
+        )
 
     @admin.display(description=_("report"))
     def reports(self, obj):
@@ -309,6 +362,47 @@ class SettlementAdmin(ReadOnlyAdmin):
             reverse("vouchers:settlement-report", args=[obj.public_id, "csv"]),
             reverse("vouchers:settlement-report", args=[obj.public_id, "xlsx"]),
         )
+
+
+@admin.register(TopUp)
+class TopUpAdmin(ReadOnlyAdmin):
+    """Top-ups, with the ones the bank left pending; reconciling asks the bank by the
+    top-up's own key, so money is never pulled twice."""
+
+    list_display = ["public_id", "wallet", "amount", "status", "transfer_id", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["public_id", "wallet__user__email", "transfer_id"]
+    list_select_related = ["wallet__user"]
+    date_hierarchy = "created_at"
+    action_form = ReasonActionForm
+    actions = ["reconcile"]
+
+    def has_reconcile_permission(self, request):
+        return request.user.has_perm("vouchers.change_topup")
+
+    @admin.action(
+        description=_("Reconcile the selected pending top-ups with the bank"),
+        permissions=["reconcile"],
+    )
+    def reconcile(self, request, queryset):
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda topup, reason: services.topup_reconcile_by_staff(
+                topup=topup, reason=reason, by=request.user
+            ),
+            _("Reconciled %(count)d top-ups with the bank."),
+        )
+
+
+@admin.register(BankLink)
+class BankLinkAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "user", "bank_code", "status", "verified_at", "removed_at"]
+    list_filter = ["status", "bank_code"]
+    search_fields = ["public_id", "user__email", "account_ref"]
+    list_select_related = ["user"]
+    exclude = ["code_hash"]
 
 
 @admin.register(DailyClose)

@@ -19,8 +19,11 @@ from rest_framework.views import APIView
 from busanhub.idempotency.decorators import idempotent
 
 from . import selectors, services
-from .models import Merchant, Payment, PaymentRequest, TopUp
+from .models import BankLink, Merchant, Payment, PaymentRequest, TopUp
 from .serializers import (
+    BankLinkInSerializer,
+    BankLinkSerializer,
+    BankLinkVerifyInSerializer,
     GiftInSerializer,
     GiftSerializer,
     PaymentInSerializer,
@@ -63,7 +66,20 @@ class WalletView(APIView):
         return Response(WalletSerializer(data).data)
 
 
+def _own_link_for_topup(user, value: str) -> BankLink:
+    for link in selectors.bank_links_of(user=user):
+        if value in (str(link.public_id), link.account_ref):
+            return link
+    raise ValidationError({"bank_account": ["Link and verify this bank account first."]})
+
+
 class TopUpView(MoneyView):
+    @extend_schema(responses=TopUpSerializer(many=True))
+    def get(self, request):
+        """The caller's own top-ups, newest first (pending: the bank has not answered yet)."""
+        topups = selectors.topups_of(user=request.user).select_related("journal")[:100]
+        return Response(TopUpSerializer(topups, many=True).data)
+
     @extend_schema(
         request=TopUpInSerializer,
         responses={201: TopUpSerializer, 202: TopUpSerializer},
@@ -73,14 +89,78 @@ class TopUpView(MoneyView):
     def post(self, request):
         data = TopUpInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        link = services.bank_link_add(
-            user=request.user, account_ref=data.validated_data["bank_account"]
-        )
+        link = _own_link_for_topup(request.user, data.validated_data["bank_account"])
         topup = services.topup_create(
             user=request.user, bank_link=link, amount=data.validated_data["amount"]
         )
         code = status.HTTP_201_CREATED if topup.status == TopUp.Status.COMPLETED else 202
         return Response(TopUpSerializer(topup).data, status=code)
+
+
+class BankLinksView(MoneyView):
+    @extend_schema(responses=BankLinkSerializer(many=True))
+    def get(self, request):
+        """The caller's linked bank accounts (removed ones are not listed)."""
+        return Response(
+            BankLinkSerializer(selectors.bank_links_of(user=request.user), many=True).data
+        )
+
+    @extend_schema(
+        request=BankLinkInSerializer,
+        responses={201: BankLinkSerializer, 200: BankLinkSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @idempotent("vouchers")
+    def post(self, request):
+        """Links an account and sends it 1 KRW whose memo carries the code to verify it with
+        (`bank-links/<id>/verify/`). An account already linked is answered with 200."""
+        data = BankLinkInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        existing = {link.pk for link in selectors.bank_links_of(user=request.user)}
+        link = services.bank_link_add(user=request.user, **data.validated_data)
+        code = status.HTTP_200_OK if link.pk in existing else status.HTTP_201_CREATED
+        return Response(BankLinkSerializer(link).data, status=code)
+
+
+def _own_link(request, public_id) -> BankLink:
+    # Another citizen's link answers 404, like one that does not exist.
+    return get_object_or_404(
+        BankLink, public_id=public_id, user=request.user, removed_at__isnull=True
+    )
+
+
+class BankLinkDetailView(APIView):
+    @extend_schema(responses=BankLinkSerializer)
+    def get(self, request, public_id):
+        return Response(BankLinkSerializer(_own_link(request, public_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, public_id):
+        services.bank_link_remove(user=request.user, link=_own_link(request, public_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BankLinkVerifyView(MoneyView):
+    @extend_schema(request=BankLinkVerifyInSerializer, responses=BankLinkSerializer)
+    def post(self, request, public_id):
+        link = _own_link(request, public_id)
+        data = BankLinkVerifyInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = services.bank_link_verify(
+            user=request.user, link=link, code=data.validated_data["code"]
+        )
+        return Response(BankLinkSerializer(link).data)
+
+
+class BankLinkResendView(MoneyView):
+    @extend_schema(request=None, responses=BankLinkSerializer, parameters=[IDEMPOTENCY_HEADER])
+    @idempotent("vouchers")
+    def post(self, request, public_id):
+        """Sends a new 1 KRW transfer with a new code (the previous code is void)."""
+        link = services.bank_link_verification_send(
+            user=request.user, link=_own_link(request, public_id)
+        )
+        return Response(BankLinkSerializer(link).data)
 
 
 class PaymentsView(MoneyView):
@@ -223,6 +303,18 @@ class TransactionsView(ListAPIView):
 urlpatterns = [
     path("wallet/", WalletView.as_view(), name="wallet"),
     path("topups/", TopUpView.as_view(), name="topups"),
+    path("bank-links/", BankLinksView.as_view(), name="bank-links"),
+    path("bank-links/<uuid:public_id>/", BankLinkDetailView.as_view(), name="bank-link"),
+    path(
+        "bank-links/<uuid:public_id>/verify/",
+        BankLinkVerifyView.as_view(),
+        name="bank-link-verify",
+    ),
+    path(
+        "bank-links/<uuid:public_id>/resend/",
+        BankLinkResendView.as_view(),
+        name="bank-link-resend",
+    ),
     path("payments/", PaymentsView.as_view(), name="payments"),
     path("payments/<uuid:public_id>/", PaymentDetailView.as_view(), name="payment"),
     path("payments/<uuid:public_id>/refunds/", RefundsView.as_view(), name="refunds"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from . import services
 from .models import Account, Merchant
+from .services.banklinks import sandbox_statement
 
 
 def seed(*, stdout, users) -> None:
@@ -37,9 +38,12 @@ def seed(*, stdout, users) -> None:
         bank_account_ref="032-1234-5678-01",
     )
     services.merchant_approve(merchant=shop, by=staff)
-    link = services.bank_link_add(user=citizen, account_ref="088-0000-1111")
-    services.topup_create(user=citizen, bank_link=link, amount=100_000)
-    services.payment_create(payer=citizen, merchant_code=shop.code, amount=12_000)
+    link = services.bank_link_add(user=citizen, bank_code="088", account_number="110-000-111111")
+    memo = sandbox_statement(link=link)  # the demo runs on the sandbox bank: read the code
+    if memo:
+        link = services.bank_link_verify(user=citizen, link=link, code=memo.split()[-1])
+        services.topup_create(user=citizen, bank_link=link, amount=100_000)
+        services.payment_create(payer=citizen, merchant_code=shop.code, amount=12_000)
     programme = services.programme_create(
         name="전통시장 응원 지원금 (Market support grant)",
         amount=20_000,

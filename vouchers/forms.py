@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import ledger
 from .models import Merchant
+from .services.banklinks import BANK_CHOICES, CODE_DIGITS
 
 CATEGORY_LABELS = {
     "restaurant": _("Restaurant"),
@@ -34,8 +35,39 @@ class AmountField(forms.IntegerField):
 
 
 class TopUpForm(forms.Form):
+    """A top-up from one of the citizen's verified bank accounts (`links`: bank_links_of)."""
+
     amount = AmountField()
-    bank_account = forms.CharField(label=_("Linked bank account"), max_length=40)
+    bank_account = forms.ChoiceField(label=_("Linked bank account"))
+
+    def __init__(self, *args, links=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.links = {str(link.public_id): link for link in links}
+        self.fields["bank_account"].choices = [(pk, link.label) for pk, link in self.links.items()]
+
+    def clean_bank_account(self):
+        return self.links[self.cleaned_data["bank_account"]]
+
+
+class BankLinkForm(forms.Form):
+    bank_code = forms.ChoiceField(
+        label=_("Bank"), choices=[("", _("Choose your bank")), *BANK_CHOICES]
+    )
+    account_number = forms.CharField(
+        label=_("Account number"),
+        max_length=20,
+        help_text=_("10 to 14 digits; hyphens are fine."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class BankLinkVerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code in the memo of the 1 KRW transfer"),
+        min_length=CODE_DIGITS,
+        max_length=CODE_DIGITS,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 class PayCodeForm(forms.Form):

@@ -6,12 +6,14 @@ from django.db.models import QuerySet, Sum
 
 from .models import (
     Account,
+    BankLink,
     JournalTransaction,
     Merchant,
     Payment,
     Posting,
     Refund,
     Settlement,
+    TopUp,
     Wallet,
 )
 
@@ -152,3 +154,28 @@ def ledger_totals() -> dict:
         "unbalanced_transactions": unbalanced,
         "transactions": JournalTransaction.objects.count(),
     }
+
+
+def bank_link_label(link: BankLink) -> str:
+    """ "BNK Busan Bank ···5678": the bank and the last four digits, never the whole number."""
+    from .services.banklinks import BANK_NAMES
+
+    bank_code, _sep, digits = link.account_ref.partition("-")
+    bank = BANK_NAMES.get(link.bank_code or bank_code, link.bank_code or bank_code)
+    return f"{bank} ···{digits[-4:]}"
+
+
+def bank_links_of(*, user, verified_only: bool = False) -> list[BankLink]:
+    """The citizen's linked (not removed) bank accounts, oldest first, each with `.label`."""
+    links = BankLink.objects.filter(user=user, removed_at__isnull=True).order_by("pk")
+    if verified_only:
+        links = links.filter(status=BankLink.Status.VERIFIED)
+    links = list(links)
+    for link in links:
+        link.label = bank_link_label(link)
+    return links
+
+
+def topups_of(*, user) -> QuerySet[TopUp]:
+    """The citizen's top-ups, newest first, with their bank link (never another's)."""
+    return TopUp.objects.filter(wallet__user=user).select_related("bank_link").order_by("-pk")

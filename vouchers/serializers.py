@@ -5,7 +5,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Gift, JournalTransaction, Payment, PaymentRequest, Posting, Refund, TopUp
+from .models import (
+    BankLink,
+    Gift,
+    JournalTransaction,
+    Payment,
+    PaymentRequest,
+    Posting,
+    Refund,
+    TopUp,
+)
+from .services.banklinks import BANK_CHOICES
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -25,16 +35,44 @@ class StrictAmountField(serializers.Field):
 
 class TopUpInSerializer(serializers.Serializer):
     amount = StrictAmountField()
-    bank_account = serializers.CharField(max_length=40)
+    bank_account = serializers.CharField(
+        max_length=40,
+        help_text="A verified linked account: its id (bank-links/) or its reference "
+        "`<bank code>-<digits>`.",
+    )
 
 
 class TopUpSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id")
+    bank_link = serializers.UUIDField(source="bank_link.public_id")
     digest = serializers.CharField(source="journal.digest", default=None)
 
     class Meta:
         model = TopUp
-        fields = ["id", "amount", "status", "created_at", "digest"]
+        fields = ["id", "bank_link", "amount", "status", "created_at", "digest"]
+
+
+class BankLinkInSerializer(serializers.Serializer):
+    bank_code = serializers.ChoiceField(choices=BANK_CHOICES)
+    account_number = serializers.CharField(max_length=20)
+
+
+class BankLinkVerifyInSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=10)
+
+
+class BankLinkSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    account = serializers.SerializerMethodField(help_text="The bank and the last four digits.")
+
+    class Meta:
+        model = BankLink
+        fields = ["id", "bank_code", "account", "status", "verified_at", "created_at"]
+
+    def get_account(self, link) -> str:
+        from .selectors import bank_link_label
+
+        return bank_link_label(link)
 
 
 class PaymentInSerializer(serializers.Serializer):

@@ -60,3 +60,10 @@ def settle_previous_day(business_date: str | None = None) -> int:
 @shared_task(ignore_result=True, soft_time_limit=300, time_limit=600)
 def reclaim_expired_grants() -> int:
     return services.grants_reclaim_expired()
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=600)
+def topups_reconcile() -> dict:
+    """Every 10 minutes: settles or fails the top-ups the bank left pending (see
+    `services.topups_reconcile_pending`); idempotent, a bank still silent is asked next time."""
+    return services.topups_reconcile_pending()

@@ -7,6 +7,19 @@ app_name = "vouchers"
 urlpatterns = [
     path("vouchers/", views.home, name="home"),
     path("vouchers/topup/", views.topup, name="topup"),
+    path("vouchers/topups/", views.topups, name="topups"),
+    path("vouchers/bank-links/", views.bank_links, name="bank-links"),
+    path("vouchers/bank-links/<uuid:public_id>/", views.bank_link, name="bank-link"),
+    path(
+        "vouchers/bank-links/<uuid:public_id>/resend/",
+        views.bank_link_resend,
+        name="bank-link-resend",
+    ),
+    path(
+        "vouchers/bank-links/<uuid:public_id>/remove/",
+        views.bank_link_remove,
+        name="bank-link-remove",
+    ),
     path("vouchers/gift/", views.gift, name="gift"),
     path("vouchers/pay/", views.pay, name="pay"),
     path("vouchers/pay/m/<str:code>/", views.pay_merchant, name="pay-merchant"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import forms, reports, selectors, services
-from .models import Merchant, Payment, PaymentRequest, Settlement
+from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement, TopUp
 from .qr import qr_data_uri
 
 
@@ -25,6 +25,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 def home(request):
     wallet = selectors.wallet_for(user=request.user)
     history = list(selectors.wallet_history(wallet=wallet)[:30])
+    links = selectors.bank_links_of(user=request.user, verified_only=True)
     return render(
         request,
         "vouchers/home.html",
@@ -35,7 +36,11 @@ def home(request):
             "history": history,
             "payments": list(selectors.payments_for_wallet(wallet=wallet).order_by("-pk")[:10]),
             "policy": services.policy_current(),
-            "topup_form": forms.TopUpForm(),
+            "topup_form": forms.TopUpForm(links=links),
+            "has_links": bool(links),
+            "pending_topups": list(
+                selectors.topups_of(user=request.user).filter(status=TopUp.Status.PENDING)
+            ),
             "is_merchant": selectors.merchants_of(user=request.user).exists(),
         },
     )
@@ -43,14 +48,14 @@ def home(request):
 
 @login_required
 def topup(request):
-    form = forms.TopUpForm(request.POST or None)
+    links = selectors.bank_links_of(user=request.user, verified_only=True)
+    form = forms.TopUpForm(request.POST or None, links=links)
     if request.method == "POST" and form.is_valid():
         try:
-            link = services.bank_link_add(
-                user=request.user, account_ref=form.cleaned_data["bank_account"]
-            )
             done = services.topup_create(
-                user=request.user, bank_link=link, amount=form.cleaned_data["amount"]
+                user=request.user,
+                bank_link=form.cleaned_data["bank_account"],
+                amount=form.cleaned_data["amount"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -59,10 +64,93 @@ def topup(request):
                 messages.success(
                     request, _("Topped up %(amount)s KRW.") % {"amount": f"{done.amount:,}"}
                 )
-            else:
-                messages.warning(request, _("The bank has not answered yet; we will keep asking."))
-            return redirect("vouchers:home")
+                return redirect("vouchers:home")
+            messages.warning(request, _("The bank has not answered yet; we will keep asking."))
+            return redirect("vouchers:topups")
     return render(request, "vouchers/form.html", {"form": form, "title": _("Top up")})
+
+
+@login_required
+def topups(request):
+    """The citizen's own top-ups with their status (pending ones: the bank has not answered)."""
+    return render(
+        request,
+        "vouchers/topups.html",
+        {"topups": list(selectors.topups_of(user=request.user)[:100])},
+    )
+
+
+@login_required
+def bank_links(request):
+    form = forms.BankLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.bank_link_add(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("vouchers:bank-link", public_id=link.public_id)
+    return render(
+        request,
+        "vouchers/bank_links.html",
+        {"form": form, "links": selectors.bank_links_of(user=request.user)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _own_link(request, public_id) -> BankLink:
+    # Another citizen's link is a 404, as one that does not exist.
+    return get_object_or_404(
+        BankLink, public_id=public_id, user=request.user, removed_at__isnull=True
+    )
+
+
+@login_required
+def bank_link(request, public_id):
+    link = _own_link(request, public_id)
+    form = forms.BankLinkVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.bank_link_verify(user=request.user, link=link, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+            link.refresh_from_db()
+        else:
+            messages.success(request, _("Bank account verified: you can top up from it."))
+            return redirect("vouchers:bank-links")
+    from .services.banklinks import sandbox_statement
+
+    link.label = selectors.bank_link_label(link)
+    return render(
+        request,
+        "vouchers/bank_link.html",
+        {"link": link, "form": form, "sandbox_memo": sandbox_statement(link=link)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def bank_link_resend(request, public_id):
+    link = _own_link(request, public_id)
+    try:
+        services.bank_link_verification_send(user=request.user, link=link)
+    except ValidationError as error:
+        for problems in error.message_dict.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.success(request, _("We sent a new 1 KRW transfer with a new code."))
+    return redirect("vouchers:bank-link", public_id=link.public_id)
+
+
+@login_required
+@require_POST
+def bank_link_remove(request, public_id):
+    link = _own_link(request, public_id)
+    services.bank_link_remove(user=request.user, link=link)
+    messages.success(request, _("Bank account removed."))
+    return redirect("vouchers:bank-links")
 
 
 @login_required

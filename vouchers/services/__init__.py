@@ -1,5 +1,11 @@
 """Every write of Busan Digital Voucher. Other apps may call these; nothing else of vouchers."""
 
+from .banklinks import (
+    bank_link_add,
+    bank_link_remove,
+    bank_link_verification_send,
+    bank_link_verify,
+)
 from .core import (
     journal_post,
     policy_current,
@@ -20,18 +26,27 @@ from .merchants import (
     payment_request_create,
 )
 from .money import (
-    bank_link_add,
     gift_send,
     payment_create,
     refund_create,
     topup_create,
     topup_settle,
 )
+from .reconcile import topup_reconcile, topup_reconcile_by_staff, topups_reconcile_pending
 from .rewards import reward_credit
-from .settlement import day_close, settlement_create, settlement_pay, settlements_run
+from .settlement import (
+    day_close,
+    settlement_create,
+    settlement_pay,
+    settlement_retry,
+    settlements_run,
+)
 
 __all__ = [
     "bank_link_add",
+    "bank_link_remove",
+    "bank_link_verification_send",
+    "bank_link_verify",
     "day_close",
     "gift_send",
     "grants_award_csv",
@@ -51,10 +66,14 @@ __all__ = [
     "reward_credit",
     "settlement_create",
     "settlement_pay",
+    "settlement_retry",
     "settlements_run",
     "system_account",
     "topup_create",
+    "topup_reconcile",
+    "topup_reconcile_by_staff",
     "topup_settle",
+    "topups_reconcile_pending",
     "treasury_fund",
     "wallet_freeze",
     "wallet_open",

@@ -23,6 +23,7 @@ from vouchers.models import (
     Wallet,
 )
 
+from .banklinks import bank_link_check_usable
 from .core import (
     accounts_lock,
     check_amount,
@@ -66,20 +67,9 @@ def _holdings(wallet: Wallet) -> int:
 
 
 @transaction.atomic
-def bank_link_add(*, user, account_ref: str) -> BankLink:
-    """Links a bank account for top-ups (idempotent per user and account)."""
-    account_ref = (account_ref or "").strip()
-    if not account_ref or len(account_ref) > 40:
-        raise refuse("account_ref", _("Give the bank account number."))
-    link, _created = BankLink.objects.get_or_create(user=user, account_ref=account_ref)
-    return link
-
-
-@transaction.atomic
 def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
     check_amount(amount)
-    if bank_link.user_id != user.pk:
-        raise refuse("bank_account", _("Link this bank account first."))
+    bank_link_check_usable(user=user, bank_link=bank_link)  # own, verified, still linked
     wallet = _locked_wallet(user)  # the wallet row lock serialises the cap checks
     policy = policy_current()
     this_month = (

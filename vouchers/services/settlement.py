@@ -4,8 +4,9 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
-from busanhub.bank.gateway import BankDeclined, gateway
+from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
 from busanhub.chain.services import anchor_record
 from vouchers import ledger
 from vouchers.models import (
@@ -15,9 +16,18 @@ from vouchers.models import (
     Merchant,
     Posting,
     Settlement,
+    SettlementAttempt,
 )
 
-from .core import accounts_lock, journal_post, system_account
+from .core import accounts_lock, journal_post, refuse, system_account
+
+
+def settlement_bank_key(settlement: Settlement) -> str:
+    """The bank idempotency key of the settlement's current payment attempt: the first one
+    is the settlement's own key, each staff retry after a decline gets the next one."""
+    if not settlement.attempt:
+        return settlement.bank_idempotency_key
+    return f"{settlement.bank_idempotency_key}-retry-{settlement.attempt}"
 
 
 @transaction.atomic
@@ -72,7 +82,7 @@ def settlement_pay(*, settlement_pk: int) -> Settlement:
             account_ref=settlement.merchant.bank_account_ref,
             amount=settlement.amount,
             reference=f"Busan voucher settlement {settlement.business_date}",
-            idempotency_key=settlement.bank_idempotency_key,
+            idempotency_key=settlement_bank_key(settlement),
         )
     except BankDeclined:
         return _settlement_record(settlement_pk=settlement_pk, transfer_id="")
@@ -80,9 +90,16 @@ def settlement_pay(*, settlement_pk: int) -> Settlement:
 
 
 @transaction.atomic
-def _settlement_record(*, settlement_pk: int, transfer_id: str) -> Settlement:
+def _settlement_record(
+    *, settlement_pk: int, transfer_id: str, attempt: int | None = None
+) -> Settlement:
     settlement = Settlement.objects.select_for_update().get(pk=settlement_pk)
-    if settlement.status != Settlement.Status.PENDING:
+    # A transfer the bank made for this very attempt is recorded even over a "failed" the
+    # bank answered before (reconciliation trusts the bank's ledger, never pays again).
+    found_paid = bool(transfer_id) and attempt == settlement.attempt
+    if settlement.status != Settlement.Status.PENDING and not (
+        found_paid and settlement.status == Settlement.Status.FAILED
+    ):
         return settlement
     if not transfer_id:
         settlement.status = Settlement.Status.FAILED
@@ -100,6 +117,78 @@ def _settlement_record(*, settlement_pk: int, transfer_id: str) -> Settlement:
     settlement.transfer_id = transfer_id
     settlement.save(update_fields=["status", "transfer_id", "payout_journal"])
     return settlement
+
+
+@transaction.atomic
+def _settlement_rearm(*, settlement_pk: int, seen_attempt: int) -> Settlement:
+    """After a decline: the next attempt, with its own bank key. A concurrent retry that
+    re-armed it already (the attempt moved on) is joined, not doubled."""
+    settlement = Settlement.objects.select_for_update().get(pk=settlement_pk)
+    if settlement.status == Settlement.Status.FAILED and settlement.attempt == seen_attempt:
+        settlement.attempt += 1
+        settlement.status = Settlement.Status.PENDING
+        settlement.save(update_fields=["attempt", "status"])
+    return settlement
+
+
+def _attempt_log(*, settlement: Settlement, outcome: str, reason: str, by) -> SettlementAttempt:
+    settlement.refresh_from_db(fields=["attempt", "status", "transfer_id"])
+    attempt = SettlementAttempt(
+        settlement=settlement,
+        attempt=settlement.attempt,
+        by=by,
+        reason=reason,
+        outcome=outcome,
+        transfer_id=settlement.transfer_id,
+    )
+    attempt.full_clean(exclude=["settlement", "by"])
+    attempt.save()
+    return attempt
+
+
+def settlement_retry(*, settlement: Settlement, reason: str, by=None) -> SettlementAttempt:
+    """Staff retry of a settlement the bank declined or did not answer about. Never pays
+    twice: the bank is first asked about the current attempt's key, and a transfer it made is
+    recorded as paid with no new transfer; only a declined (or never taken) one is paid again,
+    declined ones under the next attempt's key. A paid or empty settlement is left as it is.
+    Every call is audited (`SettlementAttempt`: who, why, outcome), and the merchant's
+    dashboard shows the status. A silent bank is a refusal naming `settlement` (audited too;
+    the payout task keeps asking). Needs a reason (ValidationError naming `reason`)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise refuse("reason", _("Give the reason for retrying the payment."))
+    settlement = Settlement.objects.select_related("merchant").get(pk=settlement.pk)
+    outcomes = SettlementAttempt.Outcome
+    if settlement.status not in (Settlement.Status.PENDING, Settlement.Status.FAILED):
+        return _attempt_log(settlement=settlement, outcome=outcomes.UNCHANGED, reason=reason, by=by)
+    try:
+        transfer = gateway().transfer_status(idempotency_key=settlement_bank_key(settlement))
+        if transfer is not None and transfer.status == "completed":
+            settlement = _settlement_record(
+                settlement_pk=settlement.pk,
+                transfer_id=transfer.transfer_id,
+                attempt=settlement.attempt,
+            )
+            return _attempt_log(
+                settlement=settlement, outcome=outcomes.ALREADY_PAID, reason=reason, by=by
+            )
+        if settlement.status == Settlement.Status.FAILED or transfer is not None:
+            if settlement.status == Settlement.Status.PENDING:  # declined, not yet recorded
+                _settlement_record(settlement_pk=settlement.pk, transfer_id="")
+            _settlement_rearm(settlement_pk=settlement.pk, seen_attempt=settlement.attempt)
+        settlement = settlement_pay(settlement_pk=settlement.pk)
+    except BankUnavailable as exc:
+        _attempt_log(settlement=settlement, outcome=outcomes.PENDING, reason=reason, by=by)
+        from vouchers.tasks import settlement_pay_task
+
+        pk = settlement.pk
+        transaction.on_commit(lambda: settlement_pay_task.apply_async(args=[pk], countdown=60))
+        raise refuse(
+            "settlement",
+            _("The bank did not answer; the payment stays pending and will be asked again."),
+        ) from exc
+    outcome = outcomes.PAID if settlement.status == Settlement.Status.PAID else outcomes.FAILED
+    return _attempt_log(settlement=settlement, outcome=outcome, reason=reason, by=by)
 
 
 def settlements_run(*, business_date: date) -> list[Settlement]:

@@ -7,7 +7,15 @@ from busanhub.accounts.tests.factories import PASSWORD, StaffFactory, UserFactor
 from vouchers import services
 from vouchers.models import Account
 
-__all__ = ["PASSWORD", "StaffFactory", "UserFactory", "approved_merchant", "fund_pool", "topped_up"]
+__all__ = [
+    "PASSWORD",
+    "StaffFactory",
+    "UserFactory",
+    "approved_merchant",
+    "fund_pool",
+    "topped_up",
+    "verified_link",
+]
 
 RESIDENT_CLAIMS = {"district": "Haeundae-gu", "residentSince": "2020-05-01"}
 _numbers = count(10000)
@@ -36,9 +44,22 @@ def fund_pool(amount: int = 10_000_000):
     return pool
 
 
+def verified_link(user, *, bank_code: str = "088", account_number: str | None = None):
+    """Links an account and types back the code of the 1-KRW transfer, as the citizen reads
+    it on the (sandbox) bank statement."""
+    from vouchers.services.banklinks import sandbox_statement
+
+    link = services.bank_link_add(
+        user=user, bank_code=bank_code, account_number=account_number or f"{user.pk:012d}"
+    )
+    if link.status != link.Status.VERIFIED:
+        code = sandbox_statement(link=link).split()[-1]
+        link = services.bank_link_verify(user=user, link=link, code=code)
+    return link
+
+
 def topped_up(user, amount: int):
-    link = services.bank_link_add(user=user, account_ref=f"088-{user.pk}-77")
-    return services.topup_create(user=user, bank_link=link, amount=amount)
+    return services.topup_create(user=user, bank_link=verified_link(user), amount=amount)
 
 
 def make_resident(user):

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from busanhub.idempotency.models import IdempotencyRecord
 from vouchers import selectors
 from vouchers.models import Payment, Posting, Refund
-from vouchers.tests.factories import UserFactory, topped_up
+from vouchers.tests.factories import UserFactory, topped_up, verified_link
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +45,10 @@ def test_wallet_shows_the_split(api, citizen):
 
 
 def test_topup_then_pay_by_code_with_cashback(api, resident, merchant):
+    link = verified_link(resident)
     response = api.post(
         reverse("vouchers-api:topups"),
-        {"amount": 20_000, "bank_account": "088-11-2222"},
+        {"amount": 20_000, "bank_account": link.account_ref},
         format="json",
     )
     assert response.status_code == 201 and response.json()["status"] == "completed"

@@ -111,7 +111,7 @@ def test_t_plus_one_settlement_pays_each_merchant_once_with_reports(citizen, mer
     services.settlement_pay(settlement_pk=settlement.pk)
     settlement.refresh_from_db()
     assert settlement.status == Settlement.Status.PAID
-    transfer = SandboxTransfer.objects.get(direction="out")
+    transfer = SandboxTransfer.objects.get(idempotency_key=settlement.bank_idempotency_key)
     assert (transfer.account_ref, transfer.amount) == (merchant.bank_account_ref, 15_000)
     merchant.account.refresh_from_db()
     assert merchant.account.balance == 0

@@ -11,7 +11,7 @@ from busanhub.bank.sandbox import sandbox_fault_add
 from busanhub.chain.models import AnchorLeaf
 from vouchers import selectors, services
 from vouchers.models import Account, JournalTransaction, Payment, Posting, TopUp
-from vouchers.tests.factories import UserFactory, approved_merchant, topped_up
+from vouchers.tests.factories import UserFactory, approved_merchant, topped_up, verified_link
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_topup_credits_the_wallet_through_the_bank_and_anchors_the_entry(citizen
     # then
     assert topup.status == TopUp.Status.COMPLETED
     assert balances(citizen) == {"cash": 30_000, "cashback": 0, "grants": 0, "total": 30_000}
-    transfer = SandboxTransfer.objects.get()
+    transfer = SandboxTransfer.objects.get(direction="in")
     assert (transfer.direction, transfer.amount, transfer.idempotency_key) == (
         "in",
         30_000,
@@ -52,7 +52,9 @@ def test_topup_over_the_monthly_cap_is_refused_and_nothing_moves(citizen):
         topped_up(citizen, 100_001)
     assert "monthly top-up cap of 500000 KRW (100000 KRW left" in str(refused.value)
     assert balances(citizen)["total"] == 400_000
-    assert TopUp.objects.count() == 1 and SandboxTransfer.objects.count() == 1
+    assert (
+        TopUp.objects.count() == 1 and SandboxTransfer.objects.filter(direction="in").count() == 1
+    )
 
 
 def test_topup_over_the_holding_cap_is_refused(citizen):
@@ -73,8 +75,8 @@ def test_bad_topup_amounts_are_refused_naming_the_field(citizen, amount):
 
 
 def test_declined_topup_posts_nothing(citizen):
-    link = services.bank_link_add(user=citizen, account_ref="088-poor")
-    sandbox_fault_add(kind="decline", account_ref="088-poor")
+    link = verified_link(citizen)
+    sandbox_fault_add(kind="decline", account_ref=link.account_ref)
     with pytest.raises(ValidationError) as refused:
         services.topup_create(user=citizen, bank_link=link, amount=10_000)
     assert refused.value.message_dict == {"bank_account": ["The bank declined the transfer."]}
@@ -83,8 +85,8 @@ def test_declined_topup_posts_nothing(citizen):
 
 
 def test_bank_timeout_leaves_the_topup_pending_and_a_retry_credits_once(citizen):
-    link = services.bank_link_add(user=citizen, account_ref="088-slow")
-    sandbox_fault_add(kind="timeout_after", account_ref="088-slow")
+    link = verified_link(citizen)
+    sandbox_fault_add(kind="timeout_after", account_ref=link.account_ref)
     # when the bank times out after recording the transfer
     topup = services.topup_create(user=citizen, bank_link=link, amount=20_000)
     assert topup.status == TopUp.Status.PENDING and balances(citizen)["total"] == 0
@@ -92,7 +94,7 @@ def test_bank_timeout_leaves_the_topup_pending_and_a_retry_credits_once(citizen)
     assert services.topup_settle(topup_pk=topup.pk).status == TopUp.Status.COMPLETED
     assert services.topup_settle(topup_pk=topup.pk).status == TopUp.Status.COMPLETED
     assert balances(citizen)["cash"] == 20_000
-    assert SandboxTransfer.objects.count() == 1
+    assert SandboxTransfer.objects.filter(direction="in").count() == 1
 
 
 def test_payment_by_code_pays_the_merchant_and_cashback_to_a_resident(resident, merchant):

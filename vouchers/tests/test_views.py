@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from vouchers import selectors, services
 from vouchers.models import Merchant, Payment, Policy, Wallet
-from vouchers.tests.factories import StaffFactory, UserFactory, topped_up
+from vouchers.tests.factories import StaffFactory, UserFactory, topped_up, verified_link
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,11 @@ def test_wallet_page_in_korean(client, citizen):
 
 
 def test_topup_form_refuses_over_the_cap_with_a_field_error(client, citizen):
+    link = verified_link(citizen)
     client.force_login(citizen)
-    response = client.post(reverse("vouchers:topup"), {"amount": 500_001, "bank_account": "088-1"})
+    response = client.post(
+        reverse("vouchers:topup"), {"amount": 500_001, "bank_account": str(link.public_id)}
+    )
     assert response.status_code == 200
     assert "Over the monthly top-up cap" in response.content.decode()
     assert selectors.wallet_balances(wallet=selectors.wallet_for(user=citizen))["total"] == 0
