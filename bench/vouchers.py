@@ -170,6 +170,44 @@ def run(label: str, *, workers: int, per_worker: int, user_pks, codes) -> dict:
     }
 
 
+def single(count: int, *, user_pks, codes, profile: bool) -> dict:
+    """`count` payments in this one process, one after the other: queries and ms per payment
+    (the cost of one payment without any waiting for locks), optionally under cProfile."""
+    from django.test.utils import CaptureQueriesContext
+
+    users = {user.pk: user for user in User.objects.filter(pk__in=user_pks)}
+    rng = random.Random(5)
+    for _ in range(20):  # warm the per-process caches and the connection
+        services.payment_create(
+            payer=users[rng.choice(user_pks)],
+            merchant_code=codes[0],
+            amount=rng.randint(100, 5_000),
+        )
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for _ in range(count):
+            services.payment_create(
+                payer=users[rng.choice(user_pks)],
+                merchant_code=rng.choice(codes),
+                amount=rng.randint(100, 5_000),
+            )
+        if profiler:
+            profiler.disable()
+        elapsed = time.perf_counter() - started
+    if profiler:
+        import pstats
+
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
+    return {"queries": len(queries) / count, "ms": 1000 * elapsed / count}
+
+
 def violations() -> int:
     totals = selectors.ledger_totals()
     count = (totals["sum"] != 0) + len(totals["mismatched"]) + totals["negative"]
@@ -191,6 +229,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--residents", type=float, default=0.10)
     parser.add_argument("--wallets", type=int, default=WALLETS)
     parser.add_argument("--per-worker", type=int, default=0)
+    parser.add_argument(
+        "--single", type=int, default=300, help="payments timed in one process first (0: none)"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the single run (stderr)")
     args = parser.parse_args(argv)
     per_worker = args.per_worker or (75 if args.quick else 2_500)
     logging.getLogger("busanhub").setLevel(logging.WARNING)
@@ -211,6 +253,12 @@ def main(argv: list[str] | None = None) -> None:
             f"setup: {args.wallets:,} wallets topped up, {merchants} merchants, "
             f"{args.residents:.0%} residents, in {time.perf_counter() - setup_started:.1f} s"
         )
+        if args.single:
+            one = single(args.single, user_pks=user_pks, codes=codes, profile=args.profile)
+            out(
+                f"single  {args.single:>7,} payments in one process: {one['queries']:.1f} "
+                f"queries and {one['ms']:.2f} ms per payment"
+            )
         spread = run(
             "spread", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes
         )

@@ -3,7 +3,17 @@
 Every movement of money is one `JournalTransaction` whose `Posting` lines sum to zero (checked
 by the service, and on PostgreSQL by a deferred constraint trigger). `Account.balance` is the
 materialised sum of an account's postings; a CheckConstraint keeps every account that holds
-somebody's money at or above zero, and the services take row locks in pk order.
+somebody's money at or above zero, and the services take row locks in a fixed order (wallet
+rows, then accounts in pk order, then one incentive-pool shard).
+
+Two kinds of account avoid being one row that every payment must lock:
+- the incentive pool is split into `POOL_SHARDS` accounts (kind `incentive`, `shard` 0..N-1);
+  the pool's balance is their sum, cashback draws from one shard, funding spreads over all;
+- merchant accounts are only ever credited by payments, so their balance is *derived* (the
+  sum of their postings, see `Account.DERIVED_KINDS`) instead of materialised: a payment
+  inserts its posting and locks nothing of the merchant. Their `balance` column stays 0.
+  A merchant account may go below zero: a refund after settlement is a receivable from the
+  merchant, netted by the next settlement.
 """
 
 import uuid
@@ -147,6 +157,12 @@ class Account(models.Model):
 
     # The only accounts allowed below zero: the far side of money entering the ledger.
     SOURCE_KINDS = (Kind.TREASURY, Kind.BANK)
+    # Balance = the sum of the postings, never materialised in `balance` (which stays 0), so
+    # that crediting them takes no row lock. A negative one is a receivable.
+    DERIVED_KINDS = (Kind.MERCHANT,)
+    # Accounts of these kinds exist once (shard 0) except the incentive pool (POOL_SHARDS).
+    SYSTEM_KINDS = (Kind.TREASURY, Kind.INCENTIVE, Kind.CLEARING, Kind.BANK)
+    POOL_SHARDS = 16
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -160,6 +176,12 @@ class Account(models.Model):
         GrantProgramme, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
     )
     balance = models.BigIntegerField(_("balance (KRW)"), default=0)
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    # On a wallet's cashback account: the net cashback (earned less reversed) of payments made
+    # in `cashback_month`, kept under the same row lock as the balance, so that the monthly cap
+    # is checked without adding up the month's payments.
+    cashback_month = models.DateField(_("cashback month"), null=True, blank=True)
+    cashback_month_earned = models.BigIntegerField(_("cashback earned that month"), default=0)
 
     class Meta:
         verbose_name = _("account")
@@ -185,9 +207,17 @@ class Account(models.Model):
                 name="vouchers_account_one_per_programme",
             ),
             models.UniqueConstraint(
-                fields=["kind"],
+                fields=["kind", "shard"],
                 condition=Q(kind__in=["treasury", "incentive", "clearing", "bank"]),
-                name="vouchers_account_one_system_account_per_kind",
+                name="vouchers_account_one_system_account_per_kind_and_shard",
+            ),
+            models.CheckConstraint(
+                condition=Q(shard=0) | Q(kind="incentive"),
+                name="vouchers_account_only_the_pool_is_sharded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="merchant") | Q(balance=0),
+                name="vouchers_account_merchant_balance_derived",
             ),
         ]
 

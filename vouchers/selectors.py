@@ -93,8 +93,21 @@ def merchant_day(*, merchant: Merchant, day: date) -> dict:
         "settlements": list(
             Settlement.objects.filter(merchant=merchant).order_by("-business_date")[:14]
         ),
-        "balance": merchant.account.balance if hasattr(merchant, "account") else 0,
+        "balance": merchant_balance(merchant=merchant),
     }
+
+
+def merchant_balance(*, merchant: Merchant) -> int:
+    """What the city owes the merchant (payments less refunds and settlements so far): the
+    sum of the account's postings, which is not materialised. Negative: a receivable."""
+    total = Posting.objects.filter(account__merchant=merchant).aggregate(total=Sum("amount"))
+    return total["total"] or 0
+
+
+def pool_balance() -> int:
+    """What the incentive (cashback) pool holds: the sum of its shards."""
+    total = Account.objects.filter(kind=Account.Kind.INCENTIVE).aggregate(total=Sum("balance"))
+    return total["total"] or 0
 
 
 def settlement_lines(*, settlement: Settlement) -> list[dict]:
@@ -137,13 +150,20 @@ def settlement_lines(*, settlement: Settlement) -> list[dict]:
 
 def ledger_totals() -> dict:
     """Invariants of the whole ledger: every posting sums to zero; every materialised balance
-    equals the sum of its postings; no money-holding account is negative."""
+    equals the sum of its postings, and the balance column of every derived account (merchant)
+    was never written (stays 0); no money-holding account is negative."""
     total = Posting.objects.aggregate(total=Sum("amount"))["total"] or 0
     sums = dict(Posting.objects.values_list("account").annotate(total=Sum("amount")))
     mismatched = [
-        a.pk for a in Account.objects.only("pk", "balance") if a.balance != sums.get(a.pk, 0)
+        pk
+        for pk, kind, balance in Account.objects.values_list("pk", "kind", "balance")
+        if balance != (0 if kind in Account.DERIVED_KINDS else sums.get(pk, 0))
     ]
-    negative = Account.objects.filter(balance__lt=0).exclude(kind__in=Account.SOURCE_KINDS).count()
+    negative = (
+        Account.objects.filter(balance__lt=0)
+        .exclude(kind__in=Account.SOURCE_KINDS + Account.DERIVED_KINDS)
+        .count()
+    )
     unbalanced = (
         Posting.objects.values("transaction").annotate(total=Sum("amount")).exclude(total=0).count()
     )

@@ -2,21 +2,16 @@
 a journal transaction. Every other service moves money only through `journal_post`."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from busanhub.chain.services import anchor_record
+from busanhub.chain.services import anchor_record, anchor_record_new
 from vouchers import ledger
 from vouchers.models import Account, JournalTransaction, Policy, Posting, Wallet
 
-SYSTEM_KINDS = (
-    Account.Kind.TREASURY,
-    Account.Kind.INCENTIVE,
-    Account.Kind.CLEARING,
-    Account.Kind.BANK,
-)
+SYSTEM_KINDS = Account.SYSTEM_KINDS
 
 
 def refuse(field: str, message: str) -> ValidationError:
@@ -29,18 +24,72 @@ def check_amount(value, field: str = "amount") -> int:
     return value
 
 
-def system_account(kind: str) -> Account:
-    """The one account of a system kind (treasury, incentive pool, clearing, bank)."""
+def system_account(kind: str, shard: int = 0) -> Account:
+    """The account of a system kind (treasury, incentive pool, clearing, bank); the incentive
+    pool has `Account.POOL_SHARDS` of them (shard 0 stands for the pool where one account is
+    wanted, e.g. `treasury_fund(to=...)`, which spreads the money over every shard)."""
     if kind not in SYSTEM_KINDS:
         raise ValueError(f"{kind} is not a system account")
-    account = Account.objects.filter(kind=kind).first()
+    if shard and (kind != Account.Kind.INCENTIVE or not 0 <= shard < Account.POOL_SHARDS):
+        raise ValueError(f"{kind} has no shard {shard}")
+    account = Account.objects.filter(kind=kind, shard=shard).first()
     if account is not None:
         return account
     try:
         with transaction.atomic():
-            return Account.objects.create(kind=kind)
+            return Account.objects.create(kind=kind, shard=shard)
     except IntegrityError:  # created concurrently
-        return Account.objects.get(kind=kind)
+        return Account.objects.get(kind=kind, shard=shard)
+
+
+def pool_shards() -> list[Account]:
+    """Every shard of the incentive pool, created on first use, in pk order."""
+    shards = list(Account.objects.filter(kind=Account.Kind.INCENTIVE).order_by("pk"))
+    if len(shards) < Account.POOL_SHARDS:
+        Account.objects.bulk_create(
+            [Account(kind=Account.Kind.INCENTIVE, shard=n) for n in range(Account.POOL_SHARDS)],
+            ignore_conflicts=True,  # the unique (kind, shard) keeps the ones that exist
+        )
+        shards = list(Account.objects.filter(kind=Account.Kind.INCENTIVE).order_by("pk"))
+    return shards
+
+
+POOL_SHARD_SQL = """
+SELECT id, balance, public_id FROM vouchers_account
+WHERE kind = 'incentive' AND balance >= %s
+ORDER BY shard <> %s, shard LIMIT 1 FOR UPDATE SKIP LOCKED
+"""
+POOL_SHARD_WAIT_SQL = """
+SELECT id, balance, public_id FROM vouchers_account
+WHERE kind = 'incentive' ORDER BY balance DESC, shard LIMIT 1 FOR UPDATE
+"""
+
+
+def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
+    """Locks one shard of the incentive pool FOR UPDATE, for a movement of up to `need`: the
+    `preferred` shard if it is free and holds `need`, else any free shard that does
+    (SKIP LOCKED: concurrent payments never queue behind each other's shard), else the
+    richest shard, waiting for it. None when the pool has no shard yet.
+
+    Lock order: callers take this lock last, after their wallet and account locks, so a
+    shard is never held while waiting for a citizen's row (no deadlock with the payments).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(POOL_SHARD_SQL, [need, preferred % Account.POOL_SHARDS])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(POOL_SHARD_WAIT_SQL)
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    return loaded(Account, id=row[0], kind=Account.Kind.INCENTIVE, balance=row[1], public_id=row[2])
+
+
+def loaded(model, **values):
+    """A model instance from column values read by raw SQL (the other fields deferred), as if
+    the ORM had loaded it."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
 
 
 @transaction.atomic
@@ -73,17 +122,59 @@ def wallet_accounts(wallet: Wallet) -> tuple[Account, Account]:
 
 
 def accounts_lock(pks) -> dict[int, Account]:
-    """Locks the accounts FOR UPDATE in pk order (one order for everyone: no deadlocks)."""
-    return {
+    """Locks the accounts FOR UPDATE in pk order (one order for everyone: no deadlocks).
+
+    The `balance` of an account of a derived kind (merchant) is filled in with the sum of its
+    postings, read under the lock (payments credit it without locking it, so this is the
+    balance of every committed posting; settlements and refunds, which do lock it, are
+    serialised)."""
+    locked = {
         account.pk: account
         for account in Account.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
     }
+    derived = [pk for pk, account in locked.items() if account.kind in Account.DERIVED_KINDS]
+    if derived:
+        sums = dict(
+            Posting.objects.filter(account_id__in=derived)
+            .values_list("account_id")
+            .annotate(total=Sum("amount"))
+        )
+        for pk in derived:
+            locked[pk].balance = sums.get(pk, 0)
+    return locked
+
+
+def account_balance(account: Account) -> int:
+    """The balance of any account: materialised, or the sum of its postings (derived kinds)."""
+    if account.kind not in Account.DERIVED_KINDS:
+        return account.balance
+    return Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
 
 
 def policy_current() -> Policy:
     """The policy in force: the newest version, or the defaults (version 0) before any."""
     policy = Policy.objects.order_by("-version").first()
     return policy if policy is not None else Policy(version=0, **ledger.DEFAULT_POLICY)
+
+
+_policies: dict[int | None, Policy] = {}
+
+
+def policy_by_pk(pk: int | None) -> Policy:
+    """The policy row `pk` (None: the defaults), cached in this process. A policy version is
+    never changed once published (a change publishes a new row), so the cache cannot go
+    stale: callers learn the pk in force from the database in a query they make anyway."""
+    policy = _policies.get(pk)
+    if policy is None:
+        if len(_policies) > 64:
+            _policies.clear()
+        policy = (
+            Policy.objects.get(pk=pk)
+            if pk is not None
+            else Policy(version=0, **ledger.DEFAULT_POLICY)
+        )
+        _policies[pk] = policy
+    return policy
 
 
 def _policy_data(policy: Policy) -> dict:
@@ -130,9 +221,11 @@ def journal_post(
     Guarantees: the postings sum to zero (else ValueError, nothing written); no account that
     holds somebody's money goes below zero (ValidationError naming `amount`, nothing written;
     the CheckConstraint backs this up); the accounts are row-locked in pk order, unless the
-    caller passes them already locked in `locked`. Anchors the transaction (kind
-    `vouchers.journal`, ref = its public id, version 1; account ids and amounts only, no
-    personal data) in the same database transaction. Atomic.
+    caller passes them already locked in `locked`. Accounts of a derived kind (merchants) get
+    their posting but no balance update and no lock of their own: they may go negative (a
+    receivable). Anchors the transaction (kind `vouchers.journal`, ref = its public id,
+    version 1; account ids and amounts only, no personal data) in the same database
+    transaction. Atomic.
     """
     by_pk = {account.pk: account for account, _ in lines}
     try:
@@ -144,6 +237,12 @@ def journal_post(
     return _journal_write(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
 
 
+# Only these table names and placeholders are formatted into SQL; every value is a parameter.
+_JOURNAL_TABLE = JournalTransaction._meta.db_table
+_POSTING_TABLE = Posting._meta.db_table
+_ACCOUNT_TABLE = Account._meta.db_table
+
+
 # No savepoint (two round trips fewer per movement): the input is checked above, and a
 # failure here rolls the caller's whole transaction back, which is what every caller wants.
 @transaction.atomic(savepoint=False)
@@ -152,9 +251,15 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
         locked = accounts_lock(net.keys())
     for pk, amount in net.items():
         account = locked[pk]
-        if account.kind not in Account.SOURCE_KINDS and account.balance + amount < 0:
+        if (
+            account.kind not in Account.SOURCE_KINDS
+            and account.kind not in Account.DERIVED_KINDS
+            and account.balance + amount < 0
+        ):
             raise refuse("amount", _("The balance is not enough for this amount."))
-    entry = JournalTransaction(kind=kind, business_date=business_date(), memo=memo[:200])
+    entry = JournalTransaction(
+        kind=kind, business_date=business_date(), memo=memo[:200], created_at=timezone.now()
+    )
     data = {
         "kind": kind,
         "businessDate": entry.business_date.isoformat(),
@@ -163,25 +268,73 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
             for pk, amount in sorted(net.items())
         ],
     }
-    leaf = anchor_record(kind="vouchers.journal", ref=str(entry.public_id), version=1, data=data)
-    entry.digest = leaf.digest
-    entry.save()
-    Posting.objects.bulk_create(
-        [Posting(transaction=entry, account_id=pk, amount=amount) for pk, amount in net.items()]
+    # The journal transaction's public id is new: its leaf cannot exist yet (one INSERT).
+    leaf = anchor_record_new(
+        kind="vouchers.journal", ref=str(entry.public_id), version=1, data=data
     )
-    for pk, amount in sorted(net.items()):
-        Account.objects.filter(pk=pk).update(balance=F("balance") + amount)
+    entry.digest = leaf.digest
+    # One statement writes the entry, its postings and the materialised balances (a hot
+    # path: every payment comes here). Model validation is not run: every value is built
+    # above, and the database holds the rules that matter (CheckConstraints on balances and
+    # postings, the deferred trigger that each transaction sums to zero).
+    postings = sorted(net.items())
+    materialised = [
+        (pk, amount) for pk, amount in postings if locked[pk].kind not in Account.DERIVED_KINDS
+    ]
+    rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(postings))
+    sql = (
+        f"WITH entry AS (INSERT INTO {_JOURNAL_TABLE} "  # noqa: S608 (table names, placeholders)
+        "(public_id, kind, created_at, business_date, memo, digest) "
+        "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
+        f"lines AS (INSERT INTO {_POSTING_TABLE} (transaction_id, account_id, amount) "
+        f"SELECT entry.id, line.account, line.amount FROM entry, (VALUES {rows}) "
+        "AS line(account, amount))"
+    )
+    params = [
+        str(entry.public_id),
+        entry.kind,
+        entry.created_at,
+        entry.business_date,
+        entry.memo,
+        entry.digest,
+        *[value for posting in postings for value in posting],
+    ]
+    if materialised:
+        rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(materialised))
+        sql += (
+            f", balances AS (UPDATE {_ACCOUNT_TABLE} AS account "  # noqa: S608
+            "SET balance = account.balance + delta.amount "
+            f"FROM (VALUES {rows}) AS delta(id, amount) WHERE account.id = delta.id)"
+        )
+        params += [value for posting in materialised for value in posting]
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " SELECT id FROM entry", params)  # noqa: S608
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    for pk, amount in materialised:
         locked[pk].balance += amount
     return entry
 
 
 @transaction.atomic
 def treasury_fund(*, to: Account, amount: int, memo: str = "") -> JournalTransaction:
-    """Moves city money from the treasury to a city account (incentive pool, programme)."""
+    """Moves city money from the treasury to a city account (incentive pool, programme); money
+    for the pool (any of its shards given as `to`) is spread evenly over all its shards."""
     check_amount(amount)
     if to.kind not in (Account.Kind.INCENTIVE, Account.Kind.PROGRAMME):
         raise refuse("to", _("Only the incentive pool and grant programmes are funded."))
     treasury = system_account(Account.Kind.TREASURY)
+    if to.kind == Account.Kind.INCENTIVE:
+        # Spread over every shard of the pool (the first ones get the remainder).
+        shards = pool_shards()
+        share, extra = divmod(amount, len(shards))
+        lines = [(shard, share + (index < extra)) for index, shard in enumerate(shards)]
+        return journal_post(
+            kind=JournalTransaction.Kind.FUNDING,
+            lines=[(treasury, -amount), *[(shard, part) for shard, part in lines if part]],
+            memo=memo,
+        )
     return journal_post(
         kind=JournalTransaction.Kind.FUNDING, lines=[(treasury, -amount), (to, amount)], memo=memo
     )

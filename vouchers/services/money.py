@@ -1,10 +1,11 @@
 """Money moving for citizens: top-ups through the bank gateway, payments with cashback,
 refunds, gifts. Each is one balanced journal transaction, anchored, or nothing at all."""
 
+import json
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +16,7 @@ from vouchers.models import (
     BankLink,
     Gift,
     JournalTransaction,
+    Merchant,
     Payment,
     PaymentGrantShare,
     PaymentRequest,
@@ -28,7 +30,10 @@ from .core import (
     accounts_lock,
     check_amount,
     journal_post,
+    loaded,
+    policy_by_pk,
     policy_current,
+    pool_shard_lock,
     refuse,
     system_account,
     wallet_open,
@@ -189,6 +194,56 @@ def _is_resident(user) -> bool:
     )
 
 
+# One round trip for everything a payment reads before it writes: it locks the payer's wallet
+# row, then (ORDER BY before the lock: pk order) the wallet's cash, cashback and non-empty
+# grant accounts, and reads the merchant with its account and the policy in force. Rows locked
+# FOR UPDATE come back in their newest committed version, so the freeze flag and the balances
+# are the ones a concurrent freeze or payment left. Nothing of the merchant is locked: its
+# account's balance is derived (see models.Account.DERIVED_KINDS).
+PAYMENT_LOCK_SQL = """
+WITH wallet AS MATERIALIZED (
+    SELECT id, is_frozen, frozen_reason FROM vouchers_wallet WHERE user_id = %s FOR UPDATE
+)
+SELECT wallet.id, wallet.is_frozen, wallet.frozen_reason,
+       account.id, account.kind, account.balance, account.public_id,
+       account.cashback_month, account.cashback_month_earned,
+       programme.valid_until, programme.eligible_categories,
+       merchant.id, merchant.name, merchant.status, merchant.is_frozen, merchant.tier,
+       merchant.category, merchant.owner_id, merchant_account.id, merchant_account.public_id,
+       (SELECT id FROM vouchers_policy ORDER BY version DESC LIMIT 1)
+FROM wallet
+JOIN vouchers_account AS account ON account.wallet_id = wallet.id
+    AND (account.kind IN ('cash', 'cashback') OR (account.kind = 'grant' AND account.balance > 0))
+LEFT JOIN vouchers_grantprogramme AS programme ON programme.id = account.programme_id
+JOIN vouchers_merchant AS merchant ON merchant.code = %s
+JOIN vouchers_account AS merchant_account ON merchant_account.merchant_id = merchant.id
+ORDER BY account.id
+FOR UPDATE OF account
+"""
+
+
+def _payment_lock(payer, code: str) -> list[tuple]:
+    """The rows of PAYMENT_LOCK_SQL; opens the wallet on first use. An unknown or unapproved
+    merchant is refused (ValidationError naming `merchant`)."""
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(PAYMENT_LOCK_SQL, [payer.pk, code])
+            rows = cursor.fetchall()
+        if rows:
+            return rows
+        merchant_payable(code)  # refuses an unknown or unapproved merchant (no account yet)
+        wallet_open(user=payer)  # else the wallet was missing
+    raise RuntimeError("the wallet's accounts are missing")
+
+
+def _account(pk, kind, balance, public_id) -> Account:
+    return loaded(Account, id=pk, kind=kind, balance=balance, public_id=public_id)
+
+
+def _month_earned(account: Account, month) -> int:
+    return account.cashback_month_earned if account.cashback_month == month else 0
+
+
 @transaction.atomic
 def payment_create(
     *,
@@ -205,6 +260,10 @@ def payment_create(
     then cashback, then cash → merchant; incentive pool → cashback for holders of a valid
     BusanResidentCredential at the merchant's tier rate, within the monthly cap), anchored.
     Every refusal is a ValidationError naming the field and rule, with nothing written.
+
+    Locks, in this order: the payer's wallet row and accounts (one statement), then one shard
+    of the incentive pool if cashback is due. The merchant's account is credited without a
+    lock (its balance is derived), so payments to one merchant do not queue.
     """
     now = timezone.now()
     request = None
@@ -221,76 +280,127 @@ def payment_create(
             raise refuse("payment_request", _("This payment request has already been paid."))
         if request.expires_at <= now:
             raise refuse("payment_request", _("This payment request has expired."))
-        merchant = merchant_payable(request.merchant.code)
+        code = request.merchant.code
         amount = request.amount
     else:
         check_amount(amount)
-        merchant = merchant_payable(merchant_code)
-    policy = policy_current()
+        if not isinstance(merchant_code, str) or not merchant_code.strip():
+            raise refuse("merchant", _("Unknown merchant code."))
+        code = merchant_code.strip().upper()
+    rows = _payment_lock(payer, code)
+    (
+        wallet_pk,
+        wallet_frozen,
+        frozen_reason,
+        *_account_columns,
+        merchant_pk,
+        merchant_name,
+        merchant_status,
+        merchant_frozen,
+        tier,
+        category,
+        owner_pk,
+        merchant_account_pk,
+        merchant_account_public_id,
+        policy_pk,
+    ) = rows[0]
+    if merchant_status != Merchant.Status.APPROVED:
+        raise refuse("merchant", _("This merchant is not approved to accept vouchers."))
+    if merchant_frozen:
+        raise refuse("merchant", _("This merchant is frozen and cannot accept payments."))
+    policy = policy_by_pk(policy_pk)
     if amount > policy.reauth_threshold and not reauthenticated:
         raise refuse(
             "password",
             _("Payments above %(limit)s KRW need your password again.")
             % {"limit": policy.reauth_threshold},
         )
-    wallet = _locked_wallet(payer)
-    candidates = list(
-        Account.objects.filter(wallet=wallet, kind__in=["cash", "cashback", "grant"])
-        .select_related("programme")
-        .order_by("pk")
+    if wallet_frozen:
+        raise refuse("wallet", _("This wallet is frozen: %(reason)s") % {"reason": frozen_reason})
+    merchant = loaded(
+        Merchant,
+        id=merchant_pk,
+        code=code,
+        name=merchant_name,
+        status=merchant_status,
+        is_frozen=False,
+        tier=tier,
+        category=category,
+        owner_id=owner_pk,
     )
-    grant_pks = [
-        a.pk
-        for a in sorted(
-            (a for a in candidates if a.kind == Account.Kind.GRANT),
-            key=lambda a: (a.programme.valid_until, a.pk),  # the soonest to expire first
-        )
-        if a.programme.valid_until > now and merchant.category in a.programme.eligible_categories
-    ]
-    cash_pk = next(a.pk for a in candidates if a.kind == Account.Kind.CASH)
-    cashback_pk = next(a.pk for a in candidates if a.kind == Account.Kind.CASHBACK)
-    merchant_account = merchant.account
-    rate = _rate_bp(policy, merchant.tier)
-    # The incentive pool is the one account every cashback touches: lock it only when needed.
-    pool = system_account(Account.Kind.INCENTIVE) if rate and _is_resident(payer) else None
-    locked = accounts_lock(
-        [cash_pk, cashback_pk, *grant_pks, merchant_account.pk, *([pool.pk] if pool else [])]
+    wallet = loaded(
+        Wallet, id=wallet_pk, user_id=payer.pk, is_frozen=False, frozen_reason=frozen_reason
     )
+    locked: dict[int, Account] = {}
+    grants = []
+    cash = cashback_account = None
+    for row in rows:
+        account = _account(row[3], row[4], row[5], row[6])
+        locked[account.pk] = account
+        if account.kind == Account.Kind.CASH:
+            cash = account
+        elif account.kind == Account.Kind.CASHBACK:
+            cashback_account = account
+            account.cashback_month, account.cashback_month_earned = row[7], row[8]
+        else:
+            valid_until, eligible = row[9], row[10]
+            if isinstance(eligible, str):  # Django leaves JSON decoding to the field
+                eligible = json.loads(eligible)
+            if valid_until > now and category in eligible:
+                grants.append((valid_until, account.pk))
+    grant_pks = [pk for _valid_until, pk in sorted(grants)]  # the soonest to expire first
+    merchant_account = _account(
+        merchant_account_pk, Account.Kind.MERCHANT, 0, merchant_account_public_id
+    )
+    locked[merchant_account.pk] = merchant_account
     try:
         parts, from_cashback, from_cash = ledger.split_payment(
             amount,
             grants=[(pk, locked[pk].balance) for pk in grant_pks],
-            cashback=locked[cashback_pk].balance,
-            cash=locked[cash_pk].balance,
+            cashback=cashback_account.balance,
+            cash=cash.balance,
         )
     except ledger.LedgerError as exc:
         raise refuse("amount", _("Insufficient balance for this payment.")) from exc
     cashback = 0
-    if pool is not None:
-        earned = Payment.objects.filter(wallet=wallet, created_at__gte=month_start(now)).aggregate(
-            earned=Sum("cashback"), reversed=Sum("cashback_reversed")
-        )
-        cashback = ledger.cashback_for(
-            amount,
-            rate_bp=rate,
-            earned_this_month=(earned["earned"] or 0) - (earned["reversed"] or 0),
-            monthly_cap=policy.monthly_cashback_cap,
-            pool=locked[pool.pk].balance,
-        )
+    pool = None
+    month = month_start(now).date()
+    rate = _rate_bp(policy, tier)
+    if rate:
+        terms = {
+            "rate_bp": rate,
+            "earned_this_month": _month_earned(cashback_account, month),
+            "monthly_cap": policy.monthly_cashback_cap,
+        }
+        due = ledger.cashback_for(amount, pool=amount, **terms)
+        # The pool shard is locked last, and only when cashback is really due.
+        if due and _is_resident(payer):
+            pool = pool_shard_lock(preferred=wallet_pk, need=due)
+            if pool is not None:
+                cashback = ledger.cashback_for(amount, pool=pool.balance, **terms)
+                locked[pool.pk] = pool
     lines = [(locked[pk], -part) for pk, part in parts]
     lines += [
-        (locked[cashback_pk], -from_cashback),
-        (locked[cash_pk], -from_cash),
-        (locked[merchant_account.pk], amount),
+        (cashback_account, -from_cashback),
+        (cash, -from_cash),
+        (merchant_account, amount),
     ]
     if cashback:
-        lines += [(locked[pool.pk], -cashback), (locked[cashback_pk], cashback)]
+        lines += [(pool, -cashback), (cashback_account, cashback)]
     entry = journal_post(
         kind=JournalTransaction.Kind.PAYMENT,
         lines=[(account, value) for account, value in lines if value],
-        memo=merchant.code,
+        memo=code,
         locked=locked,
     )
+    if cashback:
+        # Under the cashback account's row lock, like its balance.
+        Account.objects.filter(pk=cashback_account.pk).update(
+            cashback_month=month,
+            cashback_month_earned=_month_earned(cashback_account, month) + cashback,
+        )
+    # No full_clean(): every value is computed above, and the CheckConstraints (sources add
+    # up, refunds within the amount) and unique keys guard the row in the database.
     payment = Payment(
         wallet=wallet,
         merchant=merchant,
@@ -301,8 +411,9 @@ def payment_create(
         from_cash=from_cash,
         cashback=cashback,
         journal=entry,
+        created_at=now,
     )
-    payment.save()
+    payment.save(force_insert=True)
     if parts:
         PaymentGrantShare.objects.bulk_create(
             [PaymentGrantShare(payment=payment, account_id=pk, amount=part) for pk, part in parts]
@@ -316,7 +427,11 @@ def refund_create(*, payment: Payment, amount: int, by, reason: str = "") -> Ref
 
     Atomic: merchant → the payer's wallet (cash first, then cashback, then the grants it was
     paid from), less the cashback earned on the refunded part, which goes back to the
-    incentive pool. Anchored. Refusals name the field, with nothing written.
+    incentive pool (and off the payer's monthly cashback if the payment is of this month).
+    Anchored. Refusals name the field, with nothing written.
+
+    Also after the merchant's money was settled: the merchant's account then goes below zero,
+    a receivable the merchant's next settlement nets (see settlement_create).
     """
     check_amount(amount)
     payment = (
@@ -362,24 +477,32 @@ def refund_create(*, payment: Payment, amount: int, by, reason: str = "") -> Ref
         share_by_pk[key[1]]: value for key, value in parts.items() if isinstance(key, tuple)
     }
     merchant_account = payment.merchant.account
-    pool = system_account(Account.Kind.INCENTIVE)
+    # The merchant's account is locked too (it serialises refunds with settlements) and may go
+    # below zero: no check of its balance.
     locked = accounts_lock(
-        [cash.pk, cashback_account.pk, merchant_account.pk, pool.pk]
+        [cash.pk, cashback_account.pk, merchant_account.pk]
         + [share.account_id for share in grant_parts]
     )
-    if locked[merchant_account.pk].balance < amount:
-        raise refuse("amount", _("The merchant's unsettled balance cannot cover this refund."))
     lines = [(locked[merchant_account.pk], -amount)]
     lines += [(locked[cash.pk], parts.get(cash.pk, 0))]
     lines += [(locked[cashback_account.pk], parts.get(cashback_account.pk, 0))]
     lines += [(locked[share.account_id], value) for share, value in grant_parts.items()]
-    lines += [(locked[pool.pk], reversal)]
+    if reversal:
+        pool = pool_shard_lock(preferred=payment.wallet_id, need=0)  # last, like payments
+        locked[pool.pk] = pool
+        lines += [(pool, reversal)]
     entry = journal_post(
         kind=JournalTransaction.Kind.REFUND,
         lines=[(account, value) for account, value in lines if value],
         memo=payment.merchant.code,
         locked=locked,
     )
+    month = month_start(payment.created_at).date()
+    if reversal and month == month_start().date():
+        # This month's cashback cap counts what the month's payments kept.
+        Account.objects.filter(pk=cashback_account.pk, cashback_month=month).update(
+            cashback_month_earned=F("cashback_month_earned") - reversal
+        )
     refund = Refund(
         payment=payment,
         amount=amount,

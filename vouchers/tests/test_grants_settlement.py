@@ -113,8 +113,7 @@ def test_t_plus_one_settlement_pays_each_merchant_once_with_reports(citizen, mer
     assert settlement.status == Settlement.Status.PAID
     transfer = SandboxTransfer.objects.get(idempotency_key=settlement.bank_idempotency_key)
     assert (transfer.account_ref, transfer.amount) == (merchant.bank_account_ref, 15_000)
-    merchant.account.refresh_from_db()
-    assert merchant.account.balance == 0
+    assert selectors.merchant_balance(merchant=merchant) == 0
     assert services.system_account(Account.Kind.CLEARING).balance == 0
     csv_text = reports.settlement_csv(settlement=settlement)
     assert csv_text.splitlines()[0] == "time,type,payment,amount_krw,digest"

@@ -10,10 +10,11 @@ from .batches import (
     batches_submit,
 )
 from .deployments import deployment_active, deployment_check, deployment_create, deployment_ensure
-from .records import anchor_record, anchor_records, receipt_for
+from .records import anchor_record, anchor_record_new, anchor_records, receipt_for
 
 __all__ = [
     "anchor_record",
+    "anchor_record_new",
     "anchor_records",
     "batch_requeue",
     "batch_seal",

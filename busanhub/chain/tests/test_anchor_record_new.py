@@ -1,0 +1,29 @@
+"""`anchor_record_new`: the one-INSERT outbox write for records created under a fresh ref."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from busanhub.chain import services
+from busanhub.chain.models import AnchorLeaf
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_record_gets_the_same_leaf_as_anchor_record():
+    # when one record is anchored the fast way and a twin the usual way
+    fast = services.anchor_record_new(kind="test.fresh", ref="f1", version=1, data={"x": 1})
+    usual = services.anchor_record(kind="test.fresh", ref="f2", version=1, data={"x": 1})
+    # then the fast leaf is stored like any other, and anchor_record finds it again
+    stored = AnchorLeaf.objects.get(kind="test.fresh", ref="f1")
+    assert (stored.pk, stored.digest, stored.is_public) == (fast.pk, fast.digest, False)
+    assert fast.envelope == {"kind": "test.fresh", "ref": "f1", "version": 1, "data": {"x": 1}}
+    assert fast.digest != usual.digest  # the ref is part of the envelope
+    again = services.anchor_record(kind="test.fresh", ref="f1", version=1, data={"x": 1})
+    assert again.pk == fast.pk
+
+
+def test_an_existing_version_is_refused_by_the_database():
+    services.anchor_record(kind="test.fresh", ref="f1", version=1, data={"x": 1})
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services.anchor_record_new(kind="test.fresh", ref="f1", version=1, data={"x": 1})
+    assert AnchorLeaf.objects.filter(kind="test.fresh").count() == 1
