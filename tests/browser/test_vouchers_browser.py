@@ -1,4 +1,5 @@
-"""Busan Digital Voucher end to end in a real Chromium: a resident tops up, opens a shop's
+"""Busan Digital Voucher end to end in a real Chromium: a resident links and verifies a bank
+account, tops up, opens a shop's
 dynamic payment link, pays, sees the cashback and the receipt with its verify link; the
 merchant sees the payment and refunds part of it."""
 
@@ -26,10 +27,19 @@ def test_topup_pay_by_dynamic_link_receipt_and_partial_refund(browser, live_serv
     citizen_page = _signed_in_page(browser, live_server, citizen)
     shop_page = _signed_in_page(browser, live_server, merchant.owner)
 
-    # The citizen tops up 30,000 KRW from a bank account.
+    # The citizen links a bank account, types back the code of the 1 KRW transfer (the sandbox
+    # bank shows its memo on the page), and tops up 30,000 KRW from it.
+    citizen_page.goto(f"{live_server.url}/vouchers/bank-links/")
+    citizen_page.get_by_label("은행", exact=True).select_option("088")
+    citizen_page.get_by_label("계좌번호").fill("110-123-456789")
+    citizen_page.get_by_role("button", name="1원 송금하기").click()
+    memo = citizen_page.get_by_test_id("sandbox-memo").locator("code").inner_text()
+    citizen_page.get_by_label("1원 입금 내역 메모의 숫자").fill(memo.split()[-1])
+    citizen_page.get_by_role("button", name="계좌 인증").click()
+    expect(citizen_page.get_by_text("신한은행 ···6789")).to_be_visible()
     citizen_page.goto(f"{live_server.url}/vouchers/")
     citizen_page.get_by_label("금액 (원)").fill("30000")
-    citizen_page.get_by_label("연결 은행 계좌").fill("088-12-345678")
+    citizen_page.get_by_label("연결 은행 계좌").select_option(label="신한은행 ···6789")
     citizen_page.get_by_role("button", name="충전하기").click()
     expect(citizen_page.get_by_test_id("balance-total")).to_have_text("30000")
 
