@@ -14,16 +14,22 @@ figures only, asserts nothing about timing. The last line printed is the headlin
   wallet and account row locks in pk order, the grants/cashback/cash split, the resident
   credential check through identity.selectors, cashback within the monthly cap, one balanced
   journal transaction with its anchor leaf, the payment row), one database transaction each.
+- single: first, --single payments one after the other in this process, with the queries
+  and milliseconds each costs (no lock waits: the cost of one payment); --profile prints a
+  cProfile of them on stderr.
 - 8 worker processes (--workers), each with its own database connection.
 - spread: payers drawn at random from 1,000 topped-up wallets, paying 100 merchants (20 with
   --quick) at random.
-- hot: the same payers all paying one merchant (every payment locks that merchant's account).
+- hot: the same payers all paying one merchant (its account is credited without a lock: a
+  merchant's balance is the sum of its postings).
 - A share of the payers (--residents, default 10 %) hold a BusanResidentCredential, so their
-  payments earn cashback and also lock the one incentive pool account.
+  payments earn cashback and lock one of the incentive pool's shards.
 - violations, counted after each run: postings not summing to zero overall or per transaction,
   materialised balances differing from the sum of their postings, negative money-holding
-  accounts, wallets whose spending differs from their payments, and payments counted by the
-  workers but missing from the database (or the reverse).
+  accounts, wallets whose spending differs from their payments, monthly cashback counters
+  differing from the month's payments or above the cap, merchants' balances differing from
+  their payments, the pool differing from its funding less the cashback, and payments
+  counted by the workers but missing from the database (or the reverse).
 """
 
 import argparse
@@ -47,16 +53,18 @@ django.setup()
 
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.db import connection, connections  # noqa: E402
-from django.db.models import Sum  # noqa: E402
+from django.db.models import F, Sum  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 from busanhub.accounts.models import User  # noqa: E402
 from vouchers import selectors, services  # noqa: E402
-from vouchers.models import Account, Payment, Wallet  # noqa: E402
+from vouchers.models import Account, Merchant, Payment, Wallet  # noqa: E402
+from vouchers.services import money  # noqa: E402
 
 WALLETS = 1_000
 MERCHANTS = 100
 TOPUP = 500_000
+POOL = 10**12
 
 
 def out(line: str) -> None:
@@ -79,7 +87,7 @@ def setup(residents: float, wallets: int, merchants: int) -> tuple[list[int], li
 
     services.policy_publish(holding_cap=10_000_000, monthly_topup_cap=10_000_000)
     services.treasury_fund(
-        to=services.system_account(Account.Kind.INCENTIVE), amount=10**12, memo="bench"
+        to=services.system_account(Account.Kind.INCENTIVE), amount=POOL, memo="bench"
     )
     owner = User.objects.create_user(email="owner@bench.kr", password=None)
     codes = []
@@ -219,6 +227,25 @@ def violations() -> int:
     ):
         if holdings != TOPUP - spent.get(wallet_pk, 0) + cashback.get(wallet_pk, 0):
             count += 1
+    # The monthly cap is enforced from a counter on each cashback account: it must equal what
+    # the month's payments kept, and stay within the cap.
+    month = money.month_start()
+    kept = dict(
+        Payment.objects.filter(created_at__gte=month)
+        .values_list("wallet")
+        .annotate(total=Sum(F("cashback") - F("cashback_reversed")))
+    )
+    cap = services.policy_current().monthly_cashback_cap
+    for wallet_pk, counter_month, earned in Account.objects.filter(kind="cashback").values_list(
+        "wallet", "cashback_month", "cashback_month_earned"
+    ):
+        earned = earned if counter_month == month.date() else 0
+        count += earned != kept.get(wallet_pk, 0) or earned > cap
+    received = dict(Payment.objects.values_list("merchant").annotate(total=Sum("amount")))
+    for merchant in Merchant.objects.filter(status="approved"):
+        count += selectors.merchant_balance(merchant=merchant) != received.get(merchant.pk, 0)
+    given = Payment.objects.aggregate(total=Sum("cashback"))["total"] or 0
+    count += selectors.pool_balance() != POOL - given
     return count
 
 

@@ -3,7 +3,7 @@ a journal transaction. Every other service moves money only through `journal_pos
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,11 +74,14 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
     Lock order: callers take this lock last, after their wallet and account locks, so a
     shard is never held while waiting for a citizen's row (no deadlock with the payments).
     """
+    first, fallback = POOL_SHARD_SQL, POOL_SHARD_WAIT_SQL
+    if not connection.features.has_select_for_update:  # SQLite: one writer at a time anyway
+        first, fallback = (sql.split(" FOR UPDATE")[0] for sql in (first, fallback))
     with connection.cursor() as cursor:
-        cursor.execute(POOL_SHARD_SQL, [need, preferred % Account.POOL_SHARDS])
+        cursor.execute(first, [need, preferred % Account.POOL_SHARDS])
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(POOL_SHARD_WAIT_SQL)
+            cursor.execute(fallback)
             row = cursor.fetchone()
     if row is None:
         return None
@@ -157,14 +160,16 @@ def policy_current() -> Policy:
     return policy if policy is not None else Policy(version=0, **ledger.DEFAULT_POLICY)
 
 
-_policies: dict[int | None, Policy] = {}
+_policies: dict[str, Policy] = {}
 
 
-def policy_by_pk(pk: int | None) -> Policy:
-    """The policy row `pk` (None: the defaults), cached in this process. A policy version is
-    never changed once published (a change publishes a new row), so the cache cannot go
-    stale: callers learn the pk in force from the database in a query they make anyway."""
-    policy = _policies.get(pk)
+def policy_by_pk(pk: int | None, *, digest: str | None) -> Policy:
+    """The policy row `pk` (None: the defaults), cached in this process under its anchor
+    digest, which covers the version and every rule. A policy version is never changed once
+    published (a change publishes a new row), so the cache cannot go stale: callers learn
+    the pk and digest in force from the database in a query they make anyway."""
+    key = digest or f"pk:{pk}"
+    policy = _policies.get(key)
     if policy is None:
         if len(_policies) > 64:
             _policies.clear()
@@ -173,7 +178,7 @@ def policy_by_pk(pk: int | None) -> Policy:
             if pk is not None
             else Policy(version=0, **ledger.DEFAULT_POLICY)
         )
-        _policies[pk] = policy
+        _policies[key] = policy
     return policy
 
 
@@ -281,6 +286,15 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
     materialised = [
         (pk, amount) for pk, amount in postings if locked[pk].kind not in Account.DERIVED_KINDS
     ]
+    if connection.vendor != "postgresql":  # SQLite has no INSERT in WITH: the ORM, as before
+        entry.save(force_insert=True)
+        Posting.objects.bulk_create(
+            [Posting(transaction=entry, account_id=pk, amount=amount) for pk, amount in postings]
+        )
+        for pk, amount in materialised:
+            Account.objects.filter(pk=pk).update(balance=F("balance") + amount)
+            locked[pk].balance += amount
+        return entry
     rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(postings))
     sql = (
         f"WITH entry AS (INSERT INTO {_JOURNAL_TABLE} "  # noqa: S608 (table names, placeholders)
