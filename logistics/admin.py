@@ -43,10 +43,33 @@ class PartnerKeyInline(admin.TabularInline):
         return False  # keys are issued by the "issue an API key" action, which shows them once
 
 
+class RefusesDeletingUsedRows(admin.ModelAdmin):
+    """Rows that events or other records use are deactivated, never deleted: the delete page
+    refuses them, and deleting goes through the service (no bulk delete action)."""
+
+    is_referenced = staticmethod(lambda row: True)
+    delete_service = staticmethod(lambda row: None)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.is_referenced(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_model(self, request, obj):
+        self.delete_service(obj)
+
+
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
-    list_display = ["name", "gln", "kind"]
-    list_filter = ["kind"]
+class PartyAdmin(RefusesDeletingUsedRows):
+    list_display = ["name", "gln", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+    is_referenced = staticmethod(services.party_is_referenced)
+    delete_service = staticmethod(lambda row: services.party_delete(party=row))
     search_fields = ["name", "gln"]
     filter_horizontal = ["members"]
     inlines = [LocationInline, PartnerKeyInline]
@@ -64,27 +87,33 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
-    list_display = ["name", "gln", "kind", "party"]
-    list_filter = ["kind"]
+class LocationAdmin(RefusesDeletingUsedRows):
+    list_display = ["name", "gln", "kind", "party", "is_active"]
+    list_filter = ["kind", "is_active"]
+    is_referenced = staticmethod(services.location_is_referenced)
+    delete_service = staticmethod(lambda row: services.location_delete(location=row))
     search_fields = ["name", "gln"]
     autocomplete_fields = ["party"]
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "gtin", "species", "product_form", "storage_class"]
-    list_filter = ["storage_class", "product_form"]
+class ProductAdmin(RefusesDeletingUsedRows):
+    list_display = ["name", "gtin", "species", "product_form", "storage_class", "is_active"]
+    list_filter = ["storage_class", "product_form", "is_active"]
+    is_referenced = staticmethod(services.product_is_referenced)
+    delete_service = staticmethod(lambda row: services.product_delete(product=row))
     search_fields = ["name", "name_ko", "gtin", "species"]
 
 
 @admin.register(Lot)
-class LotAdmin(admin.ModelAdmin):
+class LotAdmin(RefusesDeletingUsedRows):
     list_display = ["lot_code", "product", "trace_number", "status", "is_consumed", "consumer_page"]
     list_filter = ["status", "product__storage_class", "is_consumed"]
     search_fields = ["lot_code", "trace_number", "identifier"]
     readonly_fields = ["identifier", "public_id", "created_at"]
     actions = ["start_recall"]
+    is_referenced = staticmethod(services.lot_is_referenced)
+    delete_service = staticmethod(lambda row: services.lot_delete(lot=row))
 
     @admin.display(description=_("consumer page"))
     def consumer_page(self, lot):

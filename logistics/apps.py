@@ -3,9 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _panel_context(request) -> dict:
+    from .auth import user_edits_everything
+    from .models import Party
     from .selectors import recalls_in_force
 
-    return {"recalls": list(recalls_in_force()[:3])}
+    user = request.user
+    manages = user.is_authenticated and (
+        user_edits_everything(user) or Party.objects.filter(members=user).exists()
+    )
+    return {"recalls": list(recalls_in_force()[:3]), "manages_master_data": manages}
 
 
 class LogisticsConfig(AppConfig):

@@ -42,6 +42,16 @@ def acting_party(request) -> Party | None:
     return None
 
 
+def acting_parties(request) -> list[Party]:
+    """The parties a request acts for: an API key's party, or every party of a member."""
+    if isinstance(request.auth, PartnerKey):
+        return [request.auth.party]
+    user = request.user
+    if user.is_authenticated:
+        return list(Party.objects.filter(members=user).order_by("pk"))
+    return []
+
+
 def _in_groups(user, names) -> bool:
     return user.is_authenticated and (
         user.is_superuser or user.groups.filter(name__in=names).exists()
@@ -68,6 +78,15 @@ class CanQuery(permissions.BasePermission):
 
 def sees_everything(request) -> bool:
     return not isinstance(request.auth, PartnerKey) and _in_groups(request.user, READ_GROUPS)
+
+
+def edits_everything(request) -> bool:
+    """Logistics staff (not auditors, not API keys) edit every party's master data."""
+    return not isinstance(request.auth, PartnerKey) and _in_groups(request.user, CAPTURE_GROUPS)
+
+
+def user_edits_everything(user) -> bool:
+    return _in_groups(user, CAPTURE_GROUPS)
 
 
 class PartnerKeyScheme(OpenApiAuthenticationExtension):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .epcis import identifiers
+from .models import Location, Party, Product
 
 
 class RecallForm(forms.Form):
@@ -21,3 +22,122 @@ class LookupForm(forms.Form):
             return identifiers.normalize_gtin(self.cleaned_data["gtin"])
         except ValueError as exc:
             raise forms.ValidationError(_("Enter a valid GTIN.")) from exc
+
+
+def _gln_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("GLN"),
+        max_length=13,
+        help_text=_("13 digits with the check digit. Fixed once events name it."),
+    )
+
+
+def _clean_gln(value: str) -> str:
+    value = (value or "").strip()
+    if not identifiers.is_valid_gln(value):
+        raise forms.ValidationError(_("Enter a 13-digit GLN with a correct check digit."))
+    return value
+
+
+class PartyForm(forms.Form):
+    """A party (a company in the chain). Writes go through services.party_create/_update."""
+
+    gln = _gln_field()
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Party.Kind.choices)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+
+    def __init__(self, *args, parties=None, **kwargs):
+        # `parties` is taken like the other master-data forms' (a new party belongs to no one).
+        super().__init__(*args, **kwargs)
+
+    def clean_gln(self) -> str:
+        return _clean_gln(self.cleaned_data["gln"])
+
+
+class LocationForm(forms.Form):
+    party = forms.ModelChoiceField(label=_("Party"), queryset=Party.objects.none())
+    gln = _gln_field()
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Location.Kind.choices)
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+        required=False,
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+        required=False,
+    )
+
+    def __init__(self, *args, parties=None, **kwargs):
+        """`parties`: the parties a new location may belong to; None when editing (a location
+        stays with its party)."""
+        super().__init__(*args, **kwargs)
+        if parties is None:
+            del self.fields["party"]
+        else:
+            self.fields["party"].queryset = parties
+
+    def clean_gln(self) -> str:
+        return _clean_gln(self.cleaned_data["gln"])
+
+
+class ProductForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Party.objects.none())
+    gtin = forms.CharField(
+        label=_("GTIN"),
+        max_length=14,
+        help_text=_(
+            "8, 12, 13 or 14 digits with the check digit. Fixed once lots or events name it."
+        ),
+    )
+    name = forms.CharField(label=_("Name"), max_length=200)
+    name_ko = forms.CharField(label=_("Korean name"), max_length=200, required=False)
+    species = forms.CharField(label=_("Species (scientific name)"), max_length=120, required=False)
+    product_form = forms.ChoiceField(label=_("Product form"), choices=Product.Form.choices)
+    storage_class = forms.ChoiceField(
+        label=_("Storage class"), choices=Product.StorageClass.choices
+    )
+
+    def __init__(self, *args, parties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if parties is None:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = parties
+
+    def clean_gtin(self) -> str:
+        try:
+            return identifiers.normalize_gtin(self.cleaned_data["gtin"])
+        except ValueError as exc:
+            raise forms.ValidationError(_("Enter a valid GTIN.")) from exc
+
+
+class LotForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    lot_code = forms.CharField(
+        label=_("Lot code"),
+        max_length=20,
+        help_text=_("As printed after (10) on the label. Fixed once events name the lot."),
+    )
+    trace_number = forms.CharField(
+        label=_("Korean seafood traceability number"), max_length=40, required=False
+    )
+
+    def __init__(self, *args, parties=None, **kwargs):
+        """`parties`: whose active products a new lot may be of; None when editing."""
+        super().__init__(*args, **kwargs)
+        if parties is None:
+            del self.fields["product"]
+        else:
+            self.fields["product"].queryset = Product.objects.filter(
+                owner__in=parties, is_active=True
+            ).order_by("name")

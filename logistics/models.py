@@ -28,6 +28,8 @@ class Party(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="logistics_parties"
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # Deactivated instead of deleted: events keep naming it; new events may not.
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("party")
@@ -79,6 +81,7 @@ class Location(models.Model):
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="locations")
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("location")
@@ -113,6 +116,7 @@ class Product(models.Model):
     owner = models.ForeignKey(
         Party, on_delete=models.PROTECT, related_name="products", null=True, blank=True
     )
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("product")

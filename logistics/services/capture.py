@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from busanhub.chain.services import anchor_record, anchor_records
@@ -125,7 +125,21 @@ class _Checker:
                 parsed = identifiers.parse(raw)
                 if parsed.gtin and parsed.scheme != "grai":
                     gtins.add(parsed.gtin)
-        self.locations = {loc.gln: loc for loc in Location.objects.filter(gln__in=glns)}
+        # Whether each is active comes with the same queries (a deactivated row, or a location
+        # of a deactivated party, may not be named by new events).
+        self.locations = {
+            loc.gln: loc
+            for loc in Location.objects.filter(gln__in=glns).annotate(
+                party_is_active=F("party__is_active")
+            )
+        }
+        # Parties named by their own GLN (PGLN sources and destinations): GLN → (pk, active).
+        self.parties = {
+            gln: (pk, is_active)
+            for gln, pk, is_active in Party.objects.filter(gln__in=glns).values_list(
+                "gln", "pk", "is_active"
+            )
+        }
         self.products = {prod.gtin: prod for prod in Product.objects.filter(gtin__in=gtins)}
         self.consumed_here: set[str] = set()
 
@@ -159,10 +173,25 @@ class _Checker:
                 continue
             if parsed.gln not in self.locations:
                 errors.append({"path": f"{path}.{key}.id", "message": f"unknown GLN {parsed.gln}"})
+            elif inactive := self._inactive_gln(parsed.gln):
+                errors.append({"path": f"{path}.{key}.id", "message": inactive})
+        for key, field in (("sourceList", "source"), ("destinationList", "destination")):
+            for position, entry in enumerate(event.get(key) or []):
+                parsed = identifiers.parse(entry.get(field, ""))
+                if parsed.gln and (inactive := self._inactive_gln(parsed.gln)):
+                    errors.append(
+                        {"path": f"{path}.{key}[{position}].{field}", "message": inactive}
+                    )
         for where, raw in _raw_identifiers(event):
             parsed = identifiers.parse(raw)
-            if parsed.scheme in ("sgtin", "lgtin") and parsed.gtin not in self.products:
-                errors.append({"path": f"{path}.{where}", "message": f"unknown GTIN {parsed.gtin}"})
+            if parsed.scheme in ("sgtin", "lgtin"):
+                product = self.products.get(parsed.gtin)
+                if product is None:
+                    message = f"unknown GTIN {parsed.gtin}"
+                    errors.append({"path": f"{path}.{where}", "message": message})
+                elif not product.is_active:
+                    message = f"GTIN {parsed.gtin} is inactive"
+                    errors.append({"path": f"{path}.{where}", "message": message})
         is_stored = self.hashes[max(index, 0)] in self.stored_hashes
         if event.get("type") == "TransformationEvent" and not is_stored:
             inputs = [
@@ -189,6 +218,17 @@ class _Checker:
             )
         return errors
 
+    def _inactive_gln(self, gln: str) -> str:
+        """Why new events may not name this GLN (a deactivated location or party), or ""."""
+        location = self.locations.get(gln)
+        if location is not None and not location.is_active:
+            return f"location GLN {gln} is inactive"
+        if location is not None and not location.party_is_active:
+            return f"GLN {gln} belongs to an inactive party"
+        if gln in self.parties and not self.parties[gln][1]:
+            return f"party GLN {gln} is inactive"
+        return ""
+
 
 def _glns_of(event: dict) -> set[str]:
     glns = set()
@@ -204,18 +244,18 @@ def _glns_of(event: dict) -> set[str]:
     return glns
 
 
-def _parties_by_gln(events: list[dict], locations: dict[str, Location]) -> dict[str, set[int]]:
-    """GLN → the parties it names (a location's owner, or a party's own GLN), loaded at once.
+def _parties_by_gln(events: list[dict], checker: _Checker) -> dict[str, set[int]]:
+    """GLN → the parties it names (a location's owner, or a party's own GLN).
 
-    `locations`: the locations of (at least) every GLN of the events, by GLN (see _Checker).
+    The checker loaded the locations and parties of every GLN of the document at once.
     """
     glns = set().union(*(_glns_of(event) for event in events)) if events else set()
     found: dict[str, set[int]] = {}
     for gln in sorted(glns):
-        if gln in locations:
-            found.setdefault(gln, set()).add(locations[gln].party_id)
-    for gln, party_id in Party.objects.filter(gln__in=glns).values_list("gln", "pk"):
-        found.setdefault(gln, set()).add(party_id)
+        if gln in checker.locations:
+            found.setdefault(gln, set()).add(checker.locations[gln].party_id)
+        if gln in checker.parties:
+            found.setdefault(gln, set()).add(checker.parties[gln][0])
     return found
 
 
@@ -389,7 +429,7 @@ def _store_all(
             for role, identifier, quantity, uom in rows
         ],
     )
-    parties = _parties_by_gln(new_events, checker.locations)
+    parties = _parties_by_gln(new_events, checker)
     links = []
     for row, event in zip(new_rows, new_events, strict=True):
         party_ids = {capturer.pk} if capturer else set()

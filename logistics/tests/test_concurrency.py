@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from logistics import services
@@ -76,3 +77,16 @@ def test_two_transformations_of_one_lot_at_once_consume_it_once():
     assert "already consumed" in refused[0].errors[0]["message"]
     assert Event.objects.filter(event_type="TransformationEvent").count() == 1
     assert Lot.objects.filter(product=chain.fillet).count() == 1
+
+
+def test_one_lot_code_registered_twice_at_once_gives_one_lot_and_a_field_error():
+    chain = Chain()
+    outcomes = _run_together(
+        lambda: services.lot_create(product=chain.whole, lot_code="RACE-1"),
+        lambda: services.lot_create(product=chain.whole, lot_code="RACE-1"),
+    )
+    created = [o for o in outcomes if isinstance(o, Lot)]
+    refused = [o for o in outcomes if isinstance(o, ValidationError)]
+    assert (len(created), len(refused)) == (1, 1), outcomes
+    assert list(refused[0].message_dict) == ["lot_code"]
+    assert Lot.objects.filter(product=chain.whole).count() == 1
