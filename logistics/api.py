@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import path
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers
@@ -151,6 +152,13 @@ def _active_filter(request, rows):
     return rows.filter(is_active=value)
 
 
+class _ListSchema(AutoSchema):
+    """GET of a master-data collection answers a list (and gets a `_list` operation id)."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return self.method == "GET"
+
+
 class MasterDataView(APIView):
     """A partner manages its own master data: GET lists its rows (staff: every row;
     `?is_active=true|false` where rows can be deactivated), POST registers one for the party
@@ -163,6 +171,7 @@ class MasterDataView(APIView):
     permission_classes = [CanCapture]
     serializer_class: type[serializers.Serializer]
     can_deactivate = True
+    schema = _ListSchema()
 
     def party(self, request):
         party = acting_party(request)

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .epcis import identifiers
 from .models import Location, Party, Product
@@ -43,9 +44,11 @@ class PartyForm(forms.Form):
     """A party (a company in the chain). Writes go through services.party_create/_update."""
 
     gln = _gln_field()
-    name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Party.Kind.choices)
-    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    name = forms.CharField(label=pgettext_lazy("b-fresh", "Name"), max_length=200)
+    kind = forms.ChoiceField(label=pgettext_lazy("b-fresh", "Kind"), choices=Party.Kind.choices)
+    contact_email = forms.EmailField(
+        label=pgettext_lazy("b-fresh", "Contact email"), required=False
+    )
 
     def __init__(self, *args, parties=None, **kwargs):
         # `parties` is taken like the other master-data forms' (a new party belongs to no one).
@@ -56,12 +59,14 @@ class PartyForm(forms.Form):
 
 
 class LocationForm(forms.Form):
-    party = forms.ModelChoiceField(label=_("Party"), queryset=Party.objects.none())
+    party = forms.ModelChoiceField(
+        label=pgettext_lazy("b-fresh", "Party"), queryset=Party.objects.none()
+    )
     gln = _gln_field()
-    name = forms.CharField(label=_("Name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), choices=Location.Kind.choices)
+    name = forms.CharField(label=pgettext_lazy("b-fresh", "Name"), max_length=200)
+    kind = forms.ChoiceField(label=pgettext_lazy("b-fresh", "Kind"), choices=Location.Kind.choices)
     latitude = forms.DecimalField(
-        label=_("Latitude"),
+        label=pgettext_lazy("b-fresh", "Latitude"),
         max_digits=9,
         decimal_places=6,
         min_value=-90,
@@ -69,7 +74,7 @@ class LocationForm(forms.Form):
         required=False,
     )
     longitude = forms.DecimalField(
-        label=_("Longitude"),
+        label=pgettext_lazy("b-fresh", "Longitude"),
         max_digits=9,
         decimal_places=6,
         min_value=-180,
@@ -91,7 +96,9 @@ class LocationForm(forms.Form):
 
 
 class ProductForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Party.objects.none())
+    owner = forms.ModelChoiceField(
+        label=pgettext_lazy("b-fresh", "Owner"), queryset=Party.objects.none()
+    )
     gtin = forms.CharField(
         label=_("GTIN"),
         max_length=14,
@@ -99,12 +106,16 @@ class ProductForm(forms.Form):
             "8, 12, 13 or 14 digits with the check digit. Fixed once lots or events name it."
         ),
     )
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=pgettext_lazy("b-fresh", "Name"), max_length=200)
     name_ko = forms.CharField(label=_("Korean name"), max_length=200, required=False)
-    species = forms.CharField(label=_("Species (scientific name)"), max_length=120, required=False)
-    product_form = forms.ChoiceField(label=_("Product form"), choices=Product.Form.choices)
+    species = forms.CharField(
+        label=pgettext_lazy("b-fresh", "Species (scientific name)"), max_length=120, required=False
+    )
+    product_form = forms.ChoiceField(
+        label=pgettext_lazy("b-fresh", "Product form"), choices=Product.Form.choices
+    )
     storage_class = forms.ChoiceField(
-        label=_("Storage class"), choices=Product.StorageClass.choices
+        label=pgettext_lazy("b-fresh", "Storage class"), choices=Product.StorageClass.choices
     )
 
     def __init__(self, *args, parties=None, **kwargs):
@@ -122,9 +133,11 @@ class ProductForm(forms.Form):
 
 
 class LotForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    product = forms.ModelChoiceField(
+        label=pgettext_lazy("b-fresh", "Product"), queryset=Product.objects.none()
+    )
     lot_code = forms.CharField(
-        label=_("Lot code"),
+        label=pgettext_lazy("b-fresh", "Lot code"),
         max_length=20,
         help_text=_("As printed after (10) on the label. Fixed once events name the lot."),
     )

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from . import charts, forms, selectors, services
@@ -98,7 +98,7 @@ _KINDS = {
     for kind in (
         _Kind(
             slug="parties",
-            title=gettext_lazy("Parties"),
+            title=pgettext_lazy("b-fresh", "Parties"),
             model=Party,
             form=forms.PartyForm,
             key="public_id",
@@ -119,7 +119,7 @@ _KINDS = {
         ),
         _Kind(
             slug="locations",
-            title=gettext_lazy("Locations"),
+            title=pgettext_lazy("b-fresh", "Locations"),
             model=Location,
             form=forms.LocationForm,
             key="public_id",
@@ -138,7 +138,7 @@ _KINDS = {
         ),
         _Kind(
             slug="products",
-            title=gettext_lazy("Products"),
+            title=pgettext_lazy("b-fresh", "Products"),
             model=Product,
             form=forms.ProductForm,
             key="gtin",
@@ -157,7 +157,7 @@ _KINDS = {
         ),
         _Kind(
             slug="lots",
-            title=gettext_lazy("Lots"),
+            title=pgettext_lazy("b-fresh", "Lots"),
             model=Lot,
             form=forms.LotForm,
             key="public_id",
@@ -302,7 +302,7 @@ def masterdata_create(request: HttpRequest, kind: str) -> HttpResponse:
         except DjangoValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, pgettext("b-fresh", "Saved."))
             return redirect("logistics:md-edit", spec.slug, getattr(row, spec.key))
     return render(
         request,
@@ -324,7 +324,7 @@ def masterdata_edit(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         except DjangoValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, pgettext("b-fresh", "Saved."))
             return redirect("logistics:md-edit", spec.slug, getattr(row, spec.key))
     name, identifier, details = spec.describe(row)
     return render(
@@ -374,5 +374,5 @@ def masterdata_delete(request: HttpRequest, kind: str, key: str) -> HttpResponse
         for message in error.messages:
             messages.error(request, message)
         return redirect("logistics:md-edit", spec.slug, getattr(row, spec.key))
-    messages.success(request, _("Deleted."))
+    messages.success(request, pgettext("b-fresh", "Deleted."))
     return redirect("logistics:md-list", spec.slug)

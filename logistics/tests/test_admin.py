@@ -73,3 +73,28 @@ def test_auditor_sees_but_cannot_recall():
     assert response.status_code == 200
     assert b"start_recall" not in response.content
     assert Recall.objects.count() == recalls_before
+
+
+def test_the_admin_refuses_to_delete_used_master_data_and_deletes_unused(staff_client):
+    from logistics import services
+    from logistics.models import Location
+    from logistics.tests.factories import Chain, gln, object_event, single
+
+    chain = Chain()
+    event = object_event(chain, lot=chain.lot(chain.whole, "L1"), minutes=0, location=chain.plant)
+    services.epcis_event_capture(event=single(event))
+    used = f"/admin/logistics/location/{chain.plant.pk}/delete/"
+    assert staff_client.get(used).status_code == 403
+    assert staff_client.post(used, {"post": "yes"}).status_code == 403
+    assert Location.objects.filter(pk=chain.plant.pk).exists()
+    # no bulk delete that would skip the check
+    listing = staff_client.get("/admin/logistics/location/?is_active__exact=1")
+    assert listing.status_code == 200
+    assert "delete_selected" not in listing.content.decode()
+    spare = services.location_create(
+        party=chain.processor, gln=gln("881999999994"), name="Spare", kind="plant"
+    )
+    unused = f"/admin/logistics/location/{spare.pk}/delete/"
+    assert staff_client.get(unused).status_code == 200
+    assert staff_client.post(unused, {"post": "yes"}).status_code == 302
+    assert not Location.objects.filter(pk=spare.pk).exists()

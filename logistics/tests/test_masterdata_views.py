@@ -113,6 +113,9 @@ def test_a_member_creates_edits_and_is_told_about_bad_input_in_korean(chain):
     frozen = member.post(edit, {"gln": gln("881999999995"), "name": "Renamed", "kind": "plant"})
     assert frozen.status_code == 200
     assert "이벤트에서 사용 중인 GLN은 더 이상 바꿀 수 없습니다." in frozen.content.decode()
+    # the page's own words, not another app's translations of the same English
+    assert '<label for="id_name">이름</label>' in frozen.content.decode()
+    assert ">사용 중지</button>" in frozen.content.decode()
     plant = Location.objects.get(pk=chain.plant.pk)
     assert (plant.gln, plant.name) == (chain.plant.gln, "Gamcheon plant")
     saved = member.post(
@@ -194,3 +197,16 @@ def test_forms_need_the_csrf_token(chain):
     )
     assert not Location.objects.get(pk=chain.plant.pk).is_active
     assert Event.objects.count() == 0
+
+
+def test_list_pages_take_a_fixed_number_of_queries(chain, django_assert_max_num_queries):
+    member = _client("plant@example.org", party=chain.processor)
+    for index in range(60):
+        services.lot_create(product=chain.fillet, lot_code=f"GC-{index}")
+    with django_assert_max_num_queries(12):
+        page = member.get(f"{HOME}lots/")
+    html = page.content.decode()
+    assert html.count('data-testid="md-row"') == 50
+    assert "Page 1 of 2" in html
+    second = member.get(f"{HOME}lots/", {"page": 2}).content.decode()
+    assert second.count('data-testid="md-row"') == 10
