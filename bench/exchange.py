@@ -14,6 +14,7 @@ such). Prints figures only, asserts nothing about timing. The last line is the h
 
 import argparse
 import logging
+import math
 import os
 import platform
 import random
@@ -96,69 +97,331 @@ def bench_engine(count: int) -> dict:
     }
 
 
-def bench_durable(count: int) -> dict:
+def _placer_stream(index: int, count: int, users: list[int], seed: int) -> list[tuple]:
+    """One client's stream: limit orders around a slowly moving mid (most rest near the touch,
+    about one in ten crosses), some market orders (sells by quantity, buys by quote amount)
+    and cancels of the client's own earlier orders."""
+    rng = random.Random(seed * 1000 + index)
+    out = []
+    for n in range(count):
+        mid = 3_000_000 + 1000 * round(5 * math.sin(n / 150))
+        roll = rng.random()
+        user = rng.choice(users)
+        if roll < 0.2 and n > 5:
+            out.append(("cancel", user, rng.randrange(n)))
+            continue
+        side = "buy" if rng.random() < 0.5 else "sell"
+        quantity = rng.randrange(1, 50) * 10**6
+        if roll < 0.28:
+            if side == "buy":
+                out.append(("market_buy", user, rng.randrange(5, 60) * 10_000))
+            else:
+                out.append(("market_sell", user, quantity))
+            continue
+        offset = int(rng.expovariate(1 / 3)) * 1000
+        price = mid - offset if side == "buy" else mid + offset
+        if rng.random() < 0.1:
+            price = mid + 3000 if side == "buy" else mid - 3000
+        out.append(("limit", user, side, price, quantity))
+    return out
+
+
+def _placer(index, stream, market_pk, start, results) -> None:
+    try:
+        _place_all(index, stream, market_pk, start, results)
+    except Exception as exc:  # noqa: BLE001 - reported, the run is then void
+        results.put(("failed", index, repr(exc)))
+        raise
+
+
+def _place_all(index, stream, market_pk, start, results) -> None:
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from busanhub.accounts.models import User
+    from exchange import services
+    from exchange.models import Market
+
+    market = Market.objects.select_related("base", "quote").get(pk=market_pk)
+    users = {u.pk: u for u in User.objects.filter(pk__in={item[1] for item in stream})}
+    placed, latencies = [], []
+    counts = {"accepted": 0, "refused": 0, "cancels": 0, "cancels_refused": 0}
+    start.wait()
+    for item in stream:
+        t0 = time.perf_counter()
+        user = users[item[1]]
+        try:
+            if item[0] == "cancel":
+                if not placed:
+                    continue
+                counts["cancels"] += 1
+                services.order_cancel(
+                    user=placed[item[2] % len(placed)][0], order=placed[item[2] % len(placed)][1]
+                )
+            else:
+                if item[0] == "limit":
+                    kwargs = {"side": item[2], "price": item[3], "quantity": item[4]}
+                elif item[0] == "market_buy":
+                    kwargs = {
+                        "side": "buy",
+                        "kind": "market",
+                        "time_in_force": "IOC",
+                        "quote_amount": item[2],
+                    }
+                else:
+                    kwargs = {
+                        "side": "sell",
+                        "kind": "market",
+                        "time_in_force": "IOC",
+                        "quantity": item[2],
+                    }
+                order = services.order_place(user=user, market=market, **kwargs)
+                placed.append((user, order))
+                counts["accepted"] += 1
+        except ValidationError:
+            counts["cancels_refused" if item[0] == "cancel" else "refused"] += 1
+        latencies.append(time.perf_counter() - t0)
+    connection.close()
+    results.put((index, counts, latencies))
+
+
+def _matcher(market_pk, start, placers_done, results) -> None:
+    from django.db import connection
+
+    from exchange import services
+
+    taken = 0
+    start.wait()
+    try:
+        while True:
+            finished = placers_done.is_set()  # read before draining: nothing comes after it
+            done = services.markets_match(market_pk=market_pk)
+            taken += done
+            if not done:
+                if finished:
+                    break
+                time.sleep(0.005)
+    except Exception as exc:  # noqa: BLE001 - reported, the run is then void
+        results.put(("matcher", -1, repr(exc)))
+        raise
+    ended = time.perf_counter()
+    connection.close()
+    results.put(("matcher", taken, ended))
+
+
+def check_durable(market) -> list[str]:
+    """Everything that must hold after the run; returns the violations found."""
+    from django.db.models import F, Q, Sum
+
+    from exchange import selectors
+    from exchange.models import Account, Order, OrderRequest, Trade
+
+    problems = []
+    negative = Account.objects.filter(kind="customer").filter(Q(available__lt=0) | Q(held__lt=0))
+    if negative.exists():
+        problems.append(f"{negative.count()} customer accounts below zero")
+    if OrderRequest.objects.filter(seq__isnull=True).exists():
+        problems.append("requests left waiting")
+    # Held funds are exactly what the active orders still need.
+    needs = {}
+    for owner, side, held in (
+        Order.objects.filter(status__in=Order.ACTIVE_STATUSES)
+        .values_list("owner_id", "side")
+        .annotate(held=Sum("held_remaining"))
+    ):
+        asset = market.quote_id if side == "buy" else market.base_id
+        needs[(owner, asset)] = needs.get((owner, asset), 0) + held
+    for owner, asset, held in Account.objects.filter(kind="customer").values_list(
+        "owner_id", "asset_id", "held"
+    ):
+        if held != needs.get((owner, asset), 0):
+            problems.append(
+                f"account {owner}/{asset} holds {held}, orders need {needs.get((owner, asset), 0)}"
+            )
+    for order in Order.objects.filter(status__in=Order.OPEN_STATUSES):
+        need = (
+            order.price * order.remaining // market.scale
+            if order.side == "buy"
+            else order.remaining
+        )
+        if order.held_remaining != need:
+            problems.append(f"order {order.pk} holds {order.held_remaining}, needs {need}")
+    # Quantities are conserved: customers and fee income hold what custody mirrors.
+    for asset in (market.base_id, market.quote_id):
+        totals = dict(
+            Account.objects.filter(asset_id=asset)
+            .values_list("kind")
+            .annotate(total=Sum(F("available") + F("held")))
+            .order_by()
+        )
+        inside = totals.get("customer", 0) + totals.get("fees", 0)
+        if inside + totals.get("custody", 0) != 0:
+            problems.append(
+                f"asset {asset}: {inside} inside, custody mirrors {totals.get('custody')}"
+            )
+    filled = {}
+    for maker, taker, quantity in Trade.objects.values_list(
+        "maker_order_id", "taker_order_id", "quantity"
+    ):
+        filled[maker] = filled.get(maker, 0) + quantity
+        filled[taker] = filled.get(taker, 0) + quantity
+    for pk, quantity, done in Order.objects.values_list("pk", "quantity", "filled_quantity"):
+        if filled.get(pk, 0) != done:
+            problems.append(f"order {pk}: filled {done}, trades say {filled.get(pk, 0)}")
+        if quantity and done > quantity:
+            problems.append(f"order {pk}: filled {done} of {quantity}")
+    if selectors.journal_unbalanced():
+        problems.append("unbalanced journal entries")
+    if not selectors.ledger_matches_balances():
+        problems.append("balances differ from the sum of their postings")
+    # The trades are what the pure engine gives on the log replayed in sequence order.
+    book = engine.Book(lot=market.lot_size, scale=market.scale)
+    orders = {o.pk: o for o in Order.objects.filter(market=market)}
+    expected = []
+    log = (
+        OrderRequest.objects.filter(market=market).order_by("seq").values_list("action", "order_id")
+    )
+    for action, pk in log:
+        if action == "cancel":
+            book.cancel(pk)
+            continue
+        o = orders[pk]
+        result = book.submit(
+            engine.Order(
+                order_id=o.pk,
+                owner=o.owner_id,
+                side=o.side,
+                price=o.price,
+                quantity=o.quantity,
+                kind=o.kind,
+                time_in_force=o.time_in_force,
+                post_only=o.post_only,
+                quote_amount=o.quote_amount,
+                stp=o.stp,
+            )
+        )
+        expected += [(f.maker_id, f.taker_id, f.price, f.quantity) for f in result.fills]
+    actual = list(
+        Trade.objects.order_by("pk").values_list(
+            "maker_order_id", "taker_order_id", "price", "quantity"
+        )
+    )
+    if actual != expected:
+        problems.append(f"trades differ from the replay ({len(actual)} vs {len(expected)})")
+    resting = {o.order_id: o.remaining for o in book.orders()}
+    on_book = {
+        o.pk: o.remaining
+        for o in Order.objects.filter(market=market, status__in=Order.OPEN_STATUSES)
+    }
+    if resting != on_book:
+        problems.append("the resting orders differ from the replay's book")
+    return problems
+
+
+def bench_durable(count: int, placers: int) -> dict:
+    import multiprocessing
+
     import django
 
     django.setup()
     logging.disable(logging.WARNING)
-    from django.db import connection
+    from django.conf import settings
+    from django.db import connection, connections
     from django.test.utils import setup_databases, teardown_databases
 
+    settings.EXCHANGE_MATCHING = "process"  # placers only append; one matcher process drains
     old = setup_databases(verbosity=0, interactive=False, keepdb=False, serialized_aliases=set())
+    processes = []
     try:
         from exchange import services
-        from exchange.models import Order, Trade
+        from exchange.models import Order, OrderRequest, Trade
         from exchange.tests.factories import fee_tiers, kyc_user, market_eth_krw
 
         fee_tiers()
         market = market_eth_krw(tick_size=1_000, lot_size=10**6, min_notional=0)
-        users = [kyc_user(level=3, email=f"bench{n}@example.kr") for n in range(10)]
+        users = [kyc_user(level=3, email=f"bench{n}@example.kr") for n in range(8 * placers)]
         for user in users:
-            services.deposit_credit(
-                owner_id=user.pk, asset=market.quote, amount=10**13, kind="bench", reference="bench"
-            )
-            services.deposit_credit(
-                owner_id=user.pk, asset=market.base, amount=10**13, kind="bench", reference="bench"
-            )
-        rng = random.Random(11)
-        stream = []
-        mid = 3_000_000
-        for _ in range(count):
-            side = "buy" if rng.random() < 0.5 else "sell"
-            offset = rng.randrange(0, 6) * 1000
-            price = mid - offset if side == "buy" else mid + offset
-            if rng.random() < 0.2:
-                price = mid + 3000 if side == "buy" else mid - 3000
-            stream.append((rng.choice(users), side, price, rng.randrange(1, 20) * 10**6))
-        latencies = []
-        start = time.perf_counter()
-        for user, side, price, quantity in stream:
-            t0 = time.perf_counter()
-            services.order_place(
-                user=user, market=market, side=side, price=price, quantity=quantity
-            )
-            latencies.append(time.perf_counter() - t0)
-        elapsed = time.perf_counter() - start
+            for asset in (market.quote, market.base):
+                services.deposit_credit(
+                    owner_id=user.pk, asset=asset, amount=10**13, kind="bench", reference="bench"
+                )
+        per = count // placers
+        streams = [
+            _placer_stream(i, per, [u.pk for u in users[i * 8 : (i + 1) * 8]], seed=11)
+            for i in range(placers)
+        ]
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        start = context.Barrier(placers + 2)
+        done = context.Event()
+        results = context.Queue()
+        processes = [
+            context.Process(target=_placer, args=(i, streams[i], market.pk, start, results))
+            for i in range(placers)
+        ]
+        processes.append(context.Process(target=_matcher, args=(market.pk, start, done, results)))
+        for process in processes:
+            process.start()
+        start.wait()
+        began = time.perf_counter()
+        counts, latencies = {}, []
+        taken = ended = placed_at = None
+        waiting = placers
+        while taken is None:
+            who, first, second = results.get()
+            if who == "failed":
+                raise RuntimeError(f"placer {first} failed: {second}")
+            if who == "matcher":
+                if first < 0:
+                    raise RuntimeError(f"the matcher failed: {second}")
+                taken, ended = first, second
+                continue
+            for key, value in first.items():
+                counts[key] = counts.get(key, 0) + value
+            latencies += second
+            waiting -= 1
+            if not waiting:
+                placed_at = time.perf_counter()
+                done.set()
+        for process in processes:
+            process.join()
+        elapsed = ended - began
         latencies.sort()
+        problems = check_durable(market)
         return {
             "vendor": connection.vendor,
-            "orders": count,
+            "placers": placers,
+            "accepted": counts["accepted"],
+            "refused": counts["refused"],
+            "cancels": counts["cancels"],
+            "cancels_refused": counts["cancels_refused"],
+            "requests": taken,
             "trades": Trade.objects.count(),
-            "open": Order.objects.filter(status__in=Order.OPEN_STATUSES).count(),
-            "orders_per_s": count / elapsed,
+            "resting": Order.objects.filter(status__in=Order.OPEN_STATUSES).count(),
+            "log": OrderRequest.objects.count(),
+            "placing_s": placed_at - began,
+            "elapsed_s": elapsed,
+            "orders_per_s": counts["accepted"] / elapsed,
             "p50_ms": latencies[len(latencies) // 2] * 1000,
             "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+            "problems": problems,
         }
     finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        connections.close_all()
         teardown_databases(old, verbosity=0)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run under two minutes")
+    parser.add_argument("--placers", type=int, default=4, help="placing processes")
     args = parser.parse_args(argv)
     engine_count = 200_000 if args.quick else 1_000_000
-    durable_count = 2_000 if args.quick else 10_000
+    durable_count = 4_000 if args.quick else 20_000
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     result = bench_engine(engine_count)
     print(
@@ -167,13 +430,23 @@ def main(argv=None) -> None:
         f"p50 {result['p50_us']:.1f} µs, p99 {result['p99_us']:.1f} µs, "
         f"mean {result['mean_us']:.1f} µs"
     )
-    durable = bench_durable(durable_count)
+    durable = bench_durable(durable_count, args.placers)
     print(
-        f"durable ({durable['vendor']}): {durable['orders']:,} orders through order_place "
-        f"({durable['trades']:,} trades, {durable['open']:,} resting): "
-        f"{durable['orders_per_s']:,.0f} orders/s, p50 {durable['p50_ms']:.2f} ms, "
+        f"durable ({durable['vendor']}): {durable['placers']} placer processes, one matcher "
+        f"process: {durable['accepted']:,} orders accepted ({durable['refused']:,} refused), "
+        f"{durable['cancels']:,} cancels ({durable['cancels_refused']:,} too late), "
+        f"{durable['requests']:,} log requests matched, {durable['trades']:,} trades, "
+        f"{durable['resting']:,} resting; placing took {durable['placing_s']:.2f} s, all "
+        f"matched and committed after {durable['elapsed_s']:.2f} s: "
+        f"{durable['orders_per_s']:,.0f} orders/s; placement p50 {durable['p50_ms']:.2f} ms, "
         f"p99 {durable['p99_ms']:.2f} ms"
     )
+    print(
+        "durable checks: "
+        + ("all hold" if not durable["problems"] else f"{len(durable['problems'])} VIOLATIONS")
+    )
+    for problem in durable["problems"][:20]:
+        print(f"  violation: {problem}")
     sys.stdout.flush()
     print(
         f"engine_orders_per_s={result['orders_per_s']:.0f} engine_p99_us={result['p99_us']:.0f} "

@@ -138,7 +138,7 @@ class OrdersView(MoneyView):
             post_only=values["post_only"],
             client_order_id=values["client_order_id"],
         )
-        order.refresh_from_db()
+        # The order as it stands: matched already (inline matching) or `pending` (queued).
         return Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
 
 
@@ -152,10 +152,12 @@ class OrderView(MoneyView):
     def get(self, request, public_id):
         return Response(OrderOut(self._order(request, public_id)).data)
 
-    @extend_schema(responses=OrderOut)
+    @extend_schema(responses={200: OrderOut, 202: OrderOut})
     def delete(self, request, public_id):
         order = services.order_cancel(user=request.user, order=self._order(request, public_id))
-        return Response(OrderOut(order).data)
+        # 202: the cancel waits in the market's log for the matcher (queued matching).
+        done = order.status not in Order.ACTIVE_STATUSES
+        return Response(OrderOut(order).data, status=200 if done else 202)
 
 
 class CancelAllView(MoneyView):

@@ -15,6 +15,9 @@ DEFAULTS = {
     "EXCHANGE_REORG_WINDOW_BLOCKS": 64,
     "EXCHANGE_ALLOWLIST_WAIT_S": 24 * 3600,
     "EXCHANGE_APPROVAL_THRESHOLD_KRW": 10_000_000,
+    # Who runs a market's matcher after a placement: "inline" (the placing transaction),
+    # "queue" (a Celery task on the matching queue) or "process" (manage.py exchange_matcher).
+    "EXCHANGE_MATCHING": "inline",
     # A sent withdrawal not mined after this long is replaced with the same nonce and higher
     # fees (both EIP-1559 fees up by this percentage, never less than 12.5 %), up to the cap.
     "EXCHANGE_STUCK_AFTER_S": 300,

@@ -71,6 +71,8 @@ class Market(models.Model):
     # Changes at every committed write to the book; the in-process book cache compares it.
     book_version = models.UUIDField(default=uuid.uuid4)
     trade_anchor_version = models.PositiveIntegerField(default=0)
+    # The last sequence number the market's matcher gave an order request.
+    last_seq = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["symbol"]
@@ -216,13 +218,21 @@ class Order(models.Model):
         FOK = "FOK", _("Fill or kill")
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
         OPEN = "open", _("Open")
         PARTIALLY_FILLED = "partial", _("Partially filled")
         FILLED = "filled", _("Filled")
         CANCELLED = "cancelled", _("Cancelled")
         REJECTED = "rejected", _("Rejected")
 
+    class SelfTrade(models.TextChoices):
+        CANCEL_RESTING = "cancel_resting", _("Cancel the resting order")
+        CANCEL_TAKER = "cancel_taker", _("Cancel the incoming order")
+
+    # On the book (the matcher has taken them).
     OPEN_STATUSES = (Status.OPEN, Status.PARTIALLY_FILLED)
+    # Still live for their owner: accepted and waiting for the matcher, or on the book.
+    ACTIVE_STATUSES = (Status.PENDING, Status.OPEN, Status.PARTIALLY_FILLED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -238,8 +248,16 @@ class Order(models.Model):
     filled_quantity = models.BigIntegerField(default=0)
     filled_quote = models.BigIntegerField(default=0)
     held_remaining = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
+    # The quote value the order may trade, counted against the KYC trading caps while it is
+    # active (limit: price x quantity; market: its budget or an estimate at placement).
+    notional = models.BigIntegerField(default=0)
+    stp = models.CharField(
+        max_length=14, choices=SelfTrade.choices, default=SelfTrade.CANCEL_RESTING
+    )
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
     cancel_reason = models.CharField(max_length=24, blank=True)
+    # The market sequence number at which the matcher took the order (time priority).
+    seq = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -258,11 +276,16 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["market", "id"],
+                fields=["market", "seq"],
                 condition=Q(status__in=["open", "partial"]),
                 name="exchange_order_open_book",
             ),
             models.Index(fields=["owner", "-created_at"], name="exchange_order_owner_recent"),
+            models.Index(
+                fields=["owner"],
+                condition=Q(status__in=["pending", "open", "partial"]),
+                name="exchange_order_owner_active",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +294,37 @@ class Order(models.Model):
     @property
     def remaining(self) -> int:
         return self.quantity - self.filled_quantity
+
+
+class OrderRequest(models.Model):
+    """The market's input log: every placement and cancel request, in the order the market's
+    single matcher took them (`seq`, unique per market; empty while waiting). Replaying the
+    log through the pure engine gives the same trades."""
+
+    class Action(models.TextChoices):
+        PLACE = "place", _("Place")
+        CANCEL = "cancel", _("Cancel")
+
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="requests")
+    action = models.CharField(max_length=6, choices=Action.choices)
+    seq = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["market", "seq"], name="exchange_request_seq_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["market", "id"],
+                condition=Q(seq__isnull=True),
+                name="exchange_request_waiting",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.order_id}"
 
 
 class Trade(models.Model):

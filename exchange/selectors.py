@@ -122,10 +122,11 @@ def orders_for(
         orders = orders.filter(market=market)
     if status:
         orders = orders.filter(status=status)
+    # "Open" for the owner: still active (waiting for the matcher or on the book).
     if is_open is True:
-        orders = orders.filter(status__in=Order.OPEN_STATUSES)
+        orders = orders.filter(status__in=Order.ACTIVE_STATUSES)
     elif is_open is False:
-        orders = orders.exclude(status__in=Order.OPEN_STATUSES)
+        orders = orders.exclude(status__in=Order.ACTIVE_STATUSES)
     return orders.order_by("-created_at", "-pk")
 
 

@@ -5,7 +5,7 @@ import logging
 
 import requests
 from celery import shared_task
-from django.db import transaction
+from django.db import OperationalError, transaction
 from web3.exceptions import ProviderConnectionError, TimeExhausted
 
 from exchange import services
@@ -86,3 +86,28 @@ def withdrawal_enqueue(withdrawal: ChainWithdrawal) -> None:
     if withdrawal.status == ChainWithdrawal.Status.APPROVED:
         pk = withdrawal.pk
         transaction.on_commit(lambda: send_withdrawal.delay(pk))
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+)
+def match_market(self, market_pk: int) -> int:
+    """Drains one market's order log (routed to the `matching` queue). Safe to run twice or
+    at once: one consumer per market, and a taken request is never taken again."""
+    return services.markets_match(market_pk=market_pk)
+
+
+@shared_task(bind=True, ignore_result=True, soft_time_limit=120, time_limit=180)
+def match_waiting_markets(self) -> int:
+    """Periodic safety net: drains every market with requests still waiting (a lost wake-up,
+    a worker that died mid-batch)."""
+    from exchange.models import OrderRequest
+
+    pks = set(OrderRequest.objects.filter(seq__isnull=True).values_list("market_id", flat=True))
+    return sum(services.markets_match(market_pk=pk) for pk in sorted(pks))

@@ -91,8 +91,11 @@ def order_cancel(request, public_id):
         Order.objects.select_related("market"), public_id=public_id, owner=request.user
     )
     try:
-        services.order_cancel(user=request.user, order=order)
-        messages.success(request, _("Order cancelled."))
+        order = services.order_cancel(user=request.user, order=order)
+        if order.status in Order.ACTIVE_STATUSES:  # queued for the market's matcher
+            messages.success(request, _("Cancellation requested."))
+        else:
+            messages.success(request, _("Order cancelled."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("exchange:trade", symbol=order.market.symbol)

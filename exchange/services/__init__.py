@@ -15,6 +15,7 @@ from .chain import (
 )
 from .kyc import kyc_level
 from .liabilities import liabilities_snapshot, liability_proof
+from .matching import markets_match
 from .orders import (
     account_set_frozen,
     market_set_status,
@@ -38,6 +39,7 @@ __all__ = [
     "liabilities_snapshot",
     "liability_proof",
     "market_set_status",
+    "markets_match",
     "order_cancel",
     "order_place",
     "orders_cancel_all",

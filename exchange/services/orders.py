@@ -1,91 +1,59 @@
-"""Order placement, cancellation and matching. One writer per market at a time.
+"""Order placement and cancellation; matching lives in `matching` (one writer per market).
 
-The writer holds the market row (SELECT ... FOR UPDATE) and, on PostgreSQL, a transaction
-advisory lock on the market; the in-process `Book` cache is only trusted when the market's
-`book_version` (changed by every committed write) matches the one it was built at.
+Placement runs in any process, concurrently: it validates, holds the funds under the owner's
+account row locks, counts the order against the KYC trading caps, and appends the order to
+the market's input log (`OrderRequest`). Cancels append to the same log, so the matcher sees
+placements and cancels in one order. What wakes the matcher is `EXCHANGE_MATCHING`:
+
+- ``inline`` (default): the placing transaction runs the matcher itself before it commits, so
+  callers see the order matched (no worker needed; placements of a market serialise);
+- ``queue``: after commit, a Celery task on the ``matching`` queue drains the market;
+- ``process``: nothing; a dedicated ``manage.py exchange_matcher`` process drains the log.
 """
 
 import uuid
-from collections import defaultdict
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Max, Q, Sum, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from busanhub.chain.services import anchor_record
-from exchange import engine
-from exchange.models import Account, FeeTier, Market, Order, SurveillanceEvent, Trade
+from exchange import conf, engine
+from exchange.models import Account, Market, Order, OrderRequest, SurveillanceEvent
 
-from .kyc import check_trade_cap, require_kyc
-from .ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock, entry_post
+from .kyc import require_kyc
+from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
+from .matching import book_forget, lock_market, market_close_book, markets_match
 
-_books: dict[int, tuple[uuid.UUID, engine.Book]] = {}
-
-
-def _lock_market(market_pk: int) -> Market:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x45584348, market_pk])
-    return Market.objects.select_for_update().select_related("base", "quote").get(pk=market_pk)
-
-
-def _book_for(market: Market) -> engine.Book:
-    cached = _books.get(market.pk)
-    if cached and cached[0] == market.book_version:
-        return cached[1]
-    book = engine.Book(lot=market.lot_size, scale=market.scale)
-    rows = (
-        Order.objects.filter(market=market, status__in=Order.OPEN_STATUSES)
-        .order_by("pk")
-        .values_list("pk", "owner_id", "side", "price", "quantity", "filled_quantity")
-    )
-    for pk, owner_id, side, price, quantity, filled in rows:
-        book.rest(
-            engine.Order(
-                order_id=pk,
-                owner=owner_id,
-                side=side,
-                price=price,
-                quantity=quantity,
-                remaining=quantity - filled,
-            )
-        )
-    _books[market.pk] = (market.book_version, book)
-    return book
+__all__ = [
+    "account_set_frozen",
+    "book_forget",
+    "market_set_status",
+    "order_cancel",
+    "order_place",
+    "orders_cancel_all",
+]
 
 
-def _bump(market: Market) -> None:
-    market.book_version = uuid.uuid4()
-    Market.objects.filter(pk=market.pk).update(book_version=market.book_version)
-    cached = _books.get(market.pk)
-    if cached:
-        _books[market.pk] = (market.book_version, cached[1])
+def _mode() -> str:
+    mode = conf.get("EXCHANGE_MATCHING")
+    if mode not in ("inline", "queue", "process"):
+        raise RuntimeError(f"EXCHANGE_MATCHING is inline, queue or process, not {mode!r}")
+    return mode
 
 
-def book_forget(market_pk: int) -> None:
-    _books.pop(market_pk, None)
+def _wake(market_pk: int) -> None:
+    """Has the market's matcher take what the current transaction appended to its log."""
+    mode = _mode()
+    if mode == "inline":
+        markets_match(market_pk=market_pk)
+    elif mode == "queue":
+        from exchange.tasks import match_market
 
-
-def _fee_bps(owner_ids) -> dict:
-    """{owner_id: (maker_bps, taker_bps)} by each owner's 30-day traded quote volume."""
-    tiers = list(FeeTier.objects.order_by("-min_volume_30d"))
-    if not tiers:
-        return defaultdict(lambda: (0, 0))
-    since = timezone.now() - timedelta(days=30)
-    volumes = dict(
-        Order.objects.filter(owner_id__in=owner_ids, created_at__gte=since)
-        .values_list("owner_id")
-        .annotate(total=Sum("filled_quote"))
-    )
-    out = {}
-    for owner_id in owner_ids:
-        volume = volumes.get(owner_id) or 0
-        tier = next((t for t in tiers if volume >= t.min_volume_30d), tiers[-1])
-        out[owner_id] = (tier.maker_bps, tier.taker_bps)
-    return out
+        transaction.on_commit(lambda: match_market.delay(market_pk))
 
 
 def _validate(
@@ -136,6 +104,123 @@ def _validate(
         raise ValidationError(errors)
 
 
+def _market_buy_estimate(*, market: Market, user, quantity: int) -> int | None:
+    """What buying `quantity` at market costs against the resting asks now (own excluded),
+    from the database; None if the book is too thin."""
+    need, cost = quantity, 0
+    asks = (
+        Order.objects.filter(market=market, side=Order.Side.SELL, status__in=Order.OPEN_STATUSES)
+        .exclude(owner=user)
+        .order_by("price", "seq")
+        .values_list("price", "quantity", "filled_quantity")
+    )
+    for price, total, filled in asks.iterator(chunk_size=200):
+        take = min(need, total - filled)
+        cost += price * take // market.scale
+        need -= take
+        if need == 0:
+            return cost
+    return None
+
+
+CAP_USED_SQL = """
+SELECT SUM(o.filled_quote) FILTER (WHERE o.created_at >= %(day)s),
+       SUM(o.filled_quote) FILTER (WHERE o.created_at >= %(month)s),
+       SUM(GREATEST(o.notional - o.filled_quote, 0))
+           FILTER (WHERE o.status IN ('pending', 'open', 'partial'))
+FROM exchange_order o
+JOIN exchange_market m ON m.id = o.market_id
+JOIN exchange_asset q ON q.id = m.quote_id AND q.symbol = 'KRW'
+WHERE o.owner_id = %(owner)s
+  AND (o.created_at >= %(month)s OR o.status IN ('pending', 'open', 'partial'))
+"""
+
+
+def trade_cap_check(*, user, caps, notional_krw: int) -> None:
+    """Refuses an order whose KRW value would pass the 24-hour or 30-day trading cap. Counts the
+    volume filled in each window plus what the user's active orders may still trade (their
+    notional not yet filled), so open orders cannot run past the cap; a cancel frees the room.
+    The caller holds the user's account locks, so two placements cannot both use the room."""
+    now = timezone.now()
+    day, month = now - timedelta(hours=24), now - timedelta(days=30)
+    if connection.vendor == "postgresql":  # the hot path, without the ORM's compile step
+        with connection.cursor() as cursor:
+            cursor.execute(CAP_USED_SQL, {"owner": user.pk, "day": day, "month": month})
+            used_day, used_month, committed = cursor.fetchone()
+    else:
+        active = Q(status__in=Order.ACTIVE_STATUSES)
+        used = (
+            Order.objects.filter(owner=user, market__quote__symbol="KRW")
+            .filter(Q(created_at__gte=month) | active)
+            .aggregate(
+                day=Sum("filled_quote", filter=Q(created_at__gte=day)),
+                month=Sum("filled_quote", filter=Q(created_at__gte=month)),
+                open=Sum(Greatest(F("notional") - F("filled_quote"), Value(0)), filter=active),
+            )
+        )
+        used_day, used_month, committed = used["day"], used["month"], used["open"]
+    committed = committed or 0
+    if (used_day or 0) + committed + notional_krw > caps.trade_24h or (
+        used_month or 0
+    ) + committed + notional_krw > caps.trade_30d:
+        raise ValidationError(
+            {"quantity": _("This order would pass your trading limit for your KYC level.")},
+            code="over_limit",
+        )
+
+
+# The hold's journal entry, postings and balance change and the order's log entry in one round
+# trip: placement is the hot path of every market (PostgreSQL; other databases use the ORM).
+HOLD_AND_LOG_SQL = """
+WITH request AS (
+    INSERT INTO exchange_orderrequest (market_id, order_id, action, created_at)
+    VALUES (%(market)s, %(order)s, 'place', %(now)s)
+), entry AS (
+    INSERT INTO exchange_journalentry (public_id, kind, reference, created_at)
+    VALUES (%(entry)s, 'hold', %(reference)s, %(now)s) RETURNING id
+), postings AS (
+    INSERT INTO exchange_posting (entry_id, account_id, asset_id, bucket, amount)
+    SELECT entry.id, %(account)s, %(asset)s, line.bucket, line.amount
+    FROM entry, (VALUES ('available', -%(hold)s::bigint), ('held', %(hold)s::bigint))
+        AS line(bucket, amount)
+    WHERE %(hold)s::bigint <> 0
+)
+UPDATE exchange_account SET available = available - %(hold)s, held = held + %(hold)s
+WHERE id = %(account)s
+RETURNING available, held
+"""
+
+
+def _hold_and_log(*, order: Order, account: Account, hold: int) -> None:
+    """Moves `hold` from available to held on the (locked) account as a journal entry and
+    appends the order to its market's log."""
+    if connection.vendor != "postgresql":
+        OrderRequest.objects.create(
+            market_id=order.market_id, order=order, action=OrderRequest.Action.PLACE
+        )
+        entry_post(
+            kind="hold",
+            reference=str(order.public_id),
+            lines=[(account, AVAILABLE, -hold), (account, HELD, hold)],
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            HOLD_AND_LOG_SQL,
+            {
+                "market": order.market_id,
+                "order": order.pk,
+                "now": timezone.now(),
+                "entry": uuid.uuid4(),
+                "reference": str(order.public_id),
+                "account": account.pk,
+                "asset": account.asset_id,
+                "hold": hold,
+            },
+        )
+        account.available, account.held = cursor.fetchone()
+
+
 @transaction.atomic
 def order_place(
     *,
@@ -151,12 +236,14 @@ def order_place(
     client_order_id: str = "",
     stp: str = engine.STP_CANCEL_RESTING,
 ) -> Order:
-    """Places an order: holds its funds, matches it, persists trades, fees and balances.
+    """Accepts an order: holds its funds and appends it to the market's log for the matcher.
 
-    Atomic: the order, the hold, every trade, fee and balance change and the anchor leaf of the
-    trades commit together, under the market's single-writer lock. Refused input (ValidationError
-    naming the field) changes nothing. Anchors the trades of the match as one public record
-    `exchange.trades` (no personal data: order ids are public UUIDs).
+    Atomic: the order, its hold (a journal entry) and its log entry commit together; refused
+    input (ValidationError naming the field: tick, lot, minimum notional, balance, KYC, trading
+    cap, market not open, frozen account, duplicate client order id) changes nothing. Safe to
+    call concurrently: the owner's accounts of the market are row-locked while the funds and
+    the caps are checked. The order is `pending` until the matcher takes it (at once when
+    EXCHANGE_MATCHING is inline); the matcher anchors its trades (`exchange.trades`).
     """
     caps = require_kyc(user=user)
     _validate(
@@ -169,324 +256,150 @@ def order_place(
         time_in_force=time_in_force,
         post_only=post_only,
     )
-    if (
-        client_order_id
-        and Order.objects.filter(owner=user, client_order_id=client_order_id).exists()
-    ):
-        raise ValidationError({"client_order_id": _("This client order id is already used.")})
-    market = _lock_market(market.pk)
+    if stp not in Order.SelfTrade.values:
+        raise ValidationError(
+            {"stp": _("Self-trade prevention is cancel_resting or cancel_taker.")}
+        )
+    mode = _mode()
+    if mode == "inline":
+        # The matcher runs in this transaction: take the market first, accounts second, the
+        # order every writer uses (no deadlock with another placement's matcher).
+        market = lock_market(market.pk)
     if market.status != Market.Status.OPEN:
         raise ValidationError({"market": _("The market is not open for trading.")}, code="halted")
-    book = _book_for(market)
     base, quote = market.base_id, market.quote_id
+    scale = market.scale
     by_quote = kind == Order.Kind.MARKET and side == Order.Side.BUY and not quantity
     if side == Order.Side.SELL:
         hold_asset, hold = base, quantity
     elif kind == Order.Kind.LIMIT:
-        hold_asset, hold = quote, price * quantity // market.scale
+        hold_asset, hold = quote, price * quantity // scale
     elif by_quote:
         hold_asset, hold = quote, quote_amount
     else:
         hold_asset = quote
-        hold = book.market_buy_cost(quantity, owner=user.pk)
+        hold = _market_buy_estimate(market=market, user=user, quantity=quantity)
         if hold is None:
             raise ValidationError({"quantity": _("Not enough liquidity for a market buy.")})
-    value = hold if hold_asset == quote else (book.best(engine.BUY) or 0) * quantity // market.scale
-    if market.quote.symbol == "KRW":
-        check_trade_cap(user=user, caps=caps, notional_krw=value)
-    # A first check before touching the book (no lock yet): refusals leave it intact.
-    mine = Account.objects.filter(owner=user, asset_id=hold_asset, kind="customer").first()
-    if mine is None or mine.available < hold:
+    if hold_asset == quote:
+        notional = hold
+    elif kind == Order.Kind.LIMIT:
+        notional = price * quantity // scale
+    else:
+        best_bid = Order.objects.filter(
+            market=market, side=Order.Side.BUY, status__in=Order.OPEN_STATUSES
+        ).aggregate(best=Max("price"))["best"]
+        notional = (best_bid or 0) * quantity // scale
+    accounts = accounts_lock(pairs=[(user.pk, base), (user.pk, quote)])
+    account = accounts[(user.pk, hold_asset)]
+    if account.is_frozen:
+        raise ValidationError({"account": _("Your account is frozen.")}, code="frozen")
+    if account.available < hold:
         raise ValidationError(
             {"quantity": _("Insufficient available balance.")}, code="insufficient"
         )
-    if mine.is_frozen:
-        raise ValidationError({"account": _("Your account is frozen.")}, code="frozen")
-
+    if market.quote.symbol == "KRW":
+        trade_cap_check(user=user, caps=caps, notional_krw=notional)
+    order = Order(
+        owner=user,
+        market=market,
+        client_order_id=client_order_id,
+        side=side,
+        kind=kind,
+        time_in_force=time_in_force,
+        post_only=post_only,
+        stp=stp,
+        price=price,
+        quantity=quantity,
+        quote_amount=quote_amount,
+        held_remaining=hold,
+        notional=notional,
+        status=Order.Status.PENDING,
+    )
     try:
-        order = Order(
-            owner=user,
-            market=market,
-            client_order_id=client_order_id,
-            side=side,
-            kind=kind,
-            time_in_force=time_in_force,
-            post_only=post_only,
-            price=price,
-            quantity=quantity,
-            quote_amount=quote_amount,
-            held_remaining=hold,
-        )
-        try:
-            if client_order_id:  # a concurrent duplicate must not break the transaction
-                with transaction.atomic():
-                    order.save()
-            else:
+        if client_order_id:  # a concurrent duplicate must not break the transaction
+            with transaction.atomic():
                 order.save()
-        except IntegrityError as exc:
-            raise ValidationError(
-                {"client_order_id": _("This client order id is already used.")}
-            ) from exc
-        result = book.submit(
-            engine.Order(
-                order_id=order.pk,
-                owner=user.pk,
-                side=side,
-                price=price,
-                quantity=quantity,
-                kind=kind,
-                time_in_force=time_in_force,
-                post_only=post_only,
-                quote_amount=quote_amount,
-                stp=stp,
-            )
-        )
-        _persist(market=market, order=order, result=result, hold_asset=hold_asset, hold=hold)
-    except BaseException:
-        book_forget(market.pk)
-        raise
-    _bump(market)
-    return order
-
-
-def _persist(*, market, order, result, hold_asset, hold) -> None:
-    base, quote = market.base_id, market.quote_id
-    maker_ids = {f.maker_id for f in result.fills} | set(result.cancelled_resting)
-    makers = {o.pk: o for o in Order.objects.filter(pk__in=maker_ids)} if maker_ids else {}
-    owners = {order.owner_id} | {m.owner_id for m in makers.values()}
-    accounts = accounts_lock(
-        pairs=[(o, a) for o in owners for a in (base, quote)],
-        system=[(Account.Kind.FEES, base), (Account.Kind.FEES, quote)] if result.fills else [],
-    )
-    taker_base, taker_quote = accounts[(order.owner_id, base)], accounts[(order.owner_id, quote)]
-    taker_hold_account = taker_quote if hold_asset == quote else taker_base
-    if taker_hold_account.is_frozen:
-        raise ValidationError({"account": _("Your account is frozen.")}, code="frozen")
-    if taker_hold_account.available < hold:
-        raise InsufficientFunds({"quantity": _("Insufficient available balance.")})
-    lines = [(taker_hold_account, AVAILABLE, -hold), (taker_hold_account, HELD, hold)]
-    fee_base = accounts.get((Account.Kind.FEES, base))
-    fee_quote = accounts.get((Account.Kind.FEES, quote))
-    fees = _fee_bps(owners) if result.fills else {}
-    trades = []
-    now = timezone.now()
-    taker_spent = 0
-    for fill in result.fills:
-        maker = makers[fill.maker_id]
-        maker_bps = fees[maker.owner_id][0]
-        taker_bps = fees[order.owner_id][1]
-        buyer, seller = (order, maker) if fill.taker_side == Order.Side.BUY else (maker, order)
-        buyer_bps, seller_bps = (taker_bps, maker_bps) if buyer is order else (maker_bps, taker_bps)
-        buyer_fee = fill.quantity * buyer_bps // 10_000  # in base, from what the buyer receives
-        seller_fee = fill.notional * seller_bps // 10_000  # in quote
-        lines += [
-            (accounts[(buyer.owner_id, quote)], HELD, -fill.notional),
-            (accounts[(seller.owner_id, quote)], AVAILABLE, fill.notional - seller_fee),
-            (fee_quote, AVAILABLE, seller_fee),
-            (accounts[(seller.owner_id, base)], HELD, -fill.quantity),
-            (accounts[(buyer.owner_id, base)], AVAILABLE, fill.quantity - buyer_fee),
-            (fee_base, AVAILABLE, buyer_fee),
-        ]
-        consumed = fill.notional if maker.side == Order.Side.BUY else fill.quantity
-        maker.held_remaining -= consumed
-        maker.filled_quantity += fill.quantity
-        maker.filled_quote += fill.notional
-        taker_spent += fill.notional if order.side == Order.Side.BUY else fill.quantity
-        order.filled_quantity += fill.quantity
-        order.filled_quote += fill.notional
-        trades.append(
-            Trade(
-                market=market,
-                maker_order=maker,
-                taker_order=order,
-                taker_side=fill.taker_side,
-                price=fill.price,
-                quantity=fill.quantity,
-                notional=fill.notional,
-                maker_fee=buyer_fee if buyer is maker else seller_fee,
-                taker_fee=buyer_fee if buyer is order else seller_fee,
-                created_at=now,
-            )
-        )
-    for maker in makers.values():
-        if maker.pk in result.cancelled_resting:
-            maker.status, maker.cancel_reason = Order.Status.CANCELLED, "self_trade"
-        elif maker.filled_quantity == maker.quantity:
-            maker.status = Order.Status.FILLED
         else:
-            maker.status = Order.Status.PARTIALLY_FILLED
-        if maker.status != Order.Status.PARTIALLY_FILLED and maker.held_remaining:
-            asset = quote if maker.side == Order.Side.BUY else base
-            account = accounts[(maker.owner_id, asset)]
-            lines += [
-                (account, HELD, -maker.held_remaining),
-                (account, AVAILABLE, maker.held_remaining),
-            ]
-            maker.held_remaining = 0
-    # The taker keeps on hold only what its resting part needs.
-    order.held_remaining = hold - taker_spent
-    keep = 0
-    if result.rested:
-        keep = (
-            order.price * result.remaining // market.scale
-            if order.side == Order.Side.BUY
-            else result.remaining
-        )
-    release = order.held_remaining - keep
-    if release:
-        lines += [(taker_hold_account, HELD, -release), (taker_hold_account, AVAILABLE, release)]
-    order.held_remaining = keep
-    if result.rejected:
-        order.status, order.cancel_reason = Order.Status.REJECTED, result.rejected
-    elif result.rested:
-        order.status = Order.Status.PARTIALLY_FILLED if order.filled_quantity else Order.Status.OPEN
-    elif order.kind == Order.Kind.MARKET and order.quote_amount:
-        order.status = Order.Status.FILLED if result.fills else Order.Status.CANCELLED
-        if not result.fills:
-            order.cancel_reason = "no_liquidity"
-    elif order.filled_quantity == order.quantity:
-        order.status = Order.Status.FILLED
-    else:
-        order.status, order.cancel_reason = (
-            Order.Status.CANCELLED,
-            ("self_trade" if result.self_trade else "unfilled"),
-        )
-    entry_post(kind="order", reference=str(order.public_id), lines=lines)
-    fields = [
-        "filled_quantity",
-        "filled_quote",
-        "held_remaining",
-        "status",
-        "cancel_reason",
-        "updated_at",
-    ]
-    order.save(update_fields=fields)
-    if makers:
-        for maker in makers.values():
-            maker.updated_at = now
-        Order.objects.bulk_update(list(makers.values()), fields)
-    if trades:
-        Trade.objects.bulk_create(trades)
-        anchor_record(
-            kind="exchange.trades",
-            ref=f"{market.symbol}:{order.public_id}",
-            version=1,
-            data={
-                "market": market.symbol,
-                "trades": [
-                    {
-                        "id": str(t.public_id),
-                        "price": str(t.price),
-                        "quantity": str(t.quantity),
-                        "takerSide": t.taker_side,
-                        "maker": str(t.maker_order.public_id),
-                        "taker": str(order.public_id),
-                    }
-                    for t in trades
-                ],
-            },
-            public=True,
-        )
-    if result.self_trade:
-        SurveillanceEvent.objects.create(
-            kind=SurveillanceEvent.Kind.SELF_TRADE,
-            user_id=order.owner_id,
-            market=market,
-            detail={
-                "order": str(order.public_id),
-                "cancelled": [str(makers[pk].public_id) for pk in result.cancelled_resting],
-            },
-        )
-
-
-def _release_and_cancel(*, market: Market, orders: list[Order], reason: str) -> None:
-    book = _book_for(market)
-    accounts = accounts_lock(
-        pairs=[(o.owner_id, market.quote_id if o.side == "buy" else market.base_id) for o in orders]
-    )
-    lines = []
-    for order in orders:
-        asset = market.quote_id if order.side == Order.Side.BUY else market.base_id
-        account = accounts[(order.owner_id, asset)]
-        lines += [
-            (account, HELD, -order.held_remaining),
-            (account, AVAILABLE, order.held_remaining),
-        ]
-        order.held_remaining = 0
-        order.status, order.cancel_reason = Order.Status.CANCELLED, reason
-        book.cancel(order.pk)
-    entry_post(kind="cancel", reference=str(orders[0].public_id), lines=lines)
-    Order.objects.bulk_update(orders, ["held_remaining", "status", "cancel_reason", "updated_at"])
+            order.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"client_order_id": _("This client order id is already used.")}
+        ) from exc
+    _hold_and_log(order=order, account=account, hold=hold)
+    _wake(market.pk)
+    if mode == "inline":
+        order.refresh_from_db()
+    return order
 
 
 @transaction.atomic
 def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
-    """Cancels one open order of `user` and releases its hold. Atomic, under the market lock.
-    Cancelling an order that is no longer open is refused and changes nothing."""
-    market = _lock_market(order.market_id)
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    """Asks the market's matcher to cancel one active order of `user` (it releases the hold).
+
+    Atomic; the request joins the market's log after everything placed before it. With inline
+    matching the order comes back cancelled; otherwise it stays active until the matcher takes
+    the request. Cancelling another user's order or one that is no longer active is refused
+    and changes nothing.
+    """
+    order = Order.objects.select_related("market").get(pk=order.pk)
     if order.owner_id != user.pk:
         raise ValidationError({"order": _("No such order.")}, code="not_found")
-    if order.status not in Order.OPEN_STATUSES:
+    if order.status not in Order.ACTIVE_STATUSES:
         raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
-    try:
-        _release_and_cancel(market=market, orders=[order], reason=reason)
-    except BaseException:
-        book_forget(market.pk)
-        raise
-    _bump(market)
+    if _mode() == "inline":
+        lock_market(order.market_id)
+    OrderRequest.objects.create(
+        market_id=order.market_id, order=order, action=OrderRequest.Action.CANCEL
+    )
+    _wake(order.market_id)
+    order.refresh_from_db()
     return order
 
 
 @transaction.atomic
 def orders_cancel_all(*, user, market: Market) -> int:
-    """Cancels every open order of `user` in `market`; returns how many. Atomic."""
-    market = _lock_market(market.pk)
-    orders = list(
-        Order.objects.select_for_update()
-        .filter(owner=user, market=market, status__in=Order.OPEN_STATUSES)
-        .order_by("pk")
+    """Asks the matcher to cancel every active order of `user` in `market`; returns how many.
+    Atomic: all the requests join the market's log together."""
+    if _mode() == "inline":
+        lock_market(market.pk)
+    pks = list(
+        Order.objects.filter(
+            owner=user, market=market, status__in=Order.ACTIVE_STATUSES
+        ).values_list("pk", flat=True)
     )
-    if not orders:
+    if not pks:
         return 0
-    try:
-        _release_and_cancel(market=market, orders=orders, reason="user")
-    except BaseException:
-        book_forget(market.pk)
-        raise
-    _bump(market)
-    if len(orders) >= 10:
+    OrderRequest.objects.bulk_create(
+        OrderRequest(market_id=market.pk, order_id=pk, action=OrderRequest.Action.CANCEL)
+        for pk in pks
+    )
+    _wake(market.pk)
+    if len(pks) >= 10:
         SurveillanceEvent.objects.create(
             kind=SurveillanceEvent.Kind.CANCEL_ALL,
             user=user,
             market=market,
-            detail={"count": len(orders)},
+            detail={"count": len(pks)},
         )
-    return len(orders)
+    return len(pks)
 
 
 @transaction.atomic
 def market_set_status(*, market: Market, status: str) -> Market:
-    """Opens, halts, resumes or closes a market (staff). Closing cancels every open order."""
+    """Opens, halts, resumes or closes a market (staff), as the market's writer. Orders still
+    waiting for the matcher are taken first (a halted or closed market cancels new ones and
+    releases their holds); closing also cancels every resting order."""
     if status not in Market.Status.values:
         raise ValidationError({"status": _("Unknown market status.")})
-    market = _lock_market(market.pk)
+    market = lock_market(market.pk)
     market.status = status
     market.full_clean()
     market.save(update_fields=["status"])
+    markets_match(market_pk=market.pk)
     if status == Market.Status.CLOSED:
-        orders = list(
-            Order.objects.select_for_update()
-            .filter(market=market, status__in=Order.OPEN_STATUSES)
-            .order_by("pk")
-        )
-        if orders:
-            try:
-                _release_and_cancel(market=market, orders=orders, reason="market_closed")
-            except BaseException:
-                book_forget(market.pk)
-                raise
-            _bump(market)
+        market = lock_market(market.pk)
+        market_close_book(market=market, reason="market_closed")
     return market
 
 
