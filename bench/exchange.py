@@ -1,13 +1,19 @@
-"""Exchange benchmark: the matching engine alone, then order placement end to end through the
-service layer with persistence (holds, matching, trades, fees, ledger, anchor leaves).
+"""Exchange benchmark: the matching engine alone, then durable order placement end to end on
+one market: several placer processes call the order services (validation, KYC, caps, holds,
+the market's log) while one matcher process drains the log in batches (matching, trades,
+fees, ledger, anchor leaves), as EXCHANGE_MATCHING=process runs it.
 
-    .venv/bin/python bench/exchange.py --quick
+    .venv/bin/python bench/exchange.py --quick [--placers 4]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub_exchange_bench \
         .venv/bin/python bench/exchange.py
 
 The durable part runs against a throw-away database made by Django's test-database machinery
-on whatever DATABASE_URL names (PostgreSQL is the figure that matters; SQLite is printed as
-such). Prints figures only, asserts nothing about timing. The last line is the headline:
+on whatever DATABASE_URL names (PostgreSQL is the figure that matters). durable_orders_per_s
+is orders accepted / the wall time until every one of them is matched and committed. After the
+run it checks and prints violations: no negative balance, held funds equal to what the active
+orders need, quantities conserved, orders' fills equal to their trades, a balanced ledger, and
+the trades equal to a replay of the market's log through the pure engine. Prints figures only,
+asserts nothing about timing. The last line is the headline:
 
     engine_orders_per_s=N engine_p99_us=N durable_orders_per_s=N
 """
