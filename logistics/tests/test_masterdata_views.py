@@ -176,6 +176,9 @@ def test_a_member_creates_a_party_it_then_manages(chain):
     # the overview counts its rows
     overview = member.get(HOME).content.decode()
     assert "Gamcheon Cold" in overview and "Gamcheon Seafood" in overview
+    # the dashboard's B-Fresh panel links members (only) to their master data
+    assert f'href="{HOME}"' in member.get("/me/").content.decode()
+    assert f'href="{HOME}"' not in _client("citizen@example.org").get("/me/").content.decode()
 
 
 def test_forms_need_the_csrf_token(chain):
