@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from exchange import limits
-from identity.selectors import credentials_valid_for
+from identity.selectors import credential_claims_valid_for
 
 KYC_TYPE = "ExchangeKycCredential"
 
@@ -15,8 +15,8 @@ def kyc_level(*, user) -> int:
         return 0
     # One query; the same answer as user_has_valid_credential(claims={"kycLevel": n}).
     levels = [
-        credential.claims.get("kycLevel")
-        for credential in credentials_valid_for(user=user, credential_type=KYC_TYPE)
+        claims.get("kycLevel")
+        for claims in credential_claims_valid_for(user=user, credential_type=KYC_TYPE)
     ]
     return max((lv for lv in levels if isinstance(lv, int) and not isinstance(lv, bool)), default=0)
 
