@@ -64,6 +64,23 @@ def user_has_valid_credential(*, user, credential_type: str, claims: dict | None
     )
 
 
+def valid_credential_exists_sql(*, holder: str, credential_type: str, now: str) -> str:
+    """`user_has_valid_credential` without claims as an SQL boolean expression, for a hot
+    path that folds the check into a statement of its own (a voucher payment's locking read):
+    does the user whose pk is `holder` hold an active credential of `credential_type`, valid
+    at `now`? The three arguments are SQL expressions of the caller (placeholders or
+    columns), never values. PostgreSQL and SQLite."""
+    table = Credential._meta.db_table
+    return (
+        f"EXISTS (SELECT 1 FROM {table} AS credential "  # noqa: S608 (names, caller's SQL)
+        f"WHERE credential.holder_id = {holder} "
+        f"AND credential.credential_type = {credential_type} "
+        f"AND credential.status = '{Credential.Status.ACTIVE.value}' "
+        f"AND (credential.valid_from IS NULL OR credential.valid_from <= {now}) "
+        f"AND (credential.valid_until IS NULL OR credential.valid_until > {now}))"
+    )
+
+
 def credentials_for_holder(*, user) -> QuerySet[Credential]:
     return Credential.objects.filter(holder=user).select_related("issuer").order_by("-issued_at")
 

@@ -10,9 +10,18 @@ from .batches import (
     batches_submit,
 )
 from .deployments import deployment_active, deployment_check, deployment_create, deployment_ensure
-from .records import anchor_record, anchor_record_new, anchor_records, receipt_for
+from .records import (
+    ANCHOR_LEAF_TABLE,
+    anchor_leaf_columns,
+    anchor_record,
+    anchor_record_new,
+    anchor_records,
+    receipt_for,
+)
 
 __all__ = [
+    "ANCHOR_LEAF_TABLE",
+    "anchor_leaf_columns",
     "anchor_record",
     "anchor_record_new",
     "anchor_records",

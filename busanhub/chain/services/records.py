@@ -79,12 +79,33 @@ def anchor_record_new(
     IntegrityError and the caller's transaction rolls back with it. Call it inside the
     caller's transaction, like `anchor_record`.
     """
-    envelope, digest = _envelope(kind=kind, ref=ref, version=version, data=data)
-    leaf = AnchorLeaf(
-        kind=kind, ref=ref, version=version, digest=digest, envelope=envelope, is_public=public
-    )
+    columns = anchor_leaf_columns(kind=kind, ref=ref, version=version, data=data, public=public)
+    leaf = AnchorLeaf(**columns)
     leaf.save(force_insert=True)
     return leaf
+
+
+# The outbox table, for hot paths that insert a leaf inside a statement of their own.
+ANCHOR_LEAF_TABLE = AnchorLeaf._meta.db_table
+
+
+def anchor_leaf_columns(
+    *, kind: str, ref: str, version: int, data: Any, public: bool = False
+) -> dict[str, Any]:
+    """The column values `anchor_record_new` inserts into ANCHOR_LEAF_TABLE (the envelope as a
+    dict, to be written as JSON; `batch_id` NULL and `created_at` now are the caller's), with
+    the same validation (ValidationError naming the field) and the same digest. For a hot path
+    that writes the leaf in one statement with its record; the same rules as
+    `anchor_record_new` apply (a fresh ref, in the caller's transaction)."""
+    envelope, digest = _envelope(kind=kind, ref=ref, version=version, data=data)
+    return {
+        "kind": kind,
+        "ref": ref,
+        "version": version,
+        "digest": digest,
+        "envelope": envelope,
+        "is_public": public,
+    }
 
 
 @transaction.atomic
