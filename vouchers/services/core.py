@@ -1,13 +1,16 @@
 """The ledger core: system accounts, wallets, policy versions and the one function that posts
 a journal transaction. Every other service moves money only through `journal_post`."""
 
+import json
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from busanhub.chain.services import anchor_record, anchor_record_new
+from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_record
 from vouchers import ledger
 from vouchers.models import Account, JournalTransaction, Policy, Posting, Wallet
 
@@ -247,13 +250,54 @@ _JOURNAL_TABLE = JournalTransaction._meta.db_table
 _POSTING_TABLE = Posting._meta.db_table
 _ACCOUNT_TABLE = Account._meta.db_table
 
+# The anchor leaf, inserted in the journal's own statement (the columns anchor_record_new
+# writes, see busanhub.chain.services.anchor_leaf_columns).
+_LEAF_INSERT = (
+    f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
+    "(kind, ref, version, digest, envelope, is_public, created_at) "
+)
 
-# No savepoint (two round trips fewer per movement): the input is checked above, and a
-# failure here rolls the caller's whole transaction back, which is what every caller wants.
-@transaction.atomic(savepoint=False)
-def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> JournalTransaction:
-    if locked is None or not set(net) <= set(locked):
-        locked = accounts_lock(net.keys())
+
+@dataclass
+class JournalDraft:
+    """A journal transaction checked and built but not written: the entry (unsaved, its
+    digest set), its anchor leaf's column values, the postings (account pk, amount) in pk
+    order and, of these, the ones on materialised balances."""
+
+    entry: JournalTransaction
+    leaf: dict
+    postings: list[tuple[int, int]]
+    materialised: list[tuple[int, int]]
+
+    def leaf_params(self) -> list:
+        leaf = self.leaf
+        return [
+            leaf["kind"],
+            leaf["ref"],
+            leaf["version"],
+            leaf["digest"],
+            json.dumps(leaf["envelope"]),
+            leaf["is_public"],
+            self.entry.created_at,
+        ]
+
+
+def journal_draft(*, kind: str, lines: list[tuple[Account, int]], memo: str, locked: dict):
+    """The checks and values of `journal_post` without writing anything, for a hot path that
+    writes the journal in a statement of its own (see money.payment_create): ValueError if
+    the lines do not sum to zero, ValidationError naming `amount` if a money-holding account
+    would go below zero. Every account of `lines` must be in `locked`, locked by the caller."""
+    by_pk = {account.pk: account for account, _ in lines}
+    try:
+        net = ledger.net_lines((account.pk, amount) for account, amount in lines)
+    except ledger.LedgerError as exc:
+        raise ValueError(str(exc)) from exc
+    if not net:
+        raise refuse("amount", _("Nothing to post."))
+    return _journal_draft(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
+
+
+def _journal_draft(*, kind, net: dict, by_pk: dict, memo: str, locked: dict) -> JournalDraft:
     for pk, amount in net.items():
         account = locked[pk]
         if (
@@ -265,28 +309,49 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
     entry = JournalTransaction(
         kind=kind, business_date=business_date(), memo=memo[:200], created_at=timezone.now()
     )
+    postings = sorted(net.items())
     data = {
         "kind": kind,
         "businessDate": entry.business_date.isoformat(),
         "postings": [
-            {"account": str(by_pk[pk].public_id), "amount": amount}
-            for pk, amount in sorted(net.items())
+            {"account": str(by_pk[pk].public_id), "amount": amount} for pk, amount in postings
         ],
     }
     # The journal transaction's public id is new: its leaf cannot exist yet (one INSERT).
-    leaf = anchor_record_new(
+    leaf = anchor_leaf_columns(
         kind="vouchers.journal", ref=str(entry.public_id), version=1, data=data
     )
-    entry.digest = leaf.digest
-    # One statement writes the entry, its postings and the materialised balances (a hot
-    # path: every payment comes here). Model validation is not run: every value is built
-    # above, and the database holds the rules that matter (CheckConstraints on balances and
-    # postings, the deferred trigger that each transaction sums to zero).
-    postings = sorted(net.items())
+    entry.digest = leaf["digest"]
     materialised = [
         (pk, amount) for pk, amount in postings if locked[pk].kind not in Account.DERIVED_KINDS
     ]
+    return JournalDraft(entry=entry, leaf=leaf, postings=postings, materialised=materialised)
+
+
+def journal_written(draft: JournalDraft, pk: int, locked: dict) -> JournalTransaction:
+    """The draft's entry as saved under `pk`, and the locked accounts' balances moved."""
+    entry = draft.entry
+    entry.pk = pk
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    for account_pk, amount in draft.materialised:
+        locked[account_pk].balance += amount
+    return entry
+
+
+# No savepoint (two round trips fewer per movement): the input is checked above, and a
+# failure here rolls the caller's whole transaction back, which is what every caller wants.
+@transaction.atomic(savepoint=False)
+def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> JournalTransaction:
+    if locked is None or not set(net) <= set(locked):
+        locked = accounts_lock(net.keys())
+    draft = _journal_draft(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
+    entry, postings, materialised = draft.entry, draft.postings, draft.materialised
     if connection.vendor != "postgresql":  # SQLite has no INSERT in WITH: the ORM, as before
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _LEAF_INSERT + "VALUES (%s, %s, %s, %s, %s, %s, %s)", draft.leaf_params()
+            )
         entry.save(force_insert=True)
         Posting.objects.bulk_create(
             [Posting(transaction=entry, account_id=pk, amount=amount) for pk, amount in postings]
@@ -295,9 +360,14 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
             Account.objects.filter(pk=pk).update(balance=F("balance") + amount)
             locked[pk].balance += amount
         return entry
+    # One statement writes the anchor leaf, the entry, its postings and the materialised
+    # balances. Model validation is not run: every value is built above, and the database
+    # holds the rules that matter (CheckConstraints on balances and postings, the deferred
+    # trigger that each transaction sums to zero).
     rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(postings))
     sql = (
-        f"WITH entry AS (INSERT INTO {_JOURNAL_TABLE} "  # noqa: S608 (table names, placeholders)
+        f"WITH leaf AS ({_LEAF_INSERT} VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s)), "  # noqa: S608
+        f"entry AS (INSERT INTO {_JOURNAL_TABLE} "  # (table names, placeholders)
         "(public_id, kind, created_at, business_date, memo, digest) "
         "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
         f"lines AS (INSERT INTO {_POSTING_TABLE} (transaction_id, account_id, amount) "
@@ -305,6 +375,7 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
         "AS line(account, amount))"
     )
     params = [
+        *draft.leaf_params(),
         str(entry.public_id),
         entry.kind,
         entry.created_at,
@@ -323,12 +394,8 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
         params += [value for posting in materialised for value in posting]
     with connection.cursor() as cursor:
         cursor.execute(sql + " SELECT id FROM entry", params)  # noqa: S608
-        entry.pk = cursor.fetchone()[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    for pk, amount in materialised:
-        locked[pk].balance += amount
-    return entry
+        pk = cursor.fetchone()[0]
+    return journal_written(draft, pk, locked)
 
 
 @transaction.atomic

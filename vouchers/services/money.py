@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
+from busanhub.chain.services import ANCHOR_LEAF_TABLE
 from vouchers import ledger
 from vouchers.models import (
     Account,
@@ -22,6 +23,7 @@ from vouchers.models import (
     Payment,
     PaymentGrantShare,
     PaymentRequest,
+    Posting,
     Refund,
     TopUp,
     Wallet,
@@ -31,7 +33,9 @@ from .banklinks import bank_link_check_usable
 from .core import (
     accounts_lock,
     check_amount,
+    journal_draft,
     journal_post,
+    journal_written,
     loaded,
     policy_by_pk,
     policy_current,
@@ -188,26 +192,28 @@ def _rate_bp(policy, tier: str) -> int:
     }[tier]
 
 
-def _is_resident(user) -> bool:
+def _resident_sql() -> str:
     from identity import selectors as identity_selectors
 
-    return identity_selectors.user_has_valid_credential(
-        user=user, credential_type=RESIDENT_CREDENTIAL
+    return identity_selectors.valid_credential_exists_sql(
+        holder="user_id", credential_type="{credential_type}", now="{now}"
     )
 
 
 # One round trip for everything a payment reads before it writes: it locks the payer's wallet
 # row, then (ORDER BY before the lock: pk order) the wallet's cash, cashback and non-empty
-# grant accounts, and reads the merchant with its account and the policy in force. Rows locked
-# FOR UPDATE come back in their newest committed version, so the freeze flag and the balances
-# are the ones a concurrent freeze or payment left. Nothing of the merchant is locked: its
-# account's balance is derived (see models.Account.DERIVED_KINDS).
+# grant accounts, and reads the merchant with its account, the policy in force and whether
+# the payer holds a valid BusanResidentCredential (identity's own SQL for the question). Rows
+# locked FOR UPDATE come back in their newest committed version, so the freeze flag and the
+# balances are the ones a concurrent freeze or payment left. Nothing of the merchant is
+# locked: its account's balance is derived (see models.Account.DERIVED_KINDS).
 # On PostgreSQL the statement is prepared once per connection: planning its joins costs
 # several times what running it does. (SQLite, the embedded default, has no row locks, the
 # database lock serialises writers; the same query runs there without the locking clauses.)
 PAYMENT_LOCK_SQL = """
 WITH wallet AS MATERIALIZED (
-    SELECT id, is_frozen, frozen_reason FROM vouchers_wallet WHERE user_id = %s FOR UPDATE
+    SELECT id, is_frozen, frozen_reason, {resident} AS is_resident
+    FROM vouchers_wallet WHERE user_id = {user} FOR UPDATE
 )
 SELECT wallet.id, wallet.is_frozen, wallet.frozen_reason,
        account.id, account.kind, account.balance, account.public_id,
@@ -216,42 +222,63 @@ SELECT wallet.id, wallet.is_frozen, wallet.frozen_reason,
        merchant.id, merchant.name, merchant.status, merchant.is_frozen, merchant.tier,
        merchant.category, merchant.owner_id, merchant_account.id, merchant_account.public_id,
        (SELECT id FROM vouchers_policy ORDER BY version DESC LIMIT 1),
-       (SELECT digest FROM vouchers_policy ORDER BY version DESC LIMIT 1)
+       (SELECT digest FROM vouchers_policy ORDER BY version DESC LIMIT 1),
+       wallet.is_resident
 FROM wallet
 JOIN vouchers_account AS account ON account.wallet_id = wallet.id
     AND (account.kind IN ('cash', 'cashback') OR (account.kind = 'grant' AND account.balance > 0))
 LEFT JOIN vouchers_grantprogramme AS programme ON programme.id = account.programme_id
-JOIN vouchers_merchant AS merchant ON merchant.code = %s
+JOIN vouchers_merchant AS merchant ON merchant.code = {code}
 JOIN vouchers_account AS merchant_account ON merchant_account.merchant_id = merchant.id
 ORDER BY account.id
 FOR UPDATE OF account
 """
+_LOCK_PARAMS = {"user": "$1", "code": "$2", "credential_type": "$3", "now": "$4"}
 
 
-_prepared = weakref.WeakSet()  # the database connections where the statement is prepared
+_prepared = weakref.WeakSet()  # the database connections where the statements are prepared
 
 
-def _payment_lock_rows(cursor, user_pk: int, code: str) -> list[tuple]:
-    if connection.vendor != "postgresql":
-        sql = re.sub(r"\s+FOR UPDATE( OF account)?", "", PAYMENT_LOCK_SQL)
-        cursor.execute(sql.replace("AS MATERIALIZED", "AS"), [user_pk, code])
-        return cursor.fetchall()
+def _sql(template: str, values: dict) -> tuple[str, list]:
+    """`template` with its {name} placeholders as %s and the values in their order."""
+    names = re.findall(r"\{(\w+)\}", template)
+    return template.format(**dict.fromkeys(names, "%s")), [values[name] for name in names]
+
+
+def _prepare(cursor) -> None:
+    # Prepared statements belong to the session and survive rollbacks.
     raw = connection.connection
-    if raw not in _prepared:
-        # A prepared statement belongs to the session and survives rollbacks.
-        sql = PAYMENT_LOCK_SQL.replace("%s", "$1", 1).replace("%s", "$2", 1)
-        cursor.execute(f"PREPARE vouchers_payment_lock (bigint, text) AS {sql}")
-        _prepared.add(raw)
-    cursor.execute("EXECUTE vouchers_payment_lock (%s, %s)", [user_pk, code])
+    if raw in _prepared:
+        return
+    lock = PAYMENT_LOCK_SQL.replace("{resident}", _resident_sql()).format(**_LOCK_PARAMS)
+    cursor.execute(f"PREPARE vouchers_payment_lock (bigint, text, text, timestamptz) AS {lock}")
+    cursor.execute(f"PREPARE vouchers_payment_write ({PAYMENT_WRITE_TYPES}) AS {PAYMENT_WRITE_SQL}")
+    _prepared.add(raw)
+
+
+def _payment_lock_rows(cursor, user_pk: int, code: str, now: datetime) -> list[tuple]:
+    if connection.vendor != "postgresql":
+        template = re.sub(r"\s+FOR UPDATE( OF account)?", "", PAYMENT_LOCK_SQL)
+        template = template.replace("AS MATERIALIZED", "AS").replace("{resident}", _resident_sql())
+        sql, params = _sql(
+            template,
+            {"user": user_pk, "code": code, "credential_type": RESIDENT_CREDENTIAL, "now": now},
+        )
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    _prepare(cursor)
+    cursor.execute(
+        "EXECUTE vouchers_payment_lock (%s, %s, %s, %s)", [user_pk, code, RESIDENT_CREDENTIAL, now]
+    )
     return cursor.fetchall()
 
 
-def _payment_lock(payer, code: str) -> list[tuple]:
+def _payment_lock(payer, code: str, now: datetime) -> list[tuple]:
     """The rows of PAYMENT_LOCK_SQL; opens the wallet on first use. An unknown or unapproved
     merchant is refused (ValidationError naming `merchant`)."""
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            rows = _payment_lock_rows(cursor, payer.pk, code)
+            rows = _payment_lock_rows(cursor, payer.pk, code, now)
         if rows:
             return rows
         merchant_payable(code)  # refuses an unknown or unapproved merchant (no account yet)
@@ -310,7 +337,7 @@ def payment_create(
         if not isinstance(merchant_code, str) or not merchant_code.strip():
             raise refuse("merchant", _("Unknown merchant code."))
         code = merchant_code.strip().upper()
-    rows = _payment_lock(payer, code)
+    rows = _payment_lock(payer, code, now)
     (
         wallet_pk,
         wallet_frozen,
@@ -327,6 +354,7 @@ def payment_create(
         merchant_account_public_id,
         policy_pk,
         policy_digest,
+        is_resident,
     ) = rows[0]
     if merchant_status != Merchant.Status.APPROVED:
         raise refuse("merchant", _("This merchant is not approved to accept vouchers."))
@@ -404,7 +432,7 @@ def payment_create(
         }
         due = ledger.cashback_for(amount, pool=amount, **terms)
         # The pool shard is locked last, and only when cashback is really due.
-        if due and _is_resident(payer):
+        if due and is_resident:
             pool = pool_shard_lock(preferred=wallet_pk, need=due)
             if pool is not None:
                 cashback = ledger.cashback_for(amount, pool=pool.balance, **terms)
@@ -417,20 +445,7 @@ def payment_create(
     ]
     if cashback:
         lines += [(pool, -cashback), (cashback_account, cashback)]
-    entry = journal_post(
-        kind=JournalTransaction.Kind.PAYMENT,
-        lines=[(account, value) for account, value in lines if value],
-        memo=code,
-        locked=locked,
-    )
-    if cashback:
-        # Under the cashback account's row lock, like its balance.
-        Account.objects.filter(pk=cashback_account.pk).update(
-            cashback_month=month,
-            cashback_month_earned=_month_earned(cashback_account, month) + cashback,
-        )
-    # No full_clean(): every value is computed above, and the CheckConstraints (sources add
-    # up, refunds within the amount) and unique keys guard the row in the database.
+    lines = [(account, value) for account, value in lines if value]
     payment = Payment(
         wallet=wallet,
         merchant=merchant,
@@ -440,14 +455,142 @@ def payment_create(
         from_cashback=from_cashback,
         from_cash=from_cash,
         cashback=cashback,
-        journal=entry,
         created_at=now,
     )
+    counter = (month, _month_earned(cashback_account, month) + cashback) if cashback else None
+    if connection.vendor == "postgresql":
+        return _payment_write(
+            payment,
+            lines=lines,
+            memo=code,
+            locked=locked,
+            parts=parts,
+            cashback_account=cashback_account,
+            counter=counter,
+        )
+    payment.journal = journal_post(
+        kind=JournalTransaction.Kind.PAYMENT, lines=lines, memo=code, locked=locked
+    )
+    if counter:
+        # Under the cashback account's row lock, like its balance.
+        Account.objects.filter(pk=cashback_account.pk).update(
+            cashback_month=counter[0], cashback_month_earned=counter[1]
+        )
+    # No full_clean(): every value is computed above, and the CheckConstraints (sources add
+    # up, refunds within the amount) and unique keys guard the row in the database.
     payment.save(force_insert=True)
     if parts:
         PaymentGrantShare.objects.bulk_create(
             [PaymentGrantShare(payment=payment, account_id=pk, amount=part) for pk, part in parts]
         )
+    return payment
+
+
+# Only table names are formatted into SQL; every value is a parameter.
+_T = {
+    "leaf": ANCHOR_LEAF_TABLE,
+    "journal": JournalTransaction._meta.db_table,
+    "posting": Posting._meta.db_table,
+    "account": Account._meta.db_table,
+    "payment": Payment._meta.db_table,
+    "share": PaymentGrantShare._meta.db_table,
+}
+
+# Everything a payment writes, in one statement prepared once per connection (a fixed shape:
+# the postings, balance changes and grant shares travel as arrays): the journal entry's
+# anchor leaf (the columns anchor_record_new writes), the entry, its postings, the
+# materialised balances with the cashback account's monthly counter (a row may be updated
+# once per statement, so the counter rides on its balance update), the payment and its grant
+# shares. No model validation: every value is built in payment_create, and the database holds
+# the rules that matter (CheckConstraints on balances, postings and the payment's sources,
+# unique keys, the deferred trigger that each journal transaction sums to zero).
+PAYMENT_WRITE_TYPES = (
+    "text, text, integer, text, jsonb, boolean, timestamptz, "  # the leaf: $1-$7
+    "uuid, text, date, text, "  # the entry: $8-$11
+    "bigint[], bigint[], bigint[], bigint[], bigint, date, bigint, "  # postings, balances
+    "uuid, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, timestamptz, "
+    "bigint[], bigint[]"  # the payment: $19-$28, its grant shares: $29-$30
+)
+_PAYMENT_WRITE = """
+WITH leaf AS (
+    INSERT INTO {leaf} (kind, ref, version, digest, envelope, is_public, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+), entry AS (
+    INSERT INTO {journal} (public_id, kind, created_at, business_date, memo, digest)
+    VALUES ($8, $9, $7, $10, $11, $4) RETURNING id
+), lines AS (
+    INSERT INTO {posting} (transaction_id, account_id, amount)
+    SELECT entry.id, line.account, line.amount
+    FROM entry, unnest($12::bigint[], $13::bigint[]) AS line(account, amount)
+), balances AS (
+    UPDATE {account} AS account SET
+        balance = account.balance + delta.amount,
+        cashback_month = CASE WHEN account.id = $16 THEN $17 ELSE account.cashback_month END,
+        cashback_month_earned = CASE WHEN account.id = $16 THEN $18
+            ELSE account.cashback_month_earned END
+    FROM unnest($14::bigint[], $15::bigint[]) AS delta(id, amount)
+    WHERE account.id = delta.id
+), payment AS (
+    INSERT INTO {payment} (public_id, wallet_id, merchant_id, request_id, amount, from_grants,
+        from_cashback, from_cash, cashback, refunded, cashback_reversed, returned_cash,
+        returned_cashback, journal_id, created_at)
+    SELECT $19, $20, $21, $22, $23, $24, $25, $26, $27, 0, 0, 0, 0, entry.id, $28 FROM entry
+    RETURNING id
+), shares AS (
+    INSERT INTO {share} (payment_id, account_id, amount, returned)
+    SELECT payment.id, share.account, share.amount, 0
+    FROM payment, unnest($29::bigint[], $30::bigint[]) AS share(account, amount)
+)
+SELECT entry.id, payment.id FROM entry, payment
+"""
+PAYMENT_WRITE_SQL = _PAYMENT_WRITE.format(**_T)
+
+
+def _payment_write(
+    payment: Payment, *, lines, memo: str, locked: dict, parts, cashback_account, counter
+) -> Payment:
+    draft = journal_draft(
+        kind=JournalTransaction.Kind.PAYMENT, lines=lines, memo=memo, locked=locked
+    )
+    entry = draft.entry
+    balances = draft.materialised
+    if counter and cashback_account.pk not in dict(balances):  # its lines netted to zero
+        balances = [*balances, (cashback_account.pk, 0)]
+    params = [
+        *draft.leaf_params(),
+        str(entry.public_id),
+        entry.kind,
+        entry.business_date,
+        entry.memo,
+        [pk for pk, _ in draft.postings],
+        [amount for _, amount in draft.postings],
+        [pk for pk, _ in balances],
+        [amount for _, amount in balances],
+        cashback_account.pk if counter else None,
+        counter[0] if counter else None,
+        counter[1] if counter else None,
+        str(payment.public_id),
+        payment.wallet_id,
+        payment.merchant_id,
+        payment.request_id,
+        payment.amount,
+        payment.from_grants,
+        payment.from_cashback,
+        payment.from_cash,
+        payment.cashback,
+        payment.created_at,
+        [pk for pk, _ in parts],
+        [part for _, part in parts],
+    ]
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        placeholders = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXECUTE vouchers_payment_write ({placeholders})", params)
+        entry_pk, payment_pk = cursor.fetchone()
+    payment.journal = journal_written(draft, entry_pk, locked)
+    payment.pk = payment_pk
+    payment._state.adding = False
+    payment._state.db = connection.alias
     return payment
 
 
