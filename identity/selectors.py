@@ -64,6 +64,16 @@ def user_has_valid_credential(*, user, credential_type: str, claims: dict | None
     )
 
 
+def _valid_credential_where_sql(*, holder: str, credential_type: str, now: str) -> str:
+    return (
+        f"credential.holder_id = {holder} "
+        f"AND credential.credential_type = {credential_type} "
+        f"AND credential.status = '{Credential.Status.ACTIVE.value}' "
+        f"AND (credential.valid_from IS NULL OR credential.valid_from <= {now}) "
+        f"AND (credential.valid_until IS NULL OR credential.valid_until > {now})"
+    )
+
+
 def valid_credential_exists_sql(*, holder: str, credential_type: str, now: str) -> str:
     """`user_has_valid_credential` without claims as an SQL boolean expression, for a hot
     path that folds the check into a statement of its own (a voucher payment's locking read):
@@ -71,14 +81,17 @@ def valid_credential_exists_sql(*, holder: str, credential_type: str, now: str) 
     at `now`? The three arguments are SQL expressions of the caller (placeholders or
     columns), never values. PostgreSQL and SQLite."""
     table = Credential._meta.db_table
-    return (
-        f"EXISTS (SELECT 1 FROM {table} AS credential "  # noqa: S608 (names, caller's SQL)
-        f"WHERE credential.holder_id = {holder} "
-        f"AND credential.credential_type = {credential_type} "
-        f"AND credential.status = '{Credential.Status.ACTIVE.value}' "
-        f"AND (credential.valid_from IS NULL OR credential.valid_from <= {now}) "
-        f"AND (credential.valid_until IS NULL OR credential.valid_until > {now}))"
-    )
+    where = _valid_credential_where_sql(holder=holder, credential_type=credential_type, now=now)
+    return f"EXISTS (SELECT 1 FROM {table} AS credential WHERE {where})"  # noqa: S608
+
+
+def valid_credential_claims_sql(*, holder: str, credential_type: str, now: str) -> str:
+    """`credential_claims_valid_for` as an SQL query (one column, `claims`), for a hot path
+    that folds the read into a statement of its own (an exchange order's locking read). The
+    arguments are SQL expressions of the caller, as for `valid_credential_exists_sql`."""
+    table = Credential._meta.db_table
+    where = _valid_credential_where_sql(holder=holder, credential_type=credential_type, now=now)
+    return f"SELECT credential.claims FROM {table} AS credential WHERE {where}"  # noqa: S608
 
 
 def credentials_for_holder(*, user) -> QuerySet[Credential]:

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from exchange import limits
-from identity.selectors import credential_claims_valid_for
+from identity.selectors import credential_claims_valid_for, valid_credential_claims_sql
 
 KYC_TYPE = "ExchangeKycCredential"
 
@@ -21,8 +21,22 @@ def kyc_level(*, user) -> int:
     return max((lv for lv in levels if isinstance(lv, int) and not isinstance(lv, bool)), default=0)
 
 
-def require_kyc(*, user) -> limits.Limits:
-    level = kyc_level(user=user)
+def kyc_level_sql(*, holder: str, now: str) -> str:
+    """`kyc_level` as an SQL expression (PostgreSQL) over the caller's SQL expressions for the
+    user's pk and the time, for a statement that reads it beside what it locks. Like
+    kyc_level, only integer kycLevel claims count (not 2.5, not true, not "2")."""
+    claims = valid_credential_claims_sql(holder=holder, credential_type=f"'{KYC_TYPE}'", now=now)
+    level = "kyc.claims -> 'kycLevel'"
+    integer = f"jsonb_typeof({level}) = 'number' AND ({level})::text ~ '^-?[0-9]+$'"
+    maximum = f"COALESCE(MAX(CASE WHEN {integer} THEN ({level})::text::numeric END), 0)"
+    return f"(SELECT {maximum} FROM ({claims}) AS kyc)"  # noqa: S608 (SQL expressions only)
+
+
+def require_kyc(*, user, level: int | None = None) -> limits.Limits:
+    """The caps of the user's KYC level (`level` if the caller read it already); refuses a
+    user without a valid exchange KYC credential (ValidationError naming `kyc`)."""
+    if level is None:
+        level = kyc_level(user=user)
     if level == 0:
         raise ValidationError(
             {"kyc": _("Trading needs a valid exchange KYC credential from B Pass.")},

@@ -12,6 +12,8 @@ placements and cancels in one order. What wakes the matcher is `EXCHANGE_MATCHIN
 """
 
 import uuid
+import weakref
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -24,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from exchange import conf, engine
 from exchange.models import Account, Market, Order, OrderRequest, SurveillanceEvent
 
-from .kyc import require_kyc
+from .kyc import kyc_level_sql, require_kyc
 from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
 from .matching import book_forget, lock_market, market_close_book, markets_match
 
@@ -57,7 +59,7 @@ def _wake(market_pk: int) -> None:
 
 
 def _validate(
-    *, market: Market, side, kind, price, quantity, quote_amount, time_in_force, post_only
+    *, market, side, kind, price, quantity, quote_amount, time_in_force, post_only
 ) -> None:
     errors = {}
     if side not in Order.Side.values:
@@ -104,19 +106,21 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _market_buy_estimate(*, market: Market, user, quantity: int) -> int | None:
+def _market_buy_estimate(*, market_pk: int, scale: int, user, quantity: int) -> int | None:
     """What buying `quantity` at market costs against the resting asks now (own excluded),
     from the database; None if the book is too thin."""
     need, cost = quantity, 0
     asks = (
-        Order.objects.filter(market=market, side=Order.Side.SELL, status__in=Order.OPEN_STATUSES)
+        Order.objects.filter(
+            market_id=market_pk, side=Order.Side.SELL, status__in=Order.OPEN_STATUSES
+        )
         .exclude(owner=user)
         .order_by("price", "seq")
         .values_list("price", "quantity", "filled_quantity")
     )
     for price, total, filled in asks.iterator(chunk_size=200):
         take = min(need, total - filled)
-        cost += price * take // market.scale
+        cost += price * take // scale
         need -= take
         if need == 0:
             return cost
@@ -169,56 +173,235 @@ def trade_cap_check(*, user, caps, notional_krw: int) -> None:
         )
 
 
-# The hold's journal entry, postings and balance change and the order's log entry in one round
-# trip: placement is the hot path of every market (PostgreSQL; other databases use the ORM).
-HOLD_AND_LOG_SQL = """
-WITH request AS (
-    INSERT INTO exchange_orderrequest (market_id, order_id, action, created_at)
-    VALUES (%(market)s, %(order)s, 'place', %(now)s)
-), entry AS (
-    INSERT INTO exchange_journalentry (public_id, kind, reference, created_at)
-    VALUES (%(entry)s, 'hold', %(reference)s, %(now)s) RETURNING id
-), postings AS (
-    INSERT INTO exchange_posting (entry_id, account_id, asset_id, bucket, amount)
-    SELECT entry.id, %(account)s, %(asset)s, line.bucket, line.amount
-    FROM entry, (VALUES ('available', -%(hold)s::bigint), ('held', %(hold)s::bigint))
-        AS line(bucket, amount)
-    WHERE %(hold)s::bigint <> 0
-)
-UPDATE exchange_account SET available = available - %(hold)s, held = held + %(hold)s
-WHERE id = %(account)s
-RETURNING available, held
+# --- placement on PostgreSQL: two prepared statements ---------------------------------------
+#
+# Placement is the hot path of every market, so on PostgreSQL it is two round trips and no
+# model instance is built until the answer: one read that locks the owner's two accounts of
+# the market and returns everything the checks need, and one write. (SQLite, the embedded
+# default, takes the ORM path below: it has no row locks, its database lock serialises
+# writers.) Both statements are prepared once per connection: planning them costs more than
+# running them.
+
+# The owner's accounts of the market (pk order, as accounts_lock: no deadlocks), locked; the
+# market's row as committed (its status, steps and assets: no stale Market instance decides)
+# and the owner's KYC level. A locked row comes back in its newest committed version, so
+# the balances and frozen flags are the ones a concurrent placement, match or freeze left.
+PLACE_LOCK_SQL = """
+SELECT account.id, account.asset_id, account.available, account.is_frozen,
+       market.status, market.tick_size, market.lot_size, market.min_notional,
+       market.base_id, market.quote_id, base.decimals, quote.symbol, {kyc_level}
+FROM exchange_market AS market
+JOIN exchange_asset AS base ON base.id = market.base_id
+JOIN exchange_asset AS quote ON quote.id = market.quote_id
+JOIN exchange_account AS account ON account.kind = 'customer' AND account.owner_id = $1
+    AND account.asset_id IN (market.base_id, market.quote_id)
+WHERE market.id = $2
+ORDER BY account.id
+FOR UPDATE OF account
 """
 
+# The order, its hold (journal entry, postings, balance change) and its log entry in one
+# statement. The trading cap is checked here too, in the same statement: it runs after the
+# locking read returned, so its snapshot holds every order of the owner committed before
+# this placement took the owner's locks (a cap read in the locking statement itself would
+# use a snapshot taken before waiting for them, and two placements could share the room).
+# Everything is inserted only if the cap allows it; the client order id's unique index
+# decides duplicates (ON CONFLICT DO NOTHING: no exception, so no savepoint is needed and a
+# caller's transaction stays usable). No model validation: every value is built and checked
+# by order_place, and the database holds the invariants (balances and held amounts not
+# negative, postings non-zero, unique public ids and client order ids).
+PLACE_WRITE_TYPES = (
+    "bigint, bigint, uuid, text, text, text, text, boolean, bigint, bigint, bigint, bigint, "
+    "bigint, text, timestamptz, uuid, bigint, bigint, boolean, bigint, bigint, timestamptz, "
+    "timestamptz"
+)
+PLACE_WRITE_SQL = """
+WITH usage AS (
+    SELECT COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $22), 0) AS day,
+           COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $23), 0) AS month,
+           COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0))
+               FILTER (WHERE o.status IN ('pending', 'open', 'partial')), 0) AS committed
+    FROM exchange_order AS o
+    JOIN exchange_market AS m ON m.id = o.market_id
+    JOIN exchange_asset AS q ON q.id = m.quote_id AND q.symbol = 'KRW'
+    WHERE $19 AND o.owner_id = $1
+        AND (o.created_at >= $23 OR o.status IN ('pending', 'open', 'partial'))
+), allowed AS (
+    SELECT NOT $19 OR (day + committed + $13 <= $20 AND month + committed + $13 <= $21) AS ok
+    FROM usage
+), placed AS (
+    INSERT INTO exchange_order (public_id, owner_id, market_id, client_order_id, side, kind,
+        time_in_force, post_only, price, quantity, quote_amount, filled_quantity, filled_quote,
+        held_remaining, notional, stp, status, cancel_reason, seq, created_at, updated_at)
+    SELECT $3, $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, 'pending', '',
+        NULL, $15, $15
+    FROM allowed WHERE ok
+    ON CONFLICT (owner_id, client_order_id) WHERE NOT (client_order_id = '') DO NOTHING
+    RETURNING id
+), request AS (
+    INSERT INTO exchange_orderrequest (market_id, order_id, action, created_at)
+    SELECT $2, placed.id, 'place', $15 FROM placed
+), entry AS (
+    INSERT INTO exchange_journalentry (public_id, kind, reference, created_at)
+    SELECT $16, 'hold', $3::text, $15 FROM placed RETURNING id
+), postings AS (
+    INSERT INTO exchange_posting (entry_id, account_id, asset_id, bucket, amount)
+    SELECT entry.id, $17, $18, line.bucket, line.amount
+    FROM entry, (VALUES ('available', -$12::bigint), ('held', $12::bigint))
+        AS line(bucket, amount)
+    WHERE $12 <> 0
+), balance AS (
+    UPDATE exchange_account SET available = available - $12, held = held + $12
+    WHERE id = $17 AND EXISTS (SELECT 1 FROM placed)
+)
+SELECT allowed.ok, placed.id FROM allowed LEFT JOIN placed ON TRUE
+"""
 
-def _hold_and_log(*, order: Order, account: Account, hold: int) -> None:
-    """Moves `hold` from available to held on the (locked) account as a journal entry and
-    appends the order to its market's log."""
-    if connection.vendor != "postgresql":
-        OrderRequest.objects.create(
-            market_id=order.market_id, order=order, action=OrderRequest.Action.PLACE
-        )
-        entry_post(
-            kind="hold",
-            reference=str(order.public_id),
-            lines=[(account, AVAILABLE, -hold), (account, HELD, hold)],
-        )
+_prepared = weakref.WeakSet()  # the database connections where the statements are prepared
+
+
+def _prepare(cursor) -> None:
+    # Prepared statements belong to the session and survive rollbacks.
+    raw = connection.connection
+    if raw in _prepared:
         return
+    lock = PLACE_LOCK_SQL.format(kyc_level=kyc_level_sql(holder="$1", now="$3"))
+    cursor.execute(f"PREPARE exchange_place_lock (bigint, bigint, timestamptz) AS {lock}")
+    cursor.execute(f"PREPARE exchange_place_write ({PLACE_WRITE_TYPES}) AS {PLACE_WRITE_SQL}")
+    _prepared.add(raw)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What placement checks, as read under the owner's account locks (PostgreSQL) or from
+    the Market instance and the ORM (SQLite)."""
+
+    level: int | None  # None: not read yet
+    status: str
+    tick_size: int
+    lot_size: int
+    min_notional: int
+    base_id: int
+    quote_id: int
+    scale: int
+    quote_symbol: str
+    accounts: dict  # {asset_id: (pk, available, is_frozen)}; empty: not locked yet
+
+
+def _facts_locked(*, user, market_pk: int, now) -> _Facts | None:
+    """PLACE_LOCK_SQL's answer; None when the owner lacks one of the two accounts."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            HOLD_AND_LOG_SQL,
-            {
-                "market": order.market_id,
-                "order": order.pk,
-                "now": timezone.now(),
-                "entry": uuid.uuid4(),
-                "reference": str(order.public_id),
-                "account": account.pk,
-                "asset": account.asset_id,
-                "hold": hold,
-            },
-        )
-        account.available, account.held = cursor.fetchone()
+        _prepare(cursor)
+        cursor.execute("EXECUTE exchange_place_lock (%s, %s, %s)", [user.pk, market_pk, now])
+        rows = cursor.fetchall()
+    if len(rows) < 2:
+        return None
+    row = rows[0]
+    return _Facts(
+        level=int(row[12]),
+        status=row[4],
+        tick_size=row[5],
+        lot_size=row[6],
+        min_notional=row[7],
+        base_id=row[8],
+        quote_id=row[9],
+        scale=10 ** row[10],
+        quote_symbol=row[11],
+        accounts={asset: (pk, available, frozen) for pk, asset, available, frozen, *_ in rows},
+    )
+
+
+def _facts_orm(market: Market) -> _Facts:
+    return _Facts(
+        level=None,
+        status=market.status,
+        tick_size=market.tick_size,
+        lot_size=market.lot_size,
+        min_notional=market.min_notional,
+        base_id=market.base_id,
+        quote_id=market.quote_id,
+        scale=market.scale,
+        quote_symbol=market.quote.symbol,
+        accounts={},
+    )
+
+
+def _place_write(order: Order, *, account_pk: int, hold_asset: int, caps, capped: bool) -> None:
+    """Runs PLACE_WRITE_SQL for `order`; refuses (nothing written) over the trading cap or on
+    a used client order id."""
+    day, month = order.created_at - timedelta(hours=24), order.created_at - timedelta(days=30)
+    params = [
+        order.owner_id,
+        order.market_id,
+        order.public_id,
+        order.client_order_id,
+        order.side,
+        order.kind,
+        order.time_in_force,
+        order.post_only,
+        order.price,
+        order.quantity,
+        order.quote_amount,
+        order.held_remaining,
+        order.notional,
+        order.stp,
+        order.created_at,
+        uuid.uuid4(),
+        account_pk,
+        hold_asset,
+        capped,
+        caps.trade_24h if capped else 0,
+        caps.trade_30d if capped else 0,
+        day,
+        month,
+    ]
+    with connection.cursor() as cursor:
+        _prepare(cursor)
+        placeholders = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXECUTE exchange_place_write ({placeholders})", params)
+        allowed, pk = cursor.fetchone()
+    if not allowed:
+        raise _over_limit()
+    if pk is None:
+        raise _client_order_id_used()
+    order.pk = pk
+    order._state.adding = False
+    order._state.db = connection.alias
+
+
+def _over_limit() -> ValidationError:
+    return ValidationError(
+        {"quantity": _("This order would pass your trading limit for your KYC level.")},
+        code="over_limit",
+    )
+
+
+def _client_order_id_used() -> ValidationError:
+    return ValidationError({"client_order_id": _("This client order id is already used.")})
+
+
+# --- placement on other databases (SQLite): the ORM -------------------------------------------
+
+
+def _place_orm(*, order: Order, account: Account, hold: int, caps, capped: bool) -> None:
+    if capped:
+        trade_cap_check(user=order.owner, caps=caps, notional_krw=order.notional)
+    try:
+        if order.client_order_id:  # a concurrent duplicate must not break the transaction
+            with transaction.atomic():
+                order.save()
+        else:
+            order.save()
+    except IntegrityError as exc:
+        raise _client_order_id_used() from exc
+    OrderRequest.objects.create(
+        market_id=order.market_id, order=order, action=OrderRequest.Action.PLACE
+    )
+    entry_post(
+        kind="hold",
+        reference=str(order.public_id),
+        lines=[(account, AVAILABLE, -hold), (account, HELD, hold)],
+    )
 
 
 @transaction.atomic
@@ -242,12 +425,28 @@ def order_place(
     input (ValidationError naming the field: tick, lot, minimum notional, balance, KYC, trading
     cap, market not open, frozen account, duplicate client order id) changes nothing. Safe to
     call concurrently: the owner's accounts of the market are row-locked while the funds and
-    the caps are checked. The order is `pending` until the matcher takes it (at once when
+    the caps are checked. The market's status and steps are read from the database, not from
+    `market`. The order is `pending` until the matcher takes it (at once when
     EXCHANGE_MATCHING is inline); the matcher anchors its trades (`exchange.trades`).
+    On PostgreSQL: two prepared statements (see PLACE_LOCK_SQL and PLACE_WRITE_SQL).
     """
-    caps = require_kyc(user=user)
+    mode = _mode()
+    if mode == "inline":
+        # The matcher runs in this transaction: take the market first, accounts second, the
+        # order every writer uses (no deadlock with another placement's matcher).
+        market = lock_market(market.pk)
+    now = timezone.now()
+    facts = None
+    is_authenticated = user is not None and getattr(user, "is_authenticated", False)
+    if connection.vendor == "postgresql" and is_authenticated:
+        facts = _facts_locked(user=user, market_pk=market.pk, now=now)
+    if facts is None:  # SQLite, or the owner's first order in this market
+        if not isinstance(market, Market) or connection.vendor == "postgresql":
+            market = Market.objects.select_related("base", "quote").get(pk=market.pk)
+        facts = _facts_orm(market)
+    caps = require_kyc(user=user, level=facts.level)
     _validate(
-        market=market,
+        market=facts,
         side=side,
         kind=kind,
         price=price,
@@ -260,15 +459,10 @@ def order_place(
         raise ValidationError(
             {"stp": _("Self-trade prevention is cancel_resting or cancel_taker.")}
         )
-    mode = _mode()
-    if mode == "inline":
-        # The matcher runs in this transaction: take the market first, accounts second, the
-        # order every writer uses (no deadlock with another placement's matcher).
-        market = lock_market(market.pk)
-    if market.status != Market.Status.OPEN:
+    if facts.status != Market.Status.OPEN:
         raise ValidationError({"market": _("The market is not open for trading.")}, code="halted")
-    base, quote = market.base_id, market.quote_id
-    scale = market.scale
+    base, quote = facts.base_id, facts.quote_id
+    scale = facts.scale
     by_quote = kind == Order.Kind.MARKET and side == Order.Side.BUY and not quantity
     if side == Order.Side.SELL:
         hold_asset, hold = base, quantity
@@ -278,7 +472,7 @@ def order_place(
         hold_asset, hold = quote, quote_amount
     else:
         hold_asset = quote
-        hold = _market_buy_estimate(market=market, user=user, quantity=quantity)
+        hold = _market_buy_estimate(market_pk=market.pk, scale=scale, user=user, quantity=quantity)
         if hold is None:
             raise ValidationError({"quantity": _("Not enough liquidity for a market buy.")})
     if hold_asset == quote:
@@ -287,22 +481,26 @@ def order_place(
         notional = price * quantity // scale
     else:
         best_bid = Order.objects.filter(
-            market=market, side=Order.Side.BUY, status__in=Order.OPEN_STATUSES
+            market_id=market.pk, side=Order.Side.BUY, status__in=Order.OPEN_STATUSES
         ).aggregate(best=Max("price"))["best"]
         notional = (best_bid or 0) * quantity // scale
-    accounts = accounts_lock(pairs=[(user.pk, base), (user.pk, quote)])
-    account = accounts[(user.pk, hold_asset)]
-    if account.is_frozen:
+    account = None
+    if facts.accounts:
+        account_pk, available, is_frozen = facts.accounts[hold_asset]
+    else:
+        accounts = accounts_lock(pairs=[(user.pk, base), (user.pk, quote)])
+        account = accounts[(user.pk, hold_asset)]
+        account_pk, available, is_frozen = account.pk, account.available, account.is_frozen
+    if is_frozen:
         raise ValidationError({"account": _("Your account is frozen.")}, code="frozen")
-    if account.available < hold:
+    if available < hold:
         raise ValidationError(
             {"quantity": _("Insufficient available balance.")}, code="insufficient"
         )
-    if market.quote.symbol == "KRW":
-        trade_cap_check(user=user, caps=caps, notional_krw=notional)
     order = Order(
+        public_id=uuid.uuid4(),
         owner=user,
-        market=market,
+        market_id=market.pk,
         client_order_id=client_order_id,
         side=side,
         kind=kind,
@@ -315,18 +513,14 @@ def order_place(
         held_remaining=hold,
         notional=notional,
         status=Order.Status.PENDING,
+        created_at=now,
+        updated_at=now,
     )
-    try:
-        if client_order_id:  # a concurrent duplicate must not break the transaction
-            with transaction.atomic():
-                order.save()
-        else:
-            order.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"client_order_id": _("This client order id is already used.")}
-        ) from exc
-    _hold_and_log(order=order, account=account, hold=hold)
+    capped = facts.quote_symbol == "KRW"
+    if account is None:
+        _place_write(order, account_pk=account_pk, hold_asset=hold_asset, caps=caps, capped=capped)
+    else:
+        _place_orm(order=order, account=account, hold=hold, caps=caps, capped=capped)
     _wake(market.pk)
     if mode == "inline":
         order.refresh_from_db()
