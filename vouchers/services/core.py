@@ -2,6 +2,7 @@
 a journal transaction. Every other service moves money only through `journal_post`."""
 
 import json
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -93,7 +94,11 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
 
 def loaded(model, **values):
     """A model instance from column values read by raw SQL (the other fields deferred), as if
-    the ORM had loaded it."""
+    the ORM had loaded it. A `public_id` comes back as a UUID on every database (SQLite
+    stores it as 32 hex digits, which the raw read returns as they are)."""
+    public_id = values.get("public_id")
+    if isinstance(public_id, str):
+        values["public_id"] = uuid.UUID(public_id)
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
