@@ -441,7 +441,7 @@ def order_place(
     if connection.vendor == "postgresql" and is_authenticated:
         facts = _facts_locked(user=user, market_pk=market.pk, now=now)
     if facts is None:  # SQLite, or the owner's first order in this market
-        if not isinstance(market, Market) or connection.vendor == "postgresql":
+        if mode != "inline":  # lock_market read it already
             market = Market.objects.select_related("base", "quote").get(pk=market.pk)
         facts = _facts_orm(market)
     caps = require_kyc(user=user, level=facts.level)
