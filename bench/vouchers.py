@@ -15,8 +15,10 @@ figures only, asserts nothing about timing. The last line printed is the headlin
   credential check through identity.selectors, cashback within the monthly cap, one balanced
   journal transaction with its anchor leaf, the payment row), one database transaction each.
 - single: first, --single payments one after the other in this process, with the queries
-  and milliseconds each costs (no lock waits: the cost of one payment); --profile prints a
-  cProfile of them on stderr.
+  (BEGIN and COMMIT included) and milliseconds each costs, and the CPU time of this process
+  in them (the rest is PostgreSQL's work and the round trips; no lock waits: the cost of one
+  payment); --profile prints a cProfile of them on stderr (BENCH_SORT=tottime to sort by
+  own time).
 - 8 worker processes (--workers), each with its own database connection.
 - spread: payers drawn at random from 1,000 topped-up wallets, paying 100 merchants (20 with
   --quick) at random.
@@ -197,7 +199,7 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
 
         profiler = cProfile.Profile()
     with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         for _ in range(count):
@@ -209,11 +211,18 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     if profiler:
         import pstats
 
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
-    return {"queries": len(queries) / count, "ms": 1000 * elapsed / count}
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(
+            os.environ.get("BENCH_SORT", "cumulative")
+        ).print_stats(45)
+    return {
+        "queries": len(queries) / count,
+        "ms": 1000 * elapsed / count,
+        "cpu_ms": 1000 * cpu / count,
+    }
 
 
 def violations() -> int:
@@ -284,7 +293,8 @@ def main(argv: list[str] | None = None) -> None:
             one = single(args.single, user_pks=user_pks, codes=codes, profile=args.profile)
             out(
                 f"single  {args.single:>7,} payments in one process: {one['queries']:.1f} "
-                f"queries and {one['ms']:.2f} ms per payment"
+                f"queries and {one['ms']:.2f} ms per payment ({one['cpu_ms']:.2f} ms of it "
+                "this process's CPU)"
             )
         spread = run(
             "spread", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes

@@ -529,7 +529,7 @@ WITH leaf AS (
         cashback_month_earned = CASE WHEN account.id = $16 THEN $18
             ELSE account.cashback_month_earned END
     FROM unnest($14::bigint[], $15::bigint[]) AS delta(id, amount)
-    WHERE account.id = delta.id
+    WHERE account.id = delta.id AND account.id = ANY($14)  -- by the primary key, not a scan
 ), payment AS (
     INSERT INTO {payment} (public_id, wallet_id, merchant_id, request_id, amount, from_grants,
         from_cashback, from_cash, cashback, refunded, cashback_reversed, returned_cash,
