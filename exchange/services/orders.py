@@ -207,25 +207,32 @@ FOR UPDATE OF account
 # use a snapshot taken before waiting for them, and two placements could share the room).
 # Everything is inserted only if the cap allows it; the client order id's unique index
 # decides duplicates (ON CONFLICT DO NOTHING: no exception, so no savepoint is needed and a
-# caller's transaction stays usable). No model validation: every value is built and checked
-# by order_place, and the database holds the invariants (balances and held amounts not
-# negative, postings non-zero, unique public ids and client order ids).
+# caller's transaction stays usable). The owner's orders are read first (MATERIALIZED: through
+# the owner's indexes, whatever the planner thinks of the markets' sizes). No model
+# validation: every value is built and checked by order_place, and the database holds the
+# invariants (balances and held amounts not negative, postings non-zero, unique public ids
+# and client order ids).
 PLACE_WRITE_TYPES = (
     "bigint, bigint, uuid, text, text, text, text, boolean, bigint, bigint, bigint, bigint, "
     "bigint, text, timestamptz, uuid, bigint, bigint, boolean, bigint, bigint, timestamptz, "
     "timestamptz"
 )
 PLACE_WRITE_SQL = """
-WITH usage AS (
+WITH mine AS MATERIALIZED (
+    SELECT o.created_at, o.status, o.notional, o.filled_quote
+    FROM exchange_order AS o
+    WHERE $19 AND o.owner_id = $1
+        AND (o.created_at >= $23 OR o.status IN ('pending', 'open', 'partial'))
+        AND o.market_id IN (
+            SELECT m.id FROM exchange_market AS m
+            JOIN exchange_asset AS q ON q.id = m.quote_id AND q.symbol = 'KRW'
+        )
+), usage AS (
     SELECT COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $22), 0) AS day,
            COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $23), 0) AS month,
            COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0))
                FILTER (WHERE o.status IN ('pending', 'open', 'partial')), 0) AS committed
-    FROM exchange_order AS o
-    JOIN exchange_market AS m ON m.id = o.market_id
-    JOIN exchange_asset AS q ON q.id = m.quote_id AND q.symbol = 'KRW'
-    WHERE $19 AND o.owner_id = $1
-        AND (o.created_at >= $23 OR o.status IN ('pending', 'open', 'partial'))
+    FROM mine AS o
 ), allowed AS (
     SELECT NOT $19 OR (day + committed + $13 <= $20 AND month + committed + $13 <= $21) AS ok
     FROM usage
