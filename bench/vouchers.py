@@ -16,9 +16,9 @@ figures only, asserts nothing about timing. The last line printed is the headlin
   journal transaction with its anchor leaf, the payment row), one database transaction each.
 - single: first, --single payments one after the other in this process, with the queries
   (BEGIN and COMMIT included) and milliseconds each costs, and the CPU time of this process
-  in them (the rest is PostgreSQL's work and the round trips; no lock waits: the cost of one
-  payment); --profile prints a cProfile of them on stderr (BENCH_SORT=tottime to sort by
-  own time).
+  in them and in the connection's PostgreSQL backend (when the server runs on this machine:
+  /proc); no lock waits: the cost of one payment; --profile prints a cProfile of them on
+  stderr (BENCH_SORT=tottime to sort by own time).
 - 8 worker processes (--workers), each with its own database connection.
 - spread: payers drawn at random from 1,000 topped-up wallets, paying 100 merchants (20 with
   --quick) at random.
@@ -198,6 +198,8 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
         import cProfile
 
         profiler = cProfile.Profile()
+    backend_cpu = backend_cpu_reader()
+    backend_started = backend_cpu()
     with CaptureQueriesContext(connection) as queries:
         started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
@@ -212,6 +214,7 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
             profiler.disable()
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
+    backend = backend_cpu() - backend_started
     if profiler:
         import pstats
 
@@ -222,7 +225,27 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
         "queries": len(queries) / count,
         "ms": 1000 * elapsed / count,
         "cpu_ms": 1000 * cpu / count,
+        "backend_ms": 1000 * backend / count,
     }
+
+
+def backend_cpu_reader():
+    """A function giving the CPU seconds this connection's PostgreSQL backend used so far, when
+    the server runs on this machine (/proc); else one giving NaN."""
+    if connection.vendor != "postgresql":
+        return lambda: float("nan")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def read() -> float:
+        try:
+            fields = path.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    return read
 
 
 def violations() -> int:
@@ -293,8 +316,8 @@ def main(argv: list[str] | None = None) -> None:
             one = single(args.single, user_pks=user_pks, codes=codes, profile=args.profile)
             out(
                 f"single  {args.single:>7,} payments in one process: {one['queries']:.1f} "
-                f"queries and {one['ms']:.2f} ms per payment ({one['cpu_ms']:.2f} ms of it "
-                "this process's CPU)"
+                f"queries and {one['ms']:.2f} ms per payment; CPU per payment: "
+                f"{one['cpu_ms']:.2f} ms here, {one['backend_ms']:.2f} ms in PostgreSQL's backend"
             )
         spread = run(
             "spread", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes
