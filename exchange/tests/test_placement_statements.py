@@ -154,12 +154,12 @@ def test_tick_size_is_read_from_the_database(market, alice, fund, process_mode):
 
 @pytest.mark.parametrize("level", [2.5, True, "3", None])
 def test_only_integer_kyc_levels_count(market, fund, level, process_mode):
-    from identity.models import Credential
+    from identity.selectors import credentials_for_holder
 
     # Given a user whose only KYC credential's stored claims hold a level that is not an
     # integer (identity refuses such claims at issue; the read must not trust that)
     user = kyc_user(level=2)
-    Credential.objects.filter(holder=user).update(claims={"kycLevel": level})
+    credentials_for_holder(user=user).update(claims={"kycLevel": level})
     fund(user, market, krw=1_000_000)
     before = _snapshot(user)
     # Then she cannot trade
@@ -190,12 +190,12 @@ def test_the_highest_valid_kyc_level_sets_the_cap(market, fund, process_mode):
 
 
 def test_a_revoked_kyc_credential_stops_trading(market, alice, fund, process_mode):
-    from identity.models import Credential
-    from identity.services.status import credential_revoke
+    from identity.selectors import credentials_for_holder
+    from identity.services import credential_revoke
 
     fund(alice, market, krw=1_000_000)
     services.order_place(user=alice, market=market, side="buy", price=PRICE, quantity=LOT * 10)
-    for credential in Credential.objects.filter(holder=alice):
+    for credential in credentials_for_holder(user=alice):
         credential_revoke(credential=credential, reason="test")
     before = _snapshot(alice)
     with pytest.raises(ValidationError) as error:
