@@ -548,13 +548,15 @@ def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
         raise ValidationError({"order": _("No such order.")}, code="not_found")
     if order.status not in Order.ACTIVE_STATUSES:
         raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
-    if _mode() == "inline":
+    mode = _mode()
+    if mode == "inline":
         lock_market(order.market_id)
     OrderRequest.objects.create(
         market_id=order.market_id, order=order, action=OrderRequest.Action.CANCEL
     )
     _wake(order.market_id)
-    order.refresh_from_db()
+    if mode == "inline":  # otherwise nothing changed the row since it was read above
+        order.refresh_from_db()
     return order
 
 
