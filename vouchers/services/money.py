@@ -208,8 +208,11 @@ def _resident_sql() -> str:
 # balances are the ones a concurrent freeze or payment left. Nothing of the merchant is
 # locked: its account's balance is derived (see models.Account.DERIVED_KINDS).
 # On PostgreSQL the statement is prepared once per connection: planning its joins costs
-# several times what running it does. (SQLite, the embedded default, has no row locks, the
-# database lock serialises writers; the same query runs there without the locking clauses.)
+# several times what running it does. The accounts' kinds are tested in a CASE, which no
+# index serves: written as `kind IN (...) OR ...`, a generic plan could AND the wallet's
+# index with the partial per-kind unique indexes, whose scan reads every wallet's accounts.
+# (SQLite, the embedded default, has no row locks, the database lock serialises writers; the
+# same query runs there without the locking clauses.)
 PAYMENT_LOCK_SQL = """
 WITH wallet AS MATERIALIZED (
     SELECT id, is_frozen, frozen_reason, {resident} AS is_resident
@@ -226,7 +229,8 @@ SELECT wallet.id, wallet.is_frozen, wallet.frozen_reason,
        wallet.is_resident
 FROM wallet
 JOIN vouchers_account AS account ON account.wallet_id = wallet.id
-    AND (account.kind IN ('cash', 'cashback') OR (account.kind = 'grant' AND account.balance > 0))
+    AND CASE account.kind WHEN 'cash' THEN true WHEN 'cashback' THEN true
+        WHEN 'grant' THEN account.balance > 0 ELSE false END
 LEFT JOIN vouchers_grantprogramme AS programme ON programme.id = account.programme_id
 JOIN vouchers_merchant AS merchant ON merchant.code = {code}
 JOIN vouchers_account AS merchant_account ON merchant_account.merchant_id = merchant.id
@@ -529,7 +533,7 @@ WITH leaf AS (
         cashback_month_earned = CASE WHEN account.id = $16 THEN $18
             ELSE account.cashback_month_earned END
     FROM unnest($14::bigint[], $15::bigint[]) AS delta(id, amount)
-    WHERE account.id = delta.id AND account.id = ANY($14)  -- by the primary key, not a scan
+    WHERE account.id = delta.id AND account.id = ANY($14)  -- by primary key, never a scan
 ), payment AS (
     INSERT INTO {payment} (public_id, wallet_id, merchant_id, request_id, amount, from_grants,
         from_cashback, from_cash, cashback, refunded, cashback_reversed, returned_cash,
@@ -585,7 +589,14 @@ def _payment_write(
     with connection.cursor() as cursor:
         _prepare(cursor)
         placeholders = ", ".join(["%s"] * len(params))
-        cursor.execute(f"EXECUTE vouchers_payment_write ({placeholders})", params)
+        # The generic plan, in the same round trip: PostgreSQL would otherwise re-plan the
+        # statement at every payment (a custom plan knows the arrays' lengths and so looks
+        # cheaper), which costs more than running it. SET LOCAL ends with the transaction.
+        cursor.execute(
+            "SET LOCAL plan_cache_mode = force_generic_plan; "
+            f"EXECUTE vouchers_payment_write ({placeholders})",
+            params,
+        )
         entry_pk, payment_pk = cursor.fetchone()
     payment.journal = journal_written(draft, entry_pk, locked)
     payment.pk = payment_pk
