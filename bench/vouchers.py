@@ -35,6 +35,7 @@ figures only, asserts nothing about timing. The last line printed is the headlin
 """
 
 import argparse
+import collections
 import logging
 import multiprocessing
 import os
@@ -198,6 +199,8 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
         import cProfile
 
         profiler = cProfile.Profile()
+    # Room for every query of the run (Django keeps the last 9,000 only).
+    connection.queries_log = collections.deque(maxlen=max(9_000, 20 * count))
     backend_cpu = backend_cpu_reader()
     backend_started = backend_cpu()
     with CaptureQueriesContext(connection) as queries:
