@@ -1,11 +1,12 @@
 """EPCIS capture: a document (or one event) validated, stored whole or not at all, anchored."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -416,9 +417,22 @@ def _store_all(
     # The anchor leaves need only what the rows already hold: queued before the rows are
     # inserted, so the rows go in with their digest (no second UPDATE of every row).
     leaves = anchor_records([_anchor_record(row, 1) for row in new_rows])
+    now = timezone.now()
     for row, leaf in zip(new_rows, leaves, strict=True):
         row.anchor_digest = leaf.digest
-    Event.objects.bulk_create(new_rows)
+        row.record_time = now
+    if connection.vendor == "postgresql":
+        ids = _insert_rows(
+            Event,
+            list(_EVENT_COLUMNS),
+            [tuple(getattr(row, column) for column in _EVENT_COLUMNS) for row in new_rows],
+            returning=True,
+        )
+        for row, pk in zip(new_rows, ids, strict=True):
+            row.pk = row.id = pk
+            row._state.adding = False
+    else:
+        Event.objects.bulk_create(new_rows)
     identifier_rows = [event_identifiers(event) for event in new_events]
     _insert_rows(
         EventEPC,
@@ -450,28 +464,59 @@ def _store_all(
     return new_rows, duplicates
 
 
-def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """Inserts plain rows into `model`'s table in one statement, without model instances.
+# The columns of an Event row as the capture writes them (the primary key comes back).
+_EVENT_COLUMNS = (
+    "event_id",
+    "event_hash",
+    "event_type",
+    "action",
+    "event_time",
+    "record_time",
+    "biz_step",
+    "disposition",
+    "read_point",
+    "biz_location",
+    "data",
+    "context",
+    "job_id",
+    "anchor_digest",
+)
 
-    For the child rows of captured events (EPCs, party links), whose values were checked with
-    their events: building a model instance per row cost more than the rest of their insert.
-    PostgreSQL takes the rows as one array per column (`unnest`); other databases get
-    `bulk_create`.
+
+def _insert_rows(
+    model, columns: list[str], rows: list[tuple], *, returning: bool = False
+) -> list[int]:
+    """Inserts plain rows into `model`'s table in one statement, without model instances;
+    with `returning`, gives back their primary keys in the order of `rows`.
+
+    For captured events and their child rows (EPCs, party links), whose values were checked
+    with their events: compiling `bulk_create`'s statement row by row cost more than the rest
+    of their insert. PostgreSQL takes the rows as one array per column (`unnest`, as Django's
+    own `bulk_create` does there, which also relies on RETURNING keeping the input order);
+    JSON values are sent as text. Other databases get `bulk_create`.
     """
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
-        return
+        made = model.objects.bulk_create(
+            [model(**dict(zip(columns, row, strict=True))) for row in rows]
+        )
+        return [row.pk for row in made]
     fields = [model._meta.get_field(column) for column in columns]
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
+    values = [list(column) for column in zip(*rows, strict=True)]
+    for index, field in enumerate(fields):
+        if isinstance(field, models.JSONField):
+            values[index] = [json.dumps(value) for value in values[index]]
+    suffix = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}" if returning else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608
-            [list(column) for column in zip(*rows, strict=True)],
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){suffix}",  # noqa: S608
+            values,
         )
+        return [row[0] for row in cursor.fetchall()] if returning else []
 
 
 def _context_list(document: dict) -> list:

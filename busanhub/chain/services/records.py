@@ -1,11 +1,13 @@
 import functools
+import json
 import re
 from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from busanhub.chain import canonical, merkle
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
@@ -108,6 +110,36 @@ def anchor_leaf_columns(
     }
 
 
+def _leaves_insert(leaves: list[AnchorLeaf]) -> None:
+    """Inserts new leaves and sets their primary keys. On PostgreSQL one statement takes the
+    rows as one array per column (`unnest`; compiling `bulk_create`'s statement value by value
+    cost a bulk writer such as EPCIS capture about a tenth of its time); elsewhere
+    `bulk_create`."""
+    if connection.vendor != "postgresql":
+        AnchorLeaf.objects.bulk_create(leaves, batch_size=1000)
+        return
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AnchorLeaf._meta.db_table} "  # noqa: S608 (a model's own table name)
+            "(kind, ref, version, digest, envelope, is_public, batch_id, created_at) "
+            "SELECT *, NULL, %s FROM unnest(%s::varchar[], %s::varchar[], %s::integer[], "
+            "%s::varchar[], %s::jsonb[], %s::boolean[]) RETURNING id",
+            [
+                now,
+                [leaf.kind for leaf in leaves],
+                [leaf.ref for leaf in leaves],
+                [leaf.version for leaf in leaves],
+                [leaf.digest for leaf in leaves],
+                [json.dumps(leaf.envelope) for leaf in leaves],
+                [leaf.is_public for leaf in leaves],
+            ],
+        )
+        for leaf, (pk,) in zip(leaves, cursor.fetchall(), strict=True):
+            leaf.pk, leaf.created_at = pk, now
+            leaf._state.adding = False
+
+
 @transaction.atomic
 def anchor_records(records: Iterable[dict]) -> list[AnchorLeaf]:
     """`anchor_record` for many records at once, with the same guarantees, in a few queries:
@@ -153,7 +185,7 @@ def anchor_records(records: Iterable[dict]) -> list[AnchorLeaf]:
             )
     try:
         with transaction.atomic():
-            AnchorLeaf.objects.bulk_create(new.values(), batch_size=1000)
+            _leaves_insert(list(new.values()))
     except IntegrityError:  # a concurrent writer took some of them: one at a time instead
         return [
             anchor_record(
