@@ -12,6 +12,7 @@ cache, trusted only while the market's `book_version` (rewritten by every commit
 is the one it was built at; otherwise it is rebuilt from the resting orders in `seq` order.
 """
 
+import json
 import threading
 import uuid
 from collections import defaultdict
@@ -20,12 +21,23 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from busanhub.chain.services import anchor_records
+from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_records
 from exchange import engine
-from exchange.models import Account, FeeTier, Market, Order, OrderRequest, SurveillanceEvent, Trade
+from exchange.models import (
+    Account,
+    FeeTier,
+    JournalEntry,
+    Market,
+    Order,
+    OrderRequest,
+    Posting,
+    SurveillanceEvent,
+    Trade,
+)
 
-from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
+from .ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock, entry_post
 
 LOCK_CLASS = 0x45584348  # "EXCH": the advisory lock namespace of market writers
 CONSUMER_CLASS = 0x45584355  # "EXCU": a consumer draining one market (see markets_match)
@@ -60,6 +72,58 @@ class _Live:
     @classmethod
     def of(cls, order: Order) -> "_Live":
         return cls(**{name: getattr(order, name) for name in cls.__slots__})
+
+
+class _Row(_Live):
+    """A waiting request with its order's columns, read as plain values (no model instances).
+    A placement's row becomes the order's `_Live` (its `status` is the one read from the
+    database until the matcher changes it)."""
+
+    FIELDS = (
+        "request_pk",
+        "action",
+        "pk",
+        "public_id",
+        "owner_id",
+        "side",
+        "kind",
+        "time_in_force",
+        "post_only",
+        "price",
+        "quantity",
+        "quote_amount",
+        "stp",
+        "filled_quantity",
+        "filled_quote",
+        "held_remaining",
+        "status",
+        "cancel_reason",
+        "seq",
+    )
+    # The same, as OrderRequest lookups for values_list.
+    LOOKUPS = ("pk", "action", "order_id") + tuple(f"order__{name}" for name in FIELDS[3:])
+    __slots__ = (
+        "request_pk",
+        "action",
+        "kind",
+        "time_in_force",
+        "post_only",
+        "quote_amount",
+        "stp",
+    )
+
+    def __init__(self, values):
+        for name, value in zip(self.FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+def _requests_waiting(market_pk: int, limit: int) -> list[_Row]:
+    rows = (
+        OrderRequest.objects.filter(market_id=market_pk, seq__isnull=True)
+        .order_by("pk")
+        .values_list(*_Row.LOOKUPS)[:limit]
+    )
+    return [_Row(values) for values in rows]
 
 
 class _State:
@@ -179,9 +243,9 @@ class _Batch:
         self.state.book.cancel(order_pk)
         self.close(order, Order.Status.CANCELLED, "user")
 
-    def place(self, row: Order, seq: int) -> None:
+    def place(self, row: _Row, seq: int) -> None:
         book, market = self.state.book, self.market
-        order = _Live.of(row)
+        order = row
         order.seq = seq
         self.changed[order.pk] = order
         if row.status != Order.Status.PENDING:  # already closed (the market was closed)
@@ -264,7 +328,7 @@ class _Batch:
     def write(self, *, first_seq: int, last_seq: int) -> None:
         market = self.market
         base, quote = market.base_id, market.quote_id
-        trades = []
+        trades = []  # tuples in TRADE_COLUMNS order
         now = timezone.now()
         if self.fills:
             owners = {m.owner_id for m, _, _ in self.fills} | {t.owner_id for _, t, _ in self.fills}
@@ -285,24 +349,23 @@ class _Batch:
                 deltas[(buyer.owner_id, base, AVAILABLE)] += fill.quantity - buyer_fee
                 deltas[(Account.Kind.FEES, base, AVAILABLE)] += buyer_fee
                 trades.append(
-                    Trade(
-                        market_id=market.pk,
-                        maker_order_id=maker.pk,
-                        taker_order_id=taker.pk,
-                        taker_side=fill.taker_side,
-                        price=fill.price,
-                        quantity=fill.quantity,
-                        notional=fill.notional,
-                        maker_fee=buyer_fee if buyer is maker else seller_fee,
-                        taker_fee=buyer_fee if buyer is taker else seller_fee,
-                        created_at=now,
+                    (
+                        uuid.uuid4(),
+                        maker,
+                        taker,
+                        fill.taker_side,
+                        fill.price,
+                        fill.quantity,
+                        fill.notional,
+                        buyer_fee if buyer is maker else seller_fee,
+                        buyer_fee if buyer is taker else seller_fee,
                     )
                 )
         _orders_update(list(self.changed.values()), now=now)
         _requests_sequence(self.requests)
         if trades:
-            Trade.objects.bulk_create(trades)
-            self._anchor(trades)
+            _trades_insert(market, trades, now=now)
+            self._anchor(trades, now=now)
         if self.self_trades:
             SurveillanceEvent.objects.bulk_create(
                 SurveillanceEvent(
@@ -317,52 +380,200 @@ class _Batch:
                 for taker, cancelled in self.self_trades
             )
         # Last: placements wait for these account locks until the batch commits.
-        self._post(reference=f"{market.symbol}:{first_seq}-{last_seq}")
+        self._post(reference=f"{market.symbol}:{first_seq}-{last_seq}", now=now)
 
-    def _post(self, *, reference: str) -> None:
+    def _post(self, *, reference: str, now) -> None:
         moves = {key: amount for key, amount in self.deltas.items() if amount}
         if not moves:
             return
         customers = {(owner, asset) for owner, asset, _ in moves if owner != Account.Kind.FEES}
         system = {(owner, asset) for owner, asset, _ in moves if owner == Account.Kind.FEES}
-        accounts = accounts_lock(pairs=customers, system=system)
-        lines = [
-            (accounts[(owner, asset)], bucket, amount)
-            for (owner, asset, bucket), amount in moves.items()
-        ]
-        entry_post(kind="match", reference=reference, lines=lines)
+        if connection.vendor != "postgresql":
+            accounts = accounts_lock(pairs=customers, system=system)
+            lines = [
+                (accounts[(owner, asset)], bucket, amount)
+                for (owner, asset, bucket), amount in moves.items()
+            ]
+            entry_post(kind="match", reference=reference, lines=lines)
+            return
+        _journal_post(moves=moves, customers=customers, system=system, reference=reference, now=now)
 
-    def _anchor(self, trades: list[Trade]) -> None:
+    def _records(self, trades: list[tuple]) -> list[dict]:
+        """The anchor records of the trades: one `exchange.trades` leaf per taking order."""
         by_taker: dict = defaultdict(list)
-        live = {o.pk: o for o in self.changed.values()}
         for trade in trades:
-            by_taker[trade.taker_order_id].append(trade)
+            by_taker[trade[2]].append(trade)
+        symbol = self.market.symbol
         records = []
-        for taker_pk, taken in by_taker.items():
-            taker = live[taker_pk]
+        for taker, taken in by_taker.items():
+            taker_id = str(taker.public_id)
             records.append(
                 {
                     "kind": "exchange.trades",
-                    "ref": f"{self.market.symbol}:{taker.public_id}",
+                    "ref": f"{symbol}:{taker_id}",
                     "version": 1,
                     "data": {
-                        "market": self.market.symbol,
+                        "market": symbol,
                         "trades": [
                             {
-                                "id": str(t.public_id),
-                                "price": str(t.price),
-                                "quantity": str(t.quantity),
-                                "takerSide": t.taker_side,
-                                "maker": str(live[t.maker_order_id].public_id),
-                                "taker": str(taker.public_id),
+                                "id": str(public_id),
+                                "price": str(price),
+                                "quantity": str(quantity),
+                                "takerSide": side,
+                                "maker": str(maker.public_id),
+                                "taker": taker_id,
                             }
-                            for t in taken
+                            for public_id, maker, _, side, price, quantity, *_ in taken
                         ],
                     },
                     "public": True,
                 }
             )
-        anchor_records(records)
+        return records
+
+    def _anchor(self, trades: list[tuple], *, now) -> None:
+        records = self._records(trades)
+        if connection.vendor != "postgresql":
+            anchor_records(records)
+            return
+        # Each ref names a taking order, which takes once (when the matcher places it): the
+        # leaves are new, so one INSERT (as anchor_record_new: a clash rolls the batch back).
+        leaves = [anchor_leaf_columns(**record) for record in records]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
+                "(kind, ref, version, digest, envelope, is_public, created_at) "
+                "SELECT v.kind, v.ref, v.version, v.digest, v.envelope, v.is_public, %s "
+                "FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], "
+                "%s::jsonb[], %s::boolean[]) AS v(kind, ref, version, digest, envelope, is_public)",
+                [
+                    now,
+                    [leaf["kind"] for leaf in leaves],
+                    [leaf["ref"] for leaf in leaves],
+                    [leaf["version"] for leaf in leaves],
+                    [leaf["digest"] for leaf in leaves],
+                    [json.dumps(leaf["envelope"]) for leaf in leaves],
+                    [leaf["is_public"] for leaf in leaves],
+                ],
+            )
+
+
+def _trades_insert(market: Market, trades: list[tuple], *, now) -> None:
+    """One INSERT for the batch's trades, in fill order."""
+    if connection.vendor != "postgresql":
+        Trade.objects.bulk_create(
+            Trade(
+                public_id=public_id,
+                market_id=market.pk,
+                maker_order_id=maker.pk,
+                taker_order_id=taker.pk,
+                taker_side=side,
+                price=price,
+                quantity=quantity,
+                notional=notional,
+                maker_fee=maker_fee,
+                taker_fee=taker_fee,
+                created_at=now,
+            )
+            for public_id, maker, taker, side, price, quantity, notional, maker_fee, taker_fee in (
+                trades
+            )
+        )
+        return
+    columns = list(zip(*trades, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Trade._meta.db_table} "  # noqa: S608 (table name)
+            "(public_id, market_id, maker_order_id, taker_order_id, taker_side, price, quantity, "
+            "notional, maker_fee, taker_fee, is_anchored, created_at) "
+            "SELECT v.public_id, %s, v.maker, v.taker, v.side, v.price, v.quantity, v.notional, "
+            "v.maker_fee, v.taker_fee, false, %s FROM unnest(%s::uuid[], %s::bigint[], "
+            "%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], "
+            "%s::bigint[], %s::bigint[]) WITH ORDINALITY AS v(public_id, maker, taker, side, "
+            "price, quantity, notional, maker_fee, taker_fee, n) ORDER BY v.n",
+            [
+                market.pk,
+                now,
+                list(columns[0]),
+                [maker.pk for maker in columns[1]],
+                [taker.pk for taker in columns[2]],
+                *(list(column) for column in columns[3:]),
+            ],
+        )
+
+
+def _journal_post(*, moves: dict, customers: set, system: set, reference: str, now) -> None:
+    """`entry_post` of the batch's netted moves on PostgreSQL, without model instances: locks
+    the accounts in primary-key order (creating missing ones through `accounts_lock`), checks
+    the entry balances per asset and leaves no customer balance below zero, then writes the
+    entry, its postings and the balances in one statement."""
+    owners = sorted({owner for owner, _ in customers})
+    assets = sorted({asset for _, asset in customers})
+    system_kinds = sorted(system)
+    sql = (
+        f"SELECT id, owner_id, asset_id, kind, available, held FROM {Account._meta.db_table} "  # noqa: S608
+        "WHERE (kind = 'customer' AND owner_id = ANY(%s::bigint[]) "
+        "AND asset_id = ANY(%s::bigint[])) "
+        "OR (owner_id IS NULL AND (kind, asset_id) IN "
+        "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))) ORDER BY id FOR UPDATE"
+    )
+    params = [owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        found = {
+            (owner if kind == Account.Kind.CUSTOMER else kind, asset): (pk, kind, available, held)
+            for pk, owner, asset, kind, available, held in rows
+        }
+        if (customers | system) - set(found):
+            accounts_lock(pairs=customers, system=system)  # creates the missing ones
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            found = {
+                (owner if kind == Account.Kind.CUSTOMER else kind, asset): (pk, kind, avail, held)
+                for pk, owner, asset, kind, avail, held in rows
+            }
+        sums: dict = defaultdict(int)
+        deltas: dict = defaultdict(lambda: [0, 0])
+        postings = ([], [], [], [])  # account, asset, bucket, amount
+        for (owner, asset, bucket), amount in moves.items():
+            pk = found[(owner, asset)][0]
+            sums[asset] += amount
+            deltas[pk][0 if bucket == AVAILABLE else 1] += amount
+            for column, value in zip(postings, (pk, asset, bucket, amount), strict=True):
+                column.append(value)
+        if any(sums.values()):
+            raise ValueError(f"unbalanced journal entry match {reference}: {dict(sums)}")
+        balances = {pk: (kind, available, held) for pk, kind, available, held in found.values()}
+        for pk, (available, held) in deltas.items():
+            kind, was_available, was_held = balances[pk]
+            if kind == Account.Kind.CUSTOMER and (
+                was_available + available < 0 or was_held + held < 0
+            ):
+                raise InsufficientFunds({"amount": _("Insufficient available balance.")})
+        pks = list(deltas)
+        cursor.execute(
+            f"WITH e AS (INSERT INTO {JournalEntry._meta.db_table} "  # noqa: S608 (table names)
+            "(public_id, kind, reference, created_at) VALUES (%s, 'match', %s, %s) RETURNING id), "
+            f"p AS (INSERT INTO {Posting._meta.db_table} "
+            "(entry_id, account_id, asset_id, bucket, amount) "
+            "SELECT e.id, v.account, v.asset, v.bucket, v.amount FROM e, "
+            "unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[]) "
+            "AS v(account, asset, bucket, amount)) "
+            f"UPDATE {Account._meta.db_table} AS a "
+            "SET available = a.available + v.available, held = a.held + v.held "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, available, held) "
+            "WHERE a.id = v.id",
+            [
+                uuid.uuid4(),
+                reference,
+                now,
+                *postings,
+                pks,
+                [deltas[pk][0] for pk in pks],
+                [deltas[pk][1] for pk in pks],
+            ],
+        )
 
 
 ORDER_COLUMNS = (
@@ -421,6 +632,20 @@ def _requests_sequence(pairs: list[tuple[int, int]]) -> None:
         )
 
 
+def _market_update(market: Market) -> None:
+    """Writes the market's sequence and book version (one plain UPDATE)."""
+    if connection.vendor != "postgresql":
+        Market.objects.filter(pk=market.pk).update(
+            last_seq=market.last_seq, book_version=market.book_version
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Market._meta.db_table} SET last_seq = %s, book_version = %s WHERE id = %s",  # noqa: S608
+            [market.last_seq, market.book_version, market.pk],
+        )
+
+
 def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
     """Matches up to `limit` waiting requests of one market, in log order, as one transaction.
 
@@ -431,11 +656,7 @@ def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
     """
     with transaction.atomic():
         market = lock_market(market_pk)
-        requests = list(
-            OrderRequest.objects.filter(market_id=market_pk, seq__isnull=True)
-            .select_related("order")
-            .order_by("pk")[:limit]
-        )
+        requests = _requests_waiting(market_pk, limit)
         if not requests:
             return 0
         try:
@@ -444,17 +665,15 @@ def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
             seq = market.last_seq
             for request in requests:
                 seq += 1
-                batch.requests.append((request.pk, seq))
+                batch.requests.append((request.request_pk, seq))
                 if request.action == CANCEL:
-                    batch.cancel(request.order_id)
+                    batch.cancel(request.pk)
                 else:
-                    batch.place(request.order, seq)
+                    batch.place(request, seq)
             batch.write(first_seq=market.last_seq + 1, last_seq=seq)
             market.last_seq = seq
             market.book_version = uuid.uuid4()
-            Market.objects.filter(pk=market.pk).update(
-                last_seq=seq, book_version=market.book_version
-            )
+            _market_update(market)
             state.version = market.book_version
         except BaseException:
             book_forget(market_pk)
@@ -503,6 +722,6 @@ def market_close_book(*, market: Market, reason: str) -> int:
         return 0
     batch.write(first_seq=market.last_seq, last_seq=market.last_seq)
     market.book_version = uuid.uuid4()
-    Market.objects.filter(pk=market.pk).update(book_version=market.book_version)
+    _market_update(market)
     state.version = market.book_version
     return len(batch.changed)
