@@ -1,0 +1,104 @@
+"""The matcher's batch write: the anchor leaves of trades carry the chain's canonical digest,
+and the netted journal entry keeps the ledger balanced."""
+
+import uuid
+
+import pytest
+
+from busanhub.chain.models import AnchorLeaf
+from busanhub.chain.services import anchor_leaf_columns
+from exchange import selectors, services
+from exchange.models import JournalEntry, Posting, Trade
+from exchange.services.matching import _leaf_columns
+from exchange.tests.factories import ETH
+
+PRICE = 3_000_000
+
+
+def _record(symbol: str, side: str = "buy") -> dict:
+    taker = str(uuid.uuid4())
+    return {
+        "kind": "exchange.trades",
+        "ref": f"{symbol}:{taker}",
+        "version": 1,
+        "data": {
+            "market": symbol,
+            "trades": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "price": "3000000",
+                    "quantity": "200000000000000000",
+                    "takerSide": side,
+                    "maker": str(uuid.uuid4()),
+                    "taker": taker,
+                }
+            ],
+        },
+        "public": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "symbol",
+    [
+        "ETH-KRW",
+        "ÉTH-KRW",  # not ASCII: the chain's canonicaliser
+        'E"TH',  # needs an escape
+        "E\\TH",
+        "E\tTH",  # a control character
+        "E\x7fTH",
+    ],
+)
+def test_trade_leaves_have_the_chains_canonical_digest(symbol):
+    record = _record(symbol)
+    ours = _leaf_columns(record)
+    theirs = anchor_leaf_columns(**record)
+    assert ("text" in ours) == (symbol == "ETH-KRW")  # json.dumps only where it is JCS
+    assert ours["digest"] == theirs["digest"]
+    assert ours["envelope"] == theirs["envelope"]
+    assert (ours["kind"], ours["ref"], ours["version"], ours["is_public"]) == (
+        theirs["kind"],
+        theirs["ref"],
+        theirs["version"],
+        theirs["is_public"],
+    )
+
+
+@pytest.mark.django_db
+def test_a_batch_writes_its_trades_leaves_and_one_netted_entry(market, alice, bob, fund):
+    fund(alice, market, eth=ETH)
+    fund(bob, market, krw=2_000_000)
+    entries = JournalEntry.objects.count()
+    ask = services.order_place(user=alice, market=market, side="sell", price=PRICE, quantity=ETH)
+    services.order_place(user=bob, market=market, side="buy", price=PRICE, quantity=ETH // 10)
+    bid = services.order_place(user=bob, market=market, side="buy", price=PRICE, quantity=ETH // 5)
+    trades = list(Trade.objects.filter(taker_order=bid))
+    assert [(t.maker_order_id, t.quantity, t.is_anchored) for t in trades] == [
+        (ask.pk, ETH // 5, False)
+    ]
+    # The leaf stored is the one the chain's service would make, digest included
+    leaf = AnchorLeaf.objects.get(kind="exchange.trades", ref=f"{market.symbol}:{bid.public_id}")
+    expected = anchor_leaf_columns(
+        kind=leaf.kind, ref=leaf.ref, version=1, data=leaf.envelope["data"], public=True
+    )
+    assert (leaf.digest, leaf.envelope, leaf.is_public) == (
+        expected["digest"],
+        expected["envelope"],
+        True,
+    )
+    assert leaf.envelope["data"]["trades"][0] == {
+        "id": str(trades[0].public_id),
+        "price": str(PRICE),
+        "quantity": str(ETH // 5),
+        "takerSide": "buy",
+        "maker": str(ask.public_id),
+        "taker": str(bid.public_id),
+    }
+    # Every match entry posts each account and bucket once, and the ledger balances
+    matches = JournalEntry.objects.filter(kind="match")
+    assert matches.count() >= 1 and JournalEntry.objects.count() > entries
+    for entry in matches:
+        keys = list(Posting.objects.filter(entry=entry).values_list("account_id", "bucket"))
+        assert len(keys) == len(set(keys))
+    assert selectors.journal_unbalanced() == []
+    assert selectors.ledger_matches_balances()
