@@ -119,12 +119,26 @@ class _Row(_Live):
             setattr(self, name, value)
 
 
+# The same on PostgreSQL, as one constant statement (the matcher runs it at every batch).
+_REQUESTS_SQL = (
+    "SELECT r.id, r.action, r.order_id, "  # noqa: S608 (table names)
+    + ", ".join(f"o.{name}" for name in _Row.FIELDS[3:])
+    + f" FROM {OrderRequest._meta.db_table} AS r JOIN {Order._meta.db_table} AS o"
+    " ON o.id = r.order_id WHERE r.market_id = %s AND r.seq IS NULL ORDER BY r.id LIMIT %s"
+)
+
+
 def _requests_waiting(market_pk: int, limit: int) -> list[_Row]:
-    rows = (
-        OrderRequest.objects.filter(market_id=market_pk, seq__isnull=True)
-        .order_by("pk")
-        .values_list(*_Row.LOOKUPS)[:limit]
-    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_REQUESTS_SQL, [market_pk, limit])
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            OrderRequest.objects.filter(market_id=market_pk, seq__isnull=True)
+            .order_by("pk")
+            .values_list(*_Row.LOOKUPS)[:limit]
+        )
     return [_Row(values) for values in rows]
 
 
@@ -189,22 +203,45 @@ def _state_for(market: Market) -> _State:
 
 def _fee_bps(owner_ids) -> dict:
     """{owner_id: (maker_bps, taker_bps)} by each owner's 30-day traded quote volume."""
-    tiers = list(FeeTier.objects.order_by("-min_volume_30d"))
-    if not tiers:
-        return defaultdict(lambda: (0, 0))
     since = timezone.now() - timedelta(days=30)
-    volumes = dict(
-        Order.objects.filter(owner_id__in=owner_ids, created_at__gte=since)
-        .values_list("owner_id")
-        .annotate(total=Sum("filled_quote"))
-        .order_by()
-    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_TIERS_SQL)
+            tiers = cursor.fetchall()
+            if not tiers:
+                return defaultdict(lambda: (0, 0))
+            cursor.execute(_VOLUMES_SQL, [list(owner_ids), since])
+            volumes = dict(cursor.fetchall())
+    else:
+        tiers = list(
+            FeeTier.objects.order_by("-min_volume_30d").values_list(
+                "min_volume_30d", "maker_bps", "taker_bps"
+            )
+        )
+        if not tiers:
+            return defaultdict(lambda: (0, 0))
+        volumes = dict(
+            Order.objects.filter(owner_id__in=owner_ids, created_at__gte=since)
+            .values_list("owner_id")
+            .annotate(total=Sum("filled_quote"))
+            .order_by()
+        )
     out = {}
     for owner_id in owner_ids:
         volume = volumes.get(owner_id) or 0
-        tier = next((t for t in tiers if volume >= t.min_volume_30d), tiers[-1])
-        out[owner_id] = (tier.maker_bps, tier.taker_bps)
+        tier = next((t for t in tiers if volume >= t[0]), tiers[-1])
+        out[owner_id] = (tier[1], tier[2])
     return out
+
+
+_TIERS_SQL = (
+    f"SELECT min_volume_30d, maker_bps, taker_bps FROM {FeeTier._meta.db_table} "  # noqa: S608
+    "ORDER BY min_volume_30d DESC"
+)
+_VOLUMES_SQL = (
+    f"SELECT owner_id, SUM(filled_quote) FROM {Order._meta.db_table} "  # noqa: S608
+    "WHERE owner_id = ANY(%s::bigint[]) AND created_at >= %s GROUP BY owner_id"
+)
 
 
 class _Batch:
