@@ -29,6 +29,7 @@ from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anch
 from exchange import engine
 from exchange.models import (
     Account,
+    Asset,
     FeeTier,
     JournalEntry,
     Market,
@@ -175,6 +176,31 @@ def lock_market(market_pk: int) -> Market:
         .select_related("base", "quote")
         .get(pk=market_pk)
     )
+
+
+_MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
+_MARKET_LOCK_SQL = (
+    "SELECT "  # noqa: S608 (table and column names)
+    + ", ".join(f"m.{field.column}" for field in Market._meta.concrete_fields)
+    + f", b.decimals FROM {Market._meta.db_table} AS m JOIN {Asset._meta.db_table} AS b"
+    " ON b.id = m.base_id WHERE m.id = %s FOR NO KEY UPDATE OF m"
+)
+
+
+def _market_locked(market_pk: int) -> Market:
+    """`lock_market` for the matcher on PostgreSQL: the same locks, the row read by a constant
+    statement, with its base asset's decimals only (what `Market.scale` needs)."""
+    if connection.vendor != "postgresql":
+        return lock_market(market_pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, market_pk])
+        cursor.execute(_MARKET_LOCK_SQL, [market_pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Market.DoesNotExist(market_pk)
+    market = Market.from_db(connection.alias, _MARKET_FIELDS, row[:-1])
+    market.base = Asset(pk=market.base_id, decimals=row[-1])
+    return market
 
 
 def _state_for(market: Market) -> _State:
@@ -717,7 +743,7 @@ def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
     numbers commit together or not at all. Returns how many requests it took (0: none waiting).
     """
     with transaction.atomic():
-        market = lock_market(market_pk)
+        market = _market_locked(market_pk)
         requests = _requests_waiting(market_pk, limit)
         if not requests:
             return 0
