@@ -4,6 +4,7 @@ No Django imports: the stand-alone verifier uses this module too.
 """
 
 import hashlib
+import json
 from typing import Any
 
 import rfc8785
@@ -13,7 +14,36 @@ class CanonicalizationError(ValueError):
     """The value cannot be canonicalized (a float that is NaN/infinite, a non-JSON type...)."""
 
 
+_SAFE_INTEGER = 2**53 - 1  # JCS writes numbers as ECMAScript does: exact only up to 2^53 - 1
+
+
+def _is_plain(value: Any) -> bool:
+    """No floats, integers within ±(2^53 - 1), string keys: JSON whose JCS text `json.dumps`
+    also writes, provided the text is printable ASCII without escapes (checked after)."""
+    if value is None or isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _is_plain(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(item) for item in value)
+    return False
+
+
 def canonicalize(value: Any) -> bytes:
+    """RFC 8785 (JCS) bytes of a JSON value.
+
+    Records are mostly integers and printable ASCII strings (ids, codes, amounts); for those,
+    `json.dumps` with sorted keys and no spaces writes exactly the JCS text (ASCII keys sort the
+    same by code point as by UTF-16 unit; nothing needs escaping) at a fraction of the cost of
+    the pure-Python canonicaliser, which every other value goes through. A test compares both
+    on random values.
+    """
+    if _is_plain(value):
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if text.isascii() and text.isprintable() and "\\" not in text:
+            return text.encode()
     try:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:

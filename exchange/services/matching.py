@@ -12,7 +12,6 @@ cache, trusted only while the market's `book_version` (rewritten by every commit
 is the one it was built at; otherwise it is rebuilt from the resting orders in `seq` order.
 """
 
-import hashlib
 import json
 import threading
 import uuid
@@ -24,7 +23,6 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from busanhub.chain import canonical
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_records
 from exchange import engine
 from exchange.models import (
@@ -503,7 +501,7 @@ class _Batch:
             return
         # Each ref names a taking order, which takes once (when the matcher places it): the
         # leaves are new, so one INSERT (as anchor_record_new: a clash rolls the batch back).
-        leaves = [_leaf_columns(record) for record in records]
+        leaves = [anchor_leaf_columns(**record) for record in records]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
@@ -517,33 +515,10 @@ class _Batch:
                     [leaf["ref"] for leaf in leaves],
                     [leaf["version"] for leaf in leaves],
                     [leaf["digest"] for leaf in leaves],
-                    [leaf.get("text") or json.dumps(leaf["envelope"]) for leaf in leaves],
+                    [json.dumps(leaf["envelope"]) for leaf in leaves],
                     [leaf["is_public"] for leaf in leaves],
                 ],
             )
-
-
-def _leaf_columns(record: dict) -> dict:
-    """`anchor_leaf_columns` of a trade record, with its JCS (RFC 8785) text made by
-    `json.dumps`: for sorted ASCII keys, integers and strings needing no escape (printable
-    ASCII without `"` or `\\`, as market symbols, UUIDs, digits and sides are) both give the
-    same bytes, hence the same digest. Anything else goes through the chain's canonicaliser.
-    Also returns that text (`text`) to write as the envelope."""
-    envelope = canonical.make_envelope(
-        kind=record["kind"], ref=record["ref"], version=record["version"], data=record["data"]
-    )
-    text = json.dumps(envelope, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    if "\\" in text or not text.isascii() or not text.isprintable():
-        return anchor_leaf_columns(**record)
-    return {
-        "kind": record["kind"],
-        "ref": record["ref"],
-        "version": record["version"],
-        "digest": "0x" + hashlib.sha256(text.encode()).hexdigest(),
-        "envelope": envelope,
-        "is_public": record["public"],
-        "text": text,
-    }
 
 
 def _trades_insert(market: Market, trades: list[tuple], *, now) -> None:
