@@ -275,3 +275,39 @@ def test_concurrent_placements_share_the_cap(market, fund, settings):
         "frozen": False,
     }
     assert selectors.ledger_matches_balances()
+
+
+def test_a_queued_cancel_is_one_statement_and_refusals_change_nothing(
+    market, alice, bob, fund, process_mode
+):
+    # Given alice's resting buy (the matcher does not run: it stays pending)
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10
+    )
+    order = Order.objects.select_related("market").get(pk=order.pk)
+    before = _snapshot(alice)
+    # When bob cancels it, Then "No such order." and nothing is written
+    with pytest.raises(ValidationError) as error:
+        services.order_cancel(user=bob, order=order)
+    assert error.value.message_dict == {"order": ["No such order."]}
+    assert _snapshot(alice) == before
+    # When alice cancels it, Then one cancel request joins the log and the order comes back
+    # as it stands (still pending: the matcher has not taken the cancel)
+    with CaptureQueriesContext(connection) as queries:
+        cancelled = services.order_cancel(user=alice, order=order)
+    assert cancelled.pk == order.pk and cancelled.status == Order.Status.PENDING
+    assert cancelled.public_id == order.public_id and cancelled.notional == order.notional
+    assert cancelled.market.symbol == market.symbol
+    requests = OrderRequest.objects.filter(order=order).values_list("action", "seq")
+    assert sorted(requests) == [("cancel", None), ("place", None)]
+    if connection.vendor == "postgresql":
+        work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(work) == 1 and work[0].startswith("EXECUTE exchange_cancel")
+    # When the order is no longer active, Then "not open any more" and nothing is written
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+    before = _snapshot(alice)
+    with pytest.raises(ValidationError) as error:
+        services.order_cancel(user=alice, order=order)
+    assert error.value.message_dict == {"order": ["The order is not open any more."]}
+    assert _snapshot(alice) == before
