@@ -207,8 +207,10 @@ FOR UPDATE OF account
 # use a snapshot taken before waiting for them, and two placements could share the room).
 # Everything is inserted only if the cap allows it; the client order id's unique index
 # decides duplicates (ON CONFLICT DO NOTHING: no exception, so no savepoint is needed and a
-# caller's transaction stays usable). The owner's orders are read first (MATERIALIZED: through
-# the owner's indexes, whatever the planner thinks of the markets' sizes). No model
+# caller's transaction stays usable). The cap sums the owner's orders in one scan; the KRW
+# markets are an array computed once (an InitPlan), not a join: joined, a planner without
+# statistics (fresh tables) walked the whole market's orders by market_id and filtered on
+# the owner, 0.5 ms for 2,400 orders where the owner's index reads only hers. No model
 # validation: every value is built and checked by order_place, and the database holds the
 # invariants (balances and held amounts not negative, postings non-zero, unique public ids
 # and client order ids).
@@ -218,21 +220,18 @@ PLACE_WRITE_TYPES = (
     "timestamptz"
 )
 PLACE_WRITE_SQL = """
-WITH mine AS MATERIALIZED (
-    SELECT o.created_at, o.status, o.notional, o.filled_quote
-    FROM exchange_order AS o
-    WHERE $19 AND o.owner_id = $1
-        AND (o.created_at >= $23 OR o.status IN ('pending', 'open', 'partial'))
-        AND o.market_id IN (
-            SELECT m.id FROM exchange_market AS m
-            JOIN exchange_asset AS q ON q.id = m.quote_id AND q.symbol = 'KRW'
-        )
-), usage AS (
+WITH usage AS (
     SELECT COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $22), 0) AS day,
            COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $23), 0) AS month,
            COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0))
                FILTER (WHERE o.status IN ('pending', 'open', 'partial')), 0) AS committed
-    FROM mine AS o
+    FROM exchange_order AS o
+    WHERE $19 AND o.owner_id = $1
+        AND (o.created_at >= $23 OR o.status IN ('pending', 'open', 'partial'))
+        AND o.market_id = ANY (ARRAY(
+            SELECT m.id FROM exchange_market AS m
+            JOIN exchange_asset AS q ON q.id = m.quote_id AND q.symbol = 'KRW'
+        ))
 ), allowed AS (
     SELECT NOT $19 OR (day + committed + $13 <= $20 AND month + committed + $13 <= $21) AS ok
     FROM usage

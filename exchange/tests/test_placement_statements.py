@@ -10,8 +10,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from exchange import selectors, services
-from exchange.models import JournalEntry, Market, Order, OrderRequest, Posting
-from exchange.tests.factories import ETH, kyc_user
+from exchange.models import Asset, JournalEntry, Market, Order, OrderRequest, Posting
+from exchange.tests.factories import ETH, AssetFactory, kyc_user
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -311,3 +311,30 @@ def test_a_queued_cancel_is_one_statement_and_refusals_change_nothing(
         services.order_cancel(user=alice, order=order)
     assert error.value.message_dict == {"order": ["The order is not open any more."]}
     assert _snapshot(alice) == before
+
+
+def test_the_cap_counts_only_krw_markets(market, fund, process_mode):
+    # Given a level-1 user (5,000,000 KRW a day) with an active sell of 2 ETH in an ETH-USD
+    # market, worth 6,000,000 USD units (not KRW: not capped, not counted)
+    usd = AssetFactory(symbol="USD", name="US dollar", kind=Asset.Kind.FIAT, decimals=0)
+    usd_market = Market.objects.create(
+        symbol="ETH-USD",
+        base=market.base,
+        quote=usd,
+        tick_size=1_000,
+        lot_size=10**6,
+        min_notional=5_000,
+        status=Market.Status.OPEN,
+    )
+    user = kyc_user(level=1)
+    fund(user, market, krw=10_000_000, eth=2 * ETH)
+    services.deposit_credit(owner_id=user.pk, asset=usd, amount=1, kind="test", reference="t")
+    services.order_place(user=user, market=usd_market, side="sell", price=PRICE, quantity=2 * ETH)
+    # When she places a 3,000,000 KRW buy, Then it passes: only KRW orders count
+    services.order_place(user=user, market=market, side="buy", price=PRICE, quantity=ETH)
+    # And a second one is refused (3,000,000 + 3,000,000 > 5,000,000)
+    with pytest.raises(ValidationError) as error:
+        services.order_place(user=user, market=market, side="buy", price=PRICE, quantity=ETH)
+    assert error.value.message_dict == {
+        "quantity": ["This order would pass your trading limit for your KYC level."]
+    }
