@@ -263,20 +263,19 @@ WITH usage AS (
 SELECT allowed.ok, placed.id FROM allowed LEFT JOIN placed ON TRUE
 """
 
-# A cancel on PostgreSQL (queued or process matching): the owner's active order and its
-# cancel request in the market's log, in one statement; nothing is inserted when the order is
-# another user's or no longer active (order_cancel then reads the row to tell which). The
-# order comes back as read, with every column (Order.from_db).
+# A cancel on PostgreSQL (queued or process matching), in one statement: the order's row,
+# and its cancel request in the market's log only if the order is the user's and active.
+# The row comes back either way (every column, for Order.from_db), so the refusals (another
+# user's order, no longer active) are named from the very row the insert was decided on.
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
 _ORDER_COLUMNS = ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
 CANCEL_SQL = f"""
 WITH target AS (
-    SELECT {_ORDER_COLUMNS}
-    FROM exchange_order AS o
-    WHERE o.id = $1 AND o.owner_id = $2 AND o.status IN ('pending', 'open', 'partial')
+    SELECT {_ORDER_COLUMNS} FROM exchange_order AS o WHERE o.id = $1
 ), request AS (
     INSERT INTO exchange_orderrequest (market_id, order_id, action, seq, created_at)
     SELECT target.market_id, target.id, 'cancel', NULL, $3 FROM target
+    WHERE target.owner_id = $2 AND target.status IN ('pending', 'open', 'partial')
 )
 SELECT * FROM target
 """  # noqa: S608 (column names)
@@ -553,18 +552,17 @@ def order_place(
 
 
 def _cancel_statement(*, user, order: Order) -> Order:
-    """order_cancel on PostgreSQL without inline matching: CANCEL_SQL, then a read only when
-    it was refused (to name the reason)."""
+    """order_cancel on PostgreSQL without inline matching: CANCEL_SQL."""
     with connection.cursor() as cursor:
         _prepare(cursor)
         cursor.execute("EXECUTE exchange_cancel (%s, %s, %s)", [order.pk, user.pk, timezone.now()])
         row = cursor.fetchone()
-    if row is None:
-        found = Order.objects.filter(pk=order.pk).values_list("owner_id", "status").first()
-        if found is None or found[0] != user.pk:
-            raise ValidationError({"order": _("No such order.")}, code="not_found")
+    cancelled = None if row is None else Order.from_db(connection.alias, _ORDER_ATTNAMES, row)
+    # the statement's own conditions: nothing was inserted in these two cases
+    if cancelled is None or cancelled.owner_id != user.pk:
+        raise ValidationError({"order": _("No such order.")}, code="not_found")
+    if cancelled.status not in Order.ACTIVE_STATUSES:
         raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
-    cancelled = Order.from_db(connection.alias, _ORDER_ATTNAMES, row)
     if Order.market.is_cached(order) and order.market_id == cancelled.market_id:
         cancelled.market = order.market
     _wake(cancelled.market_id)  # queue: the market's task after commit; process: nothing

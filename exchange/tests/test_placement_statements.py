@@ -307,10 +307,13 @@ def test_a_queued_cancel_is_one_statement_and_refusals_change_nothing(
     # When the order is no longer active, Then "not open any more" and nothing is written
     Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
     before = _snapshot(alice)
-    with pytest.raises(ValidationError) as error:
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError) as error:
         services.order_cancel(user=alice, order=order)
     assert error.value.message_dict == {"order": ["The order is not open any more."]}
     assert _snapshot(alice) == before
+    if connection.vendor == "postgresql":  # the refusal is named from the same statement
+        work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        assert len(work) == 1 and work[0].startswith("EXECUTE exchange_cancel")
 
 
 def test_the_cap_counts_only_krw_markets(market, fund, process_mode):
