@@ -281,32 +281,7 @@ def check_durable(market) -> list[str]:
     if not selectors.ledger_matches_balances():
         problems.append("balances differ from the sum of their postings")
     # The trades are what the pure engine gives on the log replayed in sequence order.
-    book = engine.Book(lot=market.lot_size, scale=market.scale)
-    orders = {o.pk: o for o in Order.objects.filter(market=market)}
-    expected = []
-    log = (
-        OrderRequest.objects.filter(market=market).order_by("seq").values_list("action", "order_id")
-    )
-    for action, pk in log:
-        if action == "cancel":
-            book.cancel(pk)
-            continue
-        o = orders[pk]
-        result = book.submit(
-            engine.Order(
-                order_id=o.pk,
-                owner=o.owner_id,
-                side=o.side,
-                price=o.price,
-                quantity=o.quantity,
-                kind=o.kind,
-                time_in_force=o.time_in_force,
-                post_only=o.post_only,
-                quote_amount=o.quote_amount,
-                stp=o.stp,
-            )
-        )
-        expected += [(f.maker_id, f.taker_id, f.price, f.quantity) for f in result.fills]
+    expected, book = selectors.market_log_replay(market=market)
     actual = list(
         Trade.objects.order_by("pk").values_list(
             "maker_order_id", "taker_order_id", "price", "quantity"

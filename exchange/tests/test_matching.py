@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from exchange import engine, selectors, services
+from exchange import selectors, services
 from exchange.models import JournalEntry, Market, Order, OrderRequest, Trade
 from exchange.services.matching import market_match_batch
 from exchange.tests.factories import ETH, kyc_user
@@ -28,32 +28,7 @@ def _snapshot(user):
 
 def _replay(market) -> list[tuple]:
     """The trades the pure engine gives on the market's log in sequence order."""
-    book = engine.Book(lot=market.lot_size, scale=market.scale)
-    orders = {o.pk: o for o in Order.objects.filter(market=market)}
-    trades = []
-    for action, pk in (
-        OrderRequest.objects.filter(market=market).order_by("seq").values_list("action", "order_id")
-    ):
-        if action == "cancel":
-            book.cancel(pk)
-            continue
-        o = orders[pk]
-        result = book.submit(
-            engine.Order(
-                order_id=o.pk,
-                owner=o.owner_id,
-                side=o.side,
-                price=o.price,
-                quantity=o.quantity,
-                kind=o.kind,
-                time_in_force=o.time_in_force,
-                post_only=o.post_only,
-                quote_amount=o.quote_amount,
-                stp=o.stp,
-            )
-        )
-        trades += [(f.maker_id, f.taker_id, f.price, f.quantity) for f in result.fills]
-    return trades
+    return selectors.market_log_replay(market=market)[0]
 
 
 def _trades():
