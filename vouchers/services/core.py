@@ -226,6 +226,19 @@ def business_date():
     return timezone.localdate()
 
 
+def _netted(lines: list[tuple[Account, int]]) -> tuple[dict, dict]:
+    """The accounts by pk and the lines netted per account: ValueError if they do not sum to
+    zero, ValidationError naming `amount` if nothing is left to post."""
+    by_pk = {account.pk: account for account, _ in lines}
+    try:
+        net = ledger.net_lines((account.pk, amount) for account, amount in lines)
+    except ledger.LedgerError as exc:
+        raise ValueError(str(exc)) from exc
+    if not net:
+        raise refuse("amount", _("Nothing to post."))
+    return by_pk, net
+
+
 def journal_post(
     *, kind: str, lines: list[tuple[Account, int]], memo: str = "", locked: dict | None = None
 ) -> JournalTransaction:
@@ -240,13 +253,7 @@ def journal_post(
     version 1; account ids and amounts only, no personal data) in the same database
     transaction. Atomic.
     """
-    by_pk = {account.pk: account for account, _ in lines}
-    try:
-        net = ledger.net_lines((account.pk, amount) for account, amount in lines)
-    except ledger.LedgerError as exc:
-        raise ValueError(str(exc)) from exc
-    if not net:
-        raise refuse("amount", _("Nothing to post."))
+    by_pk, net = _netted(lines)
     return _journal_write(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
 
 
@@ -292,13 +299,7 @@ def journal_draft(*, kind: str, lines: list[tuple[Account, int]], memo: str, loc
     writes the journal in a statement of its own (see money.payment_create): ValueError if
     the lines do not sum to zero, ValidationError naming `amount` if a money-holding account
     would go below zero. Every account of `lines` must be in `locked`, locked by the caller."""
-    by_pk = {account.pk: account for account, _ in lines}
-    try:
-        net = ledger.net_lines((account.pk, amount) for account, amount in lines)
-    except ledger.LedgerError as exc:
-        raise ValueError(str(exc)) from exc
-    if not net:
-        raise refuse("amount", _("Nothing to post."))
+    by_pk, net = _netted(lines)
     return _journal_draft(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
 
 
