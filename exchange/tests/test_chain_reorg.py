@@ -30,6 +30,8 @@ def test_deposit_moved_by_a_reorg_is_credited_once(settings, own_chain, market, 
     )
     snapshot = own_chain.call("evm_snapshot")
     w3.eth.send_raw_transaction(signed.raw_transaction)
+    # anvil mines an automined transaction just after answering: wait for it
+    w3.eth.wait_for_transaction_receipt(signed.hash, timeout=10, poll_latency=0.05)
     services.deposits_scan()
     seen = ChainDeposit.objects.get()
     first_block = (seen.block_number, seen.block_hash)
@@ -37,7 +39,7 @@ def test_deposit_moved_by_a_reorg_is_credited_once(settings, own_chain, market, 
     own_chain.call("evm_revert", snapshot)
     chainkit.mine(own_chain, 2)
     w3.eth.send_raw_transaction(signed.raw_transaction)
-    receipt = w3.eth.get_transaction_receipt(signed.hash)
+    receipt = w3.eth.wait_for_transaction_receipt(signed.hash, timeout=10, poll_latency=0.05)
     assert receipt["blockNumber"] == first_block[0] + 2
     # Then the scanner follows it to its new block and credits it once, however often it runs
     chainkit.mine(own_chain, 3)

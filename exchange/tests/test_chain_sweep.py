@@ -166,6 +166,8 @@ def test_hot_wallet_excess_goes_to_the_cold_wallet(settings, node, market, alice
     # When the sweep runs
     assert services.deposits_sweep()["cold"] == 1
     sweep = ChainSweep.objects.get(kind=ChainSweep.Kind.COLD)
+    # (anvil mines an automined transaction just after answering: wait for it)
+    w3.eth.wait_for_transaction_receipt(sweep.tx_hash, timeout=10, poll_latency=0.05)
     # Then the excess above the limit (and the gas) went cold, and the reserves count it
     assert w3.eth.get_balance(Web3.to_checksum_address(COLD)) == int(sweep.amount)
     assert int(sweep.amount) == ETH * GWEI - ETH // 5 * GWEI - 21_000 * sweep.max_fee_per_gas
