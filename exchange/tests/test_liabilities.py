@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from exchange import services, sumtree
 from exchange.tests.factories import ETH
 
@@ -58,9 +58,7 @@ def test_snapshot_proof_is_anchored_and_checks_with_the_command(
     snapshot = services.liabilities_snapshot()
     assert snapshot.totals == {"ETH": str(ETH), "KRW": "1250000"}
     assert set(snapshot.reserves) == {"ETH"}
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
     # Then Alice's proof shows her balances, leads to the root and carries the receipt
     proof = services.liability_proof(snapshot=snapshot, user=alice)
     assert proof["account"]["balances"] == {"ETH": str(ETH), "KRW": "1000000"}

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from busanhub.chain.models import AnchorLeaf
 from identity import keystore, multikey, selectors, services, statuslist, verification
 from identity.models import (
@@ -438,9 +439,7 @@ def test_decline_keeps_a_receipt_and_shares_nothing(resident_credential, citizen
 
 
 def test_credential_anchor_is_confirmed_on_chain(chain, resident_credential):
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
 
     leaf = AnchorLeaf.objects.get(
         kind="identity.credential", ref=str(resident_credential.public_id)

@@ -5,7 +5,7 @@ import io
 import pytest
 from django.test import Client
 
-from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from logistics import demo
 from logistics.models import Breach, Lot
 
@@ -50,9 +50,7 @@ def test_unknown_digital_link_is_404():
 
 def test_event_receipts_verify_after_anchoring(chain):
     lot = _demo()
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
     from logistics.models import Event
 
     digest = Event.objects.filter(epcs__identifier=lot.identifier).first().anchor_digest

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from busanhub.chain.models import AnchorLeaf
 from safety import selectors, services
 from safety.models import ApiKey, Follower, Report, ReportPhoto, ReportUpdate
@@ -327,9 +328,7 @@ def test_dashboard_counts_open_overdue_and_median_time_to_resolve():
 def test_anchored_versions_are_confirmed_on_chain(chain):
     report = make_report()
     services.report_transition(report=report, to_status="acknowledged", actor=StaffFactory())
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
     report.refresh_from_db()
     receipt = chain_services.receipt_for(report.digest)
     assert receipt["record"] == {

@@ -202,12 +202,10 @@ def test_map_page_works_without_tiles_and_filters(client, settings):
 
 
 def test_verified_badge_links_to_verify_once_anchored(client, chain):
-    from busanhub.chain import services as chain_services
+    from busanhub.chain import testing as chain_testing
 
     report = make_report()
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
     content = client.get(report.get_absolute_url()).content.decode()
     assert f'href="/verify/{report.digest}"' in content
     assert "블록체인에서 검증됨" in content

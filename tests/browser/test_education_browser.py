@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from education import tasks
 from education.models import Certificate, Enrollment
 from education.tests.factories import (
@@ -80,9 +80,7 @@ def test_student_earns_a_certificate_that_a_visitor_sees_verified(
 
     # Then the worker issues the course's batch and the pipeline anchors it
     assert tasks.certificates_issue_for_course.apply(args=[course.pk]).get() == 1
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
 
     # ... the student finds the certificate in "My learning"
     student_page.goto(f"{live_server.url}/education/me/")

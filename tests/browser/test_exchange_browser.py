@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from exchange import services
 from exchange.tests import chainkit
 from exchange.tests.factories import ETH, fee_tiers, kyc_user, market_eth_krw
@@ -84,9 +84,7 @@ def test_deposit_trade_and_proof(live_server, browser, chain, settings, tmp_path
 
     # The exchange snapshots its liabilities; the root is anchored on chain
     snapshot = services.liabilities_snapshot()
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
 
     # Alice downloads her inclusion proof and checks it on the proof page
     seller.goto(f"{live_server.url}/exchange/proof/")

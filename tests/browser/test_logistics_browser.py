@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from logistics import demo
 from logistics.models import Lot
 
@@ -19,9 +19,7 @@ pytestmark = [
 def test_consumer_follows_the_digital_link_and_a_receipt_to_verify(live_server, page, chain):
     # Given the demo journey, anchored on the chain
     demo.seed(stdout=io.StringIO(), users={})
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
     lot = Lot.objects.select_related("product").get(lot_code=demo.DEMO_FILLET)
 
     # When a consumer opens the package's GS1 Digital Link URL on a phone (Korean)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from busanhub.accounts.models import User
 from busanhub.accounts.roles import grant_app_permissions
 from busanhub.celery import app as celery_app
-from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from safety import services
 from safety.models import Category, Report
 from safety.seed import seed_catalogue
@@ -158,9 +158,7 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     assert (report.status, report.version) == ("resolved", 3)
 
     # And the anchoring pipeline confirms the versions on chain
-    chain_services.batches_seal_all()
-    chain_services.batches_submit()
-    chain_services.batches_confirm()
+    chain_testing.anchor_pending()
 
     # Then the citizen sees the timeline and the verified badge, and got two emails in Korean
     page.reload()

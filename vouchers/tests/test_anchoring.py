@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from busanhub.chain import services as chain_services
+from busanhub.chain import testing as chain_testing
 from vouchers import services
 from vouchers.tests.factories import topped_up
 
@@ -12,9 +13,7 @@ from vouchers.tests.factories import topped_up
 @pytest.fixture
 def anchored(chain):
     def seal_submit_confirm():
-        chain_services.batches_seal_all()
-        chain_services.batches_submit()
-        chain_services.batches_confirm()
+        chain_testing.anchor_pending()
 
     return seal_submit_confirm
 
