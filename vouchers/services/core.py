@@ -127,11 +127,6 @@ def wallet_open(*, user) -> Wallet:
     return wallet
 
 
-def wallet_accounts(wallet: Wallet) -> tuple[Account, Account]:
-    accounts = {a.kind: a for a in wallet.accounts.filter(kind__in=["cash", "cashback"])}
-    return accounts[Account.Kind.CASH], accounts[Account.Kind.CASHBACK]
-
-
 def accounts_lock(pks) -> dict[int, Account]:
     """Locks the accounts FOR UPDATE in pk order (one order for everyone: no deadlocks).
 
@@ -153,13 +148,6 @@ def accounts_lock(pks) -> dict[int, Account]:
         for pk in derived:
             locked[pk].balance = sums.get(pk, 0)
     return locked
-
-
-def account_balance(account: Account) -> int:
-    """The balance of any account: materialised, or the sum of its postings (derived kinds)."""
-    if account.kind not in Account.DERIVED_KINDS:
-        return account.balance
-    return Posting.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
 
 
 def policy_current() -> Policy:
