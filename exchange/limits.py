@@ -35,4 +35,7 @@ LEVELS = {
 
 
 def limits_for(level: int) -> Limits | None:
-    return LEVELS.get(level)
+    """A level's limits; a level above the highest known has the highest's; None below 1."""
+    if level < 1:
+        return None
+    return LEVELS[min(level, max(LEVELS))]

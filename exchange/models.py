@@ -190,7 +190,8 @@ class Posting(models.Model):
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
-    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
+    # The account's asset, kept beside it for per-asset sums; never looked up on its own.
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+", db_index=False)
     bucket = models.CharField(max_length=9, choices=Bucket.choices)
     amount = models.BigIntegerField()
 
@@ -235,8 +236,13 @@ class Order(models.Model):
     ACTIVE_STATUSES = (Status.PENDING, Status.OPEN, Status.PARTIALLY_FILLED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="orders")
+    # No single-column indexes: the owner's are exchange_order_owner_recent and _active, the
+    # market's the open book (an order row is written on every placement and match, and each
+    # index costs every write).
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False)
+    market = models.ForeignKey(
+        Market, on_delete=models.PROTECT, related_name="orders", db_index=False
+    )
     client_order_id = models.CharField(max_length=64, blank=True)
     side = models.CharField(max_length=4, choices=Side.choices)
     kind = models.CharField(max_length=6, choices=Kind.choices)
@@ -305,7 +311,8 @@ class OrderRequest(models.Model):
         PLACE = "place", _("Place")
         CANCEL = "cancel", _("Cancel")
 
-    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="+")
+    # Looked up by market through exchange_request_seq_once and exchange_request_waiting.
+    market = models.ForeignKey(Market, on_delete=models.PROTECT, related_name="+", db_index=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="requests")
     action = models.CharField(max_length=6, choices=Action.choices)
     seq = models.BigIntegerField(null=True, blank=True)
@@ -313,7 +320,12 @@ class OrderRequest(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["market", "seq"], name="exchange_request_seq_once")
+            # Partial: a waiting request (no seq yet) adds nothing to it.
+            models.UniqueConstraint(
+                fields=["market", "seq"],
+                condition=Q(seq__isnull=False),
+                name="exchange_request_seq_once",
+            )
         ]
         indexes = [
             models.Index(
@@ -325,6 +337,34 @@ class OrderRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.order_id}"
+
+
+class TradedVolume(models.Model):
+    """Running totals of what each user traded: the quote value of their fills per quote
+    asset, per UTC hour and per UTC day, kept by the matcher in the transaction that writes
+    the fills. The KYC trading caps (hours for 24 h, days for 30 d) and the fee tiers (days)
+    read these few rows instead of summing a user's orders."""
+
+    class Span(models.TextChoices):
+        HOUR = "hour", _("Hour")
+        DAY = "day", _("Day")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False)
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+", db_index=False)
+    span = models.CharField(max_length=4, choices=Span.choices)
+    start = models.DateTimeField()
+    volume = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "span", "start", "asset"], name="exchange_volume_once"
+            ),
+            models.CheckConstraint(condition=Q(volume__gte=0), name="exchange_volume_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.span} {self.start:%Y-%m-%d %H:00}: {self.volume}"
 
 
 class Trade(models.Model):

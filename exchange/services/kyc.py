@@ -32,14 +32,17 @@ def kyc_level_sql(*, holder: str, now: str) -> str:
     return f"(SELECT {maximum} FROM ({claims}) AS kyc)"  # noqa: S608 (SQL expressions only)
 
 
+def no_kyc_error() -> ValidationError:
+    return ValidationError(
+        {"kyc": _("Trading needs a valid exchange KYC credential from B Pass.")}, code="no_kyc"
+    )
+
+
 def require_kyc(*, user, level: int | None = None) -> limits.Limits:
     """The caps of the user's KYC level (`level` if the caller read it already); refuses a
     user without a valid exchange KYC credential (ValidationError naming `kyc`)."""
     if level is None:
         level = kyc_level(user=user)
-    if level == 0:
-        raise ValidationError(
-            {"kyc": _("Trading needs a valid exchange KYC credential from B Pass.")},
-            code="no_kyc",
-        )
+    if level <= 0:
+        raise no_kyc_error()
     return limits.limits_for(level)

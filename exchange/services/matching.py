@@ -16,10 +16,8 @@ import json
 import threading
 import uuid
 from collections import defaultdict
-from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,9 +34,11 @@ from exchange.models import (
     Posting,
     SurveillanceEvent,
     Trade,
+    TradedVolume,
 )
 
 from .ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock, entry_post
+from .volume import volume_add, volume_add_statement, volumes_30d, windows
 
 LOCK_CLASS = 0x45584348  # "EXCH": the advisory lock namespace of market writers
 CONSUMER_CLASS = 0x45584355  # "EXCU": a consumer draining one market (see markets_match)
@@ -225,31 +225,22 @@ def _state_for(market: Market) -> _State:
     return state
 
 
-def _fee_bps(owner_ids) -> dict:
-    """{owner_id: (maker_bps, taker_bps)} by each owner's 30-day traded quote volume."""
-    since = timezone.now() - timedelta(days=30)
-    if connection.vendor == "postgresql":
+def _fee_bps(owner_ids, *, now) -> dict:
+    """{owner_id: (maker_bps, taker_bps)}: the highest tier each owner's 30-day traded quote
+    volume reaches (the lowest tier below all of them; no tiers, no fees)."""
+    if connection.vendor == "postgresql":  # one statement: every owner's volume and tier
         with connection.cursor() as cursor:
-            cursor.execute(_TIERS_SQL)
-            tiers = cursor.fetchall()
-            if not tiers:
-                return defaultdict(lambda: (0, 0))
-            cursor.execute(_VOLUMES_SQL, [list(owner_ids), since])
-            volumes = dict(cursor.fetchall())
-    else:
-        tiers = list(
-            FeeTier.objects.order_by("-min_volume_30d").values_list(
-                "min_volume_30d", "maker_bps", "taker_bps"
-            )
+            cursor.execute(_FEES_SQL, [list(owner_ids), windows(now)[1]])
+            fees = {owner: (maker, taker) for owner, maker, taker in cursor.fetchall()}
+        return fees or defaultdict(lambda: (0, 0))
+    tiers = list(
+        FeeTier.objects.order_by("-min_volume_30d").values_list(
+            "min_volume_30d", "maker_bps", "taker_bps"
         )
-        if not tiers:
-            return defaultdict(lambda: (0, 0))
-        volumes = dict(
-            Order.objects.filter(owner_id__in=owner_ids, created_at__gte=since)
-            .values_list("owner_id")
-            .annotate(total=Sum("filled_quote"))
-            .order_by()
-        )
+    )
+    if not tiers:
+        return defaultdict(lambda: (0, 0))
+    volumes = volumes_30d(owner_ids, now=now)
     out = {}
     for owner_id in owner_ids:
         volume = volumes.get(owner_id) or 0
@@ -258,14 +249,43 @@ def _fee_bps(owner_ids) -> dict:
     return out
 
 
-_TIERS_SQL = (
-    f"SELECT min_volume_30d, maker_bps, taker_bps FROM {FeeTier._meta.db_table} "  # noqa: S608
-    "ORDER BY min_volume_30d DESC"
-)
-_VOLUMES_SQL = (
-    f"SELECT owner_id, SUM(filled_quote) FROM {Order._meta.db_table} "  # noqa: S608
-    "WHERE owner_id = ANY(%s::bigint[]) AND created_at >= %s GROUP BY owner_id"
-)
+_FEES_SQL = f"""
+SELECT o.owner, tier.maker_bps, tier.taker_bps
+FROM unnest(%s::bigint[]) AS o(owner)
+CROSS JOIN LATERAL (
+    SELECT COALESCE(SUM(v.volume), 0) AS volume FROM {TradedVolume._meta.db_table} AS v
+    WHERE v.owner_id = o.owner AND v.span = 'day' AND v.start >= %s
+) AS traded
+CROSS JOIN LATERAL (
+    SELECT t.maker_bps, t.taker_bps FROM {FeeTier._meta.db_table} AS t
+    ORDER BY t.min_volume_30d <= traded.volume DESC,
+        CASE WHEN t.min_volume_30d <= traded.volume THEN -t.min_volume_30d
+             ELSE t.min_volume_30d END
+    LIMIT 1
+) AS tier
+"""  # noqa: S608 (table names)
+
+
+class _Writes:
+    """A batch's write statements on PostgreSQL, sent together in one round trip (one
+    multi-statement query, inside the batch's transaction) instead of one each."""
+
+    def __init__(self):
+        self.sql: list[str] = []
+        self.params: list = []
+
+    def add(self, sql: str, params) -> None:
+        self.sql.append(sql)
+        self.params.extend(params)
+
+    def send(self, cursor, sql: str | None = None, params=()) -> list | None:
+        """Sends what was added and then `sql`, whose rows it returns."""
+        statements = [*self.sql, sql] if sql else self.sql
+        values = [*self.params, *params]
+        self.sql, self.params = [], []
+        if statements:
+            cursor.execute(";\n".join(statements), values)
+        return cursor.fetchall() if sql else None
 
 
 class _Batch:
@@ -395,8 +415,9 @@ class _Batch:
         now = timezone.now()
         if self.fills:
             owners = {m.owner_id for m, _, _ in self.fills} | {t.owner_id for _, t, _ in self.fills}
-            fees = _fee_bps(owners)
+            fees = _fee_bps(owners, now=now)
             deltas = self.deltas
+            traded = defaultdict(int)  # {(owner, quote asset): quote value} for TradedVolume
             for maker, taker, fill in self.fills:
                 buyer, seller = (
                     (taker, maker) if fill.taker_side == Order.Side.BUY else (maker, taker)
@@ -411,6 +432,8 @@ class _Batch:
                 deltas[(seller.owner_id, base, HELD)] -= fill.quantity
                 deltas[(buyer.owner_id, base, AVAILABLE)] += fill.quantity - buyer_fee
                 deltas[(Account.Kind.FEES, base, AVAILABLE)] += buyer_fee
+                traded[(buyer.owner_id, quote)] += fill.notional
+                traded[(seller.owner_id, quote)] += fill.notional
                 trades.append(
                     (
                         uuid.uuid4(),
@@ -424,11 +447,16 @@ class _Batch:
                         buyer_fee if buyer is taker else seller_fee,
                     )
                 )
-        _orders_update(list(self.changed.values()), now=now)
-        _requests_sequence(self.requests)
+        writes = _Writes()
+        _orders_update(list(self.changed.values()), now=now, writes=writes)
+        _requests_sequence(self.requests, writes=writes)
         if trades:
-            _trades_insert(market, trades, now=now)
-            self._anchor(trades, now=now)
+            _trades_insert(market, trades, now=now, writes=writes)
+            self._anchor(trades, now=now, writes=writes)
+            if connection.vendor == "postgresql":
+                writes.add(*volume_add_statement(traded, now=now))
+            else:
+                volume_add(traded, now=now)
         if self.self_trades:
             SurveillanceEvent.objects.bulk_create(
                 SurveillanceEvent(
@@ -443,9 +471,13 @@ class _Batch:
                 for taker, cancelled in self.self_trades
             )
         # Last: placements wait for these account locks until the batch commits.
-        self._post(reference=f"{market.symbol}:{first_seq}-{last_seq}", now=now)
+        self._post(reference=f"{market.symbol}:{first_seq}-{last_seq}", now=now, writes=writes)
+        _market_update(market, writes=writes)
+        if writes.sql:
+            with connection.cursor() as cursor:
+                writes.send(cursor)
 
-    def _post(self, *, reference: str, now) -> None:
+    def _post(self, *, reference: str, now, writes: _Writes) -> None:
         moves = {key: amount for key, amount in self.deltas.items() if amount}
         if not moves:
             return
@@ -459,7 +491,14 @@ class _Batch:
             ]
             entry_post(kind="match", reference=reference, lines=lines)
             return
-        _journal_post(moves=moves, customers=customers, system=system, reference=reference, now=now)
+        _journal_post(
+            moves=moves,
+            customers=customers,
+            system=system,
+            reference=reference,
+            now=now,
+            writes=writes,
+        )
 
     def _records(self, trades: list[tuple]) -> list[dict]:
         """The anchor records of the trades: one `exchange.trades` leaf per taking order."""
@@ -494,7 +533,7 @@ class _Batch:
             )
         return records
 
-    def _anchor(self, trades: list[tuple], *, now) -> None:
+    def _anchor(self, trades: list[tuple], *, now, writes: _Writes) -> None:
         records = self._records(trades)
         if connection.vendor != "postgresql":
             anchor_records(records)
@@ -502,26 +541,25 @@ class _Batch:
         # Each ref names a taking order, which takes once (when the matcher places it): the
         # leaves are new, so one INSERT (as anchor_record_new: a clash rolls the batch back).
         leaves = [anchor_leaf_columns(**record) for record in records]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
-                "(kind, ref, version, digest, envelope, is_public, created_at) "
-                "SELECT v.kind, v.ref, v.version, v.digest, v.envelope, v.is_public, %s "
-                "FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], "
-                "%s::jsonb[], %s::boolean[]) AS v(kind, ref, version, digest, envelope, is_public)",
-                [
-                    now,
-                    [leaf["kind"] for leaf in leaves],
-                    [leaf["ref"] for leaf in leaves],
-                    [leaf["version"] for leaf in leaves],
-                    [leaf["digest"] for leaf in leaves],
-                    [json.dumps(leaf["envelope"]) for leaf in leaves],
-                    [leaf["is_public"] for leaf in leaves],
-                ],
-            )
+        writes.add(
+            f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
+            "(kind, ref, version, digest, envelope, is_public, created_at) "
+            "SELECT v.kind, v.ref, v.version, v.digest, v.envelope, v.is_public, %s "
+            "FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], "
+            "%s::jsonb[], %s::boolean[]) AS v(kind, ref, version, digest, envelope, is_public)",
+            [
+                now,
+                [leaf["kind"] for leaf in leaves],
+                [leaf["ref"] for leaf in leaves],
+                [leaf["version"] for leaf in leaves],
+                [leaf["digest"] for leaf in leaves],
+                [json.dumps(leaf["envelope"]) for leaf in leaves],
+                [leaf["is_public"] for leaf in leaves],
+            ],
+        )
 
 
-def _trades_insert(market: Market, trades: list[tuple], *, now) -> None:
+def _trades_insert(market: Market, trades: list[tuple], *, now, writes: _Writes) -> None:
     """One INSERT for the batch's trades, in fill order."""
     if connection.vendor != "postgresql":
         Trade.objects.bulk_create(
@@ -544,32 +582,34 @@ def _trades_insert(market: Market, trades: list[tuple], *, now) -> None:
         )
         return
     columns = list(zip(*trades, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Trade._meta.db_table} "  # noqa: S608 (table name)
-            "(public_id, market_id, maker_order_id, taker_order_id, taker_side, price, quantity, "
-            "notional, maker_fee, taker_fee, is_anchored, created_at) "
-            "SELECT v.public_id, %s, v.maker, v.taker, v.side, v.price, v.quantity, v.notional, "
-            "v.maker_fee, v.taker_fee, false, %s FROM unnest(%s::uuid[], %s::bigint[], "
-            "%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], "
-            "%s::bigint[], %s::bigint[]) WITH ORDINALITY AS v(public_id, maker, taker, side, "
-            "price, quantity, notional, maker_fee, taker_fee, n) ORDER BY v.n",
-            [
-                market.pk,
-                now,
-                list(columns[0]),
-                [maker.pk for maker in columns[1]],
-                [taker.pk for taker in columns[2]],
-                *(list(column) for column in columns[3:]),
-            ],
-        )
+    writes.add(
+        f"INSERT INTO {Trade._meta.db_table} "  # noqa: S608 (table name)
+        "(public_id, market_id, maker_order_id, taker_order_id, taker_side, price, quantity, "
+        "notional, maker_fee, taker_fee, is_anchored, created_at) "
+        "SELECT v.public_id, %s, v.maker, v.taker, v.side, v.price, v.quantity, v.notional, "
+        "v.maker_fee, v.taker_fee, false, %s FROM unnest(%s::uuid[], %s::bigint[], "
+        "%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], "
+        "%s::bigint[], %s::bigint[]) WITH ORDINALITY AS v(public_id, maker, taker, side, "
+        "price, quantity, notional, maker_fee, taker_fee, n) ORDER BY v.n",
+        [
+            market.pk,
+            now,
+            list(columns[0]),
+            [maker.pk for maker in columns[1]],
+            [taker.pk for taker in columns[2]],
+            *(list(column) for column in columns[3:]),
+        ],
+    )
 
 
-def _journal_post(*, moves: dict, customers: set, system: set, reference: str, now) -> None:
+def _journal_post(
+    *, moves: dict, customers: set, system: set, reference: str, now, writes: _Writes
+) -> None:
     """`entry_post` of the batch's netted moves on PostgreSQL, without model instances: locks
-    the accounts in primary-key order (creating missing ones through `accounts_lock`), checks
-    the entry balances per asset and leaves no customer balance below zero, then writes the
-    entry, its postings and the balances in one statement."""
+    the accounts in primary-key order (creating missing ones through `accounts_lock`), in the
+    round trip that sends the batch's writes so far; checks the entry balances per asset and
+    leaves no customer balance below zero; then adds the entry, its postings and the balances
+    as one statement to `writes`."""
     owners = sorted({owner for owner, _ in customers})
     assets = sorted({asset for _, asset in customers})
     system_kinds = sorted(system)
@@ -582,8 +622,7 @@ def _journal_post(*, moves: dict, customers: set, system: set, reference: str, n
     )
     params = [owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        rows = writes.send(cursor, sql, params)
         found = {
             (owner if kind == Account.Kind.CUSTOMER else kind, asset): (pk, kind, available, held)
             for pk, owner, asset, kind, available, held in rows
@@ -615,7 +654,7 @@ def _journal_post(*, moves: dict, customers: set, system: set, reference: str, n
             ):
                 raise InsufficientFunds({"amount": _("Insufficient available balance.")})
         pks = list(deltas)
-        cursor.execute(
+        writes.add(
             f"WITH e AS (INSERT INTO {JournalEntry._meta.db_table} "  # noqa: S608 (table names)
             "(public_id, kind, reference, created_at) VALUES (%s, 'match', %s, %s) RETURNING id), "
             f"p AS (INSERT INTO {Posting._meta.db_table} "
@@ -649,7 +688,7 @@ ORDER_COLUMNS = (
 )
 
 
-def _orders_update(orders: list[_Live], *, now) -> None:
+def _orders_update(orders: list[_Live], *, now, writes: _Writes) -> None:
     """One UPDATE for every changed order (PostgreSQL: UPDATE ... FROM (VALUES ...))."""
     if not orders:
         return
@@ -674,11 +713,10 @@ def _orders_update(orders: list[_Live], *, now) -> None:
     # Only the constant column names above are formatted in; every value is a parameter.
     columns = ", ".join(names)
     sql = f"UPDATE exchange_order AS o SET {sets}, updated_at = %s FROM (VALUES {values}) AS v(id, {columns}) WHERE o.id = v.id"  # noqa: E501, S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
+    writes.add(sql, [now, *params])
 
 
-def _requests_sequence(pairs: list[tuple[int, int]]) -> None:
+def _requests_sequence(pairs: list[tuple[int, int]], *, writes: _Writes) -> None:
     """Records the sequence number the matcher gave each request."""
     if not pairs:
         return
@@ -687,26 +725,24 @@ def _requests_sequence(pairs: list[tuple[int, int]]) -> None:
             [OrderRequest(pk=pk, seq=seq) for pk, seq in pairs], ["seq"]
         )
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE exchange_orderrequest AS r SET seq = v.seq "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, seq) WHERE r.id = v.id",
-            [[pk for pk, _ in pairs], [seq for _, seq in pairs]],
-        )
+    writes.add(
+        "UPDATE exchange_orderrequest AS r SET seq = v.seq "
+        "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, seq) WHERE r.id = v.id",
+        [[pk for pk, _ in pairs], [seq for _, seq in pairs]],
+    )
 
 
-def _market_update(market: Market) -> None:
+def _market_update(market: Market, *, writes: _Writes) -> None:
     """Writes the market's sequence and book version (one plain UPDATE)."""
     if connection.vendor != "postgresql":
         Market.objects.filter(pk=market.pk).update(
             last_seq=market.last_seq, book_version=market.book_version
         )
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Market._meta.db_table} SET last_seq = %s, book_version = %s WHERE id = %s",  # noqa: S608
-            [market.last_seq, market.book_version, market.pk],
-        )
+    writes.add(
+        f"UPDATE {Market._meta.db_table} SET last_seq = %s, book_version = %s WHERE id = %s",  # noqa: S608
+        [market.last_seq, market.book_version, market.pk],
+    )
 
 
 def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
@@ -733,10 +769,10 @@ def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
                     batch.cancel(request.pk)
                 else:
                     batch.place(request, seq)
-            batch.write(first_seq=market.last_seq + 1, last_seq=seq)
+            first = market.last_seq + 1
             market.last_seq = seq
             market.book_version = uuid.uuid4()
-            _market_update(market)
+            batch.write(first_seq=first, last_seq=seq)  # and the market's row
             state.version = market.book_version
         except BaseException:
             book_forget(market_pk)
@@ -783,8 +819,7 @@ def market_close_book(*, market: Market, reason: str) -> int:
         batch.close(order, Order.Status.CANCELLED, reason)
     if not batch.changed:
         return 0
-    batch.write(first_seq=market.last_seq, last_seq=market.last_seq)
     market.book_version = uuid.uuid4()
-    _market_update(market)
+    batch.write(first_seq=market.last_seq, last_seq=market.last_seq)  # and the market's row
     state.version = market.book_version
     return len(batch.changed)

@@ -14,21 +14,21 @@ placements and cancels in one order. What wakes the matcher is `EXCHANGE_MATCHIN
 import uuid
 import weakref
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Q, Sum, Value
+from django.db.models import F, Max, Sum, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from exchange import conf, engine
+from exchange import conf, engine, limits
 from exchange.models import Account, Market, Order, OrderRequest, SurveillanceEvent
 
-from .kyc import kyc_level_sql, require_kyc
+from .kyc import kyc_level_sql, no_kyc_error, require_kyc
 from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
 from .matching import book_forget, lock_market, market_close_book, markets_match
+from .volume import volume_used, windows
 
 __all__ = [
     "account_set_frozen",
@@ -62,11 +62,11 @@ def _validate(
     *, market, side, kind, price, quantity, quote_amount, time_in_force, post_only
 ) -> None:
     errors = {}
-    if side not in Order.Side.values:
+    if side not in _SIDES:
         errors["side"] = _("Side is buy or sell.")
-    if kind not in Order.Kind.values:
+    if kind not in _KINDS:
         errors["type"] = _("Type is limit or market.")
-    if time_in_force not in Order.TimeInForce.values:
+    if time_in_force not in _TIME_IN_FORCE:
         errors["time_in_force"] = _("Time in force is GTC, IOC or FOK.")
     if errors:
         raise ValidationError(errors)
@@ -127,140 +127,129 @@ def _market_buy_estimate(*, market_pk: int, scale: int, user, quantity: int) -> 
     return None
 
 
-CAP_USED_SQL = """
-SELECT SUM(o.filled_quote) FILTER (WHERE o.created_at >= %(day)s),
-       SUM(o.filled_quote) FILTER (WHERE o.created_at >= %(month)s),
-       SUM(GREATEST(o.notional - o.filled_quote, 0))
-           FILTER (WHERE o.status IN ('pending', 'open', 'partial'))
-FROM exchange_order o
-JOIN exchange_market m ON m.id = o.market_id
-JOIN exchange_asset q ON q.id = m.quote_id AND q.symbol = 'KRW'
-WHERE o.owner_id = %(owner)s
-  AND (o.created_at >= %(month)s OR o.status IN ('pending', 'open', 'partial'))
-"""
+def trade_cap_check(*, user, caps, notional_krw: int, krw_asset_id: int) -> None:
+    """Refuses an order whose KRW value would pass the 24-hour or 30-day trading cap (the ORM
+    path; PLACE_SQL does the same on PostgreSQL). Counts the volume traded in each window
+    (`volume`) plus what the user's active KRW orders may still trade (their notional not yet
+    filled), so open orders cannot run past the cap; a cancel frees the room. The caller holds
+    the user's account locks, so two placements cannot both use the room."""
+    day, month = volume_used(owner_id=user.pk, asset_id=krw_asset_id, now=timezone.now())
+    committed = (
+        Order.objects.filter(
+            owner=user, market__quote_id=krw_asset_id, status__in=Order.ACTIVE_STATUSES
+        ).aggregate(open=Sum(Greatest(F("notional") - F("filled_quote"), Value(0))))["open"]
+        or 0
+    )
+    if day + committed + notional_krw > caps.trade_24h or (
+        month + committed + notional_krw > caps.trade_30d
+    ):
+        raise _over_limit()
 
 
-def trade_cap_check(*, user, caps, notional_krw: int) -> None:
-    """Refuses an order whose KRW value would pass the 24-hour or 30-day trading cap. Counts the
-    volume filled in each window plus what the user's active orders may still trade (their
-    notional not yet filled), so open orders cannot run past the cap; a cancel frees the room.
-    The caller holds the user's account locks, so two placements cannot both use the room."""
-    now = timezone.now()
-    day, month = now - timedelta(hours=24), now - timedelta(days=30)
-    if connection.vendor == "postgresql":  # the hot path, without the ORM's compile step
-        with connection.cursor() as cursor:
-            cursor.execute(CAP_USED_SQL, {"owner": user.pk, "day": day, "month": month})
-            used_day, used_month, committed = cursor.fetchone()
-    else:
-        active = Q(status__in=Order.ACTIVE_STATUSES)
-        used = (
-            Order.objects.filter(owner=user, market__quote__symbol="KRW")
-            .filter(Q(created_at__gte=month) | active)
-            .aggregate(
-                day=Sum("filled_quote", filter=Q(created_at__gte=day)),
-                month=Sum("filled_quote", filter=Q(created_at__gte=month)),
-                open=Sum(Greatest(F("notional") - F("filled_quote"), Value(0)), filter=active),
-            )
-        )
-        used_day, used_month, committed = used["day"], used["month"], used["open"]
-    committed = committed or 0
-    if (used_day or 0) + committed + notional_krw > caps.trade_24h or (
-        used_month or 0
-    ) + committed + notional_krw > caps.trade_30d:
-        raise ValidationError(
-            {"quantity": _("This order would pass your trading limit for your KYC level.")},
-            code="over_limit",
-        )
-
-
-# --- placement on PostgreSQL: two prepared statements ---------------------------------------
+# --- placement on PostgreSQL: one round trip --------------------------------------------------
 #
-# Placement is the hot path of every market, so on PostgreSQL it is two round trips and no
-# model instance is built until the answer: one read that locks the owner's two accounts of
-# the market and returns everything the checks need, and one write. (SQLite, the embedded
-# default, takes the ORM path below: it has no row locks, its database lock serialises
-# writers.) Both statements are prepared once per connection: planning them costs more than
-# running them.
-
-# The owner's accounts of the market (pk order, as accounts_lock: no deadlocks), locked; the
-# market's row as committed (its status, steps and assets: no stale Market instance decides)
-# and the owner's KYC level. A locked row comes back in its newest committed version, so
-# the balances and frozen flags are the ones a concurrent placement, match or freeze left.
+# Placement is the hot path of every market, so on PostgreSQL it is one round trip of two
+# prepared statements sent together, and no model instance is built until the answer.
+# Outside a caller's transaction the two run as one implicit transaction: no BEGIN, no COMMIT.
+# (SQLite, the embedded default, takes the ORM path below: it has no row locks, its database
+# lock serialises writers.) The statements are prepared once per connection: planning them
+# costs more than running them.
+#
+# The first locks the owner's two accounts of the market (pk order, as accounts_lock: no
+# deadlocks). The second starts after the locks are held, so its snapshot holds every
+# placement, match and freeze committed before (a single statement would read the cap with
+# a snapshot taken before waiting for the locks, and two placements could share the room).
+# It checks what Python could not: the market's facts Python validated against are still the
+# committed ones and the market is open, the owner's KYC level, the hold account (frozen,
+# balance) and the trading cap. Then, only if all pass, it writes the order, its hold (journal
+# entry, postings, balance change) and its log entry; the client order id's unique index
+# decides duplicates (ON CONFLICT DO NOTHING: no exception, so a caller's transaction stays
+# usable). It answers with the outcome and the order's id. No model validation: every value
+# is built and checked by _order_build, and the database holds the invariants (balances and
+# held amounts not negative, postings non-zero, unique public ids and client order ids).
+#
+# The cap reads the owner's TradedVolume rows (a few per hour and day traded) and her
+# active orders through their partial index; the KRW markets are an array computed once (an
+# InitPlan), not a join.
 PLACE_LOCK_SQL = """
-SELECT account.id, account.asset_id, account.available, account.is_frozen,
-       market.status, market.tick_size, market.lot_size, market.min_notional,
-       market.base_id, market.quote_id, base.decimals, quote.symbol, {kyc_level}
-FROM exchange_market AS market
-JOIN exchange_asset AS base ON base.id = market.base_id
-JOIN exchange_asset AS quote ON quote.id = market.quote_id
-JOIN exchange_account AS account ON account.kind = 'customer' AND account.owner_id = $1
-    AND account.asset_id IN (market.base_id, market.quote_id)
-WHERE market.id = $2
-ORDER BY account.id
-FOR UPDATE OF account
+SELECT 1 FROM exchange_account
+WHERE kind = 'customer' AND owner_id = $1 AND asset_id IN ($2, $3)
+ORDER BY id
+FOR UPDATE
 """
-
-# The order, its hold (journal entry, postings, balance change) and its log entry in one
-# statement. The trading cap is checked here too, in the same statement: it runs after the
-# locking read returned, so its snapshot holds every order of the owner committed before
-# this placement took the owner's locks (a cap read in the locking statement itself would
-# use a snapshot taken before waiting for them, and two placements could share the room).
-# Everything is inserted only if the cap allows it; the client order id's unique index
-# decides duplicates (ON CONFLICT DO NOTHING: no exception, so no savepoint is needed and a
-# caller's transaction stays usable). The cap sums the owner's orders in one scan; the KRW
-# markets are an array computed once (an InitPlan), not a join: joined, a planner without
-# statistics (fresh tables) walked the whole market's orders by market_id and filtered on
-# the owner, 0.5 ms for 2,400 orders where the owner's index reads only hers. No model
-# validation: every value is built and checked by order_place, and the database holds the
-# invariants (balances and held amounts not negative, postings non-zero, unique public ids
-# and client order ids).
-PLACE_WRITE_TYPES = (
-    "bigint, bigint, uuid, text, text, text, text, boolean, bigint, bigint, bigint, bigint, "
-    "bigint, text, timestamptz, uuid, bigint, bigint, boolean, bigint, bigint, timestamptz, "
-    "timestamptz"
+PLACE_TYPES = (
+    "bigint, bigint, timestamptz, bigint, bigint, bigint, bigint, bigint, integer, boolean, "
+    "uuid, text, text, text, text, boolean, bigint, bigint, bigint, bigint, bigint, text, "
+    "uuid, bigint, timestamptz, timestamptz, bigint[], bigint[]"
 )
-PLACE_WRITE_SQL = """
-WITH usage AS (
-    SELECT COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $22), 0) AS day,
-           COALESCE(SUM(o.filled_quote) FILTER (WHERE o.created_at >= $23), 0) AS month,
-           COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0))
-               FILTER (WHERE o.status IN ('pending', 'open', 'partial')), 0) AS committed
+PLACE_SQL = """
+WITH market AS (
+    SELECT m.status = 'open' AND m.tick_size = $4 AND m.lot_size = $5
+        AND m.min_notional = $6 AND m.base_id = $7 AND m.quote_id = $8
+        AND base.decimals = $9 AND (quote.symbol = 'KRW') = $10 AS fresh
+    FROM exchange_market AS m
+    JOIN exchange_asset AS base ON base.id = m.base_id
+    JOIN exchange_asset AS quote ON quote.id = m.quote_id
+    WHERE m.id = $2
+), accounts AS (
+    SELECT COUNT(*) AS found,
+           MAX(a.id) FILTER (WHERE a.asset_id = $24) AS hold_account,
+           BOOL_OR(a.is_frozen) FILTER (WHERE a.asset_id = $24) AS frozen,
+           MAX(a.available) FILTER (WHERE a.asset_id = $24) AS available
+    FROM exchange_account AS a
+    WHERE a.kind = 'customer' AND a.owner_id = $1 AND a.asset_id IN ($7, $8)
+), kyc AS MATERIALIZED (
+    SELECT LEAST({kyc_level}, cardinality($27))::integer AS level
+), volume AS (
+    SELECT COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'hour'), 0) AS day,
+           COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'day'), 0) AS month
+    FROM exchange_tradedvolume AS v
+    WHERE $10 AND v.owner_id = $1 AND v.asset_id = $8
+        AND ((v.span = 'hour' AND v.start >= $25) OR (v.span = 'day' AND v.start >= $26))
+), committed AS (
+    SELECT COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0)), 0) AS open
     FROM exchange_order AS o
-    WHERE $19 AND o.owner_id = $1
-        AND (o.created_at >= $23 OR o.status IN ('pending', 'open', 'partial'))
-        AND o.market_id = ANY (ARRAY(
-            SELECT m.id FROM exchange_market AS m
-            JOIN exchange_asset AS q ON q.id = m.quote_id AND q.symbol = 'KRW'
-        ))
-), allowed AS (
-    SELECT NOT $19 OR (day + committed + $13 <= $20 AND month + committed + $13 <= $21) AS ok
-    FROM usage
+    WHERE $10 AND o.owner_id = $1 AND o.status IN ('pending', 'open', 'partial')
+        AND o.market_id = ANY (ARRAY(SELECT m.id FROM exchange_market AS m WHERE m.quote_id = $8))
+), decision AS (
+    SELECT CASE
+            WHEN NOT COALESCE((SELECT fresh FROM market), false) THEN 'stale'
+            WHEN kyc.level <= 0 THEN 'no_kyc'
+            WHEN accounts.found < 2 THEN 'no_accounts'
+            WHEN accounts.frozen THEN 'frozen'
+            WHEN accounts.available < $20 THEN 'insufficient'
+            WHEN $10 AND (volume.day + committed.open + $21 > $27[kyc.level]
+                OR volume.month + committed.open + $21 > $28[kyc.level]) THEN 'over_limit'
+            ELSE 'ok'
+        END AS outcome,
+        accounts.hold_account
+    FROM kyc, accounts, volume, committed
 ), placed AS (
     INSERT INTO exchange_order (public_id, owner_id, market_id, client_order_id, side, kind,
         time_in_force, post_only, price, quantity, quote_amount, filled_quantity, filled_quote,
         held_remaining, notional, stp, status, cancel_reason, seq, created_at, updated_at)
-    SELECT $3, $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, 0, 0, $12, $13, $14, 'pending', '',
-        NULL, $15, $15
-    FROM allowed WHERE ok
+    SELECT $11, $1, $2, $12, $13, $14, $15, $16, $17, $18, $19, 0, 0, $20, $21, $22, 'pending',
+        '', NULL, $3, $3
+    FROM decision WHERE outcome = 'ok'
     ON CONFLICT (owner_id, client_order_id) WHERE NOT (client_order_id = '') DO NOTHING
     RETURNING id
 ), request AS (
     INSERT INTO exchange_orderrequest (market_id, order_id, action, created_at)
-    SELECT $2, placed.id, 'place', $15 FROM placed
+    SELECT $2, placed.id, 'place', $3 FROM placed
 ), entry AS (
     INSERT INTO exchange_journalentry (public_id, kind, reference, created_at)
-    SELECT $16, 'hold', $3::text, $15 FROM placed RETURNING id
+    SELECT $23, 'hold', $11::text, $3 FROM placed RETURNING id
 ), postings AS (
     INSERT INTO exchange_posting (entry_id, account_id, asset_id, bucket, amount)
-    SELECT entry.id, $17, $18, line.bucket, line.amount
-    FROM entry, (VALUES ('available', -$12::bigint), ('held', $12::bigint))
+    SELECT entry.id, decision.hold_account, $24, line.bucket, line.amount
+    FROM entry, decision, (VALUES ('available', -$20::bigint), ('held', $20::bigint))
         AS line(bucket, amount)
-    WHERE $12 <> 0
+    WHERE $20 <> 0
 ), balance AS (
-    UPDATE exchange_account SET available = available - $12, held = held + $12
-    WHERE id = $17 AND EXISTS (SELECT 1 FROM placed)
+    UPDATE exchange_account SET available = available - $20, held = held + $20
+    WHERE id = (SELECT hold_account FROM decision) AND EXISTS (SELECT 1 FROM placed)
 )
-SELECT allowed.ok, placed.id FROM allowed LEFT JOIN placed ON TRUE
+SELECT decision.outcome, placed.id FROM decision LEFT JOIN placed ON TRUE
 """
 
 # A cancel on PostgreSQL (queued or process matching), in one statement: the order's row,
@@ -280,6 +269,13 @@ WITH target AS (
 SELECT * FROM target
 """  # noqa: S608 (column names)
 
+# The KYC levels' trading caps as arrays indexed by level (1, 2, ...); a level above the
+# highest known gets the highest's caps.
+_LEVELS = sorted(limits.LEVELS)
+assert list(range(1, len(_LEVELS) + 1)) == _LEVELS, "KYC levels are 1, 2, ..."
+CAPS_24H = [limits.LEVELS[level].trade_24h for level in _LEVELS]
+CAPS_30D = [limits.LEVELS[level].trade_30d for level in _LEVELS]
+
 _prepared = weakref.WeakSet()  # the database connections where the statements are prepared
 
 
@@ -288,76 +284,148 @@ def _prepare(cursor) -> None:
     raw = connection.connection
     if raw in _prepared:
         return
-    lock = PLACE_LOCK_SQL.format(kyc_level=kyc_level_sql(holder="$1", now="$3"))
-    cursor.execute(f"PREPARE exchange_place_lock (bigint, bigint, timestamptz) AS {lock}")
-    cursor.execute(f"PREPARE exchange_place_write ({PLACE_WRITE_TYPES}) AS {PLACE_WRITE_SQL}")
+    place = PLACE_SQL.replace("{kyc_level}", kyc_level_sql(holder="$1", now="$3"))
+    cursor.execute(f"PREPARE exchange_place_lock (bigint, bigint, bigint) AS {PLACE_LOCK_SQL}")
+    cursor.execute(f"PREPARE exchange_place ({PLACE_TYPES}) AS {place}")
     cursor.execute(f"PREPARE exchange_cancel (bigint, bigint, timestamptz) AS {CANCEL_SQL}")
     _prepared.add(raw)
 
 
 @dataclass(frozen=True)
 class _Facts:
-    """What placement checks, as read under the owner's account locks (PostgreSQL) or from
-    the Market instance and the ORM (SQLite)."""
+    """The market's facts placement validates against: read from the market's row under the
+    market's lock (inline matching), from a per-process cache that PLACE_SQL checks against the
+    committed row (PostgreSQL), or from the Market instance (SQLite)."""
 
-    level: int | None  # None: not read yet
     status: str
     tick_size: int
     lot_size: int
     min_notional: int
     base_id: int
     quote_id: int
-    scale: int
+    decimals: int
     quote_symbol: str
-    accounts: dict  # {asset_id: (pk, available, is_frozen)}; empty: not locked yet
+
+    @property
+    def scale(self) -> int:
+        return 10**self.decimals
 
 
-def _facts_locked(*, user, market_pk: int, now) -> _Facts | None:
-    """PLACE_LOCK_SQL's answer; None when the owner lacks one of the two accounts."""
-    with connection.cursor() as cursor:
-        _prepare(cursor)
-        cursor.execute("EXECUTE exchange_place_lock (%s, %s, %s)", [user.pk, market_pk, now])
-        rows = cursor.fetchall()
-    if len(rows) < 2:
-        return None
-    row = rows[0]
+def _facts_of(market: Market) -> _Facts:
     return _Facts(
-        level=int(row[12]),
-        status=row[4],
-        tick_size=row[5],
-        lot_size=row[6],
-        min_notional=row[7],
-        base_id=row[8],
-        quote_id=row[9],
-        scale=10 ** row[10],
-        quote_symbol=row[11],
-        accounts={asset: (pk, available, frozen) for pk, asset, available, frozen, *_ in rows},
-    )
-
-
-def _facts_orm(market: Market) -> _Facts:
-    return _Facts(
-        level=None,
         status=market.status,
         tick_size=market.tick_size,
         lot_size=market.lot_size,
         min_notional=market.min_notional,
         base_id=market.base_id,
         quote_id=market.quote_id,
-        scale=market.scale,
+        decimals=market.base.decimals,
         quote_symbol=market.quote.symbol,
-        accounts={},
     )
 
 
-def _place_write(order: Order, *, account_pk: int, hold_asset: int, caps, capped: bool) -> None:
-    """Runs PLACE_WRITE_SQL for `order`; refuses (nothing written) over the trading cap or on
-    a used client order id."""
-    day, month = order.created_at - timedelta(hours=24), order.created_at - timedelta(days=30)
+_facts_cache: dict[int, _Facts] = {}
+
+
+def _facts_cached(market_pk: int, *, refresh: bool = False) -> _Facts:
+    """The market's facts as this process last read them (`refresh`: read them now). Never
+    trusted alone: PLACE_SQL refuses ("stale") to write against facts that are not the
+    committed ones, and a refusal the cached facts give is asked again of fresh ones."""
+    facts = None if refresh else _facts_cache.get(market_pk)
+    if facts is None:
+        market = Market.objects.select_related("base", "quote").get(pk=market_pk)
+        facts = _facts_cache[market_pk] = _facts_of(market)
+    return facts
+
+
+_SIDES = frozenset(Order.Side.values)
+_KINDS = frozenset(Order.Kind.values)
+_TIME_IN_FORCE = frozenset(Order.TimeInForce.values)
+_STP = frozenset(Order.SelfTrade.values)
+
+
+def _order_build(*, user, market_pk: int, facts: _Facts, now, **fields) -> tuple[Order, int]:
+    """Validates an order against the market's facts and builds it (not saved) with the funds
+    it holds; returns it and the asset it holds. Refusals name the field."""
+    side, kind, quantity = fields["side"], fields["kind"], fields["quantity"]
+    price, quote_amount = fields["price"], fields["quote_amount"]
+    _validate(
+        market=facts,
+        side=side,
+        kind=kind,
+        price=price,
+        quantity=quantity,
+        quote_amount=quote_amount,
+        time_in_force=fields["time_in_force"],
+        post_only=fields["post_only"],
+    )
+    if fields["stp"] not in _STP:
+        raise ValidationError(
+            {"stp": _("Self-trade prevention is cancel_resting or cancel_taker.")}
+        )
+    if facts.status != Market.Status.OPEN:
+        raise ValidationError({"market": _("The market is not open for trading.")}, code="halted")
+    base, quote, scale = facts.base_id, facts.quote_id, facts.scale
+    by_quote = kind == Order.Kind.MARKET and side == Order.Side.BUY and not quantity
+    if side == Order.Side.SELL:
+        hold_asset, hold = base, quantity
+    elif kind == Order.Kind.LIMIT:
+        hold_asset, hold = quote, price * quantity // scale
+    elif by_quote:
+        hold_asset, hold = quote, quote_amount
+    else:
+        hold_asset = quote
+        hold = _market_buy_estimate(market_pk=market_pk, scale=scale, user=user, quantity=quantity)
+        if hold is None:
+            raise ValidationError({"quantity": _("Not enough liquidity for a market buy.")})
+    if hold_asset == quote:
+        notional = hold
+    elif kind == Order.Kind.LIMIT:
+        notional = price * quantity // scale
+    else:
+        best_bid = Order.objects.filter(
+            market_id=market_pk, side=Order.Side.BUY, status__in=Order.OPEN_STATUSES
+        ).aggregate(best=Max("price"))["best"]
+        notional = (best_bid or 0) * quantity // scale
+    order = Order(
+        public_id=uuid.uuid4(),
+        owner=user,
+        market_id=market_pk,
+        client_order_id=fields["client_order_id"],
+        side=side,
+        kind=kind,
+        time_in_force=fields["time_in_force"],
+        post_only=fields["post_only"],
+        stp=fields["stp"],
+        price=price,
+        quantity=quantity,
+        quote_amount=quote_amount,
+        held_remaining=hold,
+        notional=notional,
+        status=Order.Status.PENDING,
+        created_at=now,
+        updated_at=now,
+    )
+    return order, hold_asset
+
+
+def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
+    """Runs PLACE_LOCK_SQL and PLACE_SQL for `order` in one round trip; returns the outcome
+    ("ok": written, and `order` is now the stored row)."""
+    day_from, month_from = windows(order.created_at)
+    lock = [order.owner_id, facts.base_id, facts.quote_id]
     params = [
         order.owner_id,
         order.market_id,
-        order.public_id,
+        order.created_at,
+        facts.tick_size,
+        facts.lot_size,
+        facts.min_notional,
+        facts.base_id,
+        facts.quote_id,
+        facts.decimals,
+        facts.quote_symbol == "KRW",
+        str(order.public_id),  # text: quoted in C, not by psycopg2's Python UUID adapter
         order.client_order_id,
         order.side,
         order.kind,
@@ -369,28 +437,29 @@ def _place_write(order: Order, *, account_pk: int, hold_asset: int, caps, capped
         order.held_remaining,
         order.notional,
         order.stp,
-        order.created_at,
-        uuid.uuid4(),
-        account_pk,
+        str(uuid.uuid4()),
         hold_asset,
-        capped,
-        caps.trade_24h if capped else 0,
-        caps.trade_30d if capped else 0,
-        day,
-        month,
+        day_from,
+        month_from,
+        CAPS_24H,
+        CAPS_30D,
     ]
     with connection.cursor() as cursor:
         _prepare(cursor)
-        placeholders = ", ".join(["%s"] * len(params))
-        cursor.execute(f"EXECUTE exchange_place_write ({placeholders})", params)
-        allowed, pk = cursor.fetchone()
-    if not allowed:
-        raise _over_limit()
-    if pk is None:
-        raise _client_order_id_used()
-    order.pk = pk
-    order._state.adding = False
-    order._state.db = connection.alias
+        cursor.execute(
+            "EXECUTE exchange_place_lock (%s, %s, %s); EXECUTE exchange_place ("
+            + ", ".join(["%s"] * len(params))
+            + ")",
+            lock + params,
+        )
+        outcome, pk = cursor.fetchone()
+    if outcome == "ok" and pk is None:
+        return "duplicate"
+    if pk is not None:
+        order.pk = pk
+        order._state.adding = False
+        order._state.db = connection.alias
+    return outcome
 
 
 def _over_limit() -> ValidationError:
@@ -404,12 +473,70 @@ def _client_order_id_used() -> ValidationError:
     return ValidationError({"client_order_id": _("This client order id is already used.")})
 
 
+def _frozen() -> ValidationError:
+    return ValidationError({"account": _("Your account is frozen.")}, code="frozen")
+
+
+def _insufficient() -> ValidationError:
+    return ValidationError({"quantity": _("Insufficient available balance.")}, code="insufficient")
+
+
+_REFUSALS = {
+    "no_kyc": no_kyc_error,
+    "frozen": _frozen,
+    "insufficient": _insufficient,
+    "over_limit": _over_limit,
+    "duplicate": _client_order_id_used,
+}
+
+
+def _place_by_statement(*, user, market_pk: int, facts: _Facts, fresh: bool, **fields) -> Order:
+    """Placement on PostgreSQL: builds the order against `facts` and runs _place_statement.
+    Facts not `fresh` (the cache) are read again when they refuse the order or PLACE_SQL
+    finds them stale; the owner's first order in the market opens her accounts first."""
+    for _attempt in range(4):
+        now = timezone.now()
+        try:
+            order, hold_asset = _order_build(
+                user=user, market_pk=market_pk, facts=facts, now=now, **fields
+            )
+        except ValidationError:
+            if fresh:
+                raise
+            facts, fresh = _facts_cached(market_pk, refresh=True), True
+            continue
+        outcome = _place_statement(order, facts=facts, hold_asset=hold_asset)
+        if outcome == "ok":
+            return order
+        if outcome == "stale":
+            facts, fresh = _facts_cached(market_pk, refresh=True), True
+        elif outcome == "no_accounts":
+            with transaction.atomic():
+                accounts_lock(pairs=[(user.pk, facts.base_id), (user.pk, facts.quote_id)])
+        else:
+            raise _REFUSALS[outcome]()
+    raise RuntimeError(f"placement in market {market_pk} did not settle")  # facts keep changing
+
+
 # --- placement on other databases (SQLite): the ORM -------------------------------------------
 
 
-def _place_orm(*, order: Order, account: Account, hold: int, caps, capped: bool) -> None:
-    if capped:
-        trade_cap_check(user=order.owner, caps=caps, notional_krw=order.notional)
+def _place_orm(*, user, market: Market, facts: _Facts, **fields) -> Order:
+    caps = require_kyc(user=user)
+    order, hold_asset = _order_build(
+        user=user, market_pk=market.pk, facts=facts, now=timezone.now(), **fields
+    )
+    accounts = accounts_lock(pairs=[(user.pk, facts.base_id), (user.pk, facts.quote_id)])
+    account = accounts[(user.pk, hold_asset)]
+    if account.is_frozen:
+        raise _frozen()
+    hold = order.held_remaining
+    if account.available < hold:
+        raise _insufficient()
+    if facts.quote_symbol == "KRW":
+        trade_cap_check(
+            user=user, caps=caps, notional_krw=order.notional, krw_asset_id=facts.quote_id
+        )
     try:
         if order.client_order_id:  # a concurrent duplicate must not break the transaction
             with transaction.atomic():
@@ -426,9 +553,9 @@ def _place_orm(*, order: Order, account: Account, hold: int, caps, capped: bool)
         reference=str(order.public_id),
         lines=[(account, AVAILABLE, -hold), (account, HELD, hold)],
     )
+    return order
 
 
-@transaction.atomic
 def order_place(
     *,
     user,
@@ -449,106 +576,50 @@ def order_place(
     input (ValidationError naming the field: tick, lot, minimum notional, balance, KYC, trading
     cap, market not open, frozen account, duplicate client order id) changes nothing. Safe to
     call concurrently: the owner's accounts of the market are row-locked while the funds and
-    the caps are checked. The market's status and steps are read from the database, not from
-    `market`. The order is `pending` until the matcher takes it (at once when
-    EXCHANGE_MATCHING is inline); the matcher anchors its trades (`exchange.trades`).
-    On PostgreSQL: two prepared statements (see PLACE_LOCK_SQL and PLACE_WRITE_SQL).
+    the caps are checked. The market's status and steps that decide are the committed ones.
+    The order is `pending` until the matcher takes it (at once when EXCHANGE_MATCHING is
+    inline); the matcher anchors its trades (`exchange.trades`).
+
+    On PostgreSQL with queued or process matching: one round trip (PLACE_LOCK_SQL and
+    PLACE_SQL), its own transaction unless the caller has one.
     """
+    fields = {
+        "side": side,
+        "kind": kind,
+        "price": price,
+        "quantity": quantity,
+        "quote_amount": quote_amount,
+        "time_in_force": time_in_force,
+        "post_only": post_only,
+        "client_order_id": client_order_id,
+        "stp": stp,
+    }
     mode = _mode()
-    if mode == "inline":
-        # The matcher runs in this transaction: take the market first, accounts second, the
-        # order every writer uses (no deadlock with another placement's matcher).
-        market = lock_market(market.pk)
-    now = timezone.now()
-    facts = None
-    is_authenticated = user is not None and getattr(user, "is_authenticated", False)
-    if connection.vendor == "postgresql" and is_authenticated:
-        facts = _facts_locked(user=user, market_pk=market.pk, now=now)
-    if facts is None:  # SQLite, or the owner's first order in this market
-        if mode != "inline":  # lock_market read it already
+    statement = connection.vendor == "postgresql" and getattr(user, "is_authenticated", False)
+    if statement and mode != "inline":
+        order = _place_by_statement(
+            user=user, market_pk=market.pk, facts=_facts_cached(market.pk), fresh=False, **fields
+        )
+        _wake(market.pk)
+        return order
+    with transaction.atomic():
+        if mode == "inline":
+            # The matcher runs in this transaction: take the market first, accounts second,
+            # the order every writer uses (no deadlock with another placement's matcher).
+            market = lock_market(market.pk)
+        else:
             market = Market.objects.select_related("base", "quote").get(pk=market.pk)
-        facts = _facts_orm(market)
-    caps = require_kyc(user=user, level=facts.level)
-    _validate(
-        market=facts,
-        side=side,
-        kind=kind,
-        price=price,
-        quantity=quantity,
-        quote_amount=quote_amount,
-        time_in_force=time_in_force,
-        post_only=post_only,
-    )
-    if stp not in Order.SelfTrade.values:
-        raise ValidationError(
-            {"stp": _("Self-trade prevention is cancel_resting or cancel_taker.")}
-        )
-    if facts.status != Market.Status.OPEN:
-        raise ValidationError({"market": _("The market is not open for trading.")}, code="halted")
-    base, quote = facts.base_id, facts.quote_id
-    scale = facts.scale
-    by_quote = kind == Order.Kind.MARKET and side == Order.Side.BUY and not quantity
-    if side == Order.Side.SELL:
-        hold_asset, hold = base, quantity
-    elif kind == Order.Kind.LIMIT:
-        hold_asset, hold = quote, price * quantity // scale
-    elif by_quote:
-        hold_asset, hold = quote, quote_amount
-    else:
-        hold_asset = quote
-        hold = _market_buy_estimate(market_pk=market.pk, scale=scale, user=user, quantity=quantity)
-        if hold is None:
-            raise ValidationError({"quantity": _("Not enough liquidity for a market buy.")})
-    if hold_asset == quote:
-        notional = hold
-    elif kind == Order.Kind.LIMIT:
-        notional = price * quantity // scale
-    else:
-        best_bid = Order.objects.filter(
-            market_id=market.pk, side=Order.Side.BUY, status__in=Order.OPEN_STATUSES
-        ).aggregate(best=Max("price"))["best"]
-        notional = (best_bid or 0) * quantity // scale
-    account = None
-    if facts.accounts:
-        account_pk, available, is_frozen = facts.accounts[hold_asset]
-    else:
-        accounts = accounts_lock(pairs=[(user.pk, base), (user.pk, quote)])
-        account = accounts[(user.pk, hold_asset)]
-        account_pk, available, is_frozen = account.pk, account.available, account.is_frozen
-    if is_frozen:
-        raise ValidationError({"account": _("Your account is frozen.")}, code="frozen")
-    if available < hold:
-        raise ValidationError(
-            {"quantity": _("Insufficient available balance.")}, code="insufficient"
-        )
-    order = Order(
-        public_id=uuid.uuid4(),
-        owner=user,
-        market_id=market.pk,
-        client_order_id=client_order_id,
-        side=side,
-        kind=kind,
-        time_in_force=time_in_force,
-        post_only=post_only,
-        stp=stp,
-        price=price,
-        quantity=quantity,
-        quote_amount=quote_amount,
-        held_remaining=hold,
-        notional=notional,
-        status=Order.Status.PENDING,
-        created_at=now,
-        updated_at=now,
-    )
-    capped = facts.quote_symbol == "KRW"
-    if account is None:
-        _place_write(order, account_pk=account_pk, hold_asset=hold_asset, caps=caps, capped=capped)
-    else:
-        _place_orm(order=order, account=account, hold=hold, caps=caps, capped=capped)
-    _wake(market.pk)
-    if mode == "inline":
-        order.refresh_from_db()
-    return order
+        facts = _facts_of(market)
+        if statement:
+            order = _place_by_statement(
+                user=user, market_pk=market.pk, facts=facts, fresh=True, **fields
+            )
+        else:
+            order = _place_orm(user=user, market=market, facts=facts, **fields)
+        _wake(market.pk)
+        if mode == "inline":
+            order.refresh_from_db()
+        return order
 
 
 def _cancel_statement(*, user, order: Order) -> Order:
@@ -569,7 +640,6 @@ def _cancel_statement(*, user, order: Order) -> Order:
     return cancelled
 
 
-@transaction.atomic
 def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
     """Asks the market's matcher to cancel one active order of `user` (it releases the hold).
 
@@ -577,11 +647,16 @@ def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
     matching the order comes back cancelled; otherwise it stays active until the matcher takes
     the request. Cancelling another user's order or one that is no longer active is refused
     and changes nothing. On PostgreSQL, unless matching is inline: one prepared statement
-    (CANCEL_SQL).
+    (CANCEL_SQL), its own transaction unless the caller has one.
     """
     mode = _mode()
     if connection.vendor == "postgresql" and mode != "inline":
         return _cancel_statement(user=user, order=order)
+    with transaction.atomic():
+        return _cancel_orm(user=user, order=order, mode=mode)
+
+
+def _cancel_orm(*, user, order: Order, mode: str) -> Order:
     order = Order.objects.select_related("market").get(pk=order.pk)
     if order.owner_id != user.pk:
         raise ValidationError({"order": _("No such order.")}, code="not_found")

@@ -331,7 +331,7 @@ def test_concurrent_buyers_never_overdraw_the_book(market, alice, fund):
 @pytest.mark.django_db(transaction=True)
 def test_database_refuses_an_unbalanced_journal_entry(market, alice, fund):
     if connection.vendor != "postgresql":
-        pytest.skip("the deferred balance trigger is PostgreSQL's (SQLite relies on entry_post)")
+        pytest.skip("the balance trigger is PostgreSQL's (SQLite relies on entry_post)")
     from django.db import IntegrityError, transaction
 
     from exchange.models import Account, Posting
