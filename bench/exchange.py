@@ -3,14 +3,17 @@ one market: several placer processes call the order services (validation, KYC, c
 the market's log) while one matcher process drains the log in batches (matching, trades,
 fees, ledger, anchor leaves), as EXCHANGE_MATCHING=process runs it.
 
-    .venv/bin/python bench/exchange.py --quick [--placers 4]
+    .venv/bin/python bench/exchange.py --quick [--placers 4] [--rounds 3]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub_exchange_bench \
         .venv/bin/python bench/exchange.py
 
 The durable part runs against a throw-away database made by Django's test-database machinery
-on whatever DATABASE_URL names (PostgreSQL is the figure that matters). durable_orders_per_s
-is orders accepted / the wall time until every one of them is matched and committed. After the
-run it checks and prints violations: no negative balance, held funds equal to what the active
+on whatever DATABASE_URL names (PostgreSQL is the figure that matters). A run's rate is orders
+accepted / the wall time until every one of them is matched and committed; it runs three times
+on the same market (a warm book after the first) and durable_orders_per_s is the median. Each
+run prints the CPU time each part used per accepted order (placers, their database backends,
+the matcher, its backend, the rest of the machine), read from /proc. After the last run it
+checks and prints violations: no negative balance, held funds equal to what the active
 orders need, quantities conserved, orders' fills equal to their trades, a balanced ledger, and
 the trades equal to a replay of the market's log through the pure engine. Prints figures only,
 asserts nothing about timing. The last line is the headline:
@@ -132,6 +135,30 @@ def _placer_stream(index: int, count: int, users: list[int], seed: int) -> list[
     return out
 
 
+def _cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by a process on this machine (default: this
+    one); 0 where /proc cannot tell (another machine's database server)."""
+    try:
+        fields = Path(f"/proc/{pid or os.getpid()}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_cpu_s() -> float:
+    """CPU seconds all processors of this machine spent busy so far."""
+    user, nice, system, idle, iowait, *rest = (
+        int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    )
+    return (user + nice + system + sum(rest[:3])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pid(connection) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
 def _placer(index, stream, market_pk, start, results) -> None:
     try:
         _place_all(index, stream, market_pk, start, results)
@@ -152,7 +179,9 @@ def _place_all(index, stream, market_pk, start, results) -> None:
     users = {u.pk: u for u in User.objects.filter(pk__in={item[1] for item in stream})}
     placed, latencies = [], []
     counts = {"accepted": 0, "refused": 0, "cancels": 0, "cancels_refused": 0}
+    backend = _backend_pid(connection)
     start.wait()
+    cpu = (_cpu_s(), _cpu_s(backend))
     for item in stream:
         t0 = time.perf_counter()
         user = users[item[1]]
@@ -187,6 +216,8 @@ def _place_all(index, stream, market_pk, start, results) -> None:
         except ValidationError:
             counts["cancels_refused" if item[0] == "cancel" else "refused"] += 1
         latencies.append(time.perf_counter() - t0)
+    counts["cpu_placers"] = _cpu_s() - cpu[0]
+    counts["cpu_placer_backends"] = _cpu_s(backend) - cpu[1]
     connection.close()
     results.put((index, counts, latencies))
 
@@ -197,7 +228,9 @@ def _matcher(market_pk, start, placers_done, results) -> None:
     from exchange import services
 
     taken = 0
+    backend = _backend_pid(connection)
     start.wait()
+    cpu = (_cpu_s(), _cpu_s(backend))
     try:
         while True:
             finished = placers_done.is_set()  # read before draining: nothing comes after it
@@ -211,8 +244,9 @@ def _matcher(market_pk, start, placers_done, results) -> None:
         results.put(("matcher", -1, repr(exc)))
         raise
     ended = time.perf_counter()
+    cpu = {"cpu_matcher": _cpu_s() - cpu[0], "cpu_matcher_backend": _cpu_s(backend) - cpu[1]}
     connection.close()
-    results.put(("matcher", taken, ended))
+    results.put(("matcher", taken, (ended, cpu)))
 
 
 def check_durable(market) -> list[str]:
@@ -299,9 +333,9 @@ def check_durable(market) -> list[str]:
     return problems
 
 
-def bench_durable(count: int, placers: int) -> dict:
-    import multiprocessing
-
+def bench_durable(count: int, placers: int, rounds: int) -> dict:
+    """`rounds` runs of `count` messages on one market (a warm book after the first), each
+    with new placer processes and a new matcher; checked after the last."""
     import django
 
     django.setup()
@@ -312,7 +346,6 @@ def bench_durable(count: int, placers: int) -> dict:
 
     settings.EXCHANGE_MATCHING = "process"  # placers only append; one matcher process drains
     old = setup_databases(verbosity=0, interactive=False, keepdb=False, serialized_aliases=set())
-    processes = []
     try:
         from exchange import services
         from exchange.models import Order, OrderRequest, Trade
@@ -326,25 +359,51 @@ def bench_durable(count: int, placers: int) -> dict:
                 services.deposit_credit(
                     owner_id=user.pk, asset=asset, amount=10**13, kind="bench", reference="bench"
                 )
-        per = count // placers
-        streams = [
-            _placer_stream(i, per, [u.pk for u in users[i * 8 : (i + 1) * 8]], seed=11)
-            for i in range(placers)
-        ]
+        runs = []
+        for round_ in range(rounds):
+            streams = [
+                _placer_stream(
+                    i, count // placers, [u.pk for u in users[i * 8 : (i + 1) * 8]], 11 + round_
+                )
+                for i in range(placers)
+            ]
+            connections.close_all()
+            runs.append(_durable_round(market, streams))
+        return {
+            "vendor": connection.vendor,
+            "placers": placers,
+            "runs": runs,
+            "orders_per_s": statistics.median(run["orders_per_s"] for run in runs),
+            "trades": Trade.objects.count(),
+            "resting": Order.objects.filter(status__in=Order.OPEN_STATUSES).count(),
+            "log": OrderRequest.objects.count(),
+            "problems": check_durable(market),
+        }
+    finally:
         connections.close_all()
-        context = multiprocessing.get_context("fork")
-        start = context.Barrier(placers + 2)
-        done = context.Event()
-        results = context.Queue()
-        processes = [
-            context.Process(target=_placer, args=(i, streams[i], market.pk, start, results))
-            for i in range(placers)
-        ]
-        processes.append(context.Process(target=_matcher, args=(market.pk, start, done, results)))
+        teardown_databases(old, verbosity=0)
+
+
+def _durable_round(market, streams: list) -> dict:
+    """One run: a placer process per stream and one matcher process, started together; the
+    rate is accepted orders over the time until the matcher has committed the last."""
+    import multiprocessing
+
+    placers = len(streams)
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(placers + 2)
+    done = context.Event()
+    results = context.Queue()
+    processes = [
+        context.Process(target=_placer, args=(i, streams[i], market.pk, start, results))
+        for i in range(placers)
+    ]
+    processes.append(context.Process(target=_matcher, args=(market.pk, start, done, results)))
+    try:
         for process in processes:
             process.start()
         start.wait()
-        began = time.perf_counter()
+        began, machine_cpu = time.perf_counter(), _machine_cpu_s()
         counts, latencies = {}, []
         taken = ended = placed_at = None
         waiting = placers
@@ -355,7 +414,8 @@ def bench_durable(count: int, placers: int) -> dict:
             if who == "matcher":
                 if first < 0:
                     raise RuntimeError(f"the matcher failed: {second}")
-                taken, ended = first, second
+                taken, (ended, cpu) = first, second
+                counts.update(cpu)
                 continue
             for key, value in first.items():
                 counts[key] = counts.get(key, 0) + value
@@ -364,42 +424,42 @@ def bench_durable(count: int, placers: int) -> dict:
             if not waiting:
                 placed_at = time.perf_counter()
                 done.set()
+        machine_cpu = _machine_cpu_s() - machine_cpu
         for process in processes:
             process.join()
-        elapsed = ended - began
-        latencies.sort()
-        problems = check_durable(market)
-        return {
-            "vendor": connection.vendor,
-            "placers": placers,
-            "accepted": counts["accepted"],
-            "refused": counts["refused"],
-            "cancels": counts["cancels"],
-            "cancels_refused": counts["cancels_refused"],
-            "requests": taken,
-            "trades": Trade.objects.count(),
-            "resting": Order.objects.filter(status__in=Order.OPEN_STATUSES).count(),
-            "log": OrderRequest.objects.count(),
-            "placing_s": placed_at - began,
-            "elapsed_s": elapsed,
-            "orders_per_s": counts["accepted"] / elapsed,
-            "p50_ms": latencies[len(latencies) // 2] * 1000,
-            "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
-            "problems": problems,
-        }
     finally:
         for process in processes:
             if process.is_alive():
                 process.terminate()
                 process.join()
-        connections.close_all()
-        teardown_databases(old, verbosity=0)
+    elapsed = ended - began
+    accepted = counts["accepted"]
+    parts = ("cpu_placers", "cpu_placer_backends", "cpu_matcher", "cpu_matcher_backend")
+    cpu_ms = {key[4:]: counts[key] * 1000 / accepted for key in parts}
+    cpu_ms["other"] = machine_cpu * 1000 / accepted - sum(cpu_ms.values())
+    latencies.sort()
+    return {
+        "accepted": accepted,
+        "refused": counts["refused"],
+        "cancels": counts["cancels"],
+        "cancels_refused": counts["cancels_refused"],
+        "requests": taken,
+        "placing_s": placed_at - began,
+        "elapsed_s": elapsed,
+        "orders_per_s": accepted / elapsed,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "cpu_ms": cpu_ms,
+    }
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run under two minutes")
     parser.add_argument("--placers", type=int, default=4, help="placing processes")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="durable runs (the headline is their median)"
+    )
     args = parser.parse_args(argv)
     engine_count = 200_000 if args.quick else 1_000_000
     durable_count = 4_000 if args.quick else 20_000
@@ -411,16 +471,25 @@ def main(argv=None) -> None:
         f"p50 {result['p50_us']:.1f} µs, p99 {result['p99_us']:.1f} µs, "
         f"mean {result['mean_us']:.1f} µs"
     )
-    durable = bench_durable(durable_count, args.placers)
+    durable = bench_durable(durable_count, args.placers, args.rounds)
+    for n, run in enumerate(durable["runs"], 1):
+        print(
+            f"durable ({durable['vendor']}) run {n}: {durable['placers']} placer processes, one "
+            f"matcher process: {run['accepted']:,} orders accepted ({run['refused']:,} refused), "
+            f"{run['cancels']:,} cancels ({run['cancels_refused']:,} too late), "
+            f"{run['requests']:,} log requests matched; placing took {run['placing_s']:.2f} s, "
+            f"all matched and committed after {run['elapsed_s']:.2f} s: "
+            f"{run['orders_per_s']:,.0f} orders/s; placement p50 {run['p50_ms']:.2f} ms, "
+            f"p99 {run['p99_ms']:.2f} ms"
+        )
+        print(
+            "  CPU per accepted order: "
+            + ", ".join(f"{key.replace('_', ' ')} {ms:.2f} ms" for key, ms in run["cpu_ms"].items())
+        )
     print(
-        f"durable ({durable['vendor']}): {durable['placers']} placer processes, one matcher "
-        f"process: {durable['accepted']:,} orders accepted ({durable['refused']:,} refused), "
-        f"{durable['cancels']:,} cancels ({durable['cancels_refused']:,} too late), "
-        f"{durable['requests']:,} log requests matched, {durable['trades']:,} trades, "
-        f"{durable['resting']:,} resting; placing took {durable['placing_s']:.2f} s, all "
-        f"matched and committed after {durable['elapsed_s']:.2f} s: "
-        f"{durable['orders_per_s']:,.0f} orders/s; placement p50 {durable['p50_ms']:.2f} ms, "
-        f"p99 {durable['p99_ms']:.2f} ms"
+        f"durable: median of {len(durable['runs'])} runs {durable['orders_per_s']:,.0f} orders/s; "
+        f"{durable['trades']:,} trades, {durable['resting']:,} resting, {durable['log']:,} log "
+        "requests in all"
     )
     print(
         "durable checks: "
