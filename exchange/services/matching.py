@@ -190,9 +190,11 @@ def _market_locked(market_pk: int) -> Market:
     statement, with its base asset's decimals only (what `Market.scale` needs)."""
     if connection.vendor != "postgresql":
         return lock_market(market_pk)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, market_pk])
-        cursor.execute(_MARKET_LOCK_SQL, [market_pk])
+    with connection.cursor() as cursor:  # one round trip: the writer lock, then the row
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s); " + _MARKET_LOCK_SQL,
+            [LOCK_CLASS, market_pk, market_pk],
+        )
         row = cursor.fetchone()
     if row is None:
         raise Market.DoesNotExist(market_pk)
@@ -790,21 +792,35 @@ def markets_match(*, market_pk: int, limit: int = BATCH) -> int:
     """
     total = 0
     if connection.in_atomic_block or connection.vendor != "postgresql":
-        while taken := market_match_batch(market_pk=market_pk, limit=limit):
-            total += taken
-        return total
+        return _drain(market_pk, limit)
     while True:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [CONSUMER_CLASS, market_pk])
             if not cursor.fetchone()[0]:
                 return total
         try:
-            while taken := market_match_batch(market_pk=market_pk, limit=limit):
-                total += taken
+            total += _drain(market_pk, limit)
         finally:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [CONSUMER_CLASS, market_pk])
-        if not OrderRequest.objects.filter(market_id=market_pk, seq__isnull=True).exists():
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s); "
+                    "SELECT EXISTS (SELECT 1 FROM exchange_orderrequest "
+                    "WHERE market_id = %s AND seq IS NULL)",
+                    [CONSUMER_CLASS, market_pk, market_pk],
+                )
+                waiting = cursor.fetchone()[0]
+        if not waiting:
+            return total
+
+
+def _drain(market_pk: int, limit: int) -> int:
+    """Batches until one takes less than `limit`: what it saw was all that was waiting (a
+    request committed after it is the caller's second look's)."""
+    total = 0
+    while True:
+        taken = market_match_batch(market_pk=market_pk, limit=limit)
+        total += taken
+        if taken < limit:
             return total
 
 
