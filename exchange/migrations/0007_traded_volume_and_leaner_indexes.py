@@ -2,6 +2,7 @@
 fewer index entries for the rows every placement and match writes, and the journal's balance
 guard as one check per statement instead of one per posting row."""
 
+import importlib
 from datetime import UTC, timedelta
 
 import django.db.models.deletion
@@ -44,25 +45,14 @@ CREATE TRIGGER exchange_posting_balanced_update AFTER UPDATE ON exchange_posting
     REFERENCING OLD TABLE AS old_postings NEW TABLE AS new_postings
     FOR EACH STATEMENT EXECUTE FUNCTION exchange_check_balanced();
 """
-# 0003's deferred row trigger.
-ROW_TRIGGER_SQL = """
+# Back to 0003's deferred row trigger.
+ROW_TRIGGER_SQL = (
+    """
 DROP TRIGGER IF EXISTS exchange_posting_balanced ON exchange_posting;
 DROP TRIGGER IF EXISTS exchange_posting_balanced_update ON exchange_posting;
-CREATE OR REPLACE FUNCTION exchange_check_balanced() RETURNS trigger AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM exchange_posting WHERE entry_id = NEW.entry_id
-               GROUP BY asset_id HAVING SUM(amount) <> 0) THEN
-        RAISE EXCEPTION 'exchange journal entry % does not sum to zero', NEW.entry_id
-            USING ERRCODE = '23514';
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE CONSTRAINT TRIGGER exchange_posting_balanced
-    AFTER INSERT OR UPDATE ON exchange_posting
-    DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION exchange_check_balanced();
 """
+    + importlib.import_module("exchange.migrations.0003_balanced_journal_and_schedule").BALANCED_SQL
+)
 
 
 def statement_guard(apps, schema_editor):
