@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from eth_account import Account as EthAccount
@@ -476,6 +477,29 @@ def _withdrawal_tx(client, withdrawal: ChainWithdrawal, *, nonce, max_fee, prior
     )
 
 
+def _hot_wallet_can_pay(client, address: str, withdrawal: ChainWithdrawal, *, max_fee) -> bool:
+    """Whether the hot wallet holds the gas of this withdrawal and its amount beside the
+    amounts of the same asset it has sent and not yet seen confirmed (the caller holds the
+    hot wallet's nonce lock, so nothing else spends meanwhile)."""
+    asset = withdrawal.asset
+    in_flight = (
+        ChainWithdrawal.objects.filter(asset=asset, status=ChainWithdrawal.Status.SENT)
+        .exclude(pk=withdrawal.pk)
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    need = (withdrawal.amount + in_flight) * asset.chain_factor
+    ether = client.eth.get_balance(address)
+    if asset.kind == Asset.Kind.NATIVE:
+        return ether >= 21_000 * max_fee + need
+    if ether < TOKEN_TRANSFER_GAS * max_fee:
+        return False
+    token = client.eth.contract(
+        address=Web3.to_checksum_address(asset.contract_address), abi=token_abi()
+    )
+    return token.functions.balanceOf(address).call() >= need
+
+
 def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
     """Signs the transfer from the hot wallet with the next managed nonce, stores it, then
     broadcasts it. Idempotent: a withdrawal already signed is only re-broadcast (same nonce,
@@ -490,15 +514,14 @@ def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
         )
         if withdrawal.status == ChainWithdrawal.Status.APPROVED:
             max_fee, priority = fees_current(client)
-            cost = TOKEN_TRANSFER_GAS * max_fee
-            if withdrawal.asset.kind == Asset.Kind.NATIVE:
-                cost = 21_000 * max_fee + withdrawal.amount * withdrawal.asset.chain_factor
-            if client.eth.get_balance(wallet.address) < cost:
-                # The node would refuse it, leaving a nonce gap that blocks every later
-                # transaction of the hot wallet: wait (approved) until the wallet is refilled.
+            nonce = hot_nonce_take(client)  # from here on no other spender of the hot wallet
+            if not _hot_wallet_can_pay(client, wallet.address, withdrawal, max_fee=max_fee):
+                # Unpaid gas would leave a nonce gap that blocks every later transaction of
+                # the hot wallet, too few tokens a reverted transfer: wait (approved) until the
+                # wallet is refilled. The rollback gives the nonce back.
+                transaction.set_rollback(True)
                 logger.warning("hot wallet cannot pay withdrawal %s yet", withdrawal.public_id)
                 return withdrawal
-            nonce = hot_nonce_take(client)
             tx = _withdrawal_tx(client, withdrawal, nonce=nonce, max_fee=max_fee, priority=priority)
             signed = wallet.sign_transaction(tx)
             withdrawal.nonce = nonce

@@ -41,3 +41,15 @@ def token_balance(node, token: str, owner: str) -> int:
 
 def mine(node, blocks: int) -> None:
     node.call("anvil_mine", hex(blocks))
+
+
+def token_balance_set(node, token: str, owner: str, amount: int) -> None:
+    """Writes `owner`'s balance straight into the token's storage (OpenZeppelin's ERC20 keeps
+    `_balances` at slot 0): tokens that leave without a transfer, for a transfer that must
+    revert."""
+    slot = Web3.solidity_keccak(["uint256", "uint256"], [int(owner, 16), 0])
+    node.call("anvil_setStorageAt", token, "0x" + slot.hex().removeprefix("0x"), f"0x{amount:064x}")
+
+
+def automine(node, on: bool) -> None:
+    node.call("evm_setAutomine", on)

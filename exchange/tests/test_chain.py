@@ -131,21 +131,96 @@ def test_withdrawal_goes_out_and_is_confirmed(chain_settings, market, alice, bob
     assert selectors.ledger_matches_balances()
 
 
-def test_failed_token_withdrawal_is_refunded(token, market, alice, bob, chain_settings):
-    # Given Alice holds 5 BUSD on the ledger but the hot wallet holds none on chain
+def _token_withdrawal(token, alice, bob, target, amount=2_000_000):
     services.deposit_credit(
         owner_id=alice.pk, asset=token, amount=5_000_000, kind="test", reference="t"
     )
-    _fund_hot_wallet(chain_settings)
-    target = "0x000000000000000000000000000000000000bEEF"
     services.withdrawal_address_add(user=alice, address=target)
     withdrawal = services.withdrawal_request(
-        user=alice, asset="BUSD", address=target, amount=2_000_000
+        user=alice, asset="BUSD", address=target, amount=amount
     )
-    services.withdrawal_approve(staff=bob, withdrawal=withdrawal)
+    return services.withdrawal_approve(staff=bob, withdrawal=withdrawal)
+
+
+def _hot_nonce_row():
+    from exchange.models import ScanCursor
+
+    address = services.chain.hot_wallet().address
+    return ScanCursor.objects.filter(name=f"nonce:{address}").values_list("block_number").first()
+
+
+def test_token_withdrawal_waits_until_the_hot_wallet_holds_the_tokens(
+    token, market, alice, bob, chain_settings
+):
+    # Given an approved withdrawal of 2 BUSD and a hot wallet with gas but no BUSD on chain
+    _fund_hot_wallet(chain_settings)
+    target = "0x000000000000000000000000000000000000bEEF"
+    withdrawal = _token_withdrawal(token, alice, bob, target)
+    nonce_before = _hot_nonce_row()
+    # When the sender runs, Then nothing is signed or sent and no nonce is used up
+    services.withdrawal_send(withdrawal_pk=withdrawal.pk)
+    withdrawal.refresh_from_db()
+    assert (withdrawal.status, withdrawal.tx_hash) == (ChainWithdrawal.Status.APPROVED, "")
+    assert _hot_nonce_row() == nonce_before
+    # When the hot wallet receives the tokens, Then the withdrawal goes out and is confirmed
+    hot = services.chain.hot_wallet().address
+    chainkit.send_token(chain_settings, token.contract_address, hot, 2_000_000)
     services.withdrawal_send(withdrawal_pk=withdrawal.pk)
     chainkit.mine(chain_settings, 3)
-    # When the transfer reverts on chain
+    assert services.withdrawals_confirm() == 1
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == ChainWithdrawal.Status.CONFIRMED
+    assert chainkit.token_balance(chain_settings, token.contract_address, target) == 2_000_000
+    assert selectors.balances_for(user=alice)["BUSD"] == {
+        "available": 3_000_000,
+        "held": 0,
+        "frozen": False,
+    }
+
+
+def test_a_second_withdrawal_counts_what_the_first_is_sending(
+    token, market, alice, bob, chain_settings
+):
+    # Given a hot wallet with 3 BUSD and a sent, unconfirmed withdrawal of 2 BUSD
+    _fund_hot_wallet(chain_settings)
+    hot = services.chain.hot_wallet().address
+    chainkit.send_token(chain_settings, token.contract_address, hot, 3_000_000)
+    first = _token_withdrawal(token, alice, bob, "0x000000000000000000000000000000000000bEEF")
+    assert services.withdrawal_send(withdrawal_pk=first.pk).status == "sent"
+    # When a second one of 2 BUSD is approved, Then it waits (3 - 2 < 2) rather than revert
+    carol = kyc_user(email="carol@example.kr")
+    second = _token_withdrawal(token, carol, bob, "0x000000000000000000000000000000000000cafE")
+    assert services.withdrawal_send(withdrawal_pk=second.pk).status == "approved"
+
+
+def test_a_reverted_token_transfer_is_refunded(settings, own_chain, market, alice, bob):
+    settings.EXCHANGE_CONFIRMATIONS = 3
+    settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
+    node = own_chain
+    token = Asset.objects.create(
+        symbol="BUSD",
+        name="Test BUSD",
+        kind=Asset.Kind.ERC20,
+        decimals=6,
+        chain_decimals=6,
+        contract_address=chainkit.deploy_token(node),
+    )
+    # Given a withdrawal of 2 BUSD sent while the hot wallet held them, not yet mined
+    _fund_hot_wallet(node)
+    hot = services.chain.hot_wallet().address
+    receipt = chainkit.client(node).eth.wait_for_transaction_receipt(
+        chainkit.send_token(node, token.contract_address, hot, 2_000_000)
+    )
+    assert receipt["status"] == 1
+    withdrawal = _token_withdrawal(token, alice, bob, "0x000000000000000000000000000000000000bEEF")
+    chainkit.automine(node, False)
+    try:
+        assert services.withdrawal_send(withdrawal_pk=withdrawal.pk).status == "sent"
+        # When the tokens leave the hot wallet before the block, so the transfer reverts
+        chainkit.token_balance_set(node, token.contract_address, hot, 0)
+        chainkit.mine(node, 4)
+    finally:
+        chainkit.automine(node, True)
     assert services.withdrawals_confirm() == 1
     # Then the withdrawal failed and the amount is back
     withdrawal.refresh_from_db()
@@ -155,6 +230,7 @@ def test_failed_token_withdrawal_is_refunded(token, market, alice, bob, chain_se
         "held": 0,
         "frozen": False,
     }
+    assert selectors.ledger_matches_balances()
 
 
 def test_large_withdrawal_waits_for_staff_approval(settings, market, alice, bob, fund):
