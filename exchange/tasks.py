@@ -81,6 +81,14 @@ def snapshot_liabilities(self) -> str:
     return str(services.liabilities_snapshot().public_id)
 
 
+@shared_task(**OPTIONS)
+def prune_traded_volume(self) -> int:
+    """Daily: drops traded-volume rows that no cap or fee window reads any more."""
+    from django.utils import timezone
+
+    return services.volume_prune(now=timezone.now())
+
+
 def withdrawal_enqueue(withdrawal: ChainWithdrawal) -> None:
     """Sends an approved withdrawal once the caller's transaction commits."""
     if withdrawal.status == ChainWithdrawal.Status.APPROVED:

@@ -55,6 +55,27 @@ DROP TRIGGER IF EXISTS exchange_posting_balanced_update ON exchange_posting;
 )
 
 
+PRUNE_TASK = "Exchange: prune traded volume"
+
+
+def schedule(apps, schema_editor):
+    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
+    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
+    interval, _ = interval_model.objects.get_or_create(every=86_400, period="seconds")
+    task_model.objects.get_or_create(
+        name=PRUNE_TASK,
+        defaults={
+            "task": "exchange.tasks.prune_traded_volume",
+            "interval": interval,
+            "enabled": True,
+        },
+    )
+
+
+def unschedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=PRUNE_TASK).delete()
+
+
 def statement_guard(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(BALANCED_SQL, params=None)
@@ -93,6 +114,7 @@ def volumes_from_trades(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("exchange", "0006_order_requests_and_caps"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -194,4 +216,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(volumes_from_trades, migrations.RunPython.noop),
         migrations.RunPython(statement_guard, row_guard),
+        migrations.RunPython(schedule, unschedule),
     ]

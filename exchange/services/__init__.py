@@ -24,6 +24,7 @@ from .orders import (
     orders_cancel_all,
 )
 from .sweeps import deposits_sweep
+from .volume import volume_prune
 
 __all__ = [
     "account_set_frozen",
@@ -44,6 +45,7 @@ __all__ = [
     "order_place",
     "orders_cancel_all",
     "reserves_on_chain",
+    "volume_prune",
     "withdrawal_address_add",
     "withdrawal_approve",
     "withdrawal_reject",

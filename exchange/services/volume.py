@@ -94,3 +94,14 @@ def volumes_30d(owner_ids, *, now: datetime) -> dict[int, int]:
         .annotate(total=Sum("volume"))
         .order_by()
     )
+
+
+def volume_prune(*, now: datetime) -> int:
+    """Deletes the rows no window reads any more (hours older than two days, days older than
+    two 30-day windows, a margin for clocks); returns how many."""
+    day_from, month_from = windows(now)
+    deleted, _ = TradedVolume.objects.filter(
+        Q(span=HOUR, start__lt=day_from - timedelta(hours=24))
+        | Q(span=DAY, start__lt=month_from - timedelta(days=30))
+    ).delete()
+    return deleted

@@ -181,3 +181,31 @@ def test_windows_start_on_whole_utc_hours_and_days():
         datetime(2026, 11, 24, 7, 0, tzinfo=UTC),
         datetime(2026, 10, 26, 0, 0, tzinfo=UTC),
     )
+
+
+def test_pruning_keeps_what_a_window_reads(market, alice):
+    # Given hour and day rows inside and far outside the windows
+    now = timezone.now()
+    day_from, month_from = windows(now)
+    krw = market.quote
+    kept = [
+        ("hour", day_from),
+        ("hour", day_from - timedelta(hours=23)),  # a day's margin
+        ("day", month_from),
+        ("day", month_from - timedelta(days=29)),
+    ]
+    gone = [("hour", day_from - timedelta(hours=25)), ("day", month_from - timedelta(days=31))]
+    for span, start in kept + gone:
+        _volume(alice, span, start, 1_000, krw)
+    # When the daily task prunes, Then only the rows outside every window (and margin) go
+    from exchange import tasks
+
+    assert tasks.prune_traded_volume.apply().get() == 2
+    assert sorted(TradedVolume.objects.values_list("span", "start")) == sorted(kept)
+
+
+def test_the_pruning_task_is_scheduled_daily():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="exchange.tasks.prune_traded_volume")
+    assert (task.enabled, task.interval.every, task.interval.period) == (True, 86_400, "seconds")
