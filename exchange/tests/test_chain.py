@@ -19,17 +19,21 @@ def chain_settings(settings, chain):
     return chain
 
 
-@pytest.fixture
-def token(chain_settings):
-    address = chainkit.deploy_token(chain_settings)
+def _token_on(node) -> Asset:
+    """BUSD: a test ERC-20 deployed on `node`, listed as an asset."""
     return Asset.objects.create(
         symbol="BUSD",
         name="Test BUSD",
         kind=Asset.Kind.ERC20,
         decimals=6,
         chain_decimals=6,
-        contract_address=address,
+        contract_address=chainkit.deploy_token(node),
     )
+
+
+@pytest.fixture
+def token(chain_settings):
+    return _token_on(chain_settings)
 
 
 def test_native_deposit_is_credited_once_after_confirmations(chain_settings, market, alice):
@@ -197,14 +201,7 @@ def test_a_reverted_token_transfer_is_refunded(settings, own_chain, market, alic
     settings.EXCHANGE_CONFIRMATIONS = 3
     settings.EXCHANGE_ALLOWLIST_WAIT_S = 0
     node = own_chain
-    token = Asset.objects.create(
-        symbol="BUSD",
-        name="Test BUSD",
-        kind=Asset.Kind.ERC20,
-        decimals=6,
-        chain_decimals=6,
-        contract_address=chainkit.deploy_token(node),
-    )
+    token = _token_on(node)
     # Given a withdrawal of 2 BUSD sent while the hot wallet held them, not yet mined
     _fund_hot_wallet(node)
     hot = services.chain.hot_wallet().address
