@@ -199,7 +199,7 @@ WITH market AS (
     FROM exchange_account AS a
     WHERE a.kind = 'customer' AND a.owner_id = $1 AND a.asset_id IN ($7, $8)
 ), kyc AS MATERIALIZED (
-    SELECT LEAST({kyc_level}, cardinality($27))::integer AS level
+    SELECT GREATEST(LEAST({kyc_level}, cardinality($27)), 0)::integer AS level
 ), volume AS (
     SELECT COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'hour'), 0) AS day,
            COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'day'), 0) AS month
