@@ -38,7 +38,7 @@ from exchange.models import (
 )
 
 from .ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock, entry_post
-from .volume import volume_add, volume_add_statement, volumes_30d, windows
+from .volume import volume_add, volumes_30d, windows
 
 LOCK_CLASS = 0x45584348  # "EXCH": the advisory lock namespace of market writers
 CONSUMER_CLASS = 0x45584355  # "EXCU": a consumer draining one market (see markets_match)
@@ -455,10 +455,7 @@ class _Batch:
         if trades:
             _trades_insert(market, trades, now=now, writes=writes)
             self._anchor(trades, now=now, writes=writes)
-            if connection.vendor == "postgresql":
-                writes.add(*volume_add_statement(traded, now=now))
-            else:
-                volume_add(traded, now=now)
+            volume_add(traded, now=now, writes=writes)
         if self.self_trades:
             SurveillanceEvent.objects.bulk_create(
                 SurveillanceEvent(

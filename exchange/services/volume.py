@@ -42,28 +42,26 @@ ON CONFLICT (owner_id, span, start, asset_id) DO UPDATE SET volume = t.volume + 
 """  # noqa: S608 (table name and span constants only)
 
 
-def volume_add_statement(amounts: dict[tuple[int, int], int], *, now: datetime) -> tuple:
-    """`volume_add` on PostgreSQL as (sql, params), for a caller that sends it with others."""
-    amounts = {key: amount for key, amount in amounts.items() if amount}
-    return _ADD_SQL, [
-        [owner for owner, _ in amounts],
-        [asset for _, asset in amounts],
-        list(amounts.values()),
-        _hour(now),
-        _day(now),
-    ]
-
-
-def volume_add(amounts: dict[tuple[int, int], int], *, now: datetime) -> None:
+def volume_add(amounts: dict[tuple[int, int], int], *, now: datetime, writes) -> None:
     """Adds {(owner_id, quote asset_id): quote amount} to the hour and the day of `now`, in
-    the caller's transaction (the matcher's, with the fills). Rows are taken in one order
-    (owner, span, asset), so two markets' matchers adding for the same user cannot deadlock."""
-    amounts = {key: amount for key, amount in sorted(amounts.items()) if amount}
+    the caller's transaction (the matcher's, with the fills). On PostgreSQL it is one statement
+    added to `writes` (the matcher's batch, sent with its other writes); rows are taken in one
+    order (owner, span, asset), so two markets' matchers adding for the same user cannot
+    deadlock. Elsewhere the ORM writes at once."""
+    amounts = {key: amount for key, amount in amounts.items() if amount}
     if not amounts:
         return
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(*volume_add_statement(amounts, now=now))
+        writes.add(
+            _ADD_SQL,
+            [
+                [owner for owner, _ in amounts],
+                [asset for _, asset in amounts],
+                list(amounts.values()),
+                _hour(now),
+                _day(now),
+            ],
+        )
         return
     with transaction.atomic():
         for (owner, asset), amount in amounts.items():
