@@ -35,7 +35,7 @@ def issuer_ensure(*, slug: str, name: str) -> IssuerKey:
         public_key_multibase=multikey.public_multikey(multikey.public_key_raw(private_key)),
         private_key_encrypted=keystore.encrypt_private_key(private_key),
     )
-    issuer.full_clean()
+    issuer.full_clean(validate_unique=False)  # the constraint decides a race (below)
     try:
         with transaction.atomic():
             issuer.save()
@@ -68,7 +68,7 @@ def wallet_open(*, user) -> Wallet:
         did=multikey.did_key_for(private_key).controller,
         private_key_encrypted=keystore.encrypt_private_key(private_key),
     )
-    wallet.full_clean()
+    wallet.full_clean(validate_unique=False)  # the constraint decides a race (below)
     try:
         with transaction.atomic():
             wallet.save()

@@ -114,7 +114,9 @@ def wallet_open(*, user) -> Wallet:
     try:
         with transaction.atomic():
             wallet = Wallet(user=user)
-            wallet.full_clean()
+            # The unique constraint decides a race, not a pre-read: full_clean's uniqueness
+            # check would turn a concurrent creation into a ValidationError.
+            wallet.full_clean(validate_unique=False)
             wallet.save()
             Account.objects.bulk_create(
                 [

@@ -1,13 +1,13 @@
 """Real concurrent threads on PostgreSQL (SQLite serialises writers, so these say nothing there)."""
 
-import threading
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from busanhub.testing import run_threads
 from vouchers import selectors, services
 from vouchers.models import Account, JournalTransaction, Payment, Posting
 from vouchers.tests.factories import UserFactory, approved_merchant, fund_pool, topped_up
@@ -17,27 +17,6 @@ pytestmark = [
     pytest.mark.skipif(not ON_POSTGRES, reason="row locks under real concurrency need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_threads(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def runner(index):
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 (the test inspects what each thread got)
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_fifty_simultaneous_payments_against_a_wallet_that_affords_ten():
@@ -139,3 +118,16 @@ def test_rewards_sent_concurrently_pay_once_per_key_and_keep_the_monthly_cap():
     assert (
         totals["sum"] == 0 and totals["mismatched"] == [] and totals["unbalanced_transactions"] == 0
     )
+
+
+def test_a_wallet_opened_by_many_calls_at_once_is_one_wallet_with_two_accounts():
+    # Given a citizen without a wallet yet
+    citizen = UserFactory()
+
+    # When twenty calls open their wallet at the same moment
+    results = run_threads(20, lambda _index: services.wallet_open(user=citizen))
+
+    # Then every call got the same wallet, and it has exactly its two accounts
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert len({wallet.pk for wallet in results}) == 1
+    assert Account.objects.filter(wallet_id=results[0].pk).count() == 2
