@@ -1,6 +1,5 @@
 """Real concurrent threads on PostgreSQL (SQLite serialises writers, so these say nothing there)."""
 
-
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
