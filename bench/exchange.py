@@ -12,7 +12,9 @@ on whatever DATABASE_URL names (PostgreSQL is the figure that matters). A run's 
 accepted / the wall time until every one of them is matched and committed; it runs three times
 on the same market (a warm book after the first) and durable_orders_per_s is the median. Each
 run prints the CPU time each part used per accepted order (placers, their database backends,
-the matcher, its backend, the rest of the machine), read from /proc. After the last run it
+the matcher, its backend, the rest of the machine), read from /proc. One more run then times
+each side alone: the placers with no matcher running, then the matcher draining what they
+placed with nothing else running (the ceiling of one market's single writer). After it, it
 checks and prints violations: no negative balance, held funds equal to what the active
 orders need, quantities conserved, orders' fills equal to their trades, a balanced ledger, and
 the trades equal to a replay of the market's log through the pure engine. Prints figures only,
@@ -222,7 +224,9 @@ def _place_all(index, stream, market_pk, start, results) -> None:
     results.put((index, counts, latencies))
 
 
-def _matcher(market_pk, start, placers_done, results) -> None:
+def _matcher(market_pk, start, placers_done, results, after) -> None:
+    """Drains the market's log until the placers are done and nothing is left; `after`: only
+    once the placers are done (the matcher alone, nothing else running)."""
     from django.db import connection
 
     from exchange import services
@@ -230,6 +234,9 @@ def _matcher(market_pk, start, placers_done, results) -> None:
     taken = 0
     backend = _backend_pid(connection)
     start.wait()
+    if after:
+        placers_done.wait()
+    began = time.perf_counter()
     cpu = (_cpu_s(), _cpu_s(backend))
     try:
         while True:
@@ -246,7 +253,7 @@ def _matcher(market_pk, start, placers_done, results) -> None:
     ended = time.perf_counter()
     cpu = {"cpu_matcher": _cpu_s() - cpu[0], "cpu_matcher_backend": _cpu_s(backend) - cpu[1]}
     connection.close()
-    results.put(("matcher", taken, (ended, cpu)))
+    results.put(("matcher", taken, (began, ended, cpu)))
 
 
 def check_durable(market) -> list[str]:
@@ -369,10 +376,19 @@ def bench_durable(count: int, placers: int, rounds: int) -> dict:
             ]
             connections.close_all()
             runs.append(_durable_round(market, streams))
+        streams = [
+            _placer_stream(
+                i, count // placers, [u.pk for u in users[i * 8 : (i + 1) * 8]], 11 + rounds
+            )
+            for i in range(placers)
+        ]
+        connections.close_all()
+        apart = _durable_round(market, streams, apart=True)
         return {
             "vendor": connection.vendor,
             "placers": placers,
             "runs": runs,
+            "apart": apart,
             "orders_per_s": statistics.median(run["orders_per_s"] for run in runs),
             "trades": Trade.objects.count(),
             "resting": Order.objects.filter(status__in=Order.OPEN_STATUSES).count(),
@@ -384,9 +400,11 @@ def bench_durable(count: int, placers: int, rounds: int) -> dict:
         teardown_databases(old, verbosity=0)
 
 
-def _durable_round(market, streams: list) -> dict:
+def _durable_round(market, streams: list, *, apart: bool = False) -> dict:
     """One run: a placer process per stream and one matcher process, started together; the
-    rate is accepted orders over the time until the matcher has committed the last."""
+    rate is accepted orders over the time until the matcher has committed the last. `apart`:
+    the matcher starts only once every placer is done, which times each side alone (placement
+    over placing_s, the matcher over drain_s)."""
     import multiprocessing
 
     placers = len(streams)
@@ -398,7 +416,9 @@ def _durable_round(market, streams: list) -> dict:
         context.Process(target=_placer, args=(i, streams[i], market.pk, start, results))
         for i in range(placers)
     ]
-    processes.append(context.Process(target=_matcher, args=(market.pk, start, done, results)))
+    processes.append(
+        context.Process(target=_matcher, args=(market.pk, start, done, results, apart))
+    )
     try:
         for process in processes:
             process.start()
@@ -414,7 +434,7 @@ def _durable_round(market, streams: list) -> dict:
             if who == "matcher":
                 if first < 0:
                     raise RuntimeError(f"the matcher failed: {second}")
-                taken, (ended, cpu) = first, second
+                taken, (drain_began, ended, cpu) = first, second
                 counts.update(cpu)
                 continue
             for key, value in first.items():
@@ -445,6 +465,7 @@ def _durable_round(market, streams: list) -> dict:
         "cancels_refused": counts["cancels_refused"],
         "requests": taken,
         "placing_s": placed_at - began,
+        "drain_s": ended - drain_began,
         "elapsed_s": elapsed,
         "orders_per_s": accepted / elapsed,
         "messages_per_s": (accepted + counts["cancels"]) / elapsed,
@@ -488,6 +509,16 @@ def main(argv=None) -> None:
             "  CPU per accepted order: "
             + ", ".join(f"{key.replace('_', ' ')} {ms:.2f} ms" for key, ms in run["cpu_ms"].items())
         )
+    apart = durable["apart"]
+    print(
+        f"each side alone (one more run; the matcher starts once the placers are done): "
+        f"{apart['accepted']:,} orders placed in {apart['placing_s']:.2f} s "
+        f"({apart['accepted'] / apart['placing_s']:,.0f} orders/s, no matcher running), then "
+        f"matched and committed by the matcher alone in {apart['drain_s']:.2f} s "
+        f"({apart['accepted'] / apart['drain_s']:,.0f} orders/s: one market's single writer); "
+        "CPU per accepted order: "
+        + ", ".join(f"{key.replace('_', ' ')} {ms:.2f} ms" for key, ms in apart["cpu_ms"].items())
+    )
     print(
         f"durable: median of {len(durable['runs'])} runs {durable['orders_per_s']:,.0f} orders/s; "
         f"{durable['trades']:,} trades, {durable['resting']:,} resting, {durable['log']:,} log "
