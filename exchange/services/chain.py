@@ -717,24 +717,39 @@ def exchange_addresses() -> list[str]:
     return list(dict.fromkeys(addresses))
 
 
+# Balance reads per JSON-RPC batch request (one HTTP round trip each).
+RESERVES_BATCH = 500
+
+
 def reserves_on_chain() -> dict[str, int]:
     """What the exchange holds on chain (hot + cold wallet + deposit addresses), in ledger units.
 
     Every balance is read at one block: a sweep moves custody between two of these addresses,
-    so reading them at different blocks could count a swept amount twice or not at all."""
+    so reading them at different blocks could count a swept amount twice or not at all. The
+    reads go as JSON-RPC batches of RESERVES_BATCH calls, not one request per address."""
     client = w3()
     block = client.eth.block_number
     addresses = exchange_addresses()
     out = {}
     for asset in Asset.objects.exclude(kind=Asset.Kind.FIAT):
         if asset.kind == Asset.Kind.NATIVE:
-            total = sum(client.eth.get_balance(a, block_identifier=block) for a in addresses)
+
+            def read(address):
+                return client.eth.get_balance(address, block_identifier=block)
+
         else:
             token = client.eth.contract(
                 address=Web3.to_checksum_address(asset.contract_address), abi=token_abi()
             )
-            total = sum(
-                token.functions.balanceOf(a).call(block_identifier=block) for a in addresses
-            )
+
+            def read(address, token=token):
+                return token.functions.balanceOf(address).call(block_identifier=block)
+
+        total = 0
+        for start in range(0, len(addresses), RESERVES_BATCH):
+            with client.batch_requests() as batch:
+                for address in addresses[start : start + RESERVES_BATCH]:
+                    batch.add(read(address))
+                total += sum(batch.execute())
         out[asset.symbol] = total // asset.chain_factor
     return out

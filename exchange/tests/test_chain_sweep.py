@@ -11,7 +11,7 @@ from exchange import selectors, services
 from exchange.models import Asset, ChainSweep, DepositSweep, LiabilitySnapshot
 from exchange.services import chain as chain_services
 from exchange.tests import chainkit
-from exchange.tests.factories import ETH
+from exchange.tests.factories import ETH, kyc_user
 
 GWEI = 10**9
 COLD = "0x00000000000000000000000000000000000c01d0"
@@ -203,3 +203,28 @@ def test_on_demand_snapshot_counts_reserves_once_while_a_sweep_is_in_flight(
     snapshot = LiabilitySnapshot.objects.get()
     assert snapshot.totals["BUSD"] == snapshot.reserves["BUSD"] == "2000000"
     assert "BUSD: liabilities 2000000 reserves 2000000" in out.getvalue()
+
+
+def test_reserves_read_in_several_batches_count_every_address_once(
+    node, token, market, monkeypatch
+):
+    w3 = chainkit.client(node)
+    # Given five customers' deposit addresses holding ether and tokens (uncredited: reserves
+    # are what the chain says), and batches of two reads
+    users = [kyc_user(email=f"reserve{n}@example.kr") for n in range(5)]
+    for n, user in enumerate(users, 1):
+        address = services.deposit_address_assign(user=user).address
+        chainkit.send_ether(node, address, n * GWEI)
+        chainkit.send_token(node, token.contract_address, address, n * 1_000)
+    monkeypatch.setattr(chain_services, "RESERVES_BATCH", 2)
+    # When the reserves are read
+    reserves = services.reserves_on_chain()
+    # Then they equal the balances read one address at a time
+    addresses = chain_services.exchange_addresses()
+    assert len(addresses) == 6  # the hot wallet and the five deposit addresses
+    assert reserves["ETH"] == _wei_held(w3) // GWEI
+    assert (
+        reserves["BUSD"]
+        == 15_000
+        == sum(chainkit.token_balance(node, token.contract_address, a) for a in addresses)
+    )
