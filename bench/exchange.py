@@ -161,29 +161,75 @@ def _backend_pid(connection) -> int:
         return cursor.fetchone()[0]
 
 
-def _placer(index, stream, market_pk, start, results) -> None:
+def _placer(index, streams, market_pk, start, results) -> None:
     try:
-        _place_all(index, stream, market_pk, start, results)
+        _place_all(index, streams, market_pk, start, results)
     except Exception as exc:  # noqa: BLE001 - reported, the run is then void
         results.put(("failed", index, repr(exc)))
         raise
 
 
-def _place_all(index, stream, market_pk, start, results) -> None:
-    from django.core.exceptions import ValidationError
+def _place_all(index, streams, market_pk, start, results) -> None:
+    """One placer process: a client thread per stream (each its own user and database
+    connection), as an API server's threads serve concurrent clients."""
+    import threading
+
     from django.db import connection
 
     from busanhub.accounts.models import User
-    from exchange import services
     from exchange.models import Market
 
     market = Market.objects.select_related("base", "quote").get(pk=market_pk)
-    users = {u.pk: u for u in User.objects.filter(pk__in={item[1] for item in stream})}
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in={item[1] for stream in streams for item in stream})
+    }
+    connection.close()
+    counts = {"accepted": 0, "refused": 0, "cancels": 0, "cancels_refused": 0}
+    latencies, backends, failures = [], [], []
+    merge = threading.Lock()
+    connected = threading.Barrier(len(streams) + 1)
+    go = threading.Event()
+
+    def client(stream):
+        try:
+            backends.append(_backend_pid(connection))  # this thread's own connection
+            connected.wait()
+            go.wait()
+            mine, took = _client(stream, market, users)
+            with merge:
+                for key, value in mine.items():
+                    counts[key] += value
+                latencies.extend(took)
+        except Exception as exc:  # noqa: BLE001 - reported by the process
+            failures.append(repr(exc))
+            raise
+
+    threads = [threading.Thread(target=client, args=(stream,)) for stream in streams]
+    for thread in threads:
+        thread.start()
+    connected.wait()
+    start.wait()
+    cpu = (_cpu_s(), sum(_cpu_s(pid) for pid in backends))
+    go.set()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(failures[0])
+    # the backends are read before this process (and with it their connections) ends
+    counts["cpu_placers"] = _cpu_s() - cpu[0]
+    counts["cpu_placer_backends"] = sum(_cpu_s(pid) for pid in backends) - cpu[1]
+    results.put((index, counts, latencies))
+
+
+def _client(stream, market, users) -> tuple[dict, list]:
+    """One client's requests, one after another; returns its counts and latencies."""
+    from django.core.exceptions import ValidationError
+
+    from exchange import services
+
     placed, latencies = [], []
     counts = {"accepted": 0, "refused": 0, "cancels": 0, "cancels_refused": 0}
-    backend = _backend_pid(connection)
-    start.wait()
-    cpu = (_cpu_s(), _cpu_s(backend))
     for item in stream:
         t0 = time.perf_counter()
         user = users[item[1]]
@@ -218,10 +264,7 @@ def _place_all(index, stream, market_pk, start, results) -> None:
         except ValidationError:
             counts["cancels_refused" if item[0] == "cancel" else "refused"] += 1
         latencies.append(time.perf_counter() - t0)
-    counts["cpu_placers"] = _cpu_s() - cpu[0]
-    counts["cpu_placer_backends"] = _cpu_s(backend) - cpu[1]
-    connection.close()
-    results.put((index, counts, latencies))
+    return counts, latencies
 
 
 def _matcher(market_pk, start, placers_done, results, after) -> None:
@@ -340,7 +383,7 @@ def check_durable(market) -> list[str]:
     return problems
 
 
-def bench_durable(count: int, placers: int, rounds: int) -> dict:
+def bench_durable(count: int, placers: int, threads: int, rounds: int) -> dict:
     """`rounds` runs of `count` messages on one market (a warm book after the first), each
     with new placer processes and a new matcher; checked after the last."""
     import django
@@ -360,33 +403,33 @@ def bench_durable(count: int, placers: int, rounds: int) -> dict:
 
         fee_tiers()
         market = market_eth_krw(tick_size=1_000, lot_size=10**6, min_notional=0)
-        users = [kyc_user(level=3, email=f"bench{n}@example.kr") for n in range(8 * placers)]
+        clients = placers * threads
+        users = [kyc_user(level=3, email=f"bench{n}@example.kr") for n in range(clients)]
         for user in users:
             for asset in (market.quote, market.base):
                 services.deposit_credit(
                     owner_id=user.pk, asset=asset, amount=10**13, kind="bench", reference="bench"
                 )
-        runs = []
-        for round_ in range(rounds):
-            streams = [
-                _placer_stream(
-                    i, count // placers, [u.pk for u in users[i * 8 : (i + 1) * 8]], 11 + round_
-                )
+
+        def streams(seed):  # per placer process, a stream per client thread (one user each)
+            return [
+                [
+                    _placer_stream(c, count // clients, [users[c].pk], seed)
+                    for c in range(i * threads, (i + 1) * threads)
+                ]
                 for i in range(placers)
             ]
+
+        runs = []
+        for round_ in range(rounds):
             connections.close_all()
-            runs.append(_durable_round(market, streams))
-        streams = [
-            _placer_stream(
-                i, count // placers, [u.pk for u in users[i * 8 : (i + 1) * 8]], 11 + rounds
-            )
-            for i in range(placers)
-        ]
+            runs.append(_durable_round(market, streams(11 + round_)))
         connections.close_all()
-        apart = _durable_round(market, streams, apart=True)
+        apart = _durable_round(market, streams(11 + rounds), apart=True)
         return {
             "vendor": connection.vendor,
             "placers": placers,
+            "threads": threads,
             "runs": runs,
             "apart": apart,
             "orders_per_s": statistics.median(run["orders_per_s"] for run in runs),
@@ -478,7 +521,10 @@ def _durable_round(market, streams: list, *, apart: bool = False) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a run under two minutes")
-    parser.add_argument("--placers", type=int, default=4, help="placing processes")
+    parser.add_argument("--placers", type=int, default=2, help="placing processes")
+    parser.add_argument(
+        "--threads", type=int, default=16, help="client threads per placing process (a user each)"
+    )
     parser.add_argument(
         "--rounds", type=int, default=3, help="durable runs (the headline is their median)"
     )
@@ -493,10 +539,11 @@ def main(argv=None) -> None:
         f"p50 {result['p50_us']:.1f} µs, p99 {result['p99_us']:.1f} µs, "
         f"mean {result['mean_us']:.1f} µs"
     )
-    durable = bench_durable(durable_count, args.placers, args.rounds)
+    durable = bench_durable(durable_count, args.placers, args.threads, args.rounds)
     for n, run in enumerate(durable["runs"], 1):
         print(
-            f"durable ({durable['vendor']}) run {n}: {durable['placers']} placer processes, one "
+            f"durable ({durable['vendor']}) run {n}: {durable['placers']} placer processes of "
+            f"{durable['threads']} client threads, one "
             f"matcher process: {run['accepted']:,} orders accepted ({run['refused']:,} refused), "
             f"{run['cancels']:,} cancels ({run['cancels_refused']:,} too late), "
             f"{run['requests']:,} log requests matched; placing took {run['placing_s']:.2f} s, "

@@ -11,9 +11,12 @@ placements and cancels in one order. What wakes the matcher is `EXCHANGE_MATCHIN
 - ``process``: nothing; a dedicated ``manage.py exchange_matcher`` process drains the log.
 """
 
+import logging
+import os
+import threading
 import uuid
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -29,6 +32,8 @@ from .kyc import kyc_level_sql, no_kyc_error, require_kyc
 from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
 from .matching import book_forget, lock_market, market_close_book, markets_match
 from .volume import volume_used, windows
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "account_set_frozen",
@@ -146,7 +151,7 @@ def trade_cap_check(*, user, caps, notional_krw: int, krw_asset_id: int) -> None
         raise _over_limit()
 
 
-# --- placement on PostgreSQL: one round trip --------------------------------------------------
+# --- placement on PostgreSQL: one round trip, grouped -----------------------------------------
 #
 # Placement is the hot path of every market, so on PostgreSQL it is one round trip of two
 # prepared statements sent together, and no model instance is built until the answer.
@@ -155,101 +160,124 @@ def trade_cap_check(*, user, caps, notional_krw: int, krw_asset_id: int) -> None
 # lock serialises writers.) The statements are prepared once per connection: planning them
 # costs more than running them.
 #
-# The first locks the owner's two accounts of the market (pk order, as accounts_lock: no
+# The statements take a group of placements in one market (arrays, one element per order;
+# distinct owners): a process's concurrent placements share the round trip and the commit
+# (group commit, `_Group`), and a lone placement is a group of one. Each order is decided on
+# its own: one order's refusal does not touch another's.
+#
+# The first locks the owners' accounts of the market (pk order, as accounts_lock: no
 # deadlocks). The second starts after the locks are held, so its snapshot holds every
 # placement, match and freeze committed before (a single statement would read the cap with
 # a snapshot taken before waiting for the locks, and two placements could share the room).
 # It checks what Python could not: the market's facts Python validated against are still the
-# committed ones and the market is open, the owner's KYC level, the hold account (frozen,
-# balance) and the trading cap. Then, only if all pass, it writes the order, its hold (journal
-# entry, postings, balance change) and its log entry; the client order id's unique index
-# decides duplicates (ON CONFLICT DO NOTHING: no exception, so a caller's transaction stays
-# usable). It answers with the outcome and the order's id. No model validation: every value
-# is built and checked by _order_build, and the database holds the invariants (balances and
-# held amounts not negative, postings non-zero, unique public ids and client order ids).
+# committed ones and the market is open, each owner's KYC level, hold account (frozen,
+# balance) and trading cap. Then it writes the orders that pass, their holds (journal entry,
+# postings, balance change) and their log entries in the group's order; the client order id's
+# unique index decides duplicates (ON CONFLICT DO NOTHING: no exception, so a caller's
+# transaction stays usable). It answers with each order's outcome and id. No model
+# validation: every value is built and checked by _order_build, and the database holds the
+# invariants (balances and held amounts not negative, postings non-zero, unique public ids
+# and client order ids).
 #
 # The cap reads the owner's TradedVolume rows (a few per hour and day traded) and her
 # active orders through their partial index; the KRW markets are an array computed once (an
 # InitPlan), not a join.
 PLACE_LOCK_SQL = """
 SELECT 1 FROM exchange_account
-WHERE kind = 'customer' AND owner_id = $1 AND asset_id IN ($2, $3)
+WHERE kind = 'customer' AND owner_id = ANY ($1) AND asset_id IN ($2, $3)
 ORDER BY id
 FOR UPDATE
 """
 PLACE_TYPES = (
-    "bigint, bigint, timestamptz, bigint, bigint, bigint, bigint, bigint, integer, boolean, "
-    "uuid, text, text, text, text, boolean, bigint, bigint, bigint, bigint, bigint, text, "
-    "uuid, bigint, timestamptz, timestamptz, bigint[], bigint[]"
+    # the market's facts, the time and its cap windows, the caps by KYC level
+    "bigint, timestamptz, bigint, bigint, bigint, bigint, bigint, integer, boolean, "
+    "timestamptz, timestamptz, bigint[], bigint[], "
+    # one element per order
+    "bigint[], text[], text[], text[], text[], text[], boolean[], bigint[], bigint[], "
+    "bigint[], bigint[], bigint[], text[], text[], bigint[]"
 )
 PLACE_SQL = """
-WITH market AS (
-    SELECT m.status = 'open' AND m.tick_size = $4 AND m.lot_size = $5
-        AND m.min_notional = $6 AND m.base_id = $7 AND m.quote_id = $8
-        AND base.decimals = $9 AND (quote.symbol = 'KRW') = $10 AS fresh
+WITH req AS (
+    SELECT * FROM unnest($14::bigint[], $15::uuid[], $16::text[], $17::text[], $18::text[],
+        $19::text[], $20::boolean[], $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[],
+        $25::bigint[], $26::text[], $27::uuid[], $28::bigint[])
+        WITH ORDINALITY AS r(owner, public_id, client_order_id, side, kind, tif, post_only,
+            price, quantity, quote_amount, held, notional, stp, entry_id, hold_asset, n)
+), market AS (
+    SELECT m.status = 'open' AND m.tick_size = $3 AND m.lot_size = $4
+        AND m.min_notional = $5 AND m.base_id = $6 AND m.quote_id = $7
+        AND base.decimals = $8 AND (quote.symbol = 'KRW') = $9 AS fresh
     FROM exchange_market AS m
     JOIN exchange_asset AS base ON base.id = m.base_id
     JOIN exchange_asset AS quote ON quote.id = m.quote_id
-    WHERE m.id = $2
-), accounts AS (
-    SELECT COUNT(*) AS found,
-           MAX(a.id) FILTER (WHERE a.asset_id = $24) AS hold_account,
-           BOOL_OR(a.is_frozen) FILTER (WHERE a.asset_id = $24) AS frozen,
-           MAX(a.available) FILTER (WHERE a.asset_id = $24) AS available
-    FROM exchange_account AS a
-    WHERE a.kind = 'customer' AND a.owner_id = $1 AND a.asset_id IN ($7, $8)
-), kyc AS MATERIALIZED (
-    SELECT GREATEST(LEAST({kyc_level}, cardinality($27)), 0)::integer AS level
-), volume AS (
-    SELECT COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'hour'), 0) AS day,
-           COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'day'), 0) AS month
-    FROM exchange_tradedvolume AS v
-    WHERE $10 AND v.owner_id = $1 AND v.asset_id = $8
-        AND ((v.span = 'hour' AND v.start >= $25) OR (v.span = 'day' AND v.start >= $26))
-), committed AS (
-    SELECT COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0)), 0) AS open
-    FROM exchange_order AS o
-    WHERE $10 AND o.owner_id = $1 AND o.status IN ('pending', 'open', 'partial')
-        AND o.market_id = ANY (ARRAY(SELECT m.id FROM exchange_market AS m WHERE m.quote_id = $8))
-), decision AS (
-    SELECT CASE
+    WHERE m.id = $1
+), checks AS MATERIALIZED (
+    SELECT r.*, a.id AS hold_account, a.is_frozen AS frozen, a.available,
+        (SELECT COUNT(*) FROM exchange_account AS b
+            WHERE b.kind = 'customer' AND b.owner_id = r.owner AND b.asset_id IN ($6, $7)
+        ) AS found,
+        GREATEST(LEAST({kyc_level}, cardinality($12)), 0)::integer AS level,
+        volume.day, volume.month,
+        (SELECT COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0)), 0)
+            FROM exchange_order AS o
+            WHERE $9 AND o.owner_id = r.owner AND o.status IN ('pending', 'open', 'partial')
+                AND o.market_id = ANY (ARRAY(
+                    SELECT m.id FROM exchange_market AS m WHERE m.quote_id = $7))
+        ) AS open
+    FROM req AS r
+    LEFT JOIN exchange_account AS a
+        ON a.kind = 'customer' AND a.owner_id = r.owner AND a.asset_id = r.hold_asset
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'hour'), 0) AS day,
+               COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'day'), 0) AS month
+        FROM exchange_tradedvolume AS v
+        WHERE $9 AND v.owner_id = r.owner AND v.asset_id = $7
+            AND ((v.span = 'hour' AND v.start >= $10) OR (v.span = 'day' AND v.start >= $11))
+    ) AS volume
+), decision AS MATERIALIZED (
+    SELECT c.*, CASE
             WHEN NOT COALESCE((SELECT fresh FROM market), false) THEN 'stale'
-            WHEN kyc.level <= 0 THEN 'no_kyc'
-            WHEN accounts.found < 2 THEN 'no_accounts'
-            WHEN accounts.frozen THEN 'frozen'
-            WHEN accounts.available < $20 THEN 'insufficient'
-            WHEN $10 AND (volume.day + committed.open + $21 > $27[kyc.level]
-                OR volume.month + committed.open + $21 > $28[kyc.level]) THEN 'over_limit'
+            WHEN c.level <= 0 THEN 'no_kyc'
+            WHEN c.found < 2 THEN 'no_accounts'
+            WHEN c.frozen THEN 'frozen'
+            WHEN c.available < c.held THEN 'insufficient'
+            WHEN $9 AND (c.day + c.open + c.notional > $12[c.level]
+                OR c.month + c.open + c.notional > $13[c.level]) THEN 'over_limit'
             ELSE 'ok'
-        END AS outcome,
-        accounts.hold_account
-    FROM kyc, accounts, volume, committed
+        END AS outcome
+    FROM checks AS c
 ), placed AS (
     INSERT INTO exchange_order (public_id, owner_id, market_id, client_order_id, side, kind,
         time_in_force, post_only, price, quantity, quote_amount, filled_quantity, filled_quote,
         held_remaining, notional, stp, status, cancel_reason, seq, created_at, updated_at)
-    SELECT $11, $1, $2, $12, $13, $14, $15, $16, $17, $18, $19, 0, 0, $20, $21, $22, 'pending',
-        '', NULL, $3, $3
-    FROM decision WHERE outcome = 'ok'
+    SELECT d.public_id, d.owner, $1, d.client_order_id, d.side, d.kind, d.tif, d.post_only,
+        d.price, d.quantity, d.quote_amount, 0, 0, d.held, d.notional, d.stp, 'pending', '',
+        NULL, $2, $2
+    FROM decision AS d WHERE d.outcome = 'ok' ORDER BY d.n
     ON CONFLICT (owner_id, client_order_id) WHERE NOT (client_order_id = '') DO NOTHING
-    RETURNING id
+    RETURNING id, public_id
+), done AS MATERIALIZED (
+    SELECT d.*, p.id AS order_id FROM decision AS d JOIN placed AS p ON p.public_id = d.public_id
 ), request AS (
     INSERT INTO exchange_orderrequest (market_id, order_id, action, created_at)
-    SELECT $2, placed.id, 'place', $3 FROM placed
+    SELECT $1, done.order_id, 'place', $2 FROM done ORDER BY done.n
 ), entry AS (
     INSERT INTO exchange_journalentry (public_id, kind, reference, created_at)
-    SELECT $23, 'hold', $11::text, $3 FROM placed RETURNING id
+    SELECT done.entry_id, 'hold', done.public_id::text, $2 FROM done RETURNING id, public_id
 ), postings AS (
     INSERT INTO exchange_posting (entry_id, account_id, asset_id, bucket, amount)
-    SELECT entry.id, decision.hold_account, $24, line.bucket, line.amount
-    FROM entry, decision, (VALUES ('available', -$20::bigint), ('held', $20::bigint))
-        AS line(bucket, amount)
-    WHERE $20 <> 0
+    SELECT entry.id, done.hold_account, done.hold_asset, line.bucket, line.sign * done.held
+    FROM entry JOIN done ON done.entry_id = entry.public_id,
+        (VALUES ('available', -1), ('held', 1)) AS line(bucket, sign)
+    WHERE done.held <> 0
 ), balance AS (
-    UPDATE exchange_account SET available = available - $20, held = held + $20
-    WHERE id = (SELECT hold_account FROM decision) AND EXISTS (SELECT 1 FROM placed)
+    UPDATE exchange_account AS a
+    SET available = a.available - done.held, held = a.held + done.held
+    FROM done WHERE a.id = done.hold_account
 )
-SELECT decision.outcome, placed.id FROM decision LEFT JOIN placed ON TRUE
+SELECT decision.outcome, done.order_id
+FROM decision LEFT JOIN done ON done.n = decision.n
+ORDER BY decision.n
 """
 
 # A cancel on PostgreSQL (queued or process matching), in one statement: the order's row,
@@ -284,8 +312,8 @@ def _prepare(cursor) -> None:
     raw = connection.connection
     if raw in _prepared:
         return
-    place = PLACE_SQL.replace("{kyc_level}", kyc_level_sql(holder="$1", now="$3"))
-    cursor.execute(f"PREPARE exchange_place_lock (bigint, bigint, bigint) AS {PLACE_LOCK_SQL}")
+    place = PLACE_SQL.replace("{kyc_level}", kyc_level_sql(holder="r.owner", now="$2"))
+    cursor.execute(f"PREPARE exchange_place_lock (bigint[], bigint, bigint) AS {PLACE_LOCK_SQL}")
     cursor.execute(f"PREPARE exchange_place ({PLACE_TYPES}) AS {place}")
     cursor.execute(f"PREPARE exchange_cancel (bigint, bigint, timestamptz) AS {CANCEL_SQL}")
     _prepared.add(raw)
@@ -409,15 +437,52 @@ def _order_build(*, user, market_pk: int, facts: _Facts, now, **fields) -> tuple
     return order, hold_asset
 
 
-def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
-    """Runs PLACE_LOCK_SQL and PLACE_SQL for `order` in one round trip; returns the outcome
-    ("ok": written, and `order` is now the stored row)."""
-    day_from, month_from = windows(order.created_at)
-    lock = [order.owner_id, facts.base_id, facts.quote_id]
+@dataclass(eq=False)
+class _Ticket:
+    """A built order waiting for its group: the facts it was validated against and the asset
+    it holds; then its outcome (None: its group failed, and it is placed again alone)."""
+
+    order: Order
+    facts: _Facts
+    hold_asset: int
+    outcome: str | None = None
+    lead: bool = False  # woken to lead the next group, not with an outcome
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+def _place_rows(tickets: list[_Ticket]) -> None:
+    """Runs PLACE_LOCK_SQL and PLACE_SQL for `tickets` (one market, the same facts, distinct
+    owners) in one round trip on this thread's connection; sets each ticket's outcome ("ok":
+    written, and its order is now the stored row)."""
+    facts = tickets[0].facts
+    now = timezone.now()
+    day_from, month_from = windows(now)
+    columns: tuple[list, ...] = tuple([] for _ in range(15))
+    for ticket in tickets:
+        order = ticket.order
+        order.created_at = order.updated_at = now
+        values = (
+            order.owner_id,
+            str(order.public_id),  # text: quoted in C, not by psycopg2's Python UUID adapter
+            order.client_order_id,
+            order.side,
+            order.kind,
+            order.time_in_force,
+            order.post_only,
+            order.price,
+            order.quantity,
+            order.quote_amount,
+            order.held_remaining,
+            order.notional,
+            order.stp,
+            str(uuid.uuid4()),  # the hold's journal entry
+            ticket.hold_asset,
+        )
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
     params = [
-        order.owner_id,
-        order.market_id,
-        order.created_at,
+        tickets[0].order.market_id,
+        now,
         facts.tick_size,
         facts.lot_size,
         facts.min_notional,
@@ -425,41 +490,113 @@ def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
         facts.quote_id,
         facts.decimals,
         facts.quote_symbol == "KRW",
-        str(order.public_id),  # text: quoted in C, not by psycopg2's Python UUID adapter
-        order.client_order_id,
-        order.side,
-        order.kind,
-        order.time_in_force,
-        order.post_only,
-        order.price,
-        order.quantity,
-        order.quote_amount,
-        order.held_remaining,
-        order.notional,
-        order.stp,
-        str(uuid.uuid4()),
-        hold_asset,
         day_from,
         month_from,
         CAPS_24H,
         CAPS_30D,
+        *columns,
     ]
     with connection.cursor() as cursor:
         _prepare(cursor)
         cursor.execute(
+            # A generic plan, planned once per connection: a custom one (the default mode's
+            # choice, as it knows each group's size) would plan the statement on every run.
+            # Local: for this transaction only.
+            "SELECT set_config('plan_cache_mode', 'force_generic_plan', true); "
             "EXECUTE exchange_place_lock (%s, %s, %s); EXECUTE exchange_place ("
             + ", ".join(["%s"] * len(params))
             + ")",
-            lock + params,
+            [columns[0], facts.base_id, facts.quote_id, *params],
         )
-        outcome, pk = cursor.fetchone()
-    if outcome == "ok" and pk is None:
-        return "duplicate"
-    if pk is not None:
-        order.pk = pk
-        order._state.adding = False
-        order._state.db = connection.alias
-    return outcome
+        rows = cursor.fetchall()
+    for ticket, (outcome, pk) in zip(tickets, rows, strict=True):
+        if pk is not None:
+            ticket.order.pk = pk
+            ticket.order._state.adding = False
+            ticket.order._state.db = connection.alias
+        ticket.outcome = "duplicate" if outcome == "ok" and pk is None else outcome
+
+
+class _Group:
+    """Group commit for placements outside a transaction: the placements a process's threads
+    make at the same moment go to the database as one PLACE_SQL, sharing its round trip, its
+    statement and its commit. The first waiting thread leads: it takes up to MAX waiting
+    placements of its market with distinct owners (an owner's second placement waits for the
+    next group), runs them on its connection, wakes their threads and hands the lead to the
+    next waiting thread. Each placement gets its own outcome, only after the commit that holds
+    it. A group that fails (a database error) is placed again one by one, each by its own
+    thread, so the error reaches its own caller."""
+
+    MAX = 32
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting: list[_Ticket] = []
+        self._leading = False
+
+    def place(self, ticket: _Ticket) -> None:
+        with self._lock:
+            self._waiting.append(ticket)
+            lead, self._leading = not self._leading, True
+        if not lead:
+            ticket.ready.wait()
+            if not ticket.lead:
+                return  # placed by the leader
+        group = []
+        try:
+            with self._lock:
+                group = self._take()  # holds `ticket`: it is the first waiting
+            _place_rows(group)
+        except Exception:
+            logger.warning("a placement group of %d failed; placing one by one", len(group))
+            for member in group:
+                member.outcome = None
+        finally:
+            with self._lock:
+                if self._waiting:
+                    self._waiting[0].lead = True
+                    self._waiting[0].ready.set()
+                else:
+                    self._leading = False
+            for member in group:
+                if member is not ticket:
+                    member.ready.set()
+
+    def _take(self) -> list[_Ticket]:
+        first = self._waiting[0]
+        market = (first.order.market_id, first.facts)
+        group, owners, rest = [], set(), []
+        for ticket in self._waiting:
+            if (
+                len(group) < self.MAX
+                and (ticket.order.market_id, ticket.facts) == market
+                and ticket.order.owner_id not in owners
+            ):
+                group.append(ticket)
+                owners.add(ticket.order.owner_id)
+            else:
+                rest.append(ticket)
+        self._waiting = rest
+        return group
+
+    def reset(self) -> None:
+        """A forked child starts with no group (its parent's threads are not in it)."""
+        self.__init__()
+
+
+_group = _Group()
+os.register_at_fork(after_in_child=_group.reset)
+
+
+def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
+    """Places `order` by PLACE_SQL: with other threads' placements of the moment (`_Group`),
+    or alone inside a caller's transaction. Returns the outcome."""
+    ticket = _Ticket(order=order, facts=facts, hold_asset=hold_asset)
+    if not connection.in_atomic_block:
+        _group.place(ticket)
+    if ticket.outcome is None:  # in a transaction, or the group failed
+        _place_rows([ticket])
+    return ticket.outcome
 
 
 def _over_limit() -> ValidationError:

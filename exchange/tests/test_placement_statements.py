@@ -76,7 +76,8 @@ def test_placement_is_few_queries(market, alice, fund, process_mode):
         # transaction aside): no ORM object is loaded, no savepoint taken
         work = [sql for sql in statements if "SAVEPOINT" not in sql]
         assert len(work) == 1
-        assert work[0].startswith("EXECUTE exchange_place_lock (")
+        assert work[0].startswith("SELECT set_config('plan_cache_mode', 'force_generic_plan'")
+        assert "; EXECUTE exchange_place_lock (" in work[0]
         assert "; EXECUTE exchange_place (" in work[0]
     else:
         assert len(statements) <= 12
