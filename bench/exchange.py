@@ -363,7 +363,7 @@ def check_durable(market) -> list[str]:
     if selectors.journal_unbalanced():
         problems.append("unbalanced journal entries")
     if not selectors.ledger_matches_balances():
-        problems.append("balances differ from the sum of their postings")
+        problems.append("balances differ from their postings or open orders (open_notional)")
     # The trades are what the pure engine gives on the log replayed in sequence order.
     expected, book = selectors.market_log_replay(market=market)
     actual = list(

@@ -138,6 +138,10 @@ class Account(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CUSTOMER)
     available = models.BigIntegerField(default=0)
     held = models.BigIntegerField(default=0)
+    # A customer's quote-asset account: what her active orders in markets quoted in this asset
+    # may still trade (their notional not yet filled), kept by placement and the matcher. The
+    # trading caps read it instead of summing her open orders.
+    open_notional = models.BigIntegerField(default=0)
     is_frozen = models.BooleanField(_("frozen"), default=False)
 
     class Meta:
@@ -145,6 +149,10 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="customer") | (Q(available__gte=0) & Q(held__gte=0)),
                 name="exchange_account_balances_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(open_notional__gte=0),
+                name="exchange_account_open_notional_not_negative",
             ),
             models.CheckConstraint(
                 condition=(Q(kind="customer") & Q(owner__isnull=False))

@@ -155,7 +155,10 @@ def journal_unbalanced() -> list[str]:
 
 
 def ledger_matches_balances() -> bool:
-    """Does every account's balance equal the sum of its postings?"""
+    """Does every account's balance equal the sum of its postings, and every customer's
+    `open_notional` what her active orders may still trade?"""
+    if open_notional_mismatches():
+        return False
     sums = {
         (a, b): t
         for a, b, t in Posting.objects.values("account_id", "bucket")
@@ -166,6 +169,25 @@ def ledger_matches_balances() -> bool:
         if sums.get((pk, "available"), 0) != available or sums.get((pk, "held"), 0) != held:
             return False
     return True
+
+
+def open_notional_mismatches() -> list[tuple[int, int, int]]:
+    """(account pk, stored, recomputed) of each customer account whose `open_notional` is not
+    the sum over its owner's active orders in markets quoted in its asset of their notional not
+    yet filled."""
+    expected: dict = {}
+    rows = Order.objects.filter(status__in=Order.ACTIVE_STATUSES).values_list(
+        "owner_id", "market__quote_id", "notional", "filled_quote"
+    )
+    for owner, asset, notional, filled in rows:
+        expected[(owner, asset)] = expected.get((owner, asset), 0) + max(notional - filled, 0)
+    return [
+        (pk, stored, expected.get((owner, asset), 0))
+        for pk, owner, asset, stored in Account.objects.filter(kind="customer").values_list(
+            "pk", "owner_id", "asset_id", "open_notional"
+        )
+        if stored != expected.get((owner, asset), 0)
+    ]
 
 
 def market_log_replay(*, market: Market) -> tuple[list[tuple], engine.Book]:

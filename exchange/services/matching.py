@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,7 @@ class _Live:
         "filled_quantity",
         "filled_quote",
         "held_remaining",
+        "notional",
         "status",
         "cancel_reason",
         "seq",
@@ -73,6 +75,13 @@ class _Live:
     @classmethod
     def of(cls, order: Order) -> "_Live":
         return cls(**{name: getattr(order, name) for name in cls.__slots__})
+
+
+def _open(order: _Live) -> int:
+    """What an order may still trade, in its market's quote asset (0 once it has ended)."""
+    if order.status not in Order.ACTIVE_STATUSES:
+        return 0
+    return max(order.notional - order.filled_quote, 0)
 
 
 class _Row(_Live):
@@ -97,6 +106,7 @@ class _Row(_Live):
         "filled_quantity",
         "filled_quote",
         "held_remaining",
+        "notional",
         "status",
         "cancel_reason",
         "seq",
@@ -301,8 +311,14 @@ class _Batch:
         self.fills: list = []  # (maker _Live, taker _Live, engine.Fill)
         self.self_trades: list = []  # (taker _Live, [cancelled maker _Live])
         self.requests: list = []  # (request pk, seq)
+        self.open_before: dict = {}  # order pk -> what it could still trade before the batch
 
     # --- money moves ---------------------------------------------------------------------
+    def touch(self, order: _Live) -> None:
+        """Remembers what the order could still trade before the batch changes it."""
+        if order.pk not in self.open_before:
+            self.open_before[order.pk] = _open(order)
+
     def _asset(self, side: str) -> int:
         return self.market.quote_id if side == Order.Side.BUY else self.market.base_id
 
@@ -316,6 +332,7 @@ class _Batch:
 
     def close(self, order: _Live, status: str, reason: str = "") -> None:
         """Ends an order: releases what it still holds."""
+        self.touch(order)
         self.release(order)
         order.status, order.cancel_reason = status, reason
         self.changed[order.pk] = order
@@ -331,6 +348,7 @@ class _Batch:
     def place(self, row: _Row, seq: int) -> None:
         book, market = self.state.book, self.market
         order = row
+        self.touch(order)
         order.seq = seq
         self.changed[order.pk] = order
         if row.status != Order.Status.PENDING:  # already closed (the market was closed)
@@ -363,6 +381,7 @@ class _Batch:
         spent = 0
         for fill in result.fills:
             maker = self.state.live[fill.maker_id]
+            self.touch(maker)
             maker.held_remaining -= fill.notional if maker.side == Order.Side.BUY else fill.quantity
             maker.filled_quantity += fill.quantity
             maker.filled_quote += fill.notional
@@ -470,17 +489,27 @@ class _Batch:
                 for taker, cancelled in self.self_trades
             )
         # Last: placements wait for these account locks until the batch commits.
-        self._post(reference=f"{market.symbol}:{first_seq}-{last_seq}", now=now, writes=writes)
+        opens = defaultdict(int)  # {(owner, quote asset): change of what her orders may trade}
+        for pk, order in self.changed.items():
+            opens[(order.owner_id, quote)] += _open(order) - self.open_before.get(pk, _open(order))
+        self._post(
+            reference=f"{market.symbol}:{first_seq}-{last_seq}", opens=opens, now=now, writes=writes
+        )
         _market_update(market, writes=writes)
         if writes.sql:
             with connection.cursor() as cursor:
                 writes.send(cursor)
 
-    def _post(self, *, reference: str, now, writes: _Writes) -> None:
+    def _post(self, *, reference: str, opens: dict, now, writes: _Writes) -> None:
+        """The batch's money moves as one journal entry, and the changes of what the owners'
+        orders may still trade on their quote accounts (`open_notional`), under the accounts'
+        locks."""
         moves = {key: amount for key, amount in self.deltas.items() if amount}
-        if not moves:
+        opens = {key: amount for key, amount in opens.items() if amount}
+        if not moves and not opens:
             return
         customers = {(owner, asset) for owner, asset, _ in moves if owner != Account.Kind.FEES}
+        customers |= set(opens)
         system = {(owner, asset) for owner, asset, _ in moves if owner == Account.Kind.FEES}
         if connection.vendor != "postgresql":
             accounts = accounts_lock(pairs=customers, system=system)
@@ -489,9 +518,14 @@ class _Batch:
                 for (owner, asset, bucket), amount in moves.items()
             ]
             entry_post(kind="match", reference=reference, lines=lines)
+            for key, amount in opens.items():
+                Account.objects.filter(pk=accounts[key].pk).update(
+                    open_notional=F("open_notional") + amount
+                )
             return
         _journal_post(
             moves=moves,
+            opens=opens,
             customers=customers,
             system=system,
             reference=reference,
@@ -602,7 +636,7 @@ def _trades_insert(market: Market, trades: list[tuple], *, now, writes: _Writes)
 
 
 def _journal_post(
-    *, moves: dict, customers: set, system: set, reference: str, now, writes: _Writes
+    *, moves: dict, opens: dict, customers: set, system: set, reference: str, now, writes: _Writes
 ) -> None:
     """`entry_post` of the batch's netted moves on PostgreSQL, without model instances: locks
     the accounts in primary-key order (creating missing ones through `accounts_lock`), in the
@@ -635,7 +669,7 @@ def _journal_post(
                 for pk, owner, asset, kind, avail, held in rows
             }
         sums: dict = defaultdict(int)
-        deltas: dict = defaultdict(lambda: [0, 0])
+        deltas: dict = defaultdict(lambda: [0, 0, 0])  # available, held, open_notional
         postings = ([], [], [], [])  # account, asset, bucket, amount
         for (owner, asset, bucket), amount in moves.items():
             pk = found[(owner, asset)][0]
@@ -645,14 +679,27 @@ def _journal_post(
                 column.append(value)
         if any(sums.values()):
             raise ValueError(f"unbalanced journal entry match {reference}: {dict(sums)}")
+        for key, amount in opens.items():
+            deltas[found[key][0]][2] += amount
         balances = {pk: (kind, available, held) for pk, kind, available, held in found.values()}
-        for pk, (available, held) in deltas.items():
+        for pk, (available, held, _open_change) in deltas.items():
             kind, was_available, was_held = balances[pk]
             if kind == Account.Kind.CUSTOMER and (
                 was_available + available < 0 or was_held + held < 0
             ):
                 raise InsufficientFunds({"amount": _("Insufficient available balance.")})
         pks = list(deltas)
+        update = (
+            f"UPDATE {Account._meta.db_table} AS a "  # noqa: S608 (table names)
+            "SET available = a.available + v.available, held = a.held + v.held, "
+            "open_notional = a.open_notional + v.open "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
+            "AS v(id, available, held, open) WHERE a.id = v.id"
+        )
+        changes = [pks, *([deltas[pk][n] for pk in pks] for n in range(3))]
+        if not postings[0]:  # only what open orders may trade changed
+            writes.add(update, changes)
+            return
         writes.add(
             f"WITH e AS (INSERT INTO {JournalEntry._meta.db_table} "  # noqa: S608 (table names)
             "(public_id, kind, reference, created_at) VALUES (%s, 'match', %s, %s) RETURNING id), "
@@ -660,20 +707,8 @@ def _journal_post(
             "(entry_id, account_id, asset_id, bucket, amount) "
             "SELECT e.id, v.account, v.asset, v.bucket, v.amount FROM e, "
             "unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[]) "
-            "AS v(account, asset, bucket, amount)) "
-            f"UPDATE {Account._meta.db_table} AS a "
-            "SET available = a.available + v.available, held = a.held + v.held "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, available, held) "
-            "WHERE a.id = v.id",
-            [
-                uuid.uuid4(),
-                reference,
-                now,
-                *postings,
-                pks,
-                [deltas[pk][0] for pk in pks],
-                [deltas[pk][1] for pk in pks],
-            ],
+            "AS v(account, asset, bucket, amount)) " + update,
+            [uuid.uuid4(), reference, now, *postings, *changes],
         )
 
 

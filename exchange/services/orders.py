@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Sum, Value
-from django.db.models.functions import Greatest
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -132,19 +131,15 @@ def _market_buy_estimate(*, market_pk: int, scale: int, user, quantity: int) -> 
     return None
 
 
-def trade_cap_check(*, user, caps, notional_krw: int, krw_asset_id: int) -> None:
+def trade_cap_check(*, user, caps, notional_krw: int, krw_account: Account) -> None:
     """Refuses an order whose KRW value would pass the 24-hour or 30-day trading cap (the ORM
     path; PLACE_SQL does the same on PostgreSQL). Counts the volume traded in each window
     (`volume`) plus what the user's active KRW orders may still trade (their notional not yet
-    filled), so open orders cannot run past the cap; a cancel frees the room. The caller holds
-    the user's account locks, so two placements cannot both use the room."""
-    day, month = volume_used(owner_id=user.pk, asset_id=krw_asset_id, now=timezone.now())
-    committed = (
-        Order.objects.filter(
-            owner=user, market__quote_id=krw_asset_id, status__in=Order.ACTIVE_STATUSES
-        ).aggregate(open=Sum(Greatest(F("notional") - F("filled_quote"), Value(0))))["open"]
-        or 0
-    )
+    filled: her KRW account's `open_notional`), so open orders cannot run past the cap; a
+    cancel frees the room. The caller holds the user's account locks (`krw_account` read under
+    them), so two placements cannot both use the room."""
+    day, month = volume_used(owner_id=user.pk, asset_id=krw_account.asset_id, now=timezone.now())
+    committed = krw_account.open_notional
     if day + committed + notional_krw > caps.trade_24h or (
         month + committed + notional_krw > caps.trade_30d
     ):
@@ -179,9 +174,10 @@ def trade_cap_check(*, user, caps, notional_krw: int, krw_asset_id: int) -> None
 # invariants (balances and held amounts not negative, postings non-zero, unique public ids
 # and client order ids).
 #
-# The cap reads the owner's TradedVolume rows (a few per hour and day traded) and her
-# active orders through their partial index; the KRW markets are an array computed once (an
-# InitPlan), not a join.
+# The cap reads the owner's TradedVolume rows (a few per hour and day traded) and what her
+# active orders may still trade from her quote account (`open_notional`, which this statement
+# raises by the order's notional and the matcher lowers as orders fill and end): a few rows,
+# however many orders she has open.
 PLACE_LOCK_SQL = """
 SELECT 1 FROM exchange_account
 WHERE kind = 'customer' AND owner_id = ANY ($1) AND asset_id IN ($2, $3)
@@ -217,16 +213,12 @@ WITH req AS (
             WHERE b.kind = 'customer' AND b.owner_id = r.owner AND b.asset_id IN ($6, $7)
         ) AS found,
         GREATEST(LEAST({kyc_level}, cardinality($12)), 0)::integer AS level,
-        volume.day, volume.month,
-        (SELECT COALESCE(SUM(GREATEST(o.notional - o.filled_quote, 0)), 0)
-            FROM exchange_order AS o
-            WHERE $9 AND o.owner_id = r.owner AND o.status IN ('pending', 'open', 'partial')
-                AND o.market_id = ANY (ARRAY(
-                    SELECT m.id FROM exchange_market AS m WHERE m.quote_id = $7))
-        ) AS open
+        volume.day, volume.month, q.id AS quote_account, q.open_notional AS open
     FROM req AS r
     LEFT JOIN exchange_account AS a
         ON a.kind = 'customer' AND a.owner_id = r.owner AND a.asset_id = r.hold_asset
+    LEFT JOIN exchange_account AS q
+        ON q.kind = 'customer' AND q.owner_id = r.owner AND q.asset_id = $7
     CROSS JOIN LATERAL (
         SELECT COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'hour'), 0) AS day,
                COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'day'), 0) AS month
@@ -270,10 +262,20 @@ WITH req AS (
     FROM entry JOIN done ON done.entry_id = entry.public_id,
         (VALUES ('available', -1), ('held', 1)) AS line(bucket, sign)
     WHERE done.held <> 0
+), moves AS (
+    SELECT account, SUM(available)::bigint AS available, SUM(held)::bigint AS held,
+        SUM(open)::bigint AS open
+    FROM (
+        SELECT done.hold_account, -done.held, done.held, 0 FROM done
+        UNION ALL
+        SELECT done.quote_account, 0, 0, done.notional FROM done
+    ) AS move(account, available, held, open)
+    GROUP BY account
 ), balance AS (
     UPDATE exchange_account AS a
-    SET available = a.available - done.held, held = a.held + done.held
-    FROM done WHERE a.id = done.hold_account
+    SET available = a.available + moves.available, held = a.held + moves.held,
+        open_notional = a.open_notional + moves.open
+    FROM moves WHERE a.id = moves.account
 )
 SELECT decision.outcome, done.order_id
 FROM decision LEFT JOIN done ON done.n = decision.n
@@ -670,9 +672,10 @@ def _place_orm(*, user, market: Market, facts: _Facts, **fields) -> Order:
     hold = order.held_remaining
     if account.available < hold:
         raise _insufficient()
+    quote_account = accounts[(user.pk, facts.quote_id)]
     if facts.quote_symbol == "KRW":
         trade_cap_check(
-            user=user, caps=caps, notional_krw=order.notional, krw_asset_id=facts.quote_id
+            user=user, caps=caps, notional_krw=order.notional, krw_account=quote_account
         )
     try:
         if order.client_order_id:  # a concurrent duplicate must not break the transaction
@@ -689,6 +692,9 @@ def _place_orm(*, user, market: Market, facts: _Facts, **fields) -> Order:
         kind="hold",
         reference=str(order.public_id),
         lines=[(account, AVAILABLE, -hold), (account, HELD, hold)],
+    )
+    Account.objects.filter(pk=quote_account.pk).update(
+        open_notional=F("open_notional") + order.notional
     )
     return order
 

@@ -10,8 +10,8 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from exchange import services
-from exchange.models import FeeTier, Market, Trade, TradedVolume
+from exchange import selectors, services
+from exchange.models import Account, FeeTier, Market, Trade, TradedVolume
 from exchange.services.volume import windows
 from exchange.tests.factories import ETH, kyc_user
 
@@ -209,3 +209,27 @@ def test_the_pruning_task_is_scheduled_daily():
 
     task = PeriodicTask.objects.get(task="exchange.tasks.prune_traded_volume")
     assert (task.enabled, task.interval.every, task.interval.period) == (True, 86_400, "seconds")
+
+
+def test_the_migration_fills_what_open_orders_may_trade(market, alice, bob, fund):
+    # Given resting, partly filled, filled and cancelled orders
+    fund(alice, market, eth=ETH)
+    fund(bob, market, krw=10_000_000)
+    services.order_place(user=alice, market=market, side="sell", price=PRICE, quantity=ETH // 2)
+    services.order_place(user=bob, market=market, side="buy", price=PRICE, quantity=ETH // 5)
+    resting = services.order_place(
+        user=bob, market=market, side="buy", price=PRICE - 1_000, quantity=ETH // 10
+    )
+    services.order_place(
+        user=bob, market=market, side="buy", price=PRICE - 2_000, quantity=ETH // 10
+    )
+    services.order_cancel(user=bob, order=resting)
+    kept = sorted(Account.objects.values_list("pk", "open_notional"))
+    assert any(total for _, total in kept)
+    # When the totals are zeroed and the migration's step runs
+    Account.objects.update(open_notional=0)
+    migration = importlib.import_module("exchange.migrations.0008_account_open_notional")
+    migration.open_from_orders(apps, None)
+    # Then it finds what placement and the matcher kept
+    assert sorted(Account.objects.values_list("pk", "open_notional")) == kept
+    assert not selectors.open_notional_mismatches()
