@@ -282,21 +282,26 @@ FROM decision LEFT JOIN done ON done.n = decision.n
 ORDER BY decision.n
 """
 
-# A cancel on PostgreSQL (queued or process matching), in one statement: the order's row,
-# and its cancel request in the market's log only if the order is the user's and active.
-# The row comes back either way (every column, for Order.from_db), so the refusals (another
-# user's order, no longer active) are named from the very row the insert was decided on.
+# Cancels on PostgreSQL (queued or process matching), in one statement over arrays (a group
+# of concurrent cancels, `_Group`; a lone cancel is a group of one): each order's row, and its
+# cancel request in the market's log only if the order is the asker's and active. The rows
+# come back either way (every column, for Order.from_db), so the refusals (another user's
+# order, no longer active) are named from the very row the insert was decided on.
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
 _ORDER_COLUMNS = ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
 CANCEL_SQL = f"""
 WITH target AS (
-    SELECT {_ORDER_COLUMNS} FROM exchange_order AS o WHERE o.id = $1
+    SELECT r.n, r.asker, {_ORDER_COLUMNS}
+    FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(id, asker, n)
+    JOIN exchange_order AS o ON o.id = r.id
 ), request AS (
     INSERT INTO exchange_orderrequest (market_id, order_id, action, seq, created_at)
     SELECT target.market_id, target.id, 'cancel', NULL, $3 FROM target
-    WHERE target.owner_id = $2 AND target.status IN ('pending', 'open', 'partial')
+    WHERE target.owner_id = target.asker AND target.status IN ('pending', 'open', 'partial')
+    ORDER BY target.n
 )
-SELECT * FROM target
+SELECT {", ".join(f"target.{field.column}" for field in Order._meta.concrete_fields)}, target.n
+FROM target
 """  # noqa: S608 (column names)
 
 # The KYC levels' trading caps as arrays indexed by level (1, 2, ...); a level above the
@@ -317,7 +322,7 @@ def _prepare(cursor) -> None:
     place = PLACE_SQL.replace("{kyc_level}", kyc_level_sql(holder="r.owner", now="$2"))
     cursor.execute(f"PREPARE exchange_place_lock (bigint[], bigint, bigint) AS {PLACE_LOCK_SQL}")
     cursor.execute(f"PREPARE exchange_place ({PLACE_TYPES}) AS {place}")
-    cursor.execute(f"PREPARE exchange_cancel (bigint, bigint, timestamptz) AS {CANCEL_SQL}")
+    cursor.execute(f"PREPARE exchange_cancel (bigint[], bigint[], timestamptz) AS {CANCEL_SQL}")
     _prepared.add(raw)
 
 
@@ -520,23 +525,25 @@ def _place_rows(tickets: list[_Ticket]) -> None:
 
 
 class _Group:
-    """Group commit for placements outside a transaction: the placements a process's threads
-    make at the same moment go to the database as one PLACE_SQL, sharing its round trip, its
-    statement and its commit. The first waiting thread leads: it takes up to MAX waiting
-    placements of its market with distinct owners (an owner's second placement waits for the
-    next group), runs them on its connection, wakes their threads and hands the lead to the
-    next waiting thread. Each placement gets its own outcome, only after the commit that holds
-    it. A group that fails (a database error) is placed again one by one, each by its own
-    thread, so the error reaches its own caller."""
+    """Group commit for statements outside a transaction: what a process's threads send at the
+    same moment goes to the database as one statement (`run` over a list of tickets), sharing
+    its round trip and its commit. The first waiting thread leads: it takes up to MAX waiting
+    tickets with the first one's `key`, no two with the same `exclusive` value (placements: one
+    market, distinct owners, so an owner's second placement waits for the next group), runs
+    them on its connection, wakes their threads and hands the lead to the next waiting thread.
+    Each ticket gets its own outcome, only after the commit that holds it. A group that fails
+    (a database error) leaves its tickets' outcome None: each thread then runs its own alone,
+    so the error reaches its own caller."""
 
     MAX = 32
 
-    def __init__(self):
+    def __init__(self, run, *, key, exclusive, what: str):
+        self._run, self._key, self._exclusive, self._what = run, key, exclusive, what
         self._lock = threading.Lock()
-        self._waiting: list[_Ticket] = []
+        self._waiting: list = []
         self._leading = False
 
-    def place(self, ticket: _Ticket) -> None:
+    def place(self, ticket) -> None:
         with self._lock:
             self._waiting.append(ticket)
             lead, self._leading = not self._leading, True
@@ -548,9 +555,9 @@ class _Group:
         try:
             with self._lock:
                 group = self._take()  # holds `ticket`: it is the first waiting
-            _place_rows(group)
+            self._run(group)
         except Exception:
-            logger.warning("a placement group of %d failed; placing one by one", len(group))
+            logger.warning("a %s group of %d failed; running one by one", self._what, len(group))
             for member in group:
                 member.outcome = None
         finally:
@@ -564,18 +571,15 @@ class _Group:
                 if member is not ticket:
                     member.ready.set()
 
-    def _take(self) -> list[_Ticket]:
-        first = self._waiting[0]
-        market = (first.order.market_id, first.facts)
-        group, owners, rest = [], set(), []
+    def _take(self) -> list:
+        key = self._key(self._waiting[0])
+        group, taken, rest = [], set(), []
         for ticket in self._waiting:
-            if (
-                len(group) < self.MAX
-                and (ticket.order.market_id, ticket.facts) == market
-                and ticket.order.owner_id not in owners
-            ):
+            exclusive = self._exclusive(ticket)
+            if len(group) < self.MAX and self._key(ticket) == key and exclusive not in taken:
                 group.append(ticket)
-                owners.add(ticket.order.owner_id)
+                if exclusive is not None:
+                    taken.add(exclusive)
             else:
                 rest.append(ticket)
         self._waiting = rest
@@ -583,10 +587,16 @@ class _Group:
 
     def reset(self) -> None:
         """A forked child starts with no group (its parent's threads are not in it)."""
-        self.__init__()
+        self._lock = threading.Lock()
+        self._waiting, self._leading = [], False
 
 
-_group = _Group()
+_group = _Group(
+    _place_rows,
+    key=lambda ticket: (ticket.order.market_id, ticket.facts),
+    exclusive=lambda ticket: ticket.order.owner_id,
+    what="placement",
+)
 os.register_at_fork(after_in_child=_group.reset)
 
 
@@ -765,12 +775,48 @@ def order_place(
         return order
 
 
-def _cancel_statement(*, user, order: Order) -> Order:
-    """order_cancel on PostgreSQL without inline matching: CANCEL_SQL."""
+@dataclass(eq=False)
+class _CancelTicket:
+    """A cancel waiting for its group; then the order's row as the statement read it (None:
+    no such order) and an outcome (None: its group failed, and it runs again alone)."""
+
+    order_pk: int
+    asker: int
+    row: tuple | None = None
+    outcome: str | None = None
+    lead: bool = False
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+def _cancel_rows(tickets: list[_CancelTicket]) -> None:
+    """Runs CANCEL_SQL for `tickets` in one round trip on this thread's connection."""
     with connection.cursor() as cursor:
         _prepare(cursor)
-        cursor.execute("EXECUTE exchange_cancel (%s, %s, %s)", [order.pk, user.pk, timezone.now()])
-        row = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('plan_cache_mode', 'force_generic_plan', true); "
+            "EXECUTE exchange_cancel (%s, %s, %s)",
+            [[t.order_pk for t in tickets], [t.asker for t in tickets], timezone.now()],
+        )
+        rows = {row[-1]: row[:-1] for row in cursor.fetchall()}
+    for n, ticket in enumerate(tickets, 1):
+        ticket.row, ticket.outcome = rows.get(n), "done"
+
+
+_cancels = _Group(
+    _cancel_rows, key=lambda ticket: None, exclusive=lambda ticket: None, what="cancel"
+)
+os.register_at_fork(after_in_child=_cancels.reset)
+
+
+def _cancel_statement(*, user, order: Order) -> Order:
+    """order_cancel on PostgreSQL without inline matching: CANCEL_SQL, with other threads'
+    cancels of the moment (`_Group`), or alone inside a caller's transaction."""
+    ticket = _CancelTicket(order_pk=order.pk, asker=user.pk)
+    if not connection.in_atomic_block:
+        _cancels.place(ticket)
+    if ticket.outcome is None:  # in a transaction, or the group failed
+        _cancel_rows([ticket])
+    row = ticket.row
     cancelled = None if row is None else Order.from_db(connection.alias, _ORDER_ATTNAMES, row)
     # the statement's own conditions: nothing was inserted in these two cases
     if cancelled is None or cancelled.owner_id != user.pk:

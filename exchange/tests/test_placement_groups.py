@@ -32,10 +32,10 @@ def process_mode(settings):
     settings.EXCHANGE_MATCHING = "process"  # placement alone: the matcher does not run
 
 
-def _queued(count: int):
-    """Runs with the group's lead held (as if a leader were busy) until `count` placements
-    wait, then hands the lead to the first of them, as a finishing leader does."""
-    group = order_services._group
+def _queued(count: int, group=None):
+    """Runs with the group's lead held (as if a leader were busy) until `count` tickets wait,
+    then hands the lead to the first of them, as a finishing leader does."""
+    group = group or order_services._group
     with group._lock:
         group._leading = True
 
@@ -130,7 +130,8 @@ def test_a_group_that_fails_is_placed_again_one_by_one(market, fund, monkeypatch
             raise RuntimeError("the group's statement failed")
         real(tickets)
 
-    monkeypatch.setattr(order_services, "_place_rows", failing)
+    monkeypatch.setattr(order_services._group, "_run", failing)  # the group's statement
+    monkeypatch.setattr(order_services, "_place_rows", failing)  # one placement's
     # When the four place at once
     release = _queued(4)
     release.start()
@@ -160,3 +161,28 @@ def test_the_lead_passes_on_so_placements_keep_flowing(market, fund):
     group = order_services._group
     assert (group._leading, group._waiting) == (False, [])
     assert selectors.ledger_matches_balances()
+
+
+def test_waiting_cancels_go_as_one_group_each_with_its_answer(market, fund):
+    # Given five users with a resting order each
+    users = [kyc_user(email=f"c{n}@example.kr") for n in range(5)]
+    orders = []
+    for user in users:
+        fund(user, market, krw=100_000, eth=ETH)
+        orders.append(_place(user, market))
+    # When the first four cancel theirs and the fifth tries the first one's, all at once
+    askers = [*users[:4], users[4]]
+    targets = [*orders[:4], orders[0]]
+    release = _queued(5, order_services._cancels)
+    release.start()
+    results = run_threads(5, lambda n: services.order_cancel(user=askers[n], order=targets[n]))
+    release.join()
+    # Then the four get their orders back and the fifth "No such order."
+    assert [r.pk for r in results[:4]] == [o.pk for o in orders[:4]]
+    assert results[4].message_dict == {"order": ["No such order."]}
+    # ... and exactly the four cancel requests joined the log
+    cancels = OrderRequest.objects.filter(action="cancel")
+    assert sorted(cancels.values_list("order_id", flat=True)) == sorted(o.pk for o in orders[:4])
+    assert len(set(cancels.values_list("created_at", flat=True))) == 1  # one statement
+    group = order_services._cancels
+    assert (group._leading, group._waiting) == (False, [])
