@@ -291,9 +291,11 @@ _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
 _ORDER_COLUMNS = ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
 CANCEL_SQL = f"""
 WITH target AS (
-    SELECT r.n, r.asker, {_ORDER_COLUMNS}
-    FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(id, asker, n)
-    JOIN exchange_order AS o ON o.id = r.id
+    SELECT r.n, r.asker, o.*
+    FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(id, asker, n),
+    -- a primary-key lookup per cancel, whatever the plan was made on (OFFSET 0 keeps the
+    -- planner from turning it into a join that may scan the whole table)
+    LATERAL (SELECT {_ORDER_COLUMNS} FROM exchange_order AS o WHERE o.id = r.id OFFSET 0) AS o
 ), request AS (
     INSERT INTO exchange_orderrequest (market_id, order_id, action, seq, created_at)
     SELECT target.market_id, target.id, 'cancel', NULL, $3 FROM target
