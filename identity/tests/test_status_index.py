@@ -1,11 +1,9 @@
 """Status list index allocation: random, unique per issuer, and a collision retries."""
 
-import threading
-
 import pytest
 from django.conf import settings
-from django.db import connections
 
+from busanhub.testing import run_threads
 from identity import services
 from identity.models import Credential
 from identity.services import status as status_services
@@ -81,24 +79,9 @@ def test_credentials_issued_concurrently_get_distinct_indexes(monkeypatch):
 
     monkeypatch.setattr(status_services, "secrets", FewSlots)
     count = 20
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def issue(number):
-        try:
-            barrier.wait()
-            results[number] = _issue(city, number)
-        except Exception as exc:  # noqa: BLE001 (the test inspects what each thread got)
-            results[number] = exc
-        finally:
-            connections.close_all()
 
     # When twenty threads issue at the same moment
-    threads = [threading.Thread(target=issue, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    results = run_threads(count, lambda number: _issue(city, number))
 
     # Then every issue succeeded, each with its own index
     assert [r for r in results if not isinstance(r, Credential)] == []

@@ -1,13 +1,13 @@
 """Concurrent sealers on PostgreSQL: `FOR UPDATE SKIP LOCKED` gives every leaf to one batch."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from busanhub.chain import merkle, services
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
+from busanhub.testing import run_threads
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -28,27 +28,14 @@ def test_concurrent_sealers_never_take_the_same_leaf(settings):
     assert AnchorLeaf.objects.filter(batch__isnull=True).count() == LEAVES
 
     # When 4 threads seal at the same time, each until nothing is pending
-    start = threading.Barrier(THREADS)
-    sealed: list[list[int]] = [[] for _ in range(THREADS)]
-    errors: list[BaseException] = []
+    def sealer(_index: int) -> list[int]:
+        sealed = []
+        while (batch := services.batch_seal()) is not None:
+            sealed.append(batch.pk)
+        return sealed
 
-    def sealer(index: int) -> None:
-        try:
-            start.wait()
-            while (batch := services.batch_seal()) is not None:
-                sealed[index].append(batch.pk)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=sealer, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    sealed = run_threads(THREADS, sealer)
+    assert [r for r in sealed if not isinstance(r, list)] == []
 
     # Then every leaf is in exactly one batch, and the batches add up to 2000 leaves
     assert not AnchorLeaf.objects.filter(batch__isnull=True).exists()
