@@ -491,7 +491,7 @@ class _Batch:
         # Last: placements wait for these account locks until the batch commits.
         opens = defaultdict(int)  # {(owner, quote asset): change of what her orders may trade}
         for pk, order in self.changed.items():
-            opens[(order.owner_id, quote)] += _open(order) - self.open_before.get(pk, _open(order))
+            opens[(order.owner_id, quote)] += _open(order) - self.open_before[pk]
         self._post(
             reference=f"{market.symbol}:{first_seq}-{last_seq}", opens=opens, now=now, writes=writes
         )

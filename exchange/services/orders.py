@@ -313,6 +313,11 @@ assert list(range(1, len(_LEVELS) + 1)) == _LEVELS, "KYC levels are 1, 2, ..."
 CAPS_24H = [limits.LEVELS[level].trade_24h for level in _LEVELS]
 CAPS_30D = [limits.LEVELS[level].trade_30d for level in _LEVELS]
 
+# Sent before the prepared statements: a generic plan, planned once per connection. A custom
+# one (the default mode's choice, as it knows each group's size) would plan the statement on
+# every run. Local: for the statement's transaction only.
+GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true); "
+
 _prepared = weakref.WeakSet()  # the database connections where the statements are prepared
 
 
@@ -508,11 +513,8 @@ def _place_rows(tickets: list[_Ticket]) -> None:
     with connection.cursor() as cursor:
         _prepare(cursor)
         cursor.execute(
-            # A generic plan, planned once per connection: a custom one (the default mode's
-            # choice, as it knows each group's size) would plan the statement on every run.
-            # Local: for this transaction only.
-            "SELECT set_config('plan_cache_mode', 'force_generic_plan', true); "
-            "EXECUTE exchange_place_lock (%s, %s, %s); EXECUTE exchange_place ("
+            GENERIC_PLAN
+            + "EXECUTE exchange_place_lock (%s, %s, %s); EXECUTE exchange_place ("
             + ", ".join(["%s"] * len(params))
             + ")",
             [columns[0], facts.base_id, facts.quote_id, *params],
@@ -544,6 +546,14 @@ class _Group:
         self._lock = threading.Lock()
         self._waiting: list = []
         self._leading = False
+
+    def submit(self, ticket) -> None:
+        """Runs `ticket`: with the other threads' tickets of the moment, or alone inside a
+        caller's transaction or when its group failed. Its outcome is set after."""
+        if not connection.in_atomic_block:
+            self.place(ticket)
+        if ticket.outcome is None:
+            self._run([ticket])
 
     def place(self, ticket) -> None:
         with self._lock:
@@ -606,10 +616,7 @@ def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
     """Places `order` by PLACE_SQL: with other threads' placements of the moment (`_Group`),
     or alone inside a caller's transaction. Returns the outcome."""
     ticket = _Ticket(order=order, facts=facts, hold_asset=hold_asset)
-    if not connection.in_atomic_block:
-        _group.place(ticket)
-    if ticket.outcome is None:  # in a transaction, or the group failed
-        _place_rows([ticket])
+    _group.submit(ticket)
     return ticket.outcome
 
 
@@ -795,8 +802,7 @@ def _cancel_rows(tickets: list[_CancelTicket]) -> None:
     with connection.cursor() as cursor:
         _prepare(cursor)
         cursor.execute(
-            "SELECT set_config('plan_cache_mode', 'force_generic_plan', true); "
-            "EXECUTE exchange_cancel (%s, %s, %s)",
+            GENERIC_PLAN + "EXECUTE exchange_cancel (%s, %s, %s)",
             [[t.order_pk for t in tickets], [t.asker for t in tickets], timezone.now()],
         )
         rows = {row[-1]: row[:-1] for row in cursor.fetchall()}
@@ -814,10 +820,7 @@ def _cancel_statement(*, user, order: Order) -> Order:
     """order_cancel on PostgreSQL without inline matching: CANCEL_SQL, with other threads'
     cancels of the moment (`_Group`), or alone inside a caller's transaction."""
     ticket = _CancelTicket(order_pk=order.pk, asker=user.pk)
-    if not connection.in_atomic_block:
-        _cancels.place(ticket)
-    if ticket.outcome is None:  # in a transaction, or the group failed
-        _cancel_rows([ticket])
+    _cancels.submit(ticket)
     row = ticket.row
     cancelled = None if row is None else Order.from_db(connection.alias, _ORDER_ATTNAMES, row)
     # the statement's own conditions: nothing was inserted in these two cases
