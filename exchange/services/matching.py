@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_records
+from busanhub.sql import array_literal
 from exchange import engine
 from exchange.models import (
     Account,
@@ -242,7 +243,7 @@ def _fee_bps(owner_ids, *, now) -> dict:
     volume reaches (the lowest tier below all of them; no tiers, no fees)."""
     if connection.vendor == "postgresql":  # one statement: every owner's volume and tier
         with connection.cursor() as cursor:
-            cursor.execute(_FEES_SQL, [list(owner_ids), windows(now)[1]])
+            cursor.execute(_FEES_SQL, [array_literal(owner_ids), windows(now)[1]])
             fees = {owner: (maker, taker) for owner, maker, taker in cursor.fetchall()}
         return fees or defaultdict(lambda: (0, 0))
     tiers = list(
@@ -278,9 +279,15 @@ CROSS JOIN LATERAL (
 """  # noqa: S608 (table names)
 
 
+def _arrays(params) -> list:
+    """`params` with every list as one array literal (each statement casts it: `%s::bigint[]`)."""
+    return [array_literal(value) if isinstance(value, list) else value for value in params]
+
+
 class _Writes:
     """A batch's write statements on PostgreSQL, sent together in one round trip (one
-    multi-statement query, inside the batch's transaction) instead of one each."""
+    multi-statement query, inside the batch's transaction) instead of one each. A list
+    parameter goes as one array literal (busanhub.sql.array_literal), not one per element."""
 
     def __init__(self):
         self.sql: list[str] = []
@@ -288,12 +295,12 @@ class _Writes:
 
     def add(self, sql: str, params) -> None:
         self.sql.append(sql)
-        self.params.extend(params)
+        self.params.extend(_arrays(params))
 
     def send(self, cursor, sql: str | None = None, params=()) -> list | None:
         """Sends what was added and then `sql`, whose rows it returns."""
         statements = [*self.sql, sql] if sql else self.sql
-        values = [*self.params, *params]
+        values = [*self.params, *_arrays(params)]
         self.sql, self.params = [], []
         if statements:
             cursor.execute(";\n".join(statements), values)
@@ -653,7 +660,7 @@ def _journal_post(
         "OR (owner_id IS NULL AND (kind, asset_id) IN "
         "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))) ORDER BY id FOR UPDATE"
     )
-    params = [owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]]
+    params = _arrays([owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]])
     with connection.cursor() as cursor:
         rows = writes.send(cursor, sql, params)
         found = {
@@ -723,7 +730,7 @@ ORDER_COLUMNS = (
 
 
 def _orders_update(orders: list[_Live], *, now, writes: _Writes) -> None:
-    """One UPDATE for every changed order (PostgreSQL: UPDATE ... FROM (VALUES ...))."""
+    """One UPDATE for every changed order (PostgreSQL: UPDATE ... FROM unnest(arrays))."""
     if not orders:
         return
     if connection.vendor != "postgresql":
@@ -736,18 +743,17 @@ def _orders_update(orders: list[_Live], *, now, writes: _Writes) -> None:
         Order.objects.bulk_update(rows, [name for name, _ in ORDER_COLUMNS] + ["updated_at"])
         return
     names = [name for name, _ in ORDER_COLUMNS]
-    first = "(%s::bigint, " + ", ".join(f"%s::{kind}" for _, kind in ORDER_COLUMNS) + ")"
-    other = "(" + ", ".join(["%s"] * (len(ORDER_COLUMNS) + 1)) + ")"
-    values = ", ".join([first] + [other] * (len(orders) - 1))
-    params = []
-    for live in orders:
-        params.append(live.pk)
-        params.extend(getattr(live, name) for name in names)
+    arrays = ", ".join(f"%s::{kind}[]" for _, kind in ORDER_COLUMNS)
     sets = ", ".join(f"{name} = v.{name}" for name in names)
-    # Only the constant column names above are formatted in; every value is a parameter.
-    columns = ", ".join(names)
-    sql = f"UPDATE exchange_order AS o SET {sets}, updated_at = %s FROM (VALUES {values}) AS v(id, {columns}) WHERE o.id = v.id"  # noqa: E501, S608
-    writes.add(sql, [now, *params])
+    # Only the constant column names and types above are formatted in; the values are
+    # parameters (an array per column).
+    sql = (
+        f"UPDATE exchange_order AS o SET {sets}, updated_at = %s "  # noqa: S608
+        f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(names)}) WHERE o.id = v.id"
+    )
+    columns = [[live.pk for live in orders]]
+    columns += [[getattr(live, name) for live in orders] for name in names]
+    writes.add(sql, [now, *columns])
 
 
 def _requests_sequence(pairs: list[tuple[int, int]], *, writes: _Writes) -> None:

@@ -347,6 +347,45 @@ def test_database_refuses_an_unbalanced_journal_entry(market, alice, fund):
     assert JournalEntry.objects.count() == before
 
 
+@pytest.mark.django_db(transaction=True)
+def test_database_refuses_statements_that_unbalance_a_stored_entry(market, alice, fund):
+    """The guard sums what each statement wrote: a posting added to a balanced entry, an
+    amount changed, a posting moved to another entry are refused; an update that keeps every
+    entry's sum (a bucket changed) is not."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the balance trigger is PostgreSQL's (SQLite relies on entry_post)")
+    from django.db import IntegrityError, transaction
+
+    from exchange.models import Account, Posting
+    from exchange.services.ledger import AVAILABLE, HELD, entry_post
+
+    fund(alice, market, krw=1_000)
+    account = Account.objects.get(owner=alice, asset=market.quote)
+    entries = [
+        entry_post(
+            kind="test", reference=str(n), lines=[(account, AVAILABLE, -n), (account, HELD, n)]
+        )
+        for n in (1, 2)
+    ]
+    first = Posting.objects.filter(entry=entries[0]).order_by("pk").first()
+    stored = list(Posting.objects.order_by("pk").values_list("entry_id", "bucket", "amount"))
+    refused = [
+        lambda: Posting.objects.create(
+            entry=entries[0], account=account, asset=market.quote, bucket=AVAILABLE, amount=5
+        ),
+        lambda: Posting.objects.filter(pk=first.pk).update(amount=7),
+        lambda: Posting.objects.filter(pk=first.pk).update(entry=entries[1]),
+    ]
+    for statement in refused:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            statement()
+    assert list(Posting.objects.order_by("pk").values_list("entry_id", "bucket", "amount")) == (
+        stored
+    )
+    Posting.objects.filter(pk=first.pk).update(bucket=HELD)
+    assert selectors.journal_unbalanced() == []
+
+
 def test_entry_post_refuses_an_unbalanced_entry(market, alice, fund):
     from exchange.models import Account
     from exchange.services.ledger import AVAILABLE, entry_post
