@@ -46,3 +46,14 @@ def test_prod_passes_check_deploy_without_warnings():
     completed = manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
     assert completed.returncode == 0, completed.stderr
     assert "no issues" in completed.stdout
+
+
+def test_prod_keeps_database_connections():
+    """The hot statements are prepared once per connection: production keeps connections."""
+    show = "from django.conf import settings; d = settings.DATABASES['default']; "
+    show += "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    completed = manage("shell", "--no-imports", "-c", show, env=PROD_ENV)
+    assert completed.stdout.split() == ["600", "True"], completed.stderr
+    env = {**PROD_ENV, "DATABASE_CONN_MAX_AGE": "60"}
+    completed = manage("shell", "--no-imports", "-c", show, env=env)
+    assert completed.stdout.split() == ["60", "True"], completed.stderr
