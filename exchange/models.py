@@ -289,10 +289,12 @@ class Order(models.Model):
             ),
         ]
         indexes = [
+            # The resting book by side and price: the best bid or ask, a market order's cost
+            # and the depth read a few entries, not every resting order.
             models.Index(
-                fields=["market", "seq"],
+                fields=["market", "side", "price", "seq"],
                 condition=Q(status__in=["open", "partial"]),
-                name="exchange_order_open_book",
+                name="exchange_order_book_price",
             ),
             models.Index(fields=["owner", "-created_at"], name="exchange_order_owner_recent"),
             models.Index(
