@@ -62,7 +62,7 @@ def book_depth(*, market: Market, depth: int = 20) -> dict:
 
 
 def trades_recent(*, market: Market, limit: int = 50) -> list[Trade]:
-    return list(Trade.objects.filter(market=market).order_by("-pk")[:limit])
+    return list(Trade.objects.filter(market=market).order_by("-created_at", "-pk")[:limit])
 
 
 def ticker(*, market: Market) -> dict:
@@ -72,9 +72,12 @@ def ticker(*, market: Market) -> dict:
     stats = trades.aggregate(
         high=Max("price"), low=Min("price"), volume=Sum("quantity"), quote_volume=Sum("notional")
     )
-    first = trades.order_by("pk").values_list("price", flat=True).first()
+    first = trades.order_by("created_at", "pk").values_list("price", flat=True).first()
     last = (
-        Trade.objects.filter(market=market).order_by("-pk").values_list("price", flat=True).first()
+        Trade.objects.filter(market=market)
+        .order_by("-created_at", "-pk")
+        .values_list("price", flat=True)
+        .first()
     )
     best = book_depth(market=market, depth=1)
     return {
@@ -99,7 +102,7 @@ def candles(*, market: Market, interval: str, limit: int = 500) -> list[list[int
     start = datetime.fromtimestamp((int(now.timestamp()) // seconds - limit + 1) * seconds, tz=UTC)
     rows = (
         Trade.objects.filter(market=market, created_at__gte=start)
-        .order_by("pk")
+        .order_by("created_at", "pk")
         .values_list("created_at", "price", "quantity")
     )
     out: dict[int, list[int]] = {}

@@ -278,7 +278,10 @@ def _krw_value(asset: Asset, amount: int) -> int | None:
     if market is None:
         return None
     last = (
-        Trade.objects.filter(market=market).order_by("-pk").values_list("price", flat=True).first()
+        Trade.objects.filter(market=market)
+        .order_by("-created_at", "-pk")
+        .values_list("price", flat=True)
+        .first()
     )
     if last is None:
         return None
