@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -131,6 +131,20 @@ def _market_buy_estimate(*, market_pk: int, scale: int, user, quantity: int) -> 
         if need == 0:
             return cost
     return None
+
+
+BEST_BID_SQL = """
+SELECT MAX(price) FROM exchange_order
+WHERE market_id = %s AND side = 'buy' AND status IN ('open', 'partial')
+"""
+
+
+def _best_bid(market_pk: int) -> int | None:
+    """The highest resting bid (one entry of the book's index; plain SQL: a market sell asks
+    this on every placement, and building the ORM's query cost more than running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(BEST_BID_SQL, [market_pk])
+        return cursor.fetchone()[0]
 
 
 def trade_cap_check(*, user, caps, notional_krw: int, krw_account: Account) -> None:
@@ -324,7 +338,7 @@ _prepared = weakref.WeakSet()  # the database connections where the statements a
 
 def _prepare(cursor) -> None:
     # Prepared statements belong to the session and survive rollbacks.
-    raw = connection.connection
+    raw = cursor.connection
     if raw in _prepared:
         return
     place = PLACE_SQL.replace("{kyc_level}", kyc_level_sql(holder="r.owner", now="$2"))
@@ -426,10 +440,7 @@ def _order_build(*, user, market_pk: int, facts: _Facts, now, **fields) -> tuple
     elif kind == Order.Kind.LIMIT:
         notional = price * quantity // scale
     else:
-        best_bid = Order.objects.filter(
-            market_id=market_pk, side=Order.Side.BUY, status__in=Order.OPEN_STATUSES
-        ).aggregate(best=Max("price"))["best"]
-        notional = (best_bid or 0) * quantity // scale
+        notional = (_best_bid(market_pk) or 0) * quantity // scale
     order = _order_new(
         public_id=uuid.uuid4(),
         owner_id=user.pk,
@@ -473,6 +484,14 @@ def _order_new(**values) -> Order:
     return Order(*args)
 
 
+def _signal() -> threading.Lock:
+    """A one-shot signal: a held lock that its waiter acquires and the setter releases (one
+    futex wake; an Event's set goes through a Condition and its lock as well)."""
+    signal = threading.Lock()
+    signal.acquire()
+    return signal
+
+
 @dataclass(eq=False)
 class _Ticket:
     """A built order waiting for its group: the facts it was validated against and the asset
@@ -483,7 +502,7 @@ class _Ticket:
     hold_asset: int
     outcome: str | None = None
     lead: bool = False  # woken to lead the next group, not with an outcome
-    ready: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Lock = field(default_factory=_signal)
 
 
 def _place_rows(tickets: list[_Ticket]) -> None:
@@ -542,11 +561,12 @@ def _place_rows(tickets: list[_Ticket]) -> None:
             [arrays[0], facts.base_id, facts.quote_id, *params],
         )
         rows = cursor.fetchall()
+        alias = cursor.db.alias
     for ticket, (outcome, pk) in zip(tickets, rows, strict=True):
         if pk is not None:
             ticket.order.pk = pk
             ticket.order._state.adding = False
-            ticket.order._state.db = connection.alias
+            ticket.order._state.db = alias
         ticket.outcome = "duplicate" if outcome == "ok" and pk is None else outcome
 
 
@@ -582,7 +602,7 @@ class _Group:
             self._waiting.append(ticket)
             lead, self._leading = not self._leading, True
         if not lead:
-            ticket.ready.wait()
+            ticket.ready.acquire()  # released once: outcome set, or the lead handed on
             if not ticket.lead:
                 return  # placed by the leader
         group = []
@@ -598,12 +618,12 @@ class _Group:
             with self._lock:
                 if self._waiting:
                     self._waiting[0].lead = True
-                    self._waiting[0].ready.set()
+                    self._waiting[0].ready.release()
                 else:
                     self._leading = False
             for member in group:
                 if member is not ticket:
-                    member.ready.set()
+                    member.ready.release()
 
     def _take(self) -> list:
         key = self._key(self._waiting[0])
@@ -816,7 +836,7 @@ class _CancelTicket:
     row: tuple | None = None
     outcome: str | None = None
     lead: bool = False
-    ready: threading.Event = field(default_factory=threading.Event)
+    ready: threading.Lock = field(default_factory=_signal)
 
 
 def _cancel_rows(tickets: list[_CancelTicket]) -> None:

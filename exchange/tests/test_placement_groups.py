@@ -45,7 +45,7 @@ def _queued(count: int, group=None):
             with group._lock:
                 if len(group._waiting) == count:
                     group._waiting[0].lead = True
-                    group._waiting[0].ready.set()
+                    group._waiting[0].ready.release()
                     return
             time.sleep(0.005)
         with group._lock:  # the test fails on its own assertions; do not leave it stuck
