@@ -329,10 +329,16 @@ def batches_confirm() -> list[AnchorBatch]:
             receipt = _find_receipt(w3, batch)
             if receipt is None:
                 if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
-                    batch_requeue(batch=batch, reason="nonce spent without our transaction")
-                elif not _known_to_node(w3, batch) and batch.raw_tx:
-                    _rebroadcast(w3, batch)
-                continue
+                    # The nonce is spent: by our transaction if it was mined between the two
+                    # reads (read its receipt again), else by another one.
+                    receipt = _find_receipt(w3, batch)
+                    if receipt is None:
+                        batch_requeue(batch=batch, reason="nonce spent without our transaction")
+                        continue
+                else:
+                    if not _known_to_node(w3, batch) and batch.raw_tx:
+                        _rebroadcast(w3, batch)
+                    continue
             if receipt["status"] != 1:
                 deployment = batch.deployment
                 batch_requeue(batch=batch, reason=f"transaction {batch.tx_hash} reverted")

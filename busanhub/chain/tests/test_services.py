@@ -322,6 +322,37 @@ def test_stuck_transaction_is_replaced_with_higher_fees(own_chain, settings):
     assert verify.verify_on_chain(services.receipt_for(leaves[0].digest), node.web3()).ok
 
 
+def test_transaction_mined_between_the_receipt_and_the_nonce_reads_is_confirmed(
+    own_chain, settings, monkeypatch
+):
+    """The nonce read after a missing receipt may see our own transaction, mined in between:
+    the batch is confirmed, not sent back to sealed as if another transaction had spent it."""
+    from busanhub.chain.services import batches
+
+    leaves = anchor(1)
+    services.batches_seal_all()
+    own_chain.call("evm_setAutomine", False)
+    [batch] = services.batches_submit()
+    find_receipt = batches._find_receipt
+    calls = []
+
+    def mined_after_the_first_read(w3, batch):
+        receipt = find_receipt(w3, batch)
+        calls.append(receipt)
+        if len(calls) == 1:
+            own_chain.call("evm_mine")  # the node mines it right after the receipt read
+        return receipt
+
+    monkeypatch.setattr(batches, "_find_receipt", mined_after_the_first_read)
+    services.batches_confirm()  # its head was read before the block: not yet confirmed
+    assert calls[0] is None and calls[1] is not None
+    assert AnchorBatch.objects.get(pk=batch.pk).status == Status.SUBMITTED
+    [confirmed] = services.batches_confirm()
+    assert confirmed.pk == batch.pk and confirmed.status == Status.CONFIRMED
+    assert nonce() == batch.nonce + 1
+    assert verify.verify_on_chain(services.receipt_for(leaves[0].digest), node.web3()).ok
+
+
 # --- bulk outbox ----------------------------------------------------------------------------
 
 
