@@ -133,18 +133,23 @@ def _market_buy_estimate(*, market_pk: int, scale: int, user, quantity: int) -> 
     return None
 
 
+# ORDER BY ... LIMIT 1, not MAX(): the planner turns MAX into a read of the index's last entry
+# only when the table's statistics say so; without them (a fresh or fast-growing table) it
+# aggregated every resting bid: 15 ms with 8,000 resting, on every market sell.
 BEST_BID_SQL = """
-SELECT MAX(price) FROM exchange_order
+SELECT price FROM exchange_order
 WHERE market_id = %s AND side = 'buy' AND status IN ('open', 'partial')
+ORDER BY price DESC LIMIT 1
 """
 
 
 def _best_bid(market_pk: int) -> int | None:
-    """The highest resting bid (one entry of the book's index; plain SQL: a market sell asks
-    this on every placement, and building the ORM's query cost more than running it)."""
+    """The highest resting bid (the last entry of the book's index; plain SQL: a market sell
+    asks this on every placement, and building the ORM's query cost more than running it)."""
     with connection.cursor() as cursor:
         cursor.execute(BEST_BID_SQL, [market_pk])
-        return cursor.fetchone()[0]
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def trade_cap_check(*, user, caps, notional_krw: int, krw_account: Account) -> None:

@@ -186,3 +186,28 @@ def test_waiting_cancels_go_as_one_group_each_with_its_answer(market, fund):
     assert len(set(cancels.values_list("created_at", flat=True))) == 1  # one statement
     group = order_services._cancels
     assert (group._leading, group._waiting) == (False, [])
+
+
+def test_a_market_sells_notional_is_valued_at_the_best_resting_bid(market, fund):
+    # Given three resting bids, the highest of them then cancelled
+    buyer, seller = kyc_user(email="bidder@example.kr"), kyc_user(email="seller@example.kr")
+    fund(buyer, market, krw=1_000_000)
+    fund(seller, market, eth=ETH)
+    bids = [
+        services.order_place(user=buyer, market=market, side="buy", price=price, quantity=LOT * 10)
+        for price in (2_990_000, 3_010_000, 3_000_000)
+    ]
+    services.order_cancel(user=buyer, order=bids[1])
+    services.markets_match(market_pk=market.pk)
+    # When the seller places a market sell of 10 lots (not matched yet)
+    order = services.order_place(
+        user=seller,
+        market=market,
+        side="sell",
+        kind="market",
+        time_in_force="IOC",
+        quantity=LOT * 10,
+    )
+    # Then its notional, which the trading caps count, is at the best bid still resting
+    assert order.notional == 3_000_000 * LOT * 10 // market.scale
+    assert Order.objects.get(pk=order.pk).notional == order.notional
