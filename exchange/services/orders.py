@@ -867,7 +867,7 @@ _cancels = _Group(
 os.register_at_fork(after_in_child=_cancels.reset)
 
 
-def _cancel_statement(*, user, order: Order) -> Order:
+def _cancel_statement(*, user, order: Order, mode: str) -> Order:
     """order_cancel on PostgreSQL without inline matching: CANCEL_SQL, with other threads'
     cancels of the moment (`_Group`), or alone inside a caller's transaction."""
     ticket = _CancelTicket(order_pk=order.pk, asker=user.pk)
@@ -881,7 +881,7 @@ def _cancel_statement(*, user, order: Order) -> Order:
         raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
     if Order.market.is_cached(order) and order.market_id == cancelled.market_id:
         cancelled.market = order.market
-    _wake(cancelled.market_id)  # queue: the market's task after commit; process: nothing
+    _wake(cancelled.market_id, mode)  # queue: the market's task after commit; process: nothing
     return cancelled
 
 
@@ -896,7 +896,7 @@ def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
     """
     mode = _mode()
     if connection.vendor == "postgresql" and mode != "inline":
-        return _cancel_statement(user=user, order=order)
+        return _cancel_statement(user=user, order=order, mode=mode)
     with transaction.atomic():
         return _cancel_orm(user=user, order=order, mode=mode)
 
