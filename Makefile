@@ -28,6 +28,8 @@ chromium:
 
 run: install
 	mkdir -p var
+	@# Without DATABASE_URL: the embedded PostgreSQL under var/pg (left running; see README).
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m busanhub.devdb start; fi
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@echo
@@ -49,4 +51,5 @@ bench: install
 	$(BIN)/python bench/anchoring.py --quick
 
 clean-dev:
-	rm -rf var/db.sqlite3 var/chain-state.json var/celery
+	-$(BIN)/python -m busanhub.devdb stop
+	rm -rf var/pg var/chain-state.json var/celery

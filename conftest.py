@@ -1,6 +1,8 @@
-"""Shared fixtures: a real anvil node (npm @foundry-rs/anvil) and a deployed BusanAnchor."""
+"""Shared fixtures: the embedded PostgreSQL when DATABASE_URL is unset, a real anvil node
+(npm @foundry-rs/anvil) and a deployed BusanAnchor."""
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,21 @@ from busanhub.chain.devnode import Anvil
 REQUIRE_SERVICES = os.environ.get("CI", "").lower() == "true" or bool(
     os.environ.get("BUSANHUB_REQUIRE_SERVICES")
 )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Without DATABASE_URL the test settings name this run's throw-away cluster: start it
+    before pytest-django creates the test database (and clear what killed runs left)."""
+    if "DATABASE_URL" in os.environ:
+        return
+    from django.conf import settings
+
+    from busanhub import devdb
+
+    devdb.throwaway_clusters_prune()
+    pgdata = Path(settings.DATABASES["default"]["OPTIONS"]["host"])
+    devdb.cluster_start(pgdata, database="postgres", throwaway=True)
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def database_url() -> str:
     db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    socket_dir = db.get("OPTIONS", {}).get("host")
+    if socket_dir:  # the embedded cluster of `make test`
+        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={socket_dir}"
+    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or 5432
     return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 

@@ -84,13 +84,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# PostgreSQL is the only database. Unset, DATABASE_URL names the embedded cluster of
+# busanhub.devdb (var/pg, on a Unix socket in its data folder), which `make run` starts.
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL", default=f"postgres://postgres@/busanhub?host={VAR_DIR / 'pg'}"
+    )
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent web + worker + beat processes share one SQLite file in dev: wait for locks.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,5 +1,5 @@
-"""Embedded defaults for `make run`: SQLite, kombu's filesystem broker and a local anvil,
-all under var/."""
+"""Embedded defaults for `make run`: the embedded PostgreSQL (busanhub.devdb), kombu's
+filesystem broker and a local anvil, all under var/."""
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env

@@ -1,7 +1,10 @@
-"""Test settings: whatever DATABASE_URL names (SQLite under var/ when unset), a real anvil
+"""Test settings: whatever DATABASE_URL names (unset: a throw-away embedded PostgreSQL cluster
+of this test run, var/pg-test-<pid>, which the root conftest starts), a real anvil
 started by the test fixtures, locmem email, fast password hashing."""
 
 import os
+
+from busanhub.devdb import throwaway_cluster_path
 
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, env
@@ -15,10 +18,10 @@ CHAIN_PRIVATE_KEY = env("CHAIN_PRIVATE_KEY", default=ANVIL_DEV_KEY)
 CHAIN_CONFIRMATIONS = 1
 CHAIN_AUTO_DEPLOY = False
 CHAIN_RPC_TIMEOUT_S = 3
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so a real Celery worker process can open the same test database;
-    # one per test run, so that two runs at once do not share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
+if "DATABASE_URL" not in os.environ:
+    # The throw-away cluster of this run (busanhub.devdb; the root conftest starts it). A worker
+    # process that a test starts is given DATABASE_URL, so the pid here is pytest's own.
+    DATABASES["default"].setdefault("OPTIONS", {})["host"] = str(throwaway_cluster_path())
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
