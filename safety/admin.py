@@ -6,10 +6,10 @@ model save, so each is validated, anchored and notified the same way as everywhe
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -347,7 +347,10 @@ class ReportAdmin(admin.ModelAdmin):
         )
 
     def transition_view(self, request: HttpRequest, object_id: str):
-        report = get_object_or_404(Report, pk=object_id)
+        # get_object answers None for an id that is not one (a 404, not a 500 from int()).
+        report = self.get_object(request, unquote(object_id))
+        if report is None:
+            raise Http404
         if not self.has_change_permission(request, report):
             raise PermissionDenied
         form = TransitionForm(

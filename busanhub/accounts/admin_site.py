@@ -7,6 +7,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,14 @@ def session_used_mfa(request) -> bool:
     return any(record.get("method") == "mfa" for record in records)
 
 
+def refuse_signed_in_non_staff(request) -> None:
+    """A signed-in citizen gets the 403 page: sent to the login page, which sends a signed-in
+    user on to `next`, she would loop between /admin/ and the login forever."""
+    user = request.user
+    if user.is_authenticated and not (user.is_active and user.is_staff):
+        raise PermissionDenied
+
+
 class BusanAdminSite(admin.AdminSite):
     site_header = _("BusanHub administration")
     site_title = _("BusanHub admin")
@@ -26,6 +35,7 @@ class BusanAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         # One login for everybody: allauth's, which also runs the MFA step. Django's admin
         # login form would authenticate with the password alone.
+        refuse_signed_in_non_staff(request)
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
 
@@ -34,6 +44,7 @@ class BusanAdminSite(admin.AdminSite):
 
         @wraps(view)
         def gated(request, *args, **kwargs):
+            refuse_signed_in_non_staff(request)
             refusal = self.mfa_refusal(request)
             return refusal if refusal is not None else inner(request, *args, **kwargs)
 

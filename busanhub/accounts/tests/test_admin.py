@@ -34,9 +34,23 @@ def test_admin_login_goes_through_allauth(client):
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fauth%2Fgroup%2F"
 
 
-def test_admin_refuses_non_staff(client):
+def test_admin_shows_a_signed_in_non_staff_user_the_403_page_not_a_login_loop(client):
+    # Given a signed-in citizen
     client.force_login(UserFactory())
 
+    # When she opens the admin, its login page, or a page inside it
+    for url in (
+        reverse("admin:index"),
+        reverse("admin:login") + "?next=/admin/",
+        reverse("admin:accounts_user_changelist"),
+    ):
+        response = client.get(url)
+        # Then she gets the 403 page (before: a redirect to the login, which sent her back)
+        assert response.status_code == 403, url
+        assert "403.html" in [template.name for template in response.templates]
+
+
+def test_admin_sends_an_anonymous_visitor_to_the_login(client):
     response = client.get(reverse("admin:index"))
 
     assert response.status_code == 302
