@@ -253,13 +253,8 @@ def cpu_model() -> str:
 
 def database_description() -> str:
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-        elif connection.vendor == "sqlite":
-            cursor.execute("SELECT sqlite_version()")
-        else:
-            return connection.vendor
-        return f"{connection.vendor} {cursor.fetchone()[0]}"
+        cursor.execute("SHOW server_version")
+        return f"PostgreSQL {cursor.fetchone()[0]}"
 
 
 def print_machine(node_url: str) -> None:
@@ -301,10 +296,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def use_own_test_database() -> None:
     """Never the test suite's database name: a test run in parallel keeps its own."""
     test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test["NAME"] = str(ROOT / "var" / "bench-db.sqlite3")
-    else:
-        test["NAME"] = f"bench_{connection.settings_dict['NAME']}"
+    test["NAME"] = f"bench_{connection.settings_dict['NAME']}"
 
 
 def main(argv: list[str] | None = None) -> None:

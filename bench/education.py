@@ -129,7 +129,8 @@ def main() -> None:
         out(
             f"date {timezone.now():%Y-%m-%d}; {platform.processor() or platform.machine()} "
             f"x{os.cpu_count()}; python {platform.python_version()}; django {django.__version__}; "
-            f"database {connection.vendor}; anvil {node.url}"
+            f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}; "
+            f"anvil {node.url}"
         )
         out(
             "issue = certificates_issue (wallet, OpenBadgeCredential, status entry, signature, "

@@ -7,17 +7,17 @@ fees, ledger, anchor leaves), as EXCHANGE_MATCHING=process runs it.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub_exchange_bench \
         .venv/bin/python bench/exchange.py
 
-The durable part runs against a throw-away database made by Django's test-database machinery
-on whatever DATABASE_URL names (PostgreSQL is the figure that matters). A run's rate is orders
-accepted / the wall time until every one of them is matched and committed; it runs three times
-on the same market (a warm book after the first) and durable_orders_per_s is the median. Each
-run prints the CPU time each part used per accepted order (placers, their database backends,
-the matcher, its backend, the rest of the machine), read from /proc. One more run then times
-each side alone: the placers with no matcher running, then the matcher draining what they
-placed with nothing else running (the ceiling of one market's single writer). After it, it
-checks and prints violations: no negative balance, held funds equal to what the active
-orders need, quantities conserved, orders' fills equal to their trades, a balanced ledger, and
-the trades equal to a replay of the market's log through the pure engine. Prints figures only,
+The durable part runs against a throw-away database made by Django's test-database machinery on
+the server DATABASE_URL names (unset, the embedded cluster `make run` starts). A run's rate is
+orders accepted / the wall time until every one of them is matched and committed; it runs three
+times on the same market (a warm book after the first) and durable_orders_per_s is the median.
+Each run prints the CPU time each part used per accepted order (placers, their database
+backends, the matcher, its backend, the rest of the machine), read from /proc. One more run
+then times each side alone: the placers with no matcher running, then the matcher draining what
+they placed with nothing else running (the ceiling of one market's single writer). After it, it
+checks and prints violations: no negative balance, held funds equal to what the active orders
+need, quantities conserved, orders' fills equal to their trades, a balanced ledger, and the
+trades equal to a replay of the market's log through the pure engine. Prints figures only,
 asserts nothing about timing. The last line is the headline:
 
     engine_orders_per_s=N engine_p99_us=N durable_orders_per_s=N
@@ -426,8 +426,9 @@ def bench_durable(count: int, placers: int, threads: int, rounds: int) -> dict:
             runs.append(_durable_round(market, streams(11 + round_)))
         connections.close_all()
         apart = _durable_round(market, streams(11 + rounds), apart=True)
+        version = connection.pg_version
         return {
-            "vendor": connection.vendor,
+            "database": f"PostgreSQL {version // 10000}.{version % 10000}",
             "placers": placers,
             "threads": threads,
             "runs": runs,
@@ -542,7 +543,7 @@ def main(argv=None) -> None:
     durable = bench_durable(durable_count, args.placers, args.threads, args.rounds)
     for n, run in enumerate(durable["runs"], 1):
         print(
-            f"durable ({durable['vendor']}) run {n}: {durable['placers']} placer processes of "
+            f"durable ({durable['database']}) run {n}: {durable['placers']} placer processes of "
             f"{durable['threads']} client threads, one "
             f"matcher process: {run['accepted']:,} orders accepted ({run['refused']:,} refused), "
             f"{run['cancels']:,} cancels ({run['cancels_refused']:,} too late), "

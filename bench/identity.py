@@ -110,7 +110,11 @@ def main() -> None:
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         out(f"# B Pass benchmark ({'quick' if args.quick else 'full'})")
-        out(f"database: {connection.vendor}; python {platform.python_version()}")
+        version = connection.pg_version
+        out(
+            f"database: PostgreSQL {version // 10000}.{version % 10000}; "
+            f"python {platform.python_version()}"
+        )
         holder = User.objects.create_user(email="bench@example.kr", password="bench-password-1")
         did = services.wallet_open(user=holder).did
         rates = {}

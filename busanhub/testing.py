@@ -1,4 +1,4 @@
-"""Helpers for tests that need real concurrency (PostgreSQL; SQLite serialises writers)."""
+"""Helpers for tests that need real concurrency (real threads, each its own connection)."""
 
 import threading
 

@@ -95,8 +95,8 @@ def ticker(*, market: Market) -> dict:
 
 
 def candles(*, market: Market, interval: str, limit: int = 500) -> list[list[int]]:
-    """Rows [ts (s, UTC), open, high, low, close, volume], oldest first. Bucketed in Python
-    so the same code runs on SQLite and PostgreSQL; bounded by `limit` intervals."""
+    """Rows [ts (s, UTC), open, high, low, close, volume], oldest first, bucketed in Python;
+    bounded by `limit` intervals."""
     seconds = INTERVALS[interval]
     now = timezone.now()
     start = datetime.fromtimestamp((int(now.timestamp()) // seconds - limit + 1) * seconds, tz=UTC)

@@ -79,7 +79,7 @@ def valid_credential_exists_sql(*, holder: str, credential_type: str, now: str) 
     path that folds the check into a statement of its own (a voucher payment's locking read):
     does the user whose pk is `holder` hold an active credential of `credential_type`, valid
     at `now`? The three arguments are SQL expressions of the caller (placeholders or
-    columns), never values. PostgreSQL and SQLite."""
+    columns), never values."""
     table = Credential._meta.db_table
     where = _valid_credential_where_sql(holder=holder, credential_type=credential_type, now=now)
     return f"EXISTS (SELECT 1 FROM {table} AS credential WHERE {where})"  # noqa: S608

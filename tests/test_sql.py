@@ -39,8 +39,6 @@ def test_array_literal_text_form():
     ],
 )
 def test_array_literal_reads_back(cast, values):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's array input")
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT %s::{cast}", [array_literal(values)])
         assert cursor.fetchone()[0] == values

@@ -7,9 +7,9 @@ one transaction with a few bulk statements: order updates, trades, one netted jo
 balances, anchor leaves, surveillance events, the market's sequence and book version.
 
 One writer per market, by a PostgreSQL transaction advisory lock on the market plus a
-`SELECT ... FOR UPDATE` of its row (which also serialises SQLite). The in-memory book is a
-cache, trusted only while the market's `book_version` (rewritten by every committed batch)
-is the one it was built at; otherwise it is rebuilt from the resting orders in `seq` order.
+`SELECT ... FOR UPDATE` of its row. The in-memory book is a cache, trusted only while the
+market's `book_version` (rewritten by every committed batch) is the one it was built at;
+otherwise it is rebuilt from the resting orders in `seq` order.
 """
 
 import json
@@ -18,11 +18,10 @@ import uuid
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_records
+from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
 from busanhub.sql import array_literal
 from exchange import engine
 from exchange.models import (
@@ -39,8 +38,8 @@ from exchange.models import (
     TradedVolume,
 )
 
-from .ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock, entry_post
-from .volume import volume_add, volumes_30d, windows
+from .ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock
+from .volume import volume_add, windows
 
 LOCK_CLASS = 0x45584348  # "EXCH": the advisory lock namespace of market writers
 CONSUMER_CLASS = 0x45584355  # "EXCU": a consumer draining one market (see markets_match)
@@ -112,8 +111,6 @@ class _Row(_Live):
         "cancel_reason",
         "seq",
     )
-    # The same, as OrderRequest lookups for values_list.
-    LOOKUPS = ("pk", "action", "order_id") + tuple(f"order__{name}" for name in FIELDS[3:])
     __slots__ = (
         "request_pk",
         "action",
@@ -129,7 +126,7 @@ class _Row(_Live):
             setattr(self, name, value)
 
 
-# The same on PostgreSQL, as one constant statement (the matcher runs it at every batch).
+# One constant statement (the matcher runs it at every batch).
 _REQUESTS_SQL = (
     "SELECT r.id, r.action, r.order_id, "  # noqa: S608 (table names)
     + ", ".join(f"o.{name}" for name in _Row.FIELDS[3:])
@@ -139,16 +136,9 @@ _REQUESTS_SQL = (
 
 
 def _requests_waiting(market_pk: int, limit: int) -> list[_Row]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_REQUESTS_SQL, [market_pk, limit])
-            rows = cursor.fetchall()
-    else:
-        rows = (
-            OrderRequest.objects.filter(market_id=market_pk, seq__isnull=True)
-            .order_by("pk")
-            .values_list(*_Row.LOOKUPS)[:limit]
-        )
+    with connection.cursor() as cursor:
+        cursor.execute(_REQUESTS_SQL, [market_pk, limit])
+        rows = cursor.fetchall()
     return [_Row(values) for values in rows]
 
 
@@ -175,9 +165,8 @@ def book_forget(market_pk: int) -> None:
 
 def lock_market(market_pk: int) -> Market:
     """Takes the market's writer lock for the current transaction and returns the row."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, market_pk])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, market_pk])
     # NO KEY UPDATE: placements insert orders referencing the market (a KEY SHARE lock) while
     # holding their accounts, which the matcher then locks; FOR UPDATE would deadlock them.
     return (
@@ -197,10 +186,8 @@ _MARKET_LOCK_SQL = (
 
 
 def _market_locked(market_pk: int) -> Market:
-    """`lock_market` for the matcher on PostgreSQL: the same locks, the row read by a constant
-    statement, with its base asset's decimals only (what `Market.scale` needs)."""
-    if connection.vendor != "postgresql":
-        return lock_market(market_pk)
+    """`lock_market` for the matcher: the same locks, the row read by a constant statement,
+    with its base asset's decimals only (what `Market.scale` needs)."""
     with connection.cursor() as cursor:  # one round trip: the writer lock, then the row
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s); " + _MARKET_LOCK_SQL,
@@ -241,25 +228,10 @@ def _state_for(market: Market) -> _State:
 def _fee_bps(owner_ids, *, now) -> dict:
     """{owner_id: (maker_bps, taker_bps)}: the highest tier each owner's 30-day traded quote
     volume reaches (the lowest tier below all of them; no tiers, no fees)."""
-    if connection.vendor == "postgresql":  # one statement: every owner's volume and tier
-        with connection.cursor() as cursor:
-            cursor.execute(_FEES_SQL, [array_literal(owner_ids), windows(now)[1]])
-            fees = {owner: (maker, taker) for owner, maker, taker in cursor.fetchall()}
-        return fees or defaultdict(lambda: (0, 0))
-    tiers = list(
-        FeeTier.objects.order_by("-min_volume_30d").values_list(
-            "min_volume_30d", "maker_bps", "taker_bps"
-        )
-    )
-    if not tiers:
-        return defaultdict(lambda: (0, 0))
-    volumes = volumes_30d(owner_ids, now=now)
-    out = {}
-    for owner_id in owner_ids:
-        volume = volumes.get(owner_id) or 0
-        tier = next((t for t in tiers if volume >= t[0]), tiers[-1])
-        out[owner_id] = (tier[1], tier[2])
-    return out
+    with connection.cursor() as cursor:  # one statement: every owner's volume and tier
+        cursor.execute(_FEES_SQL, [array_literal(owner_ids), windows(now)[1]])
+        fees = {owner: (maker, taker) for owner, maker, taker in cursor.fetchall()}
+    return fees or defaultdict(lambda: (0, 0))
 
 
 _FEES_SQL = f"""
@@ -285,7 +257,7 @@ def _arrays(params) -> list:
 
 
 class _Writes:
-    """A batch's write statements on PostgreSQL, sent together in one round trip (one
+    """A batch's write statements, sent together in one round trip (one
     multi-statement query, inside the batch's transaction) instead of one each. A list
     parameter goes as one array literal (busanhub.sql.array_literal), not one per element."""
 
@@ -503,9 +475,8 @@ class _Batch:
             reference=f"{market.symbol}:{first_seq}-{last_seq}", opens=opens, now=now, writes=writes
         )
         _market_update(market, writes=writes)
-        if writes.sql:
-            with connection.cursor() as cursor:
-                writes.send(cursor)
+        with connection.cursor() as cursor:
+            writes.send(cursor)
 
     def _post(self, *, reference: str, opens: dict, now, writes: _Writes) -> None:
         """The batch's money moves as one journal entry, and the changes of what the owners'
@@ -518,18 +489,6 @@ class _Batch:
         customers = {(owner, asset) for owner, asset, _ in moves if owner != Account.Kind.FEES}
         customers |= set(opens)
         system = {(owner, asset) for owner, asset, _ in moves if owner == Account.Kind.FEES}
-        if connection.vendor != "postgresql":
-            accounts = accounts_lock(pairs=customers, system=system)
-            lines = [
-                (accounts[(owner, asset)], bucket, amount)
-                for (owner, asset, bucket), amount in moves.items()
-            ]
-            entry_post(kind="match", reference=reference, lines=lines)
-            for key, amount in opens.items():
-                Account.objects.filter(pk=accounts[key].pk).update(
-                    open_notional=F("open_notional") + amount
-                )
-            return
         _journal_post(
             moves=moves,
             opens=opens,
@@ -575,9 +534,6 @@ class _Batch:
 
     def _anchor(self, trades: list[tuple], *, now, writes: _Writes) -> None:
         records = self._records(trades)
-        if connection.vendor != "postgresql":
-            anchor_records(records)
-            return
         # Each ref names a taking order, which takes once (when the matcher places it): the
         # leaves are new, so one INSERT (as anchor_record_new: a clash rolls the batch back).
         leaves = [anchor_leaf_columns(**record) for record in records]
@@ -601,26 +557,6 @@ class _Batch:
 
 def _trades_insert(market: Market, trades: list[tuple], *, now, writes: _Writes) -> None:
     """One INSERT for the batch's trades, in fill order."""
-    if connection.vendor != "postgresql":
-        Trade.objects.bulk_create(
-            Trade(
-                public_id=public_id,
-                market_id=market.pk,
-                maker_order_id=maker.pk,
-                taker_order_id=taker.pk,
-                taker_side=side,
-                price=price,
-                quantity=quantity,
-                notional=notional,
-                maker_fee=maker_fee,
-                taker_fee=taker_fee,
-                created_at=now,
-            )
-            for public_id, maker, taker, side, price, quantity, notional, maker_fee, taker_fee in (
-                trades
-            )
-        )
-        return
     columns = list(zip(*trades, strict=True))
     writes.add(
         f"INSERT INTO {Trade._meta.db_table} "  # noqa: S608 (table name)
@@ -645,7 +581,7 @@ def _trades_insert(market: Market, trades: list[tuple], *, now, writes: _Writes)
 def _journal_post(
     *, moves: dict, opens: dict, customers: set, system: set, reference: str, now, writes: _Writes
 ) -> None:
-    """`entry_post` of the batch's netted moves on PostgreSQL, without model instances: locks
+    """`entry_post` of the batch's netted moves, without model instances: locks
     the accounts in primary-key order (creating missing ones through `accounts_lock`), in the
     round trip that sends the batch's writes so far; checks the entry balances per asset and
     leaves no customer balance below zero; then adds the entry, its postings and the balances
@@ -730,17 +666,8 @@ ORDER_COLUMNS = (
 
 
 def _orders_update(orders: list[_Live], *, now, writes: _Writes) -> None:
-    """One UPDATE for every changed order (PostgreSQL: UPDATE ... FROM unnest(arrays))."""
+    """One UPDATE for every changed order (UPDATE ... FROM unnest(arrays))."""
     if not orders:
-        return
-    if connection.vendor != "postgresql":
-        rows = []
-        for live in orders:
-            row = Order(pk=live.pk, updated_at=now)
-            for name, _ in ORDER_COLUMNS:
-                setattr(row, name, getattr(live, name))
-            rows.append(row)
-        Order.objects.bulk_update(rows, [name for name, _ in ORDER_COLUMNS] + ["updated_at"])
         return
     names = [name for name, _ in ORDER_COLUMNS]
     arrays = ", ".join(f"%s::{kind}[]" for _, kind in ORDER_COLUMNS)
@@ -760,11 +687,6 @@ def _requests_sequence(pairs: list[tuple[int, int]], *, writes: _Writes) -> None
     """Records the sequence number the matcher gave each request."""
     if not pairs:
         return
-    if connection.vendor != "postgresql":
-        OrderRequest.objects.bulk_update(
-            [OrderRequest(pk=pk, seq=seq) for pk, seq in pairs], ["seq"]
-        )
-        return
     writes.add(
         "UPDATE exchange_orderrequest AS r SET seq = v.seq "
         "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, seq) WHERE r.id = v.id",
@@ -774,11 +696,6 @@ def _requests_sequence(pairs: list[tuple[int, int]], *, writes: _Writes) -> None
 
 def _market_update(market: Market, *, writes: _Writes) -> None:
     """Writes the market's sequence and book version (one plain UPDATE)."""
-    if connection.vendor != "postgresql":
-        Market.objects.filter(pk=market.pk).update(
-            last_seq=market.last_seq, book_version=market.book_version
-        )
-        return
     writes.add(
         f"UPDATE {Market._meta.db_table} SET last_seq = %s, book_version = %s WHERE id = %s",  # noqa: S608
         [market.last_seq, market.book_version, market.pk],
@@ -823,13 +740,13 @@ def market_match_batch(*, market_pk: int, limit: int = BATCH) -> int:
 def markets_match(*, market_pk: int, limit: int = BATCH) -> int:
     """Drains a market's waiting requests, batch after batch; returns how many it took.
 
-    Inside a caller's transaction (inline matching, SQLite) the batches run in it. Otherwise a
+    Inside a caller's transaction (inline matching) the batches run in it. Otherwise a
     session advisory lock makes this the market's only consumer: a second caller returns at
     once, and the consumer looks again after letting go, so a request committed meanwhile is
     never left waiting (its placer's wake-up either got the lock or came before that look).
     """
     total = 0
-    if connection.in_atomic_block or connection.vendor != "postgresql":
+    if connection.in_atomic_block:
         return _drain(market_pk, limit)
     while True:
         with connection.cursor() as cursor:

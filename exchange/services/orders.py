@@ -19,8 +19,7 @@ import weakref
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,10 +27,10 @@ from busanhub.sql import array_literal
 from exchange import conf, engine, limits
 from exchange.models import Account, Market, Order, OrderRequest, SurveillanceEvent
 
-from .kyc import kyc_level_sql, no_kyc_error, require_kyc
-from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
+from .kyc import kyc_level_sql, no_kyc_error
+from .ledger import accounts_lock
 from .matching import book_forget, lock_market, market_close_book, markets_match
-from .volume import volume_used, windows
+from .volume import windows
 
 logger = logging.getLogger(__name__)
 
@@ -152,29 +151,12 @@ def _best_bid(market_pk: int) -> int | None:
     return None if row is None else row[0]
 
 
-def trade_cap_check(*, user, caps, notional_krw: int, krw_account: Account) -> None:
-    """Refuses an order whose KRW value would pass the 24-hour or 30-day trading cap (the ORM
-    path; PLACE_SQL does the same on PostgreSQL). Counts the volume traded in each window
-    (`volume`) plus what the user's active KRW orders may still trade (their notional not yet
-    filled: her KRW account's `open_notional`), so open orders cannot run past the cap; a
-    cancel frees the room. The caller holds the user's account locks (`krw_account` read under
-    them), so two placements cannot both use the room."""
-    day, month = volume_used(owner_id=user.pk, asset_id=krw_account.asset_id, now=timezone.now())
-    committed = krw_account.open_notional
-    if day + committed + notional_krw > caps.trade_24h or (
-        month + committed + notional_krw > caps.trade_30d
-    ):
-        raise _over_limit()
-
-
-# --- placement on PostgreSQL: one round trip, grouped -----------------------------------------
+# --- placement: one round trip, grouped ----------------------------------------------------
 #
-# Placement is the hot path of every market, so on PostgreSQL it is one round trip of two
-# prepared statements sent together, and no model instance is built until the answer.
-# Outside a caller's transaction the two run as one implicit transaction: no BEGIN, no COMMIT.
-# (SQLite, the embedded default, takes the ORM path below: it has no row locks, its database
-# lock serialises writers.) The statements are prepared once per connection: planning them
-# costs more than running them.
+# Placement is the hot path of every market, so it is one round trip of two prepared
+# statements sent together, and no model instance is built until the answer. Outside a
+# caller's transaction the two run as one implicit transaction: no BEGIN, no COMMIT. The
+# statements are prepared once per connection: planning them costs more than running them.
 #
 # The statements take a group of placements in one market (arrays, one element per order;
 # distinct owners): a process's concurrent placements share the round trip and the commit
@@ -302,7 +284,7 @@ FROM decision LEFT JOIN done ON done.n = decision.n
 ORDER BY decision.n
 """
 
-# Cancels on PostgreSQL (queued or process matching), in one statement over arrays (a group
+# Cancels (queued or process matching), in one statement over arrays (a group
 # of concurrent cancels, `_Group`; a lone cancel is a group of one): each order's row, and its
 # cancel request in the market's log only if the order is the asker's and active. The rows
 # come back either way (every column, for Order.from_db), so the refusals (another user's
@@ -356,8 +338,8 @@ def _prepare(cursor) -> None:
 @dataclass(frozen=True)
 class _Facts:
     """The market's facts placement validates against: read from the market's row under the
-    market's lock (inline matching), from a per-process cache that PLACE_SQL checks against the
-    committed row (PostgreSQL), or from the Market instance (SQLite)."""
+    market's lock (inline matching), or from a per-process cache that PLACE_SQL checks against
+    the committed row."""
 
     status: str
     tick_size: int
@@ -696,7 +678,7 @@ _REFUSALS = {
 
 
 def _place_by_statement(*, user, market_pk: int, facts: _Facts, fresh: bool, **fields) -> Order:
-    """Placement on PostgreSQL: builds the order against `facts` and runs _place_statement.
+    """Placement: builds the order against `facts` and runs _place_statement.
     Facts not `fresh` (the cache) are read again when they refuse the order or PLACE_SQL
     finds them stale; the owner's first order in the market opens her accounts first."""
     for _attempt in range(4):
@@ -723,48 +705,6 @@ def _place_by_statement(*, user, market_pk: int, facts: _Facts, fresh: bool, **f
     raise RuntimeError(f"placement in market {market_pk} did not settle")  # facts keep changing
 
 
-# --- placement on other databases (SQLite): the ORM -------------------------------------------
-
-
-def _place_orm(*, user, market: Market, facts: _Facts, **fields) -> Order:
-    caps = require_kyc(user=user)
-    order, hold_asset = _order_build(
-        user=user, market_pk=market.pk, facts=facts, now=timezone.now(), **fields
-    )
-    accounts = accounts_lock(pairs=[(user.pk, facts.base_id), (user.pk, facts.quote_id)])
-    account = accounts[(user.pk, hold_asset)]
-    if account.is_frozen:
-        raise _frozen()
-    hold = order.held_remaining
-    if account.available < hold:
-        raise _insufficient()
-    quote_account = accounts[(user.pk, facts.quote_id)]
-    if facts.quote_symbol == "KRW":
-        trade_cap_check(
-            user=user, caps=caps, notional_krw=order.notional, krw_account=quote_account
-        )
-    try:
-        if order.client_order_id:  # a concurrent duplicate must not break the transaction
-            with transaction.atomic():
-                order.save()
-        else:
-            order.save()
-    except IntegrityError as exc:
-        raise _client_order_id_used() from exc
-    OrderRequest.objects.create(
-        market_id=order.market_id, order=order, action=OrderRequest.Action.PLACE
-    )
-    entry_post(
-        kind="hold",
-        reference=str(order.public_id),
-        lines=[(account, AVAILABLE, -hold), (account, HELD, hold)],
-    )
-    Account.objects.filter(pk=quote_account.pk).update(
-        open_notional=F("open_notional") + order.notional
-    )
-    return order
-
-
 def order_place(
     *,
     user,
@@ -789,8 +729,10 @@ def order_place(
     The order is `pending` until the matcher takes it (at once when EXCHANGE_MATCHING is
     inline); the matcher anchors its trades (`exchange.trades`).
 
-    On PostgreSQL with queued or process matching: one round trip (PLACE_LOCK_SQL and
-    PLACE_SQL), its own transaction unless the caller has one.
+    With queued or process matching: one round trip (PLACE_LOCK_SQL and PLACE_SQL), its own
+    transaction unless the caller has one. Inline: the same statements in a transaction that
+    holds the market's lock and runs the matcher. A caller who is not signed in is refused as
+    one without KYC.
     """
     fields = {
         "side": side,
@@ -804,30 +746,23 @@ def order_place(
         "stp": stp,
     }
     mode = _mode()
-    statement = connection.vendor == "postgresql" and getattr(user, "is_authenticated", False)
-    if statement and mode != "inline":
+    if not getattr(user, "is_authenticated", False):  # no KYC credential without a user
+        raise no_kyc_error()
+    if mode != "inline":
         order = _place_by_statement(
             user=user, market_pk=market.pk, facts=_facts_cached(market.pk), fresh=False, **fields
         )
         _wake(market.pk, mode)
         return order
     with transaction.atomic():
-        if mode == "inline":
-            # The matcher runs in this transaction: take the market first, accounts second,
-            # the order every writer uses (no deadlock with another placement's matcher).
-            market = lock_market(market.pk)
-        else:
-            market = Market.objects.select_related("base", "quote").get(pk=market.pk)
-        facts = _facts_of(market)
-        if statement:
-            order = _place_by_statement(
-                user=user, market_pk=market.pk, facts=facts, fresh=True, **fields
-            )
-        else:
-            order = _place_orm(user=user, market=market, facts=facts, **fields)
-        _wake(market.pk)
-        if mode == "inline":
-            order.refresh_from_db()
+        # The matcher runs in this transaction: take the market first, accounts second, the
+        # order every writer uses (no deadlock with another placement's matcher).
+        market = lock_market(market.pk)
+        order = _place_by_statement(
+            user=user, market_pk=market.pk, facts=_facts_of(market), fresh=True, **fields
+        )
+        _wake(market.pk, mode)
+        order.refresh_from_db()
         return order
 
 
@@ -868,7 +803,7 @@ os.register_at_fork(after_in_child=_cancels.reset)
 
 
 def _cancel_statement(*, user, order: Order, mode: str) -> Order:
-    """order_cancel on PostgreSQL without inline matching: CANCEL_SQL, with other threads'
+    """order_cancel without inline matching: CANCEL_SQL, with other threads'
     cancels of the moment (`_Group`), or alone inside a caller's transaction."""
     ticket = _CancelTicket(order_pk=order.pk, asker=user.pk)
     _cancels.submit(ticket)
@@ -891,30 +826,30 @@ def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
     Atomic; the request joins the market's log after everything placed before it. With inline
     matching the order comes back cancelled; otherwise it stays active until the matcher takes
     the request. Cancelling another user's order or one that is no longer active is refused
-    and changes nothing. On PostgreSQL, unless matching is inline: one prepared statement
-    (CANCEL_SQL), its own transaction unless the caller has one.
+    and changes nothing. Unless matching is inline: one prepared statement (CANCEL_SQL), its
+    own transaction unless the caller has one.
     """
     mode = _mode()
-    if connection.vendor == "postgresql" and mode != "inline":
+    if mode != "inline":
         return _cancel_statement(user=user, order=order, mode=mode)
     with transaction.atomic():
-        return _cancel_orm(user=user, order=order, mode=mode)
+        return _cancel_inline(user=user, order=order)
 
 
-def _cancel_orm(*, user, order: Order, mode: str) -> Order:
+def _cancel_inline(*, user, order: Order) -> Order:
+    """order_cancel with inline matching: the cancel request and the matcher that takes it in
+    one transaction, under the market's lock."""
     order = Order.objects.select_related("market").get(pk=order.pk)
     if order.owner_id != user.pk:
         raise ValidationError({"order": _("No such order.")}, code="not_found")
     if order.status not in Order.ACTIVE_STATUSES:
         raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
-    if mode == "inline":
-        lock_market(order.market_id)
+    lock_market(order.market_id)
     OrderRequest.objects.create(
         market_id=order.market_id, order=order, action=OrderRequest.Action.CANCEL
     )
-    _wake(order.market_id)
-    if mode == "inline":  # otherwise nothing changed the row since it was read above
-        order.refresh_from_db()
+    _wake(order.market_id, "inline")
+    order.refresh_from_db()
     return order
 
 

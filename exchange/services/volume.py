@@ -10,8 +10,7 @@ stricter.
 
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q
 
 from exchange.models import TradedVolume
 
@@ -44,53 +43,21 @@ ON CONFLICT (owner_id, span, start, asset_id) DO UPDATE SET volume = t.volume + 
 
 def volume_add(amounts: dict[tuple[int, int], int], *, now: datetime, writes) -> None:
     """Adds {(owner_id, quote asset_id): quote amount} to the hour and the day of `now`, in
-    the caller's transaction (the matcher's, with the fills). On PostgreSQL it is one statement
-    added to `writes` (the matcher's batch, sent with its other writes); rows are taken in one
-    order (owner, span, asset), so two markets' matchers adding for the same user cannot
-    deadlock. Elsewhere the ORM writes at once."""
+    the caller's transaction (the matcher's, with the fills), as one statement added to
+    `writes` (the matcher's batch, sent with its other writes). Rows are taken in one order
+    (owner, span, asset), so two markets' matchers adding for the same user cannot deadlock."""
     amounts = {key: amount for key, amount in amounts.items() if amount}
     if not amounts:
         return
-    if connection.vendor == "postgresql":
-        writes.add(
-            _ADD_SQL,
-            [
-                [owner for owner, _ in amounts],
-                [asset for _, asset in amounts],
-                list(amounts.values()),
-                _hour(now),
-                _day(now),
-            ],
-        )
-        return
-    with transaction.atomic():
-        for (owner, asset), amount in amounts.items():
-            for span, start in ((DAY, _day(now)), (HOUR, _hour(now))):
-                row, _ = TradedVolume.objects.get_or_create(
-                    owner_id=owner, asset_id=asset, span=span, start=start
-                )
-                TradedVolume.objects.filter(pk=row.pk).update(volume=F("volume") + amount)
-
-
-def volume_used(*, owner_id: int, asset_id: int, now: datetime) -> tuple[int, int]:
-    """What the user traded in `asset` (as quote) in the 24-hour and the 30-day window."""
-    day_from, month_from = windows(now)
-    used = TradedVolume.objects.filter(
-        Q(span=HOUR, start__gte=day_from) | Q(span=DAY, start__gte=month_from),
-        owner_id=owner_id,
-        asset_id=asset_id,
-    ).aggregate(day=Sum("volume", filter=Q(span=HOUR)), month=Sum("volume", filter=Q(span=DAY)))
-    return used["day"] or 0, used["month"] or 0
-
-
-def volumes_30d(owner_ids, *, now: datetime) -> dict[int, int]:
-    """{owner_id: quote volume of the 30-day window, every quote asset added up} (fee tiers)."""
-    _, month_from = windows(now)
-    return dict(
-        TradedVolume.objects.filter(owner_id__in=list(owner_ids), span=DAY, start__gte=month_from)
-        .values_list("owner_id")
-        .annotate(total=Sum("volume"))
-        .order_by()
+    writes.add(
+        _ADD_SQL,
+        [
+            [owner for owner, _ in amounts],
+            [asset for _, asset in amounts],
+            list(amounts.values()),
+            _hour(now),
+            _day(now),
+        ],
     )
 
 

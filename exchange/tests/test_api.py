@@ -242,8 +242,6 @@ def test_withdrawal_through_the_api(api, market, alice, fund, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_requests_with_one_key_place_one_order(market, alice, fund):
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
     fund(alice, market, krw=1_000_000)
     body = {"market": "ETH-KRW", "side": "buy", "price": PRICE, "quantity": ETH // 10}
     barrier = threading.Barrier(6)

@@ -1,5 +1,5 @@
 """Placement split from matching: the market's log, its one writer, trading caps that count
-open orders, and races on PostgreSQL with real threads."""
+open orders, and races with real threads."""
 
 import threading
 
@@ -178,17 +178,11 @@ def test_queued_matching_runs_after_commit(settings, market, alice, bob, fund):
     assert not OrderRequest.objects.filter(seq__isnull=True).exists()
 
 
-# --- races on PostgreSQL ----------------------------------------------------------------------
-
-
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
+# --- races ---------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_matchers_on_one_market_never_write_at_once(settings, market, fund):
-    _needs_postgres()
     settings.EXCHANGE_MATCHING = "process"
     # Given 60 crossing orders of four users waiting in the log
     users = [kyc_user() for _ in range(4)]
@@ -232,7 +226,6 @@ def test_two_matchers_on_one_market_never_write_at_once(settings, market, fund):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_placements_never_over_hold_one_balance(settings, market, fund):
-    _needs_postgres()
     settings.EXCHANGE_MATCHING = "process"
     # Given 1,000,000 KRW and eight bids of 300,000 KRW racing for it
     user = kyc_user(level=3)

@@ -1,4 +1,4 @@
-"""Group commit of placements (PostgreSQL, outside a transaction): a process's concurrent
+"""Group commit of placements (outside a transaction): a process's concurrent
 placements go to the database as one statement, and each caller still gets its own answer.
 
 The tests hold the group's lead while the threads queue up, then hand it on, so that what
@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from busanhub.testing import run_threads
@@ -17,11 +16,7 @@ from exchange.models import Order, OrderRequest
 from exchange.services import orders as order_services
 from exchange.tests.factories import ETH, kyc_user
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.skipif(not ON_POSTGRES, reason="group commit is the PostgreSQL path"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PRICE = 3_000_000  # KRW per ETH
 LOT = 10**6

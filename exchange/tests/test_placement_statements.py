@@ -1,6 +1,5 @@
-"""Order placement's one-round-trip path on PostgreSQL (and the ORM path on SQLite): the same
-answers as before, refusals that change nothing, the cap under concurrency, queries per
-placement."""
+"""Order placement's one-round-trip path: the same answers as before, refusals that change
+nothing, the cap under concurrency, queries per placement."""
 
 import threading
 
@@ -71,16 +70,13 @@ def test_placement_is_few_queries(market, alice, fund, process_mode):
     with CaptureQueriesContext(connection) as queries:
         services.order_place(user=alice, market=market, side="sell", price=PRICE, quantity=LOT * 10)
     statements = [q["sql"] for q in queries.captured_queries]
-    if connection.vendor == "postgresql":
-        # one round trip, the lock and the write (the savepoint markers of the test's
-        # transaction aside): no ORM object is loaded, no savepoint taken
-        work = [sql for sql in statements if "SAVEPOINT" not in sql]
-        assert len(work) == 1
-        assert work[0].startswith("SELECT set_config('plan_cache_mode', 'force_generic_plan'")
-        assert "; EXECUTE exchange_place_lock (" in work[0]
-        assert "; EXECUTE exchange_place (" in work[0]
-    else:
-        assert len(statements) <= 12
+    # one round trip, the lock and the write (the savepoint markers of the test's
+    # transaction aside): no ORM object is loaded, no savepoint taken
+    work = [sql for sql in statements if "SAVEPOINT" not in sql]
+    assert len(work) == 1
+    assert work[0].startswith("SELECT set_config('plan_cache_mode', 'force_generic_plan'")
+    assert "; EXECUTE exchange_place_lock (" in work[0]
+    assert "; EXECUTE exchange_place (" in work[0]
 
 
 def test_duplicate_client_order_id_leaves_the_transaction_usable(market, alice, fund, process_mode):
@@ -234,8 +230,6 @@ def test_first_order_opens_the_accounts(market, process_mode):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_placements_share_the_cap(market, fund, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL for real concurrency")
     settings.EXCHANGE_MATCHING = "process"
     # Given a level-1 user (5,000,000 KRW a day) and six racing orders of 2,000,000 KRW
     user = kyc_user(level=1)
@@ -302,9 +296,8 @@ def test_a_queued_cancel_is_one_statement_and_refusals_change_nothing(
     assert cancelled.market.symbol == market.symbol
     requests = OrderRequest.objects.filter(order=order).values_list("action", "seq")
     assert sorted(requests) == [("cancel", None), ("place", None)]
-    if connection.vendor == "postgresql":
-        work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-        assert len(work) == 1 and "; EXECUTE exchange_cancel (" in work[0]
+    work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) == 1 and "; EXECUTE exchange_cancel (" in work[0]
     # When the order is no longer active, Then "not open any more" and nothing is written
     Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
     before = _snapshot(alice)
@@ -312,9 +305,9 @@ def test_a_queued_cancel_is_one_statement_and_refusals_change_nothing(
         services.order_cancel(user=alice, order=order)
     assert error.value.message_dict == {"order": ["The order is not open any more."]}
     assert _snapshot(alice) == before
-    if connection.vendor == "postgresql":  # the refusal is named from the same statement
-        work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-        assert len(work) == 1 and "; EXECUTE exchange_cancel (" in work[0]
+    # the refusal is named from the same statement
+    work = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(work) == 1 and "; EXECUTE exchange_cancel (" in work[0]
 
 
 def test_the_cap_counts_only_krw_markets(market, fund, process_mode):

@@ -1,18 +1,13 @@
-"""Create-on-first-use under real concurrency (PostgreSQL; SQLite serialises writers)."""
+"""Create-on-first-use under real concurrency (threads, each its own connection)."""
 
 import pytest
-from django.conf import settings
 
 from busanhub.testing import run_threads
 from identity import services
 from identity.models import IssuerKey, Wallet
 from identity.tests.factories import UserFactory
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.skipif(not ON_POSTGRES, reason="real concurrency needs PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_wallet_opened_by_many_calls_at_once_is_one_wallet():

@@ -1,14 +1,12 @@
 """Status list index allocation: random, unique per issuer, and a collision retries."""
 
 import pytest
-from django.conf import settings
 
 from busanhub.testing import run_threads
 from identity import services
 from identity.models import Credential
 from identity.services import status as status_services
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 SUBJECT = "did:example:holder"
 
 
@@ -62,7 +60,6 @@ def test_issuing_fails_cleanly_when_every_retry_collides(city, monkeypatch):
     assert Credential.objects.count() == 1
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite serialises writers; needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_credentials_issued_concurrently_get_distinct_indexes(monkeypatch):
     # Given a city whose status lists exist, and indexes drawn from 48 slots so that twenty

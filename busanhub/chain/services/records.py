@@ -111,13 +111,9 @@ def anchor_leaf_columns(
 
 
 def _leaves_insert(leaves: list[AnchorLeaf]) -> None:
-    """Inserts new leaves and sets their primary keys. On PostgreSQL one statement takes the
-    rows as one array per column (`unnest`; compiling `bulk_create`'s statement value by value
-    cost a bulk writer such as EPCIS capture about a tenth of its time); elsewhere
-    `bulk_create`."""
-    if connection.vendor != "postgresql":
-        AnchorLeaf.objects.bulk_create(leaves, batch_size=1000)
-        return
+    """Inserts new leaves and sets their primary keys: one statement takes the rows as one
+    array per column (`unnest`; compiling `bulk_create`'s statement value by value cost a bulk
+    writer such as EPCIS capture about a tenth of its time)."""
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -9,8 +9,8 @@ from busanhub.chain.models import ChainSigner
 def signer_locked(address: str):
     """Serialises everything that spends the signer's nonces, across processes and machines.
 
-    A row lock on the signer's row (PostgreSQL `SELECT ... FOR UPDATE`; SQLite serialises
-    writers itself), held while a nonce is read from the node, the transaction signed and sent.
+    A row lock on the signer's row (`SELECT ... FOR UPDATE`), held while a nonce is read from
+    the node, the transaction signed and sent.
     """
     ChainSigner.objects.get_or_create(address=address)
     with transaction.atomic():

@@ -36,12 +36,11 @@ def test_a_leaf_inserted_from_the_columns_equals_the_one_anchor_record_new_write
     columns = services.anchor_leaf_columns(
         kind="test.columns", ref="r1", version=2, data=DATA, public=public
     )
-    envelope = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {services.ANCHOR_LEAF_TABLE} "  # noqa: S608 (the table's name)
             "(kind, ref, version, digest, envelope, is_public, created_at) "
-            f"VALUES (%s, %s, %s, %s, {envelope}, %s, %s)",
+            "VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s)",
             [
                 columns["kind"],
                 columns["ref"],

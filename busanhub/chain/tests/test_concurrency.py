@@ -1,18 +1,12 @@
-"""Concurrent sealers on PostgreSQL: `FOR UPDATE SKIP LOCKED` gives every leaf to one batch."""
+"""Concurrent sealers: `FOR UPDATE SKIP LOCKED` gives every leaf to one batch."""
 
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from busanhub.chain import merkle, services
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
 from busanhub.testing import run_threads
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="row locks with SKIP LOCKED need PostgreSQL (SQLite serialises writers itself)",
-)
 
 LEAVES = 2000
 BATCH_SIZE = 500
