@@ -7,11 +7,20 @@ Runs against a throw-away database made by Django's test-database machinery (on 
 DATABASE_URL names) and removes it at the end. Prints figures only, asserts nothing about
 timing. The last line printed is the headline:
 
-    submissions_per_s=N map_p95_ms=N
+    submissions_per_s=N map_p95_ms=N photos_peak_mb=N
+
+(`photos_peak_mb`: three reports of five 16 Mpx PNGs at once, the worst allowed case.)
 
 - submissions: `safety.services.report_create` end to end (boundary check, answers, one
   2048x1536 JPEG with GPS EXIF decoded, checked and re-encoded, SHA-256, rows, anchored
   envelope), one transaction per report, sequential, one process.
+- photos (issue 14 item 7): peak memory and time of `report_create` with five photos each,
+  sequential and three reports at once (threads, as a threaded web worker runs them):
+  five 4608x3456 JPEGs (15.9 Mpx, a 16 MP phone's, under the 16 Mpx budget), five 3999x4001
+  PNGs (the budget less one pixel; PNG has no reduced decode), and the issue's five 6300x6300
+  PNGs of 131 KB (39.7 Mpx: refused from their headers). Peak memory is the process's peak
+  resident set (Linux VmHWM, reset through /proc/self/clear_refs before each case) less its
+  resident set at the start of the case, in MB.
 - map: `safety.selectors.reports_for_map` (the query behind /api/v1/safety/map) over
   100,000 reports spread inside Busan's boundary, with random bounding boxes from street to
   city scale and random category/status filters; latency per query including row decoding.
@@ -23,8 +32,10 @@ import logging
 import os
 import platform
 import random
+import re
 import statistics
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -38,7 +49,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -114,6 +126,137 @@ def bench_submissions(count: int) -> dict:
         "p50_ms": statistics.median(timings) * 1000,
         "p95_ms": statistics.quantiles(timings, n=100)[94] * 1000,
     }
+
+
+def status_mb(key: str) -> float:
+    match = re.search(rf"^{key}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    return int(match.group(1)) / 1024
+
+
+def reset_peak() -> bool:
+    """Resets the process's peak resident set (VmHWM) to its current one; False if the kernel
+    does not let us (then the peaks printed are since the process started)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def big_jpeg(seed: int) -> bytes:
+    """4608x3456 (15.9 Mpx, a 16 MP phone camera), noise smoothed like a photo."""
+    rng = random.Random(seed)
+    small = Image.frombytes("RGB", (288, 216), rng.randbytes(288 * 216 * 3))
+    buffer = io.BytesIO()
+    small.resize((4608, 3456), Image.Resampling.BILINEAR).save(buffer, format="JPEG", quality=88)
+    return buffer.getvalue()
+
+
+def flat_png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 90, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def photo_cases() -> list[tuple[str, list[bytes], bool]]:
+    """(name, the five photos of one report, accepted?)."""
+    budget_png = flat_png(3999, 4001)
+    issue_png = flat_png(6300, 6300)
+    return [
+        ("5 JPEG 4608x3456", [big_jpeg(seed) for seed in range(5)], True),
+        ("5 PNG 3999x4001", [budget_png] * 5, True),
+        ("5 PNG 6300x6300", [issue_png] * 5, False),
+    ]
+
+
+def submit_with_photos(*, category, user, uploads: list[bytes], accepted: bool) -> float:
+    rng = random.Random(len(uploads[0]))
+    lat, long = random_point_in_busan(rng)
+    begin = time.perf_counter()
+    try:
+        services.report_create(
+            category=category,
+            lat=lat,
+            long=long,
+            description="bench photos",
+            photo_uploads=uploads,
+            reporter=user,
+        )
+    except ValidationError as error:
+        if accepted:
+            raise
+        codes = [item.code for item in error.error_dict["photos"]]
+        if codes != ["too_many_pixels"]:
+            raise SystemExit(f"refused for the wrong reason: {codes}") from None
+    else:
+        if not accepted:
+            raise SystemExit("an oversized photo was accepted")
+    return time.perf_counter() - begin
+
+
+def submit_at_once(count: int, **submission) -> list[float]:
+    """`count` reports at the same time, each from its own thread (and database connection)."""
+    timings: list[float] = []
+
+    def one():
+        try:
+            timings.append(submit_with_photos(**submission))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(timings) != count:
+        raise SystemExit("a concurrent report failed")
+    return timings
+
+
+def bench_photos(reports: int) -> list[dict]:
+    """Each case sequential (`reports` reports), then three reports at once in threads."""
+    user = User.objects.get(email="bench@example.kr")
+    category = Category.objects.get(service_code="POTHOLE")
+    max_pixels, decodes, _wait = services.photo_policy()
+    figures = []
+    for name, uploads, accepted in photo_cases():
+        for mode in ("sequential", "3 at once"):
+            before_rows = Report.objects.count()
+            exact = reset_peak()
+            start_mb = status_mb("VmRSS")
+            started = time.perf_counter()
+            if mode == "sequential":
+                timings = [
+                    submit_with_photos(
+                        category=category, user=user, uploads=uploads, accepted=accepted
+                    )
+                    for _ in range(reports)
+                ]
+            else:
+                timings = submit_at_once(
+                    3, category=category, user=user, uploads=uploads, accepted=accepted
+                )
+            wall = time.perf_counter() - started
+            stored = Report.objects.count() - before_rows
+            if stored != (len(timings) if accepted else 0):
+                raise SystemExit(f"{name}: {stored} reports stored")
+            figures.append(
+                {
+                    "case": name,
+                    "mode": mode,
+                    "accepted": accepted,
+                    "reports": len(timings),
+                    "photo_kib": sum(len(upload) for upload in uploads) / 5 / 1024,
+                    "per_report_s": statistics.mean(timings),
+                    "wall_s": wall,
+                    "peak_mb": status_mb("VmHWM") - start_mb,
+                    "exact": exact,
+                    "budget": max_pixels,
+                    "decodes": decodes,
+                }
+            )
+    return figures
 
 
 def points_in_busan(count: int, seed: int) -> list[tuple[float, float]]:
@@ -200,6 +343,7 @@ def parse_args(argv):
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     submissions = 100 if args.quick else 1_000
+    photo_reports = 3 if args.quick else 10
     queries = 300 if args.quick else 2_000
     logging.getLogger("busanhub").setLevel(logging.WARNING)
     use_own_test_database()
@@ -218,7 +362,26 @@ def main(argv: list[str] | None = None) -> None:
             f"submissions {sub['count']:>7,}  {sub['per_s']:>8.1f}/s  p50 {sub['p50_ms']:.1f} ms  "
             f"p95 {sub['p95_ms']:.1f} ms  (photo {sub['photo_bytes'] / 1024:.0f} KiB, 2048x1536)"
         )
-        fill_s = fill_map(MAP_REPORTS - submissions)
+        photo_figures = bench_photos(photo_reports)
+        first = photo_figures[0]
+        out(
+            f"photos      budget {first['budget']:,} px, {first['decodes']} decodes at once per "
+            f"process, Pillow {Image.__version__}"
+            + ("" if first["exact"] else " (peaks since start: /proc/self/clear_refs refused)")
+        )
+        for item in photo_figures:
+            out(
+                f"photos      {item['case']:<17} {item['mode']:<10} "
+                f"{'stored ' if item['accepted'] else 'refused'} x{item['reports']}  "
+                f"{item['per_report_s'] * 1000:>7.0f} ms/report  wall {item['wall_s']:.2f} s  "
+                f"peak +{item['peak_mb']:.0f} MB  ({item['photo_kib']:.0f} KiB/photo)"
+            )
+        worst = max(
+            item["peak_mb"]
+            for item in photo_figures
+            if item["accepted"] and item["mode"] != "sequential"
+        )
+        fill_s = fill_map(MAP_REPORTS - Report.objects.count())
         out(f"map rows    {Report.objects.count():>7,}  inserted in {fill_s:.1f} s")
         figures = bench_map(queries)
         out(
@@ -229,7 +392,10 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         teardown_databases(old_config, verbosity=0)
     out(f"elapsed {time.perf_counter() - started:.1f} s")
-    out(f"submissions_per_s={sub['per_s']:.0f} map_p95_ms={figures['p95_ms']:.0f}")
+    out(
+        f"submissions_per_s={sub['per_s']:.0f} map_p95_ms={figures['p95_ms']:.0f} "
+        f"photos_peak_mb={worst:.0f}"
+    )
 
 
 if __name__ == "__main__":

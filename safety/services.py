@@ -155,21 +155,50 @@ def location_check(*, lat, long) -> tuple[float, float]:
     return lat_value, long_value
 
 
-def _clean_photos(uploads: Sequence[bytes]) -> list[photos.ProcessedPhoto]:
+def photo_policy() -> tuple[int, int, float]:
+    """(pixel budget per photo, decodes at once per process, seconds to wait for a decode
+    slot), read when used."""
+    return (
+        int(getattr(settings, "SAFETY_PHOTO_MAX_PIXELS", photos.MAX_PIXELS)),
+        int(getattr(settings, "SAFETY_PHOTO_DECODES", 2)),
+        float(getattr(settings, "SAFETY_PHOTO_DECODE_WAIT_S", 10)),
+    )
+
+
+def _photo_error(index: int, error: photos.PhotoError) -> ValidationError:
+    problem = gettext(error.message)
+    if error.params:
+        problem = problem % error.params
+    message = gettext("Photo %(number)s: %(problem)s") % {"number": index, "problem": problem}
+    return ValidationError({"photos": ValidationError(message, code=error.code)})
+
+
+def photos_check(uploads: Sequence[bytes]) -> list[photos.ProcessedPhoto]:
+    """Checks every photo's header, then decodes them one by one, each in one of the process's
+    decode slots (`photo_policy`).
+
+    Every header is read before any pixel is decoded, so a report with one photo over the pixel
+    budget, not an image or damaged is refused (ValidationError on `photos`, code of the first
+    bad photo) without decoding the others. Raises photos.DecodeSlotsBusy when no slot came
+    free within the wait (the door answers 503). Opens no transaction and writes nothing.
+    """
     if len(uploads) > photos.MAX_PHOTOS:
         raise ValidationError({"photos": _("At most 5 photos per report.")})
-    processed = []
+    max_pixels, decodes, wait_s = photo_policy()
+    headers = []
     for index, data in enumerate(uploads, start=1):
         try:
-            processed.append(photos.process_photo(data))
+            headers.append(photos.photo_check(data, max_pixels=max_pixels))
         except photos.PhotoError as exc:
-            raise ValidationError(
-                {
-                    "photos": gettext("Photo %(number)s: %(problem)s")
-                    % {"number": index, "problem": gettext(str(exc))}
-                },
-                code=exc.code,
-            ) from None
+            raise _photo_error(index, exc) from None
+    slots = photos.decode_slots(decodes)
+    processed = []
+    for index, header in enumerate(headers, start=1):
+        try:
+            with slots.hold(timeout=wait_s):
+                processed.append(photos.photo_decode(header))
+        except photos.PhotoError as exc:
+            raise _photo_error(index, exc) from None
     return processed
 
 
@@ -183,7 +212,6 @@ def answers_check(*, category: Category, raw: dict[str, list[str]]) -> dict:
         ) from None
 
 
-@transaction.atomic
 def report_create(
     *,
     category: Category,
@@ -208,6 +236,11 @@ def report_create(
     The envelope holds the SHA-256 of every original photo and of the text, so the evidence
     and the submission time are provable without publishing either. The reporter follows
     their own report.
+
+    Photos are checked and decoded (`photos_check`) before the transaction opens, so no
+    connection sits idle in a transaction while a photo waits for a decode slot; the rows are
+    then written in one transaction. photos.DecodeSlotsBusy (nothing stored) when the process
+    had no decode slot free within `SAFETY_PHOTO_DECODE_WAIT_S`.
     """
     if not category.is_active:
         raise ValidationError({"service_code": _("This category is not accepting reports.")})
@@ -227,7 +260,7 @@ def report_create(
         lat_value, long_value = location_check(lat=lat, long=long)
         district = geo.district_of(lat=lat_value, long=long_value)
     cleaned_answers = answers_check(category=category, raw=answers or {})
-    processed = _clean_photos(photo_uploads)
+    processed = photos_check(photo_uploads)
     now = timezone.now()
     report = Report(
         category=category,
@@ -247,6 +280,12 @@ def report_create(
         updated_at=now,
         due_at=Report.due_for(now, category.target_hours),
     )
+    return _report_store(report=report, processed=processed)
+
+
+@transaction.atomic
+def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> Report:
+    """Saves a checked new report, its decoded photos and version 1, anchored; one transaction."""
     report.full_clean()
     report.save()
     for position, photo in enumerate(processed, start=1):
@@ -263,11 +302,15 @@ def report_create(
         row.full_clean()
         row.save()
     update = ReportUpdate(
-        report=report, version=1, to_status=Report.Status.SUBMITTED, created_at=now, digest="-"
+        report=report,
+        version=1,
+        to_status=Report.Status.SUBMITTED,
+        created_at=report.created_at,
+        digest="-",
     )
     _anchor(report=report, update=update)
-    if reporter is not None:
-        Follower.objects.create(report=report, user=reporter)
+    if report.reporter_id is not None:
+        Follower.objects.create(report=report, user=report.reporter)
     return report
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from busanhub.chain.services import receipt_for
 
-from . import geo, selectors, services, throttle
+from . import geo, photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
 
@@ -33,6 +33,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     category = next((item for item in categories if item.service_code == code), None)
     if category is None:
         return render(request, "safety/report_category.html", {"categories": categories})
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, category=category)
         if form.is_valid():
@@ -52,18 +53,30 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     )
                 except ValidationError as error:
                     form.add_service_errors(error.message_dict)
+                except photos.DecodeSlotsBusy:
+                    # The photos may be fine: the server is busy decoding others' photos.
+                    form.add_error(
+                        None,
+                        _(
+                            "The server is busy processing other photos. Please choose your "
+                            "photos again and send in a moment."
+                        ),
+                    )
+                    status = 503
                 else:
                     messages.success(request, _("Thank you. Your report was filed."))
                     return redirect(report)
     else:
         form = ReportForm(category=category)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    response = render(
         request,
         "safety/report_form.html",
         {"form": form, "category": category, "tile_url": _tile_url()},
         status=status,
     )
+    if status == 503:
+        response["Retry-After"] = "10"
+    return response
 
 
 @login_required

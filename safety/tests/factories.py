@@ -1,4 +1,8 @@
+import functools
 import io
+import random
+import struct
+import zlib
 
 import factory
 from PIL import Image
@@ -81,6 +85,45 @@ def jpeg_with_gps(width=64, height=48, color=(200, 30, 30)) -> bytes:
 def png_bytes(width=32, height=32) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGBA", (width, height), (0, 128, 255, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@functools.cache
+def flat_png(width: int, height: int) -> bytes:
+    """One colour, so it compresses hard: 6300x6300 RGB is ~130 KB on disk, 119 MB decoded
+    (made once per size and test session)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 90, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_bomb(side: int = 20_000) -> bytes:
+    """A valid 1-bit PNG of side x side pixels (400 Mpx by default: 400 MB once Pillow decodes
+    it, a byte a pixel) made of zeros, compressed row by row so that building it never holds
+    the pixels: ~50 KB."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    compressor = zlib.compressobj(9)
+    row = bytes(1 + (side + 7) // 8)  # filter byte + one bit per pixel
+    idat = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def noisy_jpeg(width: int, height: int, *, seed: int = 1, exif: Image.Exif | None = None) -> bytes:
+    """A JPEG that compresses like a photo (smoothed noise)."""
+    rng = random.Random(seed)
+    small = Image.frombytes("RGB", (64, 48), rng.randbytes(64 * 48 * 3))
+    buffer = io.BytesIO()
+    small.resize((width, height), Image.Resampling.BILINEAR).save(
+        buffer, format="JPEG", quality=88, exif=exif or Image.Exif()
+    )
     return buffer.getvalue()
 
 
