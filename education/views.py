@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -187,6 +188,11 @@ def _lab_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
     }
     if challenge and challenge.data.get("receipt"):
         context["receipt_json"] = json.dumps(challenge.data["receipt"], indent=2)
+    if challenge and lesson.lab_task == Lesson.LabTask.VERIFY_RECEIPT:
+        context["tries_left"] = max(0, services.lab_max_failures() - challenge.failed_attempts)
+        context["can_renew"] = bool(
+            challenge.locked_until and challenge.locked_until <= timezone.now()
+        )
     return context
 
 
