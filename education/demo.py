@@ -193,8 +193,11 @@ def seed(*, stdout, users: dict) -> None:
                         "title": "Lab: verify a receipt on chain",
                         "kind": "lab",
                         "lab_task": "verify_receipt",
-                        "body": "Call `verify(proof, root, digest)` on the lab contract and report "
-                        "whether the chain accepts the receipt. Half of the receipts are tampered!",
+                        "body": "Call `verify(proof, root, digest)` and `anchoredAt(root)` on the "
+                        "lab contract and report whether the chain accepts the receipt, with "
+                        "what `anchoredAt` returned; for a receipt that fails, also the root its "
+                        "proof really leads to. Half of the receipts are tampered, and three "
+                        "wrong answers lock the lab for an hour!",
                     },
                     {
                         "title": "Lab: anchor your own digest",

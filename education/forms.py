@@ -31,6 +31,22 @@ class LabVerifyForm(forms.Form):
         coerce=lambda value: value == "true",
         widget=forms.RadioSelect,
     )
+    anchored_at = forms.IntegerField(
+        label=_("What anchoredAt(root) returns"),
+        min_value=1,
+        help_text=_("The block time the contract stored for the receipt's root."),
+    )
+    proof_root = forms.RegexField(
+        label=_("The root the proof leads to"),
+        regex=r"^0x[0-9a-fA-F]{64}$",
+        max_length=66,
+        required=False,
+        help_text=_(
+            "Only when verify returns false: hash the leaf with the proof yourself and give "
+            "the root you reach."
+        ),
+        error_messages={"invalid": _("Give a root: 0x and 64 hex digits.")},
+    )
 
 
 class LabTxForm(forms.Form):

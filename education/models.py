@@ -364,7 +364,10 @@ class FaucetGrant(models.Model):
 
 
 class LabChallenge(models.Model):
-    """What one student's lab asks: a receipt to check (verify_receipt), or nothing extra."""
+    """What one student's lab asks: a receipt to check (verify_receipt), or nothing extra.
+
+    `attempts` counts every answer checked against the chain; `failed_attempts` the wrong ones
+    on the current receipt, which lock a verify_receipt lab until `locked_until`."""
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="labs")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
@@ -373,6 +376,10 @@ class LabChallenge(models.Model):
     is_passed = models.BooleanField(_("passed"), default=False)
     passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("submissions"), default=0)
+    failed_attempts = models.PositiveSmallIntegerField(
+        _("wrong answers on this receipt"), default=0
+    )
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     last_result = models.CharField(_("last result"), max_length=500, blank=True)
 
     class Meta:

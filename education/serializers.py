@@ -129,11 +129,24 @@ class LabSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LabChallenge
-        fields = ["task", "sandbox", "contract", "chain_id", "data", "is_passed", "passed_at"]
+        fields = [
+            "task",
+            "sandbox",
+            "contract",
+            "chain_id",
+            "data",
+            "is_passed",
+            "passed_at",
+            "attempts",
+            "failed_attempts",
+            "locked_until",
+        ]
 
 
 class LabSubmitSerializer(serializers.Serializer):
     valid = serializers.BooleanField(required=False)
+    anchored_at = serializers.IntegerField(required=False, min_value=1)
+    proof_root = serializers.RegexField(r"^0x[0-9a-fA-F]{64}$", required=False)
     tx_hash = serializers.RegexField(r"^0x[0-9a-fA-F]{64}$", required=False)
 
     def validate(self, attrs):

@@ -1,5 +1,3 @@
-import csv
-import io
 import json
 
 from django.contrib import messages
@@ -8,9 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from busanhub import spreadsheet
 from education import labchain, lessontext, selectors, services
 from education.forms import (
     CatalogueForm,
@@ -188,6 +188,11 @@ def _lab_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
     }
     if challenge and challenge.data.get("receipt"):
         context["receipt_json"] = json.dumps(challenge.data["receipt"], indent=2)
+    if challenge and lesson.lab_task == Lesson.LabTask.VERIFY_RECEIPT:
+        context["tries_left"] = max(0, services.lab_max_failures() - challenge.failed_attempts)
+        context["can_renew"] = bool(
+            challenge.locked_until and challenge.locked_until <= timezone.now()
+        )
     return context
 
 
@@ -583,52 +588,38 @@ def gradebook(request, public_id):
     )
 
 
-def _cell(value) -> str:
-    # Spreadsheet formula injection: a cell never starts with = + - @.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def gradebook_csv_text(columns, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["email", "name", "status", "readings_done"]
-        + [f"{lesson.title} ({lesson.kind})" for lesson in columns]
-        + ["certificate"]
-    )
+def gradebook_table(columns, rows) -> tuple[list, list[list]]:
+    """The gradebook as a header and rows of plain values (scores stay numbers)."""
+    header = [
+        "email",
+        "name",
+        "status",
+        "readings_done",
+        *[f"{lesson.title} ({lesson.kind})" for lesson in columns],
+        "certificate",
+    ]
+    table = []
     for row in rows:
         cells = [
-            ""
-            if "score" in cell and cell["score"] is None
-            else cell["score"]
-            if "score" in cell
-            else ("passed" if cell["passed"] else "")
+            cell["score"] if "score" in cell else ("passed" if cell["passed"] else "")
             for cell in row["cells"]
         ]
-        writer.writerow(
+        table.append(
             [
-                _cell(v)
-                for v in [
-                    row["student"].email,
-                    row["student"].name,
-                    row["enrollment"].status,
-                    row["readings"],
-                    *cells,
-                    row["certificate"],
-                ]
+                row["student"].email,
+                row["student"].name,
+                row["enrollment"].status,
+                row["readings"],
+                *cells,
+                row["certificate"],
             ]
         )
-    return buffer.getvalue()
+    return header, table
 
 
 @login_required
 @require_GET
 def gradebook_csv(request, public_id):
     course = _taught_course(request, public_id)
-    columns, rows = selectors.gradebook(course=course)
-    response = HttpResponse(
-        gradebook_csv_text(columns, rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="gradebook-{course.code}.csv"'
-    return response
+    header, table = gradebook_table(*selectors.gradebook(course=course))
+    return spreadsheet.rows_to_csv_response(header, table, filename=f"gradebook-{course.code}.csv")

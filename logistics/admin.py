@@ -2,13 +2,13 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from busanhub import spreadsheet
 from busanhub.admin_tools import ReadOnlyAdmin
 
 from . import services
@@ -240,14 +240,10 @@ class RecallAdmin(admin.ModelAdmin):
         recall = get_object_or_404(Recall, pk=pk)
         if not self.has_view_permission(request, recall) or fmt not in ("csv", "xlsx"):
             raise PermissionDenied
+        filename = f"recall-{recall.public_id}.{fmt}"
         if fmt == "csv":
-            content, kind = services.recall_export_csv(recall), "text/csv; charset=utf-8"
-        else:
-            content = services.recall_export_xlsx(recall)
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(content, content_type=kind)
-        response["Content-Disposition"] = f'attachment; filename="recall-{recall.public_id}.{fmt}"'
-        return response
+            return spreadsheet.csv_response(services.recall_export_csv(recall), filename=filename)
+        return spreadsheet.xlsx_response(services.recall_export_xlsx(recall), filename=filename)
 
 
 @admin.register(Event)

@@ -1,9 +1,6 @@
 """Settlement reports for merchants and staff: CSV and XLSX of one settlement's lines."""
 
-import csv
-import io
-
-from openpyxl import Workbook
+from busanhub.spreadsheet import rows_to_csv, rows_to_xlsx
 
 from . import selectors
 from .models import Settlement
@@ -21,20 +18,8 @@ def _rows(settlement: Settlement) -> list[list]:
 
 
 def settlement_csv(*, settlement: Settlement) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerows(_rows(settlement))
-    return out.getvalue()
+    return rows_to_csv(HEADER, _rows(settlement))
 
 
 def settlement_xlsx(*, settlement: Settlement) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"{settlement.business_date.isoformat()}"
-    sheet.append(HEADER)
-    for row in _rows(settlement):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return rows_to_xlsx(HEADER, _rows(settlement), title=settlement.business_date.isoformat())

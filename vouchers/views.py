@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from busanhub import spreadsheet
 
 from . import forms, reports, selectors, services
 from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement, TopUp
@@ -399,15 +401,11 @@ def settlement_report(request, public_id, fmt):
         raise PermissionDenied
     name = f"settlement-{settlement.merchant.code}-{settlement.business_date.isoformat()}"
     if fmt == "csv":
-        response = HttpResponse(
-            reports.settlement_csv(settlement=settlement), content_type="text/csv; charset=utf-8"
+        return spreadsheet.csv_response(
+            reports.settlement_csv(settlement=settlement), filename=f"{name}.csv"
         )
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            reports.settlement_xlsx(settlement=settlement),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    if fmt == "xlsx":
+        return spreadsheet.xlsx_response(
+            reports.settlement_xlsx(settlement=settlement), filename=f"{name}.xlsx"
         )
-    else:
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    raise Http404

@@ -243,6 +243,9 @@ EDUCATION_LAB_RPC_URL = env("EDUCATION_LAB_RPC_URL", default="")
 EDUCATION_FAUCET_PRIVATE_KEY = env("EDUCATION_FAUCET_PRIVATE_KEY", default="")
 EDUCATION_LAB_CHAIN_IDS = env.list("EDUCATION_LAB_CHAIN_IDS", cast=int, default=[31337])
 EDUCATION_FAUCET_INTERVAL_S = env.int("EDUCATION_FAUCET_INTERVAL_S", default=3600)
+# The verify-a-receipt lab: wrong answers on one receipt before it locks, and for how long.
+EDUCATION_LAB_MAX_FAILURES = env.int("EDUCATION_LAB_MAX_FAILURES", default=3)
+EDUCATION_LAB_COOLDOWN_S = env.int("EDUCATION_LAB_COOLDOWN_S", default=3600)
 
 # B Pass: the Fernet key that encrypts private keys at rest (required in prod; dev and tests
 # derive one from SECRET_KEY when it is empty).

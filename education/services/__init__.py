@@ -14,6 +14,7 @@ from .courses import (
 from .labs import (
     faucet_request,
     lab_contract_ensure,
+    lab_max_failures,
     lab_open,
     lab_submit,
     sandbox_anchor,
@@ -39,6 +40,7 @@ __all__ = [
     "enrollment_decide",
     "faucet_request",
     "lab_contract_ensure",
+    "lab_max_failures",
     "lab_open",
     "lab_submit",
     "lesson_complete",

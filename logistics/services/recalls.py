@@ -1,13 +1,11 @@
 """Recalls: choose lots, find every affected lot and holder, notify them, export the KDEs."""
 
-import csv
-import io
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from busanhub import spreadsheet
 from busanhub.chain.services import anchor_record
 
 from .. import selectors
@@ -104,7 +102,7 @@ KDE_COLUMNS = [
 ]
 
 
-def recall_kde_rows(recall: Recall) -> list[list[str]]:
+def recall_kde_rows(recall: Recall) -> list[list]:
     """FDA FSMA 204 style key data elements: one row per critical tracking event per lot."""
     from ..epcis import identifiers
     from ..models import Event, Location
@@ -141,7 +139,7 @@ def recall_kde_rows(recall: Recall) -> list[list[str]]:
                     lot.lot_code,
                     lot.product.gtin,
                     lot.product.name,
-                    "" if row.quantity is None else f"{row.quantity.normalize():f}",
+                    None if row.quantity is None else row.quantity.normalize(),
                     row.uom,
                     str(event.biz_step).rsplit("-", 1)[-1] or event.event_type,
                     event.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -157,24 +155,10 @@ def recall_kde_rows(recall: Recall) -> list[list[str]]:
 
 
 def recall_export_csv(recall: Recall) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(KDE_COLUMNS)
-    writer.writerows(recall_kde_rows(recall))
-    return buffer.getvalue().encode("utf-8")
+    return spreadsheet.rows_to_csv(KDE_COLUMNS, recall_kde_rows(recall)).encode("utf-8")
 
 
 def recall_export_xlsx(recall: Recall) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "KDEs"
-    sheet.append(KDE_COLUMNS)
-    for row in recall_kde_rows(recall):
-        sheet.append(row)
-    sheet.auto_filter.ref = sheet.dimensions
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.rows_to_xlsx(
+        KDE_COLUMNS, recall_kde_rows(recall), title="KDEs", is_filtered=True
+    )
