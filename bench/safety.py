@@ -72,10 +72,7 @@ def out(line: str) -> None:
 def use_own_test_database() -> None:
     """Never the test suite's database name: a test run in parallel keeps its own."""
     test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test["NAME"] = str(ROOT / "var" / "bench-safety-db.sqlite3")
-    else:
-        test["NAME"] = f"bench_safety_{connection.settings_dict['NAME']}"
+    test["NAME"] = f"bench_safety_{connection.settings_dict['NAME']}"
 
 
 def phone_photo(seed: int) -> bytes:
@@ -355,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
         seed_catalogue()
         out(
             f"# {platform.python_implementation()} {platform.python_version()}, "
-            f"{connection.vendor}, {os.cpu_count()} CPUs"
+            f"PostgreSQL {connection.cursor().connection.server_version}, {os.cpu_count()} CPUs"
         )
         sub = bench_submissions(submissions)
         out(
