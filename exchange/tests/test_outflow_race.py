@@ -137,6 +137,16 @@ def test_concurrent_first_use_of_a_bank_account_answers_cleanly(settings):
 
         return work
 
+    # (The old door, a typed account_ref on first use, raced to a 500 IntegrityError: it is now
+    # a plain 400 naming the field it lacks.)
+    def typed(n):
+        client = APIClient()
+        client.force_authenticate(alice)
+        body = {"account_ref": "088-110123456789", "amount": 1_000}
+        response = client.post("/api/v1/exchange/krw/deposits/", body, format="json")
+        return response.status_code, sorted(response.json())
+
+    assert run_threads(6, typed) == [(400, ["bank_link"])] * 6
     deposits = run_threads(6, move("/api/v1/exchange/krw/deposits/", 100_000))
     withdrawals = run_threads(6, move("/api/v1/exchange/krw/withdrawals/", 60_000))
 
