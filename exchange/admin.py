@@ -10,6 +10,7 @@ from exchange import services
 from exchange.models import (
     Account,
     Asset,
+    BankTransfer,
     ChainDeposit,
     ChainSweep,
     ChainWithdrawal,
@@ -142,6 +143,49 @@ class ChainWithdrawalAdmin(admin.ModelAdmin):
         for withdrawal in queryset:
             try:
                 services.withdrawal_reject(staff=request.user, withdrawal=withdrawal)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+
+@admin.register(BankTransfer)
+class BankTransferAdmin(admin.ModelAdmin):
+    """KRW to and from customers' proven bank links; withdrawals at or above the threshold
+    wait here for another person's approval, like those on chain."""
+
+    list_display = [
+        "public_id",
+        "owner",
+        "direction",
+        "amount",
+        "bank_link",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "direction"]
+    list_select_related = ["owner", "bank_link"]
+    search_fields = ["public_id", "owner__email"]
+    readonly_fields = [f.name for f in BankTransfer._meta.fields]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Approve KRW withdrawals (pay them)"), permissions=["change"])
+    def approve(self, request, queryset):
+        for transfer in queryset:
+            try:
+                services.krw_withdrawal_approve(staff=request.user, transfer=transfer)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    @admin.action(description=_("Reject KRW withdrawals (refund)"), permissions=["change"])
+    def reject(self, request, queryset):
+        for transfer in queryset:
+            try:
+                services.krw_withdrawal_reject(staff=request.user, transfer=transfer)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
 

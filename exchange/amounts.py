@@ -2,6 +2,11 @@
 
 from decimal import Decimal, InvalidOperation
 
+# The largest amount or price the exchange accepts, in ledger units (10**15: a million ETH at 9
+# decimals, a thousand trillion won). Far above any real request, and far enough below the
+# 64-bit columns (9.2 * 10**18) that sums of a few never overflow them.
+MAX_AMOUNT = 10**15
+
 
 def to_units(text: str, decimals: int) -> int:
     """ "0.15" with 9 decimals -> 150000000; ValueError if not a number or too precise."""

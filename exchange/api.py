@@ -15,6 +15,7 @@ from exchange import selectors, services
 from exchange.models import Market, Order
 from exchange.serializers import (
     BankIn,
+    BankTransferOut,
     DepositOut,
     MarketOut,
     OrderIn,
@@ -231,25 +232,17 @@ class KrwTransferView(MoneyView):
 
     service = None  # services.krw_deposit or services.krw_withdraw
 
-    @extend_schema(request=BankIn, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=BankIn, responses={201: BankTransferOut})
     @idempotent("exchange")
     def post(self, request):
-        data = BankIn(data=request.data)
+        data = BankIn(data=request.data, context={"user": request.user})
         data.is_valid(raise_exception=True)
-        account = services.bank_account_link(
-            user=request.user, account_ref=data.validated_data["account_ref"]
-        )
         transfer = type(self).service(
-            user=request.user, bank_account=account, amount=data.validated_data["amount"]
+            user=request.user,
+            bank_link=data.validated_data["bank_link"],
+            amount=data.validated_data["amount"],
         )
-        return Response(
-            {
-                "id": str(transfer.public_id),
-                "amount": str(transfer.amount),
-                "status": transfer.status,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(BankTransferOut(transfer).data, status=status.HTTP_201_CREATED)
 
 
 class KrwDepositView(KrwTransferView):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from exchange.amounts import to_units
+from exchange.amounts import MAX_AMOUNT, to_units
 from exchange.models import Order
 
 
@@ -80,11 +80,21 @@ class WithdrawalForm(forms.Form):
 
 
 class BankForm(forms.Form):
+    """KRW in or out through one of the user's verified bank links (never a typed number)."""
+
     direction = forms.ChoiceField(
         label=_("Direction"), choices=[("in", _("Deposit KRW")), ("out", _("Withdraw KRW"))]
     )
-    account_ref = forms.CharField(label=_("Bank account"), max_length=64)
-    amount = forms.IntegerField(label=_("Amount (KRW)"), min_value=1)
+    bank_link = forms.ChoiceField(label=_("Bank account"))
+    amount = forms.IntegerField(label=_("Amount (KRW)"), min_value=1, max_value=MAX_AMOUNT)
+
+    def __init__(self, *args, links, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.links = {str(link.public_id): link for link in links}
+        self.fields["bank_link"].choices = [(key, link.label) for key, link in self.links.items()]
+
+    def clean_bank_link(self):
+        return self.links[self.cleaned_data["bank_link"]]
 
 
 class ProofCheckForm(forms.Form):

@@ -427,7 +427,9 @@ class SurveillanceEvent(models.Model):
 
 
 class BankAccount(models.Model):
-    """A customer's linked bank account (the gateway's account_ref)."""
+    """Retired: an `account_ref` string the customer typed, never proven to be theirs. Kept only
+    for the history of the transfers made before proven links (busanhub.bank.BankLink); no
+    service creates one any more, and no new transfer may use one."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
@@ -444,31 +446,60 @@ class BankAccount(models.Model):
 
 
 class BankTransfer(models.Model):
+    """KRW in (deposit) or out (withdrawal) through the bank, to or from one of the owner's
+    proven bank links. A withdrawal at or above the approval threshold waits for staff."""
+
     class Direction(models.TextChoices):
         IN = "in", _("Deposit")
         OUT = "out", _("Withdrawal")
 
     class Status(models.TextChoices):
+        AWAITING_APPROVAL = "approval", _("Awaiting staff approval")
         PENDING = "pending", _("Pending")
         COMPLETED = "completed", _("Completed")
         FAILED = "failed", _("Failed")
+        REJECTED = "rejected", _("Rejected and refunded")
+
+    # What no longer counts towards the withdrawal limits.
+    NOT_LIVE = (Status.FAILED, Status.REJECTED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    bank_link = models.ForeignKey(
+        "bank.BankLink", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Only the transfers made before proven links (see BankAccount).
+    bank_account = models.ForeignKey(BankAccount, null=True, blank=True, on_delete=models.PROTECT)
     direction = models.CharField(max_length=3, choices=Direction.choices)
     amount = models.BigIntegerField()
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
     bank_transfer_id = models.CharField(max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_bank_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_bank_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(bank_link__isnull=False) | Q(bank_account__isnull=False),
+                name="exchange_bank_transfer_has_account",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="exchange_bank_owner_recent"),
         ]
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    @property
+    def account_ref(self) -> str:
+        return (self.bank_link or self.bank_account).account_ref
 
 
 class DepositAddress(models.Model):

@@ -1,8 +1,11 @@
 """Input and output of the exchange API. Quantities are strings: they pass 2**53."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from exchange.models import ChainDeposit, ChainWithdrawal, Market, Order, Trade
+from busanhub.bank.models import BankLink
+from exchange.amounts import MAX_AMOUNT
+from exchange.models import BankTransfer, ChainDeposit, ChainWithdrawal, Market, Order, Trade
 
 
 class BigInt(serializers.IntegerField):
@@ -52,9 +55,13 @@ class OrderIn(serializers.Serializer):
     market = serializers.SlugRelatedField(slug_field="symbol", queryset=Market.objects.all())
     side = serializers.ChoiceField(choices=Order.Side.choices)
     type = serializers.ChoiceField(choices=Order.Kind.choices, default="limit")
-    price = serializers.IntegerField(min_value=0, required=False, default=0)
-    quantity = serializers.IntegerField(min_value=0, required=False, default=0)
-    quote_amount = serializers.IntegerField(min_value=0, required=False, default=0)
+    price = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT, required=False, default=0)
+    quantity = serializers.IntegerField(
+        min_value=0, max_value=MAX_AMOUNT, required=False, default=0
+    )
+    quote_amount = serializers.IntegerField(
+        min_value=0, max_value=MAX_AMOUNT, required=False, default=0
+    )
     time_in_force = serializers.ChoiceField(choices=Order.TimeInForce.choices, default="GTC")
     post_only = serializers.BooleanField(default=False)
     client_order_id = serializers.CharField(
@@ -108,7 +115,7 @@ class DepositOut(serializers.ModelSerializer):
 class WithdrawalIn(serializers.Serializer):
     asset = serializers.CharField(max_length=16)
     address = serializers.CharField(max_length=64)
-    amount = serializers.IntegerField(min_value=1)
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
 
 
 class WithdrawalOut(serializers.ModelSerializer):
@@ -122,5 +129,26 @@ class WithdrawalOut(serializers.ModelSerializer):
 
 
 class BankIn(serializers.Serializer):
-    account_ref = serializers.CharField(max_length=64)
-    amount = serializers.IntegerField(min_value=1)
+    """A KRW transfer to or from one of the user's verified bank links (listed and added at
+    `/api/v1/vouchers/bank-links/`): its id, never a typed account number."""
+
+    bank_link = serializers.UUIDField(help_text="the id of one of your verified bank links")
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT, help_text="KRW")
+
+    def validate_bank_link(self, value):
+        link = BankLink.objects.filter(
+            public_id=value, user=self.context["user"], removed_at__isnull=True
+        ).first()
+        if link is None:
+            raise serializers.ValidationError(_("Link this bank account first."))
+        return link
+
+
+class BankTransferOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    bank_link = serializers.UUIDField(source="bank_link.public_id", allow_null=True)
+    amount = BigInt()
+
+    class Meta:
+        model = BankTransfer
+        fields = ["id", "direction", "bank_link", "amount", "status", "created_at"]

@@ -66,9 +66,7 @@ def settle_bank_transfers(self) -> int:
     idempotency key, so a transfer the bank did take is booked once, never sent twice)."""
     from exchange.models import BankTransfer
 
-    pending = BankTransfer.objects.filter(status=BankTransfer.Status.PENDING).select_related(
-        "bank_account"
-    )
+    pending = BankTransfer.objects.filter(status=BankTransfer.Status.PENDING)
     return sum(
         services.bank_transfer_settle(transfer=transfer).status != BankTransfer.Status.PENDING
         for transfer in pending

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from busanhub.bank.links import bank_links_of
 from busanhub.chain.qr import svg_data_uri
 from exchange import selectors, services, sumtree
 from exchange.forms import (
@@ -110,7 +111,8 @@ def wallet(request):
     addresses = list(WithdrawalAddress.objects.filter(owner=user).order_by("created_at"))
     address_form = WithdrawalAddressForm()
     withdrawal_form = WithdrawalForm(assets=assets, addresses=addresses)
-    bank_form = BankForm()
+    links = bank_links_of(user=user, verified_only=True)
+    bank_form = BankForm(links=links)
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -141,16 +143,15 @@ def wallet(request):
                     )
                     return redirect("exchange:wallet")
             elif action == "bank":
-                bank_form = BankForm(request.POST)
+                bank_form = BankForm(request.POST, links=links)
                 if bank_form.is_valid():
                     data = bank_form.cleaned_data
-                    account = services.bank_account_link(user=user, account_ref=data["account_ref"])
                     move = (
                         services.krw_deposit
                         if data["direction"] == "in"
                         else (services.krw_withdraw)
                     )
-                    transfer = move(user=user, bank_account=account, amount=data["amount"])
+                    transfer = move(user=user, bank_link=data["bank_link"], amount=data["amount"])
                     messages.success(
                         request,
                         _("Bank transfer: %(status)s.") % {"status": transfer.get_status_display()},
@@ -172,6 +173,7 @@ def wallet(request):
             "address_form": address_form,
             "withdrawal_form": withdrawal_form,
             "bank_form": bank_form,
+            "has_bank_links": bool(links),
             "deposits": selectors.deposits_for(user=user)[:50],
             "withdrawals": selectors.withdrawals_for(user=user)[:50],
         },

@@ -14,6 +14,8 @@ PROD_ENV = {
     "CHAIN_PRIVATE_KEY": "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "ALLOWED_HOSTS": "busanhub.example",
     "IDENTITY_KEY_ENCRYPTION_KEY": "p6HXVaHK8qHkscchBwNNq495XPdh003X-wg4l5ACsUc=",
+    # A deployment's own gateway package; settings and check --deploy never import it.
+    "BANK_GATEWAY": "examplebank.gateway.OpenBankingGateway",
 }
 
 
@@ -57,3 +59,16 @@ def test_prod_keeps_database_connections():
     env = {**PROD_ENV, "DATABASE_CONN_MAX_AGE": "60"}
     completed = manage("shell", "--no-imports", "-c", show, env=env)
     assert completed.stdout.split() == ["60", "True"], completed.stderr
+
+
+def test_prod_refuses_the_sandbox_bank():
+    """Given prod settings naming the sandbox bank, when Django starts, then it refuses; and
+    the sandbox class itself refuses to be instantiated under prod settings."""
+    env = {**PROD_ENV, "BANK_GATEWAY": "busanhub.bank.sandbox.SandboxGateway"}
+    completed = manage("check", env=env)
+    assert completed.returncode != 0
+    assert "ImproperlyConfigured" in completed.stderr and "BANK_GATEWAY" in completed.stderr
+    load = "from busanhub.bank.sandbox import SandboxGateway; SandboxGateway()"
+    completed = manage("shell", "--no-imports", "-c", load, env=PROD_ENV)
+    assert completed.returncode != 0
+    assert "ImproperlyConfigured" in completed.stderr and "sandbox" in completed.stderr

@@ -17,7 +17,6 @@ from . import ledger, services
 from .forms import CATEGORY_CHOICES
 from .models import (
     Account,
-    BankLink,
     DailyClose,
     GrantProgramme,
     JournalTransaction,
@@ -394,15 +393,6 @@ class TopUpAdmin(ReadOnlyAdmin):
             ),
             _("Reconciled %(count)d top-ups with the bank."),
         )
-
-
-@admin.register(BankLink)
-class BankLinkAdmin(ReadOnlyAdmin):
-    list_display = ["public_id", "user", "bank_code", "status", "verified_at", "removed_at"]
-    list_filter = ["status", "bank_code"]
-    search_fields = ["public_id", "user__email", "account_ref"]
-    list_select_related = ["user"]
-    exclude = ["code_hash"]
 
 
 @admin.register(DailyClose)

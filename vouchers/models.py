@@ -23,6 +23,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Linked bank accounts are the platform's (busanhub.bank): vouchers' top-ups and the exchange's
+# KRW transfers use the same proven links. Re-exported for the app's older imports.
+from busanhub.bank.models import BankLink, LinkStatus  # noqa: F401
+
 
 class Policy(models.Model):
     """One version of the voucher rules; the newest is in force. Each version is anchored."""
@@ -272,48 +276,6 @@ class Posting(models.Model):
         return f"{self.amount:+d} {self.account}"
 
 
-class LinkStatus(models.TextChoices):
-    UNVERIFIED = "unverified", _("Waiting for the code")
-    VERIFIED = "verified", _("Verified")
-    FAILED = "failed", _("Verification failed")
-
-
-class BankLink(models.Model):
-    """A citizen's bank account linked for top-ups (the gateway's `account_ref`)."""
-
-    Status = LinkStatus
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voucher_bank_links"
-    )
-    account_ref = models.CharField(_("bank account"), max_length=40)
-    created_at = models.DateTimeField(auto_now_add=True)
-    # Verification (vouchers.services.banklinks): a 1-KRW transfer whose memo carries a code
-    # the citizen types back. Only verified links that are not removed can top up.
-    bank_code = models.CharField(_("bank"), max_length=3, blank=True)
-    status = models.CharField(
-        _("status"), max_length=10, choices=LinkStatus.choices, default=LinkStatus.UNVERIFIED
-    )
-    code_hash = models.CharField(max_length=64, blank=True)
-    code_sent_at = models.DateTimeField(null=True, blank=True)
-    code_attempts = models.PositiveSmallIntegerField(default=0)
-    verifications_sent = models.PositiveSmallIntegerField(default=0)
-    verification_transfer_id = models.CharField(max_length=64, blank=True)
-    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
-    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("linked bank account")
-        verbose_name_plural = _("linked bank accounts")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "account_ref"], name="vouchers_banklink_unique")
-        ]
-
-    def __str__(self) -> str:
-        return self.account_ref
-
-
 class TopUp(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the bank")
@@ -322,7 +284,7 @@ class TopUp(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="topups")
-    bank_link = models.ForeignKey(BankLink, on_delete=models.PROTECT, related_name="topups")
+    bank_link = models.ForeignKey("bank.BankLink", on_delete=models.PROTECT, related_name="topups")
     amount = models.PositiveBigIntegerField(_("amount (KRW)"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     transfer_id = models.CharField(max_length=64, blank=True)

@@ -4,9 +4,11 @@ from datetime import date
 
 from django.db.models import QuerySet, Sum
 
+# Linked bank accounts are the platform's; vouchers' pages list them through these.
+from busanhub.bank.links import bank_link_label, bank_links_of  # noqa: F401
+
 from .models import (
     Account,
-    BankLink,
     JournalTransaction,
     Merchant,
     Payment,
@@ -174,26 +176,6 @@ def ledger_totals() -> dict:
         "unbalanced_transactions": unbalanced,
         "transactions": JournalTransaction.objects.count(),
     }
-
-
-def bank_link_label(link: BankLink) -> str:
-    """ "BNK Busan Bank ···5678": the bank and the last four digits, never the whole number."""
-    from .services.banklinks import BANK_NAMES
-
-    bank_code, _sep, digits = link.account_ref.partition("-")
-    bank = BANK_NAMES.get(link.bank_code or bank_code, link.bank_code or bank_code)
-    return f"{bank} ···{digits[-4:]}"
-
-
-def bank_links_of(*, user, verified_only: bool = False) -> list[BankLink]:
-    """The citizen's linked (not removed) bank accounts, oldest first, each with `.label`."""
-    links = BankLink.objects.filter(user=user, removed_at__isnull=True).order_by("pk")
-    if verified_only:
-        links = links.filter(status=BankLink.Status.VERIFIED)
-    links = list(links)
-    for link in links:
-        link.label = bank_link_label(link)
-    return links
 
 
 def topups_of(*, user) -> QuerySet[TopUp]:

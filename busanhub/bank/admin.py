@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from busanhub.bank.models import SandboxFault, SandboxTransfer
+from busanhub.admin_tools import ReadOnlyAdmin
+from busanhub.bank.models import BankLink, SandboxFault, SandboxTransfer
+
+
+@admin.register(BankLink)
+class BankLinkAdmin(ReadOnlyAdmin):
+    list_display = ["public_id", "user", "bank_code", "status", "verified_at", "removed_at"]
+    list_filter = ["status", "bank_code"]
+    search_fields = ["public_id", "user__email", "account_ref"]
+    list_select_related = ["user"]
+    exclude = ["code_hash"]
 
 
 @admin.register(SandboxTransfer)

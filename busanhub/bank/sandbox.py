@@ -7,6 +7,8 @@ must handle differently: after a timeout the outcome is unknown).
 
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -44,6 +46,12 @@ def _as_transfer(row: SandboxTransfer) -> Transfer:
 
 
 class SandboxGateway:
+    def __init__(self):
+        # Production names a real bank (busanhub.settings.prod); if the sandbox is reached
+        # anyway (an alias, a subclass, a stray import) it refuses to move pretend money.
+        if not getattr(settings, "BANK_SANDBOX_ALLOWED", False):
+            raise ImproperlyConfigured("the sandbox bank is not allowed here (production)")
+
     def _transfer(self, *, direction, account_ref, amount, reference, idempotency_key):
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise BankDeclined("amount must be a positive integer of KRW")

@@ -237,6 +237,9 @@ CHAIN_AUTO_DEPLOY = env.bool("CHAIN_AUTO_DEPLOY", default=False)
 
 # Money in and out of the portal: the bank gateway (see busanhub/bank/gateway.py).
 BANK_GATEWAY = env("BANK_GATEWAY", default="busanhub.bank.sandbox.SandboxGateway")
+# The sandbox bank (records transfers in its own table) is for dev, tests and demos only:
+# production settings turn this off and the sandbox then refuses to be instantiated.
+BANK_SANDBOX_ALLOWED = True
 
 # Education chain labs: a lab chain (default: the portal's) and its faucet; never real funds.
 EDUCATION_LAB_RPC_URL = env("EDUCATION_LAB_RPC_URL", default="")

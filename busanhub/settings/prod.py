@@ -13,6 +13,8 @@ REQUIRED = [
     "CHAIN_PRIVATE_KEY",
     "ALLOWED_HOSTS",
     "IDENTITY_KEY_ENCRYPTION_KEY",
+    # The real bank's gateway class (dotted path): without it money would move in the sandbox.
+    "BANK_GATEWAY",
 ]
 _missing = [name for name in REQUIRED if not env(name, default="")]
 if _missing:
@@ -21,6 +23,12 @@ if _missing:
     )
 
 DEBUG = False
+BANK_GATEWAY = env("BANK_GATEWAY")
+BANK_SANDBOX_ALLOWED = False
+if BANK_GATEWAY.startswith("busanhub.bank.sandbox"):
+    raise ImproperlyConfigured(
+        "busanhub.settings.prod refuses the sandbox bank: set BANK_GATEWAY to the real gateway"
+    )
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 # Persistent connections: the exchange's and the vouchers' hot statements are prepared and
 # planned once per connection, which a connection per request would pay on every request.

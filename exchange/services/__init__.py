@@ -1,6 +1,13 @@
 """Every write of the exchange. Other apps may call these; nothing else of the exchange."""
 
-from .bank import bank_account_link, bank_transfer_settle, deposit_credit, krw_deposit, krw_withdraw
+from .bank import (
+    bank_transfer_settle,
+    deposit_credit,
+    krw_deposit,
+    krw_withdraw,
+    krw_withdrawal_approve,
+    krw_withdrawal_reject,
+)
 from .chain import (
     deposit_address_assign,
     deposits_scan,
@@ -28,7 +35,6 @@ from .volume import volume_prune
 
 __all__ = [
     "account_set_frozen",
-    "bank_account_link",
     "bank_transfer_settle",
     "deposit_address_assign",
     "deposit_credit",
@@ -36,6 +42,8 @@ __all__ = [
     "deposits_sweep",
     "krw_deposit",
     "krw_withdraw",
+    "krw_withdrawal_approve",
+    "krw_withdrawal_reject",
     "kyc_level",
     "liabilities_snapshot",
     "liability_proof",

@@ -20,20 +20,20 @@ from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from busanhub.chain.services import anchor_record
 from exchange import conf
+from exchange.amounts import MAX_AMOUNT
 from exchange.models import (
     Account,
     Asset,
     ChainDeposit,
     ChainWithdrawal,
     DepositAddress,
-    Market,
     ScanCursor,
-    Trade,
     WithdrawalAddress,
 )
 
 from .kyc import kyc_level
 from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
+from .outflow import amount_too_large, krw_value, outflow_check, outflow_lock
 
 TRANSFER_TOPIC = Web3.keccak(text="Transfer(address,address,uint256)").hex()
 TOKEN_ARTIFACT = Path(__file__).resolve().parent.parent / "contracts" / "TestToken.json"
@@ -270,24 +270,6 @@ def withdrawal_address_add(*, user, address: str, label: str = "") -> Withdrawal
     return entry
 
 
-def _krw_value(asset: Asset, amount: int) -> int | None:
-    """The amount's value in KRW at the last trade; None when the asset has no KRW price."""
-    if asset.symbol == "KRW":
-        return amount
-    market = Market.objects.filter(base=asset, quote__symbol="KRW").first()
-    if market is None:
-        return None
-    last = (
-        Trade.objects.filter(market=market)
-        .order_by("-created_at", "-pk")
-        .values_list("price", flat=True)
-        .first()
-    )
-    if last is None:
-        return None
-    return last * amount // market.scale
-
-
 def _anchor(withdrawal: ChainWithdrawal) -> None:
     withdrawal.anchor_version += 1
     withdrawal.save(update_fields=["anchor_version"])
@@ -311,7 +293,9 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
     """Requests a withdrawal on chain: checks the address allow-list and the KYC level's 24 h and
     30-day caps, holds the amount, and waits for staff approval above the threshold (and for
     any asset without a KRW price, whose value the caps cannot judge).
-    Atomic; refused requests hold nothing. Anchors each status as a private version."""
+    Atomic; refused requests hold nothing. The caps count KRW withdrawals too, and the check and
+    the hold are one decision per customer under `outflow_lock` (concurrent requests cannot
+    together pass the cap). Anchors each status as a private version."""
     level = kyc_level(user=user)
     if level == 0:
         raise ValidationError({"kyc": _("Withdrawals need a valid exchange KYC credential.")})
@@ -322,6 +306,8 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
         raise ValidationError({"asset": _("No such asset on chain.")})
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise ValidationError({"amount": _("The amount must be positive.")})
+    if amount > MAX_AMOUNT:
+        raise amount_too_large()
     if not Web3.is_address(address):
         raise ValidationError({"address": _("This is not an Ethereum address.")})
     address = Web3.to_checksum_address(address)
@@ -337,23 +323,10 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
         )
     from exchange import limits
 
-    caps = limits.limits_for(level)
-    value = _krw_value(asset_row, amount)
-    now = timezone.now()
-    live = ChainWithdrawal.objects.filter(owner=user).exclude(
-        status__in=[ChainWithdrawal.Status.FAILED, ChainWithdrawal.Status.REJECTED]
-    )
-    for window, cap in (
-        (timedelta(hours=24), caps.withdraw_24h),
-        (timedelta(days=30), caps.withdraw_30d),
-    ):
-        values = (
-            _krw_value(w.asset, w.amount)
-            for w in live.filter(created_at__gte=now - window).select_related("asset")
-        )
-        used = sum(v for v in values if v is not None)
-        if value is not None and used + value > cap:
-            raise ValidationError({"amount": _("This would pass your withdrawal limit.")})
+    # One decision per customer: lock first, then read what she withdrew (see outflow).
+    account = outflow_lock(user=user, asset=asset_row)[(user.pk, asset_row.pk)]
+    value = krw_value(asset_row, amount)
+    outflow_check(user=user, caps=limits.limits_for(level), value=value)
     threshold = int(conf.get("EXCHANGE_APPROVAL_THRESHOLD_KRW"))
     withdrawal = ChainWithdrawal(
         owner=user,
@@ -369,7 +342,6 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
     )
     withdrawal.full_clean()
     withdrawal.save()
-    account = accounts_lock(pairs=[(user.pk, asset_row.pk)])[(user.pk, asset_row.pk)]
     if account.is_frozen:
         raise ValidationError({"account": _("Your account is frozen.")})
     if account.available < amount:

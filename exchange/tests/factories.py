@@ -60,3 +60,24 @@ def kyc_user(level: int = 2, **kwargs):
         holder=user,
     )
     return user
+
+
+def verified_link(user, *, bank_code: str = "088", account_number: str | None = None, aged=True):
+    """A platform bank link of `user`, proven with the code of its 1-KRW transfer as the sandbox
+    statement shows it; `aged`: verified long enough ago to be a withdrawal destination."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from busanhub.bank import links
+
+    link = links.bank_link_add(
+        user=user, bank_code=bank_code, account_number=account_number or f"{user.pk:012d}"
+    )
+    if link.status != link.Status.VERIFIED:
+        code = links.sandbox_statement(link=link).split()[-1]
+        link = links.bank_link_verify(user=user, link=link, code=code)
+    if aged:
+        link.verified_at = timezone.now() - timedelta(days=2)
+        link.save(update_fields=["verified_at"])
+    return link

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from busanhub.idempotency.models import IdempotencyRecord
 from exchange import services
 from exchange.models import Order
-from exchange.tests.factories import ETH
+from exchange.tests.factories import ETH, verified_link
 
 API = "/api/v1/exchange"
 PRICE = 3_000_000
@@ -197,14 +197,15 @@ def test_krw_deposit_and_withdrawal_through_the_bank(api, market, alice):
     from busanhub.bank.sandbox import sandbox_fault_add
 
     client = _as(api, alice)
+    link = str(verified_link(alice).public_id)
     response = client.post(
-        f"{API}/krw/deposits/", {"account_ref": "110-123-456789", "amount": 500_000}, format="json"
+        f"{API}/krw/deposits/", {"bank_link": link, "amount": 500_000}, format="json"
     )
     assert (response.status_code, response.json()["status"]) == (201, "completed")
     sandbox_fault_add(kind="decline")
     declined = client.post(
         f"{API}/krw/withdrawals/",
-        {"account_ref": "110-123-456789", "amount": 200_000},
+        {"bank_link": link, "amount": 200_000},
         format="json",
     )
     assert declined.json()["status"] == "failed"
@@ -215,7 +216,7 @@ def test_krw_deposit_and_withdrawal_through_the_bank(api, market, alice):
     }
     paid = client.post(
         f"{API}/krw/withdrawals/",
-        {"account_ref": "110-123-456789", "amount": 200_000},
+        {"bank_link": link, "amount": 200_000},
         format="json",
     )
     assert paid.json()["status"] == "completed"

@@ -126,14 +126,38 @@ def test_wallet_without_kyc_has_no_address(db, market):
 
 
 def test_wallet_bank_deposit(market, alice):
-    response = _login(alice).post(
-        reverse("exchange:wallet"),
-        {"action": "bank", "direction": "in", "account_ref": "110-1", "amount": "50000"},
-    )
-    assert response.status_code == 302
     from exchange import selectors
+    from exchange.tests.factories import verified_link
 
+    # Given no proven bank account, the page offers no transfer but the way to add one
+    page = _login(alice).get(reverse("exchange:wallet"))
+    assert reverse("vouchers:bank-links").encode() in page.content
+    assert b'name="bank_link"' not in page.content
+    # Given a verified link, when she deposits from it, then the won is credited
+    link = verified_link(alice)
+    body = {"action": "bank", "direction": "in", "bank_link": str(link.public_id)}
+    response = _login(alice).post(reverse("exchange:wallet"), {**body, "amount": "50000"})
+    assert response.status_code == 302
     assert selectors.balances_for(user=alice)["KRW"]["available"] == 50_000
+
+
+def test_wallet_bank_transfer_refuses_a_typed_account(market, alice, bob):
+    from exchange.models import BankTransfer
+    from exchange.tests.factories import verified_link
+
+    # Given Alice's own verified link, and Bob's
+    verified_link(alice)
+    bobs = verified_link(bob)
+    # When she posts Bob's link, or a typed account number, then the form refuses, naming the
+    # field, and nothing is written
+    for choice in (str(bobs.public_id), "110-123-456789"):
+        response = _login(alice).post(
+            reverse("exchange:wallet"),
+            {"action": "bank", "direction": "in", "bank_link": choice, "amount": "50000"},
+        )
+        assert response.status_code == 400
+        assert list(response.context["bank_form"].errors) == ["bank_link"]
+    assert not BankTransfer.objects.exists()
 
 
 def test_wallet_bad_address_is_a_form_error(market, alice):
