@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from busanhub.accounts.reauth import ReauthLocked, password_recheck
+
 from . import forms, reports, selectors, services
 from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement, TopUp
 from .qr import qr_data_uri
@@ -192,8 +194,14 @@ def pay(request):
 
 def _pay(request, *, form, merchant, amount, request_id=None):
     password = form.cleaned_data.get("password") or ""
-    if password and not request.user.check_password(password):
-        form.add_error("password", _("The password is not correct."))
+    try:
+        if password and not password_recheck(
+            user=request.user, password=password, action="vouchers.payment"
+        ):
+            form.add_error("password", _("The password is not correct."))
+            return None
+    except ReauthLocked as exc:
+        form.add_error("password", str(exc))
         return None
     try:
         return services.payment_create(

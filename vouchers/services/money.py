@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
 from busanhub.chain.services import ANCHOR_LEAF_TABLE
-from vouchers import ledger
+from vouchers import ledger, limits
 from vouchers.models import (
     Account,
     BankLink,
@@ -79,7 +79,7 @@ def _holdings(wallet: Wallet) -> int:
 
 @transaction.atomic
 def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_TOPUP)
     bank_link_check_usable(user=user, bank_link=bank_link)  # own, verified, still linked
     wallet = _locked_wallet(user)  # the wallet row lock serialises the cap checks
     policy = policy_current()
@@ -313,7 +313,8 @@ def payment_create(
     Atomic: one journal transaction (grants first where the merchant's category is eligible,
     then cashback, then cash → merchant; incentive pool → cashback for holders of a valid
     BusanResidentCredential at the merchant's tier rate, within the monthly cap), anchored.
-    Every refusal is a ValidationError naming the field and rule, with nothing written.
+    Every refusal is a ValidationError naming the field and rule, with nothing written; a
+    payer who runs the merchant is refused (code `self_payment`, by code or by request).
 
     Locks, in this order: the payer's wallet row and accounts (one statement), then one shard
     of the incentive pool if cashback is due. The merchant's account is credited without a
@@ -337,7 +338,7 @@ def payment_create(
         code = request.merchant.code
         amount = request.amount
     else:
-        check_amount(amount)
+        check_amount(amount, maximum=limits.MAX_PAYMENT)
         if not isinstance(merchant_code, str) or not merchant_code.strip():
             raise refuse("merchant", _("Unknown merchant code."))
         code = merchant_code.strip().upper()
@@ -364,6 +365,14 @@ def payment_create(
         raise refuse("merchant", _("This merchant is not approved to accept vouchers."))
     if merchant_frozen:
         raise refuse("merchant", _("This merchant is frozen and cannot accept payments."))
+    if owner_pk == payer.pk:
+        # Self-dealing: the owner would earn cashback from the city's pool on her own sales
+        # and settle grant money (spendable only at shops) to her own bank account as cash.
+        raise refuse(
+            "payment_request" if request is not None else "merchant",
+            _("You cannot pay a merchant you run."),
+            code="self_payment",
+        )
     policy = policy_by_pk(policy_pk, digest=policy_digest)
     if amount > policy.reauth_threshold and not reauthenticated:
         raise refuse(
@@ -617,7 +626,7 @@ def refund_create(*, payment: Payment, amount: int, by, reason: str = "") -> Ref
     Also after the merchant's money was settled: the merchant's account then goes below zero,
     a receivable the merchant's next settlement nets (see settlement_create).
     """
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_REFUND)
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("merchant", "wallet")
@@ -716,7 +725,7 @@ def refund_create(*, payment: Payment, amount: int, by, reason: str = "") -> Ref
 def gift_send(*, sender, recipient, amount: int, message: str = "") -> Gift:
     """Sends cash from one wallet to another, within the sender's daily gift limit and the
     recipient's holding cap. Cashback and grants are not transferable. Atomic, anchored."""
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_GIFT)
     if recipient is None:
         raise refuse("recipient", _("No BusanHub user has this email."))
     if recipient.pk == sender.pk:
