@@ -4,7 +4,6 @@ Every POST moves money (or reserves it) and so accepts `Idempotency-Key` (busanh
 and is throttled with the "money" rate.
 """
 
-from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -237,14 +236,15 @@ class GiftsView(MoneyView):
     )
     @idempotent("vouchers")
     def post(self, request):
+        """Sends cash to an email address. The answer is the same whether or not the address
+        has a BusanHub account: the money leaves the sender's cash and reaches the address's
+        owner once they have a verified account that can receive it, or comes back to the
+        sender after 30 days."""
         data = GiftInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        recipient = (
-            get_user_model().objects.filter(email__iexact=data.validated_data["recipient"]).first()
-        )
         gift = services.gift_send(
             sender=request.user,
-            recipient=recipient,
+            recipient_email=data.validated_data["recipient"],
             amount=data.validated_data["amount"],
             message=data.validated_data["message"],
         )

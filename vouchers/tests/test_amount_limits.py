@@ -104,7 +104,7 @@ def test_services_refuse_amounts_above_the_maximum_with_nothing_written(citizen,
             merchant=merchant, amount=INT64_MAX, by=merchant.owner
         ),
         lambda: services.gift_send(
-            sender=citizen, recipient=merchant.owner, amount=limits.MAX_GIFT + 1
+            sender=citizen, recipient_email=merchant.owner.email, amount=limits.MAX_GIFT + 1
         ),
         lambda: services.programme_create(
             name="Too much",

@@ -20,8 +20,9 @@ def test_five_wrong_passwords_lock_every_action_even_with_the_right_one(settings
     for action in ("vouchers.payment", "identity.key_export"):
         with pytest.raises(ReauthLocked) as locked:
             password_recheck(user=user, password=PASSWORD, action=action)
+        assert locked.value.code == "reauth_locked"
         assert 0 < locked.value.retry_after <= 901
-        assert "Too many wrong passwords" in str(locked.value)
+        assert str(locked.value).startswith("비밀번호를 여러 번 잘못 입력했습니다.")  # translated
     # another user is not locked
     assert password_recheck(user=UserFactory(), password=PASSWORD, action="vouchers.payment")
 
