@@ -14,6 +14,7 @@ bounds exist so that no amount, whatever the policy, reaches the ledger's 64-bit
 | gift            |     1,000,000 |
 | grant           |    10,000,000 (per recipient; programme amount and CSV rows) |
 | reward          |     1,000,000 |
+| treasury funding | 10,000,000,000,000 (staff and system only) |
 """
 
 MAX_TOPUP = 5_000_000
@@ -23,5 +24,6 @@ MAX_REFUND = 10_000_000
 MAX_GIFT = 1_000_000
 MAX_GRANT = 10_000_000
 MAX_REWARD = 1_000_000
-# Treasury funding of the pool or a programme: a programme's total can be many grants.
-MAX_FUNDING = 100_000_000_000
+# Treasury funding of the pool or a programme (staff and system only, never an API amount):
+# a programme's total is many grants; 10 trillion KRW is about the city's yearly budget.
+MAX_FUNDING = 10**13

@@ -62,3 +62,23 @@ def test_attempts_are_logged_without_the_password(caplog):
         f"reauth ok user={user.pk} action=identity.key_export",
     ]
     assert "s3cret" not in caplog.text and PASSWORD not in caplog.text
+
+
+def test_parallel_guesses_get_no_more_than_the_allowed_checks(settings):
+    # given
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings.REAUTH_MAX_FAILURES = 5
+    user = UserFactory()
+
+    def guess(index):
+        try:
+            return password_recheck(user=user, password=f"guess-{index}", action="test")
+        except ReauthLocked:
+            return "locked"
+
+    # when
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(guess, range(30)))
+    # then: five guesses were checked, every other one was refused unchecked
+    assert outcomes.count(False) == 5 and outcomes.count("locked") == 25
