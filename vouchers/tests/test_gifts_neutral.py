@@ -130,3 +130,16 @@ def test_an_unclaimed_gift_goes_back_to_the_sender_after_30_days(citizen):
     assert services.gifts_deliver_pending() == {"delivered": 0, "returned": 0, "pending": 0}
     assert cash(citizen) == 10_000
     assert_ledger_sound()
+
+
+def test_held_gifts_are_delivered_by_a_scheduled_task(citizen):
+    from django_celery_beat.models import PeriodicTask
+
+    from vouchers import tasks
+
+    assert PeriodicTask.objects.get(task="vouchers.tasks.gifts_deliver_pending").enabled
+    topped_up(citizen, 1_000)
+    services.gift_send(sender=citizen, recipient_email="later@example.kr", amount=1_000)
+    later = UserFactory(email="later@example.kr")
+    assert tasks.gifts_deliver_pending() == {"delivered": 1, "returned": 0, "pending": 0}
+    assert cash(later) == 1_000
