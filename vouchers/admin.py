@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from busanhub.admin_tools import ReadOnlyAdmin, ReasonActionForm, run_action
 
-from . import ledger, services
+from . import ledger, limits, services
 from .forms import CATEGORY_CHOICES
 from .models import (
     Account,
@@ -134,6 +134,9 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 class GrantProgrammeForm(forms.ModelForm):
+    amount = forms.IntegerField(
+        label=_("amount per recipient (KRW)"), min_value=1, max_value=limits.MAX_GRANT
+    )
     eligible_categories = forms.MultipleChoiceField(
         label=_("Eligible merchant categories"), choices=CATEGORY_CHOICES
     )

@@ -4,18 +4,19 @@ Every POST moves money (or reserves it) and so accepts `Idempotency-Key` (busanh
 and is throttled with the "money" rate.
 """
 
-from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from busanhub.accounts.reauth import ReauthLocked, password_recheck
 from busanhub.idempotency.decorators import idempotent
 
 from . import selectors, services
@@ -175,8 +176,15 @@ class PaymentsView(MoneyView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         password = values.get("password")
-        if password is not None and not request.user.check_password(password):
-            raise ValidationError({"password": ["The password is not correct."]})
+        if password is not None:
+            try:
+                correct = password_recheck(
+                    user=request.user, password=password, action="vouchers.payment"
+                )
+            except ReauthLocked as exc:
+                raise Throttled(wait=exc.retry_after, detail=str(exc)) from exc
+            if not correct:
+                raise ValidationError({"password": [_("The password is not correct.")]})
         payment = services.payment_create(
             payer=request.user,
             merchant_code=values.get("merchant"),
@@ -228,14 +236,15 @@ class GiftsView(MoneyView):
     )
     @idempotent("vouchers")
     def post(self, request):
+        """Sends cash to an email address. The answer is the same whether or not the address
+        has a BusanHub account: the money leaves the sender's cash and reaches the address's
+        owner once they have a verified account that can receive it, or comes back to the
+        sender after 30 days."""
         data = GiftInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        recipient = (
-            get_user_model().objects.filter(email__iexact=data.validated_data["recipient"]).first()
-        )
         gift = services.gift_send(
             sender=request.user,
-            recipient=recipient,
+            recipient_email=data.validated_data["recipient"],
             amount=data.validated_data["amount"],
             message=data.validated_data["message"],
         )

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import ledger
+from . import ledger, limits
 from .models import Merchant
 from .services.banklinks import BANK_CHOICES, CODE_DIGITS
 
@@ -27,17 +27,18 @@ CATEGORY_CHOICES = [(c, CATEGORY_LABELS[c]) for c in ledger.CATEGORIES]
 
 
 class AmountField(forms.IntegerField):
-    def __init__(self, **kwargs):
+    """A positive whole number of KRW up to `max_value`, one of vouchers.limits."""
+
+    def __init__(self, *, max_value: int, **kwargs):
         kwargs.setdefault("label", _("Amount (KRW)"))
         kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 100_000_000)
-        super().__init__(**kwargs)
+        super().__init__(max_value=max_value, **kwargs)
 
 
 class TopUpForm(forms.Form):
     """A top-up from one of the citizen's verified bank accounts (`links`: bank_links_of)."""
 
-    amount = AmountField()
+    amount = AmountField(max_value=limits.MAX_TOPUP)
     bank_account = forms.ChoiceField(label=_("Linked bank account"))
 
     def __init__(self, *args, links=(), **kwargs):
@@ -75,7 +76,7 @@ class PayCodeForm(forms.Form):
 
 
 class PayAmountForm(forms.Form):
-    amount = AmountField()
+    amount = AmountField(max_value=limits.MAX_PAYMENT)
     password = forms.CharField(
         label=_("Password (for large payments)"),
         required=False,
@@ -93,17 +94,17 @@ class ConfirmForm(forms.Form):
 
 class GiftForm(forms.Form):
     recipient = forms.EmailField(label=_("Recipient's email"))
-    amount = AmountField()
+    amount = AmountField(max_value=limits.MAX_GIFT)
     message = forms.CharField(label=_("Message"), max_length=140, required=False)
 
 
 class RefundForm(forms.Form):
-    amount = AmountField(label=_("Refund amount (KRW)"))
+    amount = AmountField(label=_("Refund amount (KRW)"), max_value=limits.MAX_REFUND)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
 class PaymentRequestForm(forms.Form):
-    amount = AmountField()
+    amount = AmountField(max_value=limits.MAX_PAYMENT_REQUEST)
 
 
 class MerchantApplyForm(forms.Form):

@@ -158,6 +158,7 @@ class Account(models.Model):
         PROGRAMME = "programme", _("Grant programme")
         CLEARING = "clearing", _("Settlement clearing")
         BANK = "bank", _("Bank (money held at the bank)")
+        GIFT_HOLD = "gift_hold", _("Gifts held for their recipients")
 
     # The only accounts allowed below zero: the far side of money entering the ledger.
     SOURCE_KINDS = (Kind.TREASURY, Kind.BANK)
@@ -165,7 +166,7 @@ class Account(models.Model):
     # that crediting them takes no row lock. A negative one is a receivable.
     DERIVED_KINDS = (Kind.MERCHANT,)
     # Accounts of these kinds exist once (shard 0) except the incentive pool (POOL_SHARDS).
-    SYSTEM_KINDS = (Kind.TREASURY, Kind.INCENTIVE, Kind.CLEARING, Kind.BANK)
+    SYSTEM_KINDS = (Kind.TREASURY, Kind.INCENTIVE, Kind.CLEARING, Kind.BANK, Kind.GIFT_HOLD)
     POOL_SHARDS = 16
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -212,7 +213,7 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["kind", "shard"],
-                condition=Q(kind__in=["treasury", "incentive", "clearing", "bank"]),
+                condition=Q(kind__in=["treasury", "incentive", "clearing", "bank", "gift_hold"]),
                 name="vouchers_account_one_system_account_per_kind_and_shard",
             ),
             models.CheckConstraint(
@@ -398,19 +399,53 @@ class Refund(models.Model):
 
 
 class Gift(models.Model):
+    """Cash from one wallet to another. A gift the address's owner cannot receive at once (no
+    account with that verified email, a frozen wallet, the holding cap) is held (`pending`,
+    the money in the gift-hold account), delivered once they can, returned to the sender
+    when it expires (services.gifts_deliver_pending)."""
+
+    class Status(models.TextChoices):
+        DELIVERED = "delivered", _("Delivered")
+        PENDING = "pending", _("Held for the recipient")
+        RETURNED = "returned", _("Returned to the sender")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sender = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="gifts_sent")
-    recipient = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="gifts_received")
+    recipient = models.ForeignKey(
+        Wallet, null=True, blank=True, on_delete=models.PROTECT, related_name="gifts_received"
+    )
+    recipient_email = models.EmailField(_("recipient's email"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DELIVERED
+    )
     amount = models.PositiveBigIntegerField(_("amount (KRW)"))
     message = models.CharField(_("message"), max_length=140, blank=True)
     journal = models.OneToOneField(
         JournalTransaction, on_delete=models.PROTECT, related_name="gift"
     )
+    # A held gift's second entry: gift hold → the recipient, or back to the sender.
+    release_journal = models.OneToOneField(
+        JournalTransaction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("held until"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = _("gift")
         verbose_name_plural = _("gifts")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | Q(recipient__isnull=False),
+                name="vouchers_gift_delivered_has_a_recipient",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="pending"),
+                name="vouchers_gift_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"gift {self.amount} KRW"

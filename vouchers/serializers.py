@@ -1,10 +1,10 @@
 """Input and output shapes of /api/v1/vouchers/. Amounts are integers of KRW."""
 
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from . import limits
 from .models import (
     BankLink,
     Gift,
@@ -18,11 +18,17 @@ from .models import (
 from .services.banklinks import BANK_CHOICES
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class StrictAmountField(serializers.Field):
-    """A positive whole number of KRW; 1.5, "100", true are refused (no coercion for money)."""
+class StrictAmountField(serializers.IntegerField):
+    """A positive whole number of KRW up to `max_value` (one of vouchers.limits, published as
+    the schema's `maximum`); 1.5, "100", true are refused (no coercion for money)."""
 
-    default_error_messages = {"invalid": "The amount must be a positive whole number of KRW."}
+    default_error_messages = {
+        "invalid": "The amount must be a positive whole number of KRW.",
+        "max_value": _("The amount can be at most {max_value} KRW."),
+    }
+
+    def __init__(self, *, max_value: int, **kwargs):
+        super().__init__(min_value=1, max_value=max_value, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int) or data <= 0:
@@ -34,7 +40,7 @@ class StrictAmountField(serializers.Field):
 
 
 class TopUpInSerializer(serializers.Serializer):
-    amount = StrictAmountField()
+    amount = StrictAmountField(max_value=limits.MAX_TOPUP)
     bank_account = serializers.CharField(
         max_length=40,
         help_text="A verified linked account: its id (bank-links/) or its reference "
@@ -77,7 +83,7 @@ class BankLinkSerializer(serializers.ModelSerializer):
 
 class PaymentInSerializer(serializers.Serializer):
     merchant = serializers.CharField(max_length=12, required=False)
-    amount = StrictAmountField(required=False)
+    amount = StrictAmountField(max_value=limits.MAX_PAYMENT, required=False)
     payment_request = serializers.UUIDField(required=False)
     password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
 
@@ -127,7 +133,7 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class RefundInSerializer(serializers.Serializer):
-    amount = StrictAmountField()
+    amount = StrictAmountField(max_value=limits.MAX_REFUND)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -143,7 +149,7 @@ class RefundSerializer(serializers.ModelSerializer):
 
 class GiftInSerializer(serializers.Serializer):
     recipient = serializers.EmailField()
-    amount = StrictAmountField()
+    amount = StrictAmountField(max_value=limits.MAX_GIFT)
     message = serializers.CharField(max_length=140, required=False, allow_blank=True, default="")
 
 
@@ -158,7 +164,7 @@ class GiftSerializer(serializers.ModelSerializer):
 
 class PaymentRequestInSerializer(serializers.Serializer):
     merchant = serializers.CharField(max_length=12)
-    amount = StrictAmountField()
+    amount = StrictAmountField(max_value=limits.MAX_PAYMENT_REQUEST)
 
 
 class PaymentRequestSerializer(serializers.ModelSerializer):

@@ -67,3 +67,10 @@ def topups_reconcile() -> dict:
     """Every 10 minutes: settles or fails the top-ups the bank left pending (see
     `services.topups_reconcile_pending`); idempotent, a bank still silent is asked next time."""
     return services.topups_reconcile_pending()
+
+
+@shared_task(ignore_result=True, soft_time_limit=300, time_limit=600)
+def gifts_deliver_pending() -> dict:
+    """Every 10 minutes: delivers held gifts whose recipient can now receive them, returns
+    expired ones to their senders (see `services.gifts_deliver_pending`); idempotent."""
+    return services.gifts_deliver_pending()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from busanhub import spreadsheet
+from busanhub.accounts.reauth import ReauthLocked, password_recheck
 
 from . import forms, reports, selectors, services
 from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement, TopUp
@@ -157,24 +158,26 @@ def bank_link_remove(request, public_id):
 
 @login_required
 def gift(request):
-    from django.contrib.auth import get_user_model
-
     form = forms.GiftForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        recipient = (
-            get_user_model().objects.filter(email__iexact=form.cleaned_data["recipient"]).first()
-        )
         try:
             services.gift_send(
                 sender=request.user,
-                recipient=recipient,
+                recipient_email=form.cleaned_data["recipient"],
                 amount=form.cleaned_data["amount"],
                 message=form.cleaned_data["message"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, _("Gift sent."))
+            # The same words whether or not the address has an account (see gift_send).
+            messages.success(
+                request,
+                _(
+                    "Gift sent. If the address has no BusanHub account that can receive it yet, "
+                    "the gift waits for one for 30 days, then comes back to you."
+                ),
+            )
             return redirect("vouchers:home")
     return render(request, "vouchers/form.html", {"form": form, "title": _("Send a gift")})
 
@@ -194,8 +197,14 @@ def pay(request):
 
 def _pay(request, *, form, merchant, amount, request_id=None):
     password = form.cleaned_data.get("password") or ""
-    if password and not request.user.check_password(password):
-        form.add_error("password", _("The password is not correct."))
+    try:
+        if password and not password_recheck(
+            user=request.user, password=password, action="vouchers.payment"
+        ):
+            form.add_error("password", _("The password is not correct."))
+            return None
+    except ReauthLocked as exc:
+        form.add_error("password", str(exc))
         return None
     try:
         return services.payment_create(

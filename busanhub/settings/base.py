@@ -132,6 +132,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Re-entering the password for a sensitive action (B Pass key export, large voucher
+# payments: busanhub.accounts.reauth.password_recheck): after REAUTH_MAX_FAILURES wrong
+# passwords within REAUTH_WINDOW_SECONDS the user is locked out of every re-entry until the
+# window ends (HTTP 429 on APIs), even with the right password.
+REAUTH_MAX_FAILURES = env.int("REAUTH_MAX_FAILURES", default=5)
+REAUTH_WINDOW_SECONDS = env.int("REAUTH_WINDOW_SECONDS", default=15 * 60)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BusanHub] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "BusanHub"

@@ -1,10 +1,10 @@
 import os
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from busanhub.accounts.reauth import password_recheck
 from identity import dids, keystore, multikey
 from identity.models import IssuerKey, Wallet
 
@@ -83,8 +83,10 @@ def wallet_key(wallet: Wallet) -> multikey.KeyPair:
 
 
 def wallet_export_jwk(*, user, password: str, request=None) -> dict:
-    """The wallet's private key as a JWK, after the owner re-enters their password."""
-    if authenticate(request, email=user.email, password=password) != user:
+    """The wallet's private key as a JWK, after the owner re-enters their password
+    (rate-limited: busanhub.accounts.reauth raises ReauthLocked, a PermissionDenied, after
+    too many wrong ones)."""
+    if not password_recheck(user=user, password=password, action="identity.key_export"):
         raise PermissionDenied(_("The password is not correct."))
     wallet = wallet_open(user=user)
     pair = wallet_key(wallet)

@@ -27,6 +27,7 @@ from .merchants import (
 )
 from .money import (
     gift_send,
+    gifts_deliver_pending,
     payment_create,
     refund_create,
     topup_create,
@@ -49,6 +50,7 @@ __all__ = [
     "bank_link_verify",
     "day_close",
     "gift_send",
+    "gifts_deliver_pending",
     "grants_award_csv",
     "grants_reclaim_expired",
     "journal_post",

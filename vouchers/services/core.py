@@ -12,19 +12,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_record
-from vouchers import ledger
+from vouchers import ledger, limits
 from vouchers.models import Account, JournalTransaction, Policy, Posting, Wallet
 
 SYSTEM_KINDS = Account.SYSTEM_KINDS
 
 
-def refuse(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
+def refuse(field: str, message: str, code: str | None = None) -> ValidationError:
+    """A refusal naming `field`; `code` (e.g. "self_payment") is what tests and clients match."""
+    return ValidationError({field: [ValidationError(message, code=code)]})
 
 
-def check_amount(value, field: str = "amount") -> int:
+def check_amount(value, field: str = "amount", *, maximum: int) -> int:
+    """A positive whole number of KRW no larger than `maximum` (vouchers.limits), or a
+    ValidationError naming `field`."""
     if not ledger.is_amount(value):
         raise refuse(field, _("The amount must be a positive whole number of KRW."))
+    if value > maximum:
+        raise refuse(
+            field,
+            _("The amount can be at most %(maximum)s KRW.") % {"maximum": maximum},
+            code="max_value",
+        )
     return value
 
 
@@ -398,7 +407,7 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
 def treasury_fund(*, to: Account, amount: int, memo: str = "") -> JournalTransaction:
     """Moves city money from the treasury to a city account (incentive pool, programme); money
     for the pool (any of its shards given as `to`) is spread evenly over all its shards."""
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_FUNDING)
     if to.kind not in (Account.Kind.INCENTIVE, Account.Kind.PROGRAMME):
         raise refuse("to", _("Only the incentive pool and grant programmes are funded."))
     treasury = system_account(Account.Kind.TREASURY)

@@ -3,6 +3,7 @@ recipients' wallets; expired grant money goes back to the programme."""
 
 import csv
 import io
+import re
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import anchor_record
-from vouchers import ledger
+from vouchers import ledger, limits
 from vouchers.models import Account, GrantAward, GrantProgramme, JournalTransaction
 
 from .core import accounts_lock, check_amount, journal_post, refuse, treasury_fund, wallet_open
@@ -22,7 +23,7 @@ def programme_create(
     *, name: str, amount: int, eligible_categories: list[str], valid_until: datetime, by=None
 ) -> GrantProgramme:
     """Creates a grant programme with its ledger account; anchors its terms (public)."""
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_GRANT)
     if not eligible_categories or not all(c in ledger.CATEGORIES for c in eligible_categories):
         raise refuse("eligible_categories", _("Choose one or more categories from the list."))
     if valid_until <= timezone.now():
@@ -66,12 +67,20 @@ def parse_recipients(text: str, *, default_amount: int) -> list[tuple[int, str, 
             raise refuse("file", _("Line %(line)s: not an email address.") % {"line": line})
         amount = default_amount
         if row.get("amount"):
-            if not row["amount"].isdigit() or int(row["amount"]) <= 0:
+            # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
+            if not re.fullmatch(r"[0-9]{1,19}", row["amount"]) or int(row["amount"]) <= 0:
                 raise refuse(
                     "file",
                     _("Line %(line)s: the amount is not a positive whole number.") % {"line": line},
                 )
             amount = int(row["amount"])
+            if amount > limits.MAX_GRANT:
+                raise refuse(
+                    "file",
+                    _("Line %(line)s: the amount can be at most %(maximum)s KRW.")
+                    % {"line": line, "maximum": limits.MAX_GRANT},
+                    code="max_value",
+                )
         rows.append((line, email.lower(), amount))
     if not rows:
         raise refuse("file", _("The CSV lists no recipients."))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from busanhub.accounts.roles import role_assign
 from busanhub.chain.services import anchor_record
-from vouchers import ledger
+from vouchers import ledger, limits
 from vouchers.models import Account, Merchant, PaymentRequest
 
 from .core import check_amount, policy_current, refuse
@@ -172,7 +172,7 @@ def merchant_payable(code) -> Merchant:
 @transaction.atomic
 def payment_request_create(*, merchant: Merchant, amount: int, by) -> PaymentRequest:
     """A dynamic QR for `amount`, payable once within five minutes, by the merchant's owner."""
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_PAYMENT_REQUEST)
     if by is None or merchant.owner_id != by.pk:
         raise ValidationError({"merchant": [_("You do not run this merchant.")]})
     merchant_payable(merchant.code)

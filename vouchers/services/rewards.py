@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from vouchers import limits
 from vouchers.models import Account, JournalTransaction, Reward, Wallet
 
 from .core import check_amount, journal_post, policy_current, refuse, system_account, wallet_open
@@ -34,7 +35,7 @@ def reward_credit(
     stops money going out). Raises ValidationError only for an amount that is not a positive
     whole number of KRW, or a blank source or key.
     """
-    check_amount(amount)
+    check_amount(amount, maximum=limits.MAX_REWARD)
     if not 0 < len(source or "") <= 40 or not 0 < len(idempotency_key or "") <= 100:
         raise refuse(
             "idempotency_key",

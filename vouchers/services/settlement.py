@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
@@ -14,6 +14,7 @@ from vouchers.models import (
     DailyClose,
     JournalTransaction,
     Merchant,
+    PaymentGrantShare,
     Posting,
     Settlement,
     SettlementAttempt,
@@ -34,7 +35,11 @@ def settlement_bank_key(settlement: Settlement) -> str:
 def settlement_create(*, merchant: Merchant, business_date: date) -> Settlement:
     """The merchant's settlement of one business day: its payments less its refunds of that
     day (never more than the merchant account holds), moved to settlement clearing in one
-    anchored journal transaction. Idempotent: one settlement per merchant and day."""
+    anchored journal transaction. Idempotent: one settlement per merchant and day.
+
+    Grant money never becomes cash for its grantee: grant money the merchant's owner paid to
+    her own shop (refused at payment time; possible only for payments made before she came
+    to run it) is withheld, left in the merchant account for staff to return."""
     existing = Settlement.objects.filter(merchant=merchant, business_date=business_date).first()
     if existing is not None:
         return existing
@@ -46,9 +51,17 @@ def settlement_create(*, merchant: Merchant, business_date: date) -> Settlement:
         refunds=Sum("amount", filter=Q(transaction__kind=JournalTransaction.Kind.REFUND)),
     )
     gross, refunds = sums["gross"] or 0, -(sums["refunds"] or 0)
+    own_grants = (
+        PaymentGrantShare.objects.filter(
+            payment__merchant=merchant,
+            payment__wallet__user_id=merchant.owner_id,
+            payment__journal__business_date=business_date,
+        ).aggregate(total=Sum(F("amount") - F("returned")))["total"]
+        or 0
+    )
     clearing = system_account(Account.Kind.CLEARING)
     locked = accounts_lock([account.pk, clearing.pk])
-    amount = max(0, min(gross - refunds, locked[account.pk].balance))
+    amount = max(0, min(gross - refunds - own_grants, locked[account.pk].balance))
     settlement = Settlement(
         merchant=merchant, business_date=business_date, gross=gross, refunds=refunds, amount=amount
     )

@@ -70,7 +70,7 @@ def test_concurrent_gifts_both_ways_do_not_deadlock():
 
     def gift(index):
         sender, recipient = (alice, bob) if index % 2 else (bob, alice)
-        return services.gift_send(sender=sender, recipient=recipient, amount=1_000)
+        return services.gift_send(sender=sender, recipient_email=recipient.email, amount=1_000)
 
     results = run_threads(20, gift)
     assert not [r for r in results if isinstance(r, Exception)]
