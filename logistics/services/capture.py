@@ -267,7 +267,8 @@ class _Checker:
             for role, identifier, _, _ in event_identifiers(event)
             if role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
         }
-        list(Lot.objects.select_for_update().filter(identifier__in=taken).values_list("pk"))
+        if taken:
+            list(Lot.objects.select_for_update().filter(identifier__in=taken).values_list("pk"))
         self.balances = consumption.balances_stored(taken, released_event_pks=self.released)
         # What this document's own new events produce counts, whatever their order.
         for event in new:

@@ -1,12 +1,14 @@
 """Capture rules of issue 16: consumption by quantity, error declarations that release what
 they consumed, eventIDs never dropped, and which identifiers must be known."""
 
+import json
 from urllib.parse import quote
 
 import pytest
 from rest_framework.test import APIClient
 
 from logistics import services
+from logistics.epcis import hashing
 from logistics.models import CaptureJob, Event, Lot
 from logistics.tests.factories import Chain, PartyFactory, document, object_event, single
 
@@ -264,3 +266,41 @@ def test_sscc_giai_grai_need_a_registered_company_prefix_and_pgln_a_registered_p
         "path": "$.epcList[0]",
         "message": "SSCC 099123450000000014: its company prefix's party is inactive",
     }
+
+
+def test_an_event_with_bare_sensor_vocabulary_is_found_by_its_standard_hash_id(chain):
+    # given an event whose sensor report has a bare component and exception, with no eventID
+    client = _partner(chain.processor)
+    box = "urn:epc:id:sscc:8800000.0000000009"
+    report = {"type": "Temperature", "value": 9.5, "uom": "CEL", "exception": "ALARM_CONDITION"}
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": chain.at(30),
+        "eventTimeZoneOffset": "+09:00",
+        "action": "OBSERVE",
+        "epcList": [box],
+        "bizStep": "sensor_reporting",
+        "readPoint": {"id": chain.sgln(chain.plant)},
+        "sensorElementList": [
+            {
+                "sensorMetadata": {"time": chain.at(29)},
+                "sensorReport": [
+                    report,
+                    {"type": "Length", "value": 35.1, "component": "latitude"},
+                ],
+            }
+        ],
+    }
+    assert client.post("/epcis/events", single(event), format="json").status_code == 202
+    # when it is queried by the hash ID of the same event written with full vocabulary IRIs
+    full = json.loads(
+        json.dumps(event)
+        .replace('"ALARM_CONDITION"', '"https://gs1.org/voc/ALARM_CONDITION"')
+        .replace('"latitude"', '"https://ref.gs1.org/cbv/Comp-latitude"')
+    )
+    standard_id = hashing.event_hash_id(full)
+    found = client.get("/epcis/events", {"EQ_eventID": standard_id})
+    # then it is found, and read by that ID
+    assert found.status_code == 200
+    assert len(found.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
+    assert client.get("/epcis/events/" + quote(standard_id, safe="")).status_code == 200
