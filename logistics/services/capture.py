@@ -499,7 +499,7 @@ def _store_all(
     new_rows: list[Event] = []
     new_events: list[dict] = []
     duplicates = 0
-    released: set[str] = set()  # the inputs of events declared erroneous here
+    released: set[str] = set()  # what events declared erroneous here named
     for event, event_hash, event_id in zip(events, hashes, event_ids, strict=True):
         existing = by_hash.get(event_hash) or by_id.get(event_id)
         if existing is not None:
@@ -515,7 +515,7 @@ def _store_all(
                 existing.data = {**existing.data, "errorDeclaration": event["errorDeclaration"]}
                 existing.anchor_digest = _anchor(existing, 2)
                 existing.save(update_fields=["data", "anchor_digest"])
-                released.update(_inputs_of(existing.data))
+                released.update(i for _, i, _, _ in event_identifiers(existing.data))
             duplicates += 1
             continue
         row = _new_row(event, event_hash, event_id, context, job)
