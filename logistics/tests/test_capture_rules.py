@@ -5,11 +5,13 @@ import json
 from urllib.parse import quote
 
 import pytest
+from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from busanhub.accounts.models import User
 from logistics import services
 from logistics.epcis import hashing
-from logistics.models import CaptureJob, Event, Lot
+from logistics.models import CaptureJob, Event, Lot, Party
 from logistics.tests.factories import Chain, PartyFactory, document, object_event, single
 
 pytestmark = pytest.mark.django_db
@@ -258,7 +260,7 @@ def test_sscc_giai_grai_need_a_registered_company_prefix_and_pgln_a_registered_p
     PartyFactory(gln="9912345000007", company_prefix="9912345")
     assert len(services.epcis_event_capture(event=single(pallet)).created) == 1
     # and a deactivated party's keys are refused again
-    PartyFactory._meta.model.objects.filter(company_prefix="9912345").update(is_active=False)
+    Party.objects.filter(company_prefix="9912345").update(is_active=False)
     later = {**pallet, "eventTime": chain.at(20), "sourceList": []}
     with pytest.raises(services.CaptureError) as inactive:
         services.epcis_event_capture(event=single(later))
@@ -304,3 +306,27 @@ def test_an_event_with_bare_sensor_vocabulary_is_found_by_its_standard_hash_id(c
     assert found.status_code == 200
     assert len(found.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
     assert client.get("/epcis/events/" + quote(standard_id, safe="")).status_code == 200
+
+
+def test_a_party_registers_its_company_prefix_over_the_api(chain):
+    # given logistics staff
+    user = User.objects.create_user(email="staff@example.org", password="x" * 12)
+    user.groups.add(Group.objects.get_or_create(name="staff-logistics")[0])
+    staff = APIClient()
+    staff.force_authenticate(user)
+    url = f"/api/v1/logistics/parties/{chain.vessel_co.public_id}"
+    # when a prefix that is no 6-12 digits, or another party's, is given
+    bad = staff.patch(url, {"company_prefix": "88A"}, "json")
+    taken = staff.patch(url, {"company_prefix": "8800000"}, "json")
+    # then both are refused and nothing changes
+    assert bad.status_code == 400 and set(bad.json()) == {"company_prefix"}
+    assert taken.status_code == 400, taken.content
+    assert Party.objects.get(pk=chain.vessel_co.pk).company_prefix == ""
+    # when its own prefix is given, then its SSCCs may be captured
+    assert staff.patch(url, {"company_prefix": "8809999"}, "json").status_code == 200
+    assert staff.get(url).json()["company_prefix"] == "8809999"
+    observed = object_event(
+        chain, lot=chain.lot(chain.whole, "P1"), minutes=3, location=chain.plant
+    )
+    observed["epcList"] = ["urn:epc:id:sscc:8809999.0000000001"]
+    assert len(services.epcis_event_capture(event=single(observed)).created) == 1
