@@ -66,7 +66,7 @@ class RefusesDeletingUsedRows(admin.ModelAdmin):
 
 @admin.register(Party)
 class PartyAdmin(RefusesDeletingUsedRows):
-    list_display = ["name", "gln", "kind", "is_active"]
+    list_display = ["name", "gln", "company_prefix", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
     is_referenced = staticmethod(services.party_is_referenced)
     delete_service = staticmethod(lambda row: services.party_delete(party=row))

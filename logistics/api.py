@@ -93,6 +93,9 @@ class PartySerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Party.Kind.choices)
     contact_email = serializers.EmailField(required=False, default="", allow_blank=True)
+    company_prefix = serializers.CharField(
+        max_length=12, required=False, default="", allow_blank=True
+    )
     is_active = serializers.BooleanField(required=False, default=True)
 
 

@@ -28,7 +28,11 @@ def seed(*, stdout, users) -> None:
         ("carrier", "880123400005", "Haeyang Logistics (해양물류)", "carrier"),
         ("retailer", "880123400006", "Haeundae Fresh Market (해운대신선마트)", "retailer"),
     ]:
-        parties[key] = services.party_create(gln=_gln(body), name=name, kind=kind)
+        # The demo's pallets (SSCC) are the processor's: its company prefix.
+        prefix = "8801234" if key == "processor" else ""
+        parties[key] = services.party_create(
+            gln=_gln(body), name=name, kind=kind, company_prefix=prefix
+        )
     locations = {}
     for key, party, body, name, kind, lat, lon in [
         (

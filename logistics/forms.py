@@ -49,6 +49,13 @@ class PartyForm(forms.Form):
     contact_email = forms.EmailField(
         label=pgettext_lazy("b-fresh", "Contact email"), required=False
     )
+    company_prefix = forms.RegexField(
+        label=pgettext_lazy("b-fresh", "GS1 company prefix"),
+        regex=r"^\d{6,12}$",
+        max_length=12,
+        required=False,
+        help_text=_("The prefix of the party's SSCCs, GIAIs and GRAIs (6 to 12 digits)."),
+    )
 
     def __init__(self, *args, parties=None, **kwargs):
         # `parties` is taken like the other master-data forms' (a new party belongs to no one).

@@ -4,6 +4,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,13 @@ class Party(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="logistics_parties"
     )
     contact_email = models.EmailField(_("contact email"), blank=True)
+    # Its SSCCs, GIAIs and GRAIs begin with it: capture refuses those of no registered party.
+    company_prefix = models.CharField(
+        _("GS1 company prefix"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6,12}$", _("A GS1 company prefix has 6 to 12 digits."))],
+    )
     # Deactivated instead of deleted: events keep naming it; new events may not.
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -35,6 +43,13 @@ class Party(models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_prefix"],
+                condition=~models.Q(company_prefix=""),
+                name="logistics_party_company_prefix_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.gln})"

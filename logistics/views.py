@@ -102,7 +102,7 @@ _KINDS = {
             model=Party,
             form=forms.PartyForm,
             key="public_id",
-            fields=("gln", "name", "kind", "contact_email"),
+            fields=("gln", "name", "kind", "contact_email", "company_prefix"),
             can_deactivate=True,
             rows=lambda parties: (
                 Party.objects.order_by("name")

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import open311_format, selectors, services, throttle
-from .attributes import parse_datetime
 from .models import ApiKey, Category, Report
+from .w3c_datetime import w3c_period
 
 JURISDICTION_ID = "busan.go.kr"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -254,12 +254,14 @@ def _validation_errors(error: ValidationError) -> list[tuple[int | str, str]]:
     ]
 
 
-def _date_param(params, name: str) -> datetime | None:
+def _date_param(params, name: str, *, is_end: bool = False) -> datetime | None:
+    """A W3C date-time parameter. A date without time (a year, month or day, in Busan time) is
+    the whole period: from its first instant as a start_date, through its last as an end_date."""
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    parsed = parse_datetime(raw)
-    if parsed is None or parsed.tzinfo is None:
+    period = w3c_period(raw, local=timezone.get_default_timezone())
+    if period is None:
         raise Open311Error(
             400,
             [
@@ -270,7 +272,10 @@ def _date_param(params, name: str) -> datetime | None:
                 )
             ],
         )
-    return parsed
+    start, following = period
+    if is_end and following != start:
+        return following - timedelta(microseconds=1)
+    return start
 
 
 def _list_param(params, name: str) -> list[str]:
@@ -288,7 +293,8 @@ def _request_list(request: HttpRequest, fmt: str) -> HttpResponse:
             valid_ids.append(uuid.UUID(value))
         except ValueError:
             continue
-    start, end = _date_param(params, "start_date"), _date_param(params, "end_date")
+    start = _date_param(params, "start_date")
+    end = _date_param(params, "end_date", is_end=True)
     if start and end and (end < start or end - start > MAX_SPAN):
         raise Open311Error(
             400, [(400, _("start_date and end_date must span at most 90 days, in order."))]

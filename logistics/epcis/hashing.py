@@ -4,9 +4,11 @@ An event's pre-hash string is `eventType=<type>` followed by its properties in t
 order below, each written `name=value` (or `name` followed by its children for structures),
 with no separators. Values are normalised so that any two spellings of the same event hash
 alike: times in UTC with millisecond precision and a `Z`, numbers without redundant zeros,
-CBV bare words and old `urn:epcglobal:cbv:` URNs as GS1 web vocabulary URIs, EPC URNs as
-GS1 Digital Link URIs on id.gs1.org, CURIE keys of extensions expanded with the document's
-@context as `{namespace}name`. Repeated elements are sorted lexically (by UTF-8 code point).
+bare words of every field the EPCIS context types `@vocab` (`vocabulary.py`) and old
+`urn:epcglobal:cbv:` URNs as GS1 web vocabulary URIs, EPC URNs as GS1 Digital Link URIs on
+id.gs1.org, CURIE keys of extensions expanded with the document's @context as
+`{namespace}name` and CURIE values of extensions as full IRIs. Repeated elements are sorted
+lexically (by UTF-8 code point).
 `eventID`, `recordTime`, `errorDeclaration` and `certificationInfo` do not take part.
 The ID is `ni:///sha-256;<hex of SHA-256 of the UTF-8 pre-hash string>?ver=CBV2.0`.
 """
@@ -17,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
-from . import identifiers
+from . import identifiers, vocabulary
 
 CBV = "https://ref.gs1.org/cbv/"
 GS1_VOC = "https://gs1.org/voc/"
@@ -29,19 +31,6 @@ _OLD_URNS = {
     "urn:epcglobal:cbv:sdt:": CBV + "SDT-",
     "urn:epcglobal:cbv:er:": CBV + "ER-",
 }
-# Which CBV vocabulary a bare word belongs to, by the property that holds it.
-_BARE_VOCABULARY = {
-    "bizStep": CBV + "BizStep-",
-    "disposition": CBV + "Disp-",
-    "set": CBV + "Disp-",
-    "unset": CBV + "Disp-",
-    "bizTransaction.type": CBV + "BTT-",
-    "source.type": CBV + "SDT-",
-    "destination.type": CBV + "SDT-",
-    "reason": CBV + "ER-",
-    "sensorReport.type": GS1_VOC,
-}
-
 _QUANTITY = [("epcClass", None), ("quantity", None), ("uom", None)]
 _SENSOR_METADATA = [
     ("time", None),
@@ -108,6 +97,21 @@ ORDER: list[tuple[str, str | None, list | None]] = [
         [("sensorMetadata", _SENSOR_METADATA), ("sensorReport", _SENSOR_REPORT)],
     ),
 ]
+# The element name each list holds (`sourceList` holds `source` elements, ...).
+_ELEMENT_NAMES = {key: item_name for key, item_name, _ in ORDER if item_name}
+
+
+def _hash_path(trail: tuple[str, ...]) -> str:
+    """A context path (`sensorElementList`, `sensorReport`, `component`) as the hash names the
+    value's place: its element and its name (`sensorReport.component`), or its name alone."""
+    *containers, term = trail
+    if not containers:
+        return term
+    return f"{_ELEMENT_NAMES.get(containers[-1], containers[-1])}.{term}"
+
+
+# Every field the EPCIS context types `@vocab`, from the vendored context (not a hand list).
+_VOCABULARY = {_hash_path(trail): found for trail, found in vocabulary.FIELDS.items()}
 EXCLUDED = {"eventID", "recordTime", "errorDeclaration", "certificationInfo", "type", "@context"}
 _IGNORED_KEYS = {"rdfs:comment", "comment", "#text"}
 
@@ -165,9 +169,9 @@ def _normalize_text_uncached(value: str, path: str) -> str:
     for old, new in _OLD_URNS.items():
         if text.startswith(old):
             return new + text[len(old) :]
-    vocabulary = _BARE_VOCABULARY.get(path) or _BARE_VOCABULARY.get(name)
-    if vocabulary and text and ":" not in text:
-        return vocabulary + text
+    vocabulary_field = _VOCABULARY.get(path)
+    if vocabulary_field and text and ":" not in text:
+        return vocabulary_field.expand(text)
     if text.startswith("gs1:"):
         return GS1_VOC + text[4:]
     if text.startswith("cbv:"):
@@ -199,13 +203,18 @@ def _generic(name: str, value: Any, namespaces: dict[str, str], path: str) -> st
         return name + "".join(children)
     if isinstance(value, list):
         return "".join(sorted(_generic(name, item, namespaces, path) for item in value))
-    text = _normalize_value(value, path)
+    # A CURIE value whose prefix the document declares is a full IRI (CBV 2.0 §8.9.2, rule 15).
+    expanded = _expand_curie(value, namespaces) if isinstance(value, str) else None
+    text = expanded if expanded is not None else _normalize_value(value, path)
     return f"{name}={text}" if text else ""
 
 
-# Sensor report fields whose values are vocabulary terms (JSON-LD `@type: @vocab`): a CURIE
-# there (`example:Abc`) is expanded with the document's @context, as JSON-LD expansion does.
-_VOCABULARY_FIELDS = {"sensorReport.type", "sensorReport.exception", "sensorReport.component"}
+def _expand_curie(value: str, namespaces: dict[str, str]) -> str | None:
+    """`prefix:rest` with a declared prefix as the full IRI; None when it is no such CURIE."""
+    prefix, _, rest = value.strip().partition(":")
+    if rest and prefix in namespaces and not rest.startswith("//"):
+        return namespaces[prefix] + rest
+    return None
 
 
 def _structured(
@@ -220,10 +229,12 @@ def _structured(
     if order is None:
         if value is None or isinstance(value, dict | list):
             return _generic(name, value, namespaces, path) if value is not None else ""
-        if path in _VOCABULARY_FIELDS and isinstance(value, str):
-            prefix, _, rest = value.strip().partition(":")
-            if rest and prefix in namespaces and not rest.startswith("//"):
-                return f"{name}={namespaces[prefix]}{rest}"
+        # A CURIE in a vocabulary field (`example:Abc`) is expanded with the document's
+        # @context, as JSON-LD expansion does.
+        if path in _VOCABULARY and isinstance(value, str):
+            expanded = _expand_curie(value, namespaces)
+            if expanded is not None:
+                return f"{name}={expanded}"
         text = _normalize_value(value, path)
         return f"{name}={text}" if text else ""
     if not isinstance(value, dict):

@@ -14,6 +14,7 @@ from busanhub.chain.services import anchor_record, anchor_records
 
 from ..epcis import hashing, identifiers, schema
 from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
+from . import consumption
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _EVENT_ID_MAX = Event._meta.get_field("event_id").max_length
@@ -119,13 +120,14 @@ class _Checker:
         self.stored_hashes = set(self.by_hash)
         # Every GLN the events name (read points and business locations are checked; sources
         # and destinations too are loaded: the store links the events to their parties).
-        glns, gtins = set(), set()
+        glns, gtins, prefixes = set(), set(), set()
         for event in events:
             glns |= _glns_of(event)
             for _, raw in _raw_identifiers(event):
                 parsed = identifiers.parse(raw)
                 if parsed.gtin and parsed.scheme != "grai":
                     gtins.add(parsed.gtin)
+                prefixes |= _company_prefixes(parsed)
         # Whether each is active comes with the same queries (a deactivated row, or a location
         # of a deactivated party, may not be named by new events).
         self.locations = {
@@ -142,7 +144,19 @@ class _Checker:
             )
         }
         self.products = {prod.gtin: prod for prod in Product.objects.filter(gtin__in=gtins)}
-        self.consumed_here: set[str] = set()
+        # GS1 company prefix → whether its party is active (SSCC, GIAI and GRAI owners).
+        self.company_prefixes = dict(
+            Party.objects.filter(company_prefix__in=prefixes).values_list(
+                "company_prefix", "is_active"
+            )
+            if prefixes
+            else []
+        )
+        self._load_balances(events)
+        # eventIDs that would be lost or name two events: refused with 409 (see capture docs).
+        self.conflicts: list[dict] = []
+        self._ids_here: dict[str, str] = {}  # hash → the ID it is stored under by this capture
+        self._hashes_here: dict[str, str] = {}  # eventID → the hash it names in this capture
 
     def check(self, event: dict, index: int, now: datetime) -> list[dict]:
         path = f"{self.base_path}[{index}]" if index >= 0 else self.base_path
@@ -165,6 +179,8 @@ class _Checker:
                     "message": f"eventID is over {_EVENT_ID_MAX} characters",
                 }
             )
+        if conflict := self._event_id_conflict(event, max(index, 0)):
+            self.conflicts.append({"path": f"{path}.eventID", "message": conflict})
         for key in ("readPoint", "bizLocation"):
             raw = (event.get(key) or {}).get("id")
             if not raw:
@@ -179,7 +195,10 @@ class _Checker:
         for key, field in (("sourceList", "source"), ("destinationList", "destination")):
             for position, entry in enumerate(event.get(key) or []):
                 parsed = identifiers.parse(entry.get(field, ""))
-                if parsed.gln and (inactive := self._inactive_gln(parsed.gln)):
+                if parsed.scheme == "pgln" and parsed.gln not in self.parties:
+                    message = f"unknown party GLN {parsed.gln}"
+                    errors.append({"path": f"{path}.{key}[{position}].{field}", "message": message})
+                elif parsed.gln and (inactive := self._inactive_gln(parsed.gln)):
                     errors.append(
                         {"path": f"{path}.{key}[{position}].{field}", "message": inactive}
                     )
@@ -193,31 +212,109 @@ class _Checker:
                 elif not product.is_active:
                     message = f"GTIN {parsed.gtin} is inactive"
                     errors.append({"path": f"{path}.{where}", "message": message})
-        is_stored = self.hashes[max(index, 0)] in self.stored_hashes
-        if event.get("type") == "TransformationEvent" and not is_stored:
-            inputs = [
-                identifiers.canonical(element.get("epcClass", ""))
-                for element in event.get("inputQuantityList") or []
-            ] + [identifiers.canonical(epc) for epc in event.get("inputEPCList") or []]
-            # Row locks serialise two transformations of one lot (PostgreSQL; SQLite
-            # serialises writers itself).
-            lots = {
-                lot.identifier
-                for lot in Lot.objects.select_for_update().filter(identifier__in=inputs)
-                if lot.is_consumed
-            }
-            for position, identifier in enumerate(inputs):
-                if identifier in lots or identifier in self.consumed_here:
-                    errors.append(
-                        {
-                            "path": f"{path}.inputs[{position}]",
-                            "message": f"{identifier} was already consumed by a transformation",
-                        }
-                    )
-            self.consumed_here.update(
-                identifier for identifier in inputs if identifiers.parse(identifier).lot
-            )
+            elif parsed.scheme in ("sscc", "giai", "grai") and (
+                message := self._unknown_company(parsed)
+            ):
+                errors.append({"path": f"{path}.{where}", "message": message})
+        if self._is_new(index, event) and event.get("type") == "TransformationEvent":
+            errors += self._consume(event, path)
         return errors
+
+    def _event_id_conflict(self, event: dict, index: int) -> str:
+        """Why the event's eventID cannot be kept, or "".
+
+        An event is stored under one ID. Content already stored (or earlier in the document)
+        under another ID than the eventID given would drop the caller's ID; an eventID that
+        already names other content would name two events. Both are refused, naming both.
+        """
+        event_hash, event_id = self.hashes[index], self.event_ids[index]
+        stored = self.by_hash.get(event_hash)
+        stored_id = stored.event_id if stored is not None else self._ids_here.get(event_hash)
+        named = self.by_id.get(event_id)
+        named_hash = named.event_hash if named is not None else self._hashes_here.get(event_id)
+        self._ids_here.setdefault(event_hash, stored_id or event_id)
+        self._hashes_here.setdefault(event_id, named_hash or event_hash)
+        if event.get("eventID") and stored_id and stored_id != event_id:
+            return f"this event is already stored as {stored_id}; eventID {event_id} is refused"
+        if named_hash and named_hash != event_hash:
+            return f"eventID {event_id} already names another event ({named_hash})"
+        return ""
+
+    def _is_new(self, index: int, event: dict) -> bool:
+        """Whether the event is stored by this capture and counts (not declared erroneous)."""
+        is_stored = self.hashes[max(index, 0)] in self.stored_hashes
+        return not is_stored and not event.get("errorDeclaration")
+
+    def _load_balances(self, events: list[dict]) -> None:
+        """What is left of every lot and object the document's new transformations take.
+
+        Stored events this document declares erroneous release what they consumed. The lots'
+        rows are locked first: two transformations of one lot are serialised, and the second
+        reads the first's consumption once it commits.
+        """
+        self.released = {
+            stored.pk
+            for event, event_hash in zip(events, self.hashes, strict=True)
+            if event.get("errorDeclaration")
+            and (stored := self.by_hash.get(event_hash)) is not None
+            and not stored.data.get("errorDeclaration")
+        }
+        new = [event for index, event in enumerate(events) if self._is_new(index, event)]
+        taken = {
+            identifier
+            for event in new
+            if event.get("type") == "TransformationEvent"
+            for role, identifier, _, _ in event_identifiers(event)
+            if role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
+        }
+        if taken:
+            list(Lot.objects.select_for_update().filter(identifier__in=taken).values_list("pk"))
+        self.balances = consumption.balances_stored(taken, released_event_pks=self.released)
+        # What this document's own new events produce counts, whatever their order.
+        for event in new:
+            is_add = event.get("type") == "ObjectEvent" and event.get("action") == "ADD"
+            for role, identifier, quantity, uom in event_identifiers(event):
+                produces = role == EventEPC.Role.OUTPUT_QUANTITY or (
+                    is_add and role == EventEPC.Role.QUANTITY
+                )
+                if produces and identifier in taken and quantity is not None:
+                    self.balances[identifier].produced[uom] += quantity
+
+    def _consume(self, event: dict, path: str) -> list[dict]:
+        """Takes a new transformation's inputs from what is left; errors name each input."""
+        errors = []
+        inputs = [
+            (f"inputEPCList[{position}]", epc, None, "")
+            for position, epc in enumerate(event.get("inputEPCList") or [])
+        ] + [
+            (
+                f"inputQuantityList[{position}]",
+                element.get("epcClass", ""),
+                _quantity(element.get("quantity")),
+                element.get("uom", ""),
+            )
+            for position, element in enumerate(event.get("inputQuantityList") or [])
+        ]
+        for where, raw, quantity, uom in inputs:
+            identifier = identifiers.canonical(raw)
+            refusal = self.balances[identifier].take(quantity, uom)
+            if refusal:
+                errors.append({"path": f"{path}.{where}", "message": f"{identifier}: {refusal}"})
+        return errors
+
+    def _unknown_company(self, parsed: identifiers.Parsed) -> str:
+        """Why an SSCC, GIAI or GRAI may not be named (no active party has its prefix), or ""."""
+        found = [
+            self.company_prefixes[p]
+            for p in _company_prefixes(parsed)
+            if p in self.company_prefixes
+        ]
+        key = parsed.serial if parsed.scheme != "grai" else parsed.gtin + parsed.serial
+        if not found:
+            return f"{parsed.scheme.upper()} {key}: no registered party has its company prefix"
+        if not any(found):
+            return f"{parsed.scheme.upper()} {key}: its company prefix's party is inactive"
+        return ""
 
     def _inactive_gln(self, gln: str) -> str:
         """Why new events may not name this GLN (a deactivated location or party), or ""."""
@@ -229,6 +326,28 @@ class _Checker:
         if gln in self.parties and not self.parties[gln][1]:
             return f"party GLN {gln} is inactive"
         return ""
+
+
+def _company_prefixes(parsed: identifiers.Parsed) -> set[str]:
+    """The GS1 company prefixes (6 to 12 digits) an SSCC, GIAI or GRAI may begin with."""
+    if parsed.scheme == "sscc":
+        digits = parsed.serial[1:]  # after the extension digit
+    elif parsed.scheme == "grai":
+        digits = parsed.gtin[1:]  # after the leading zero
+    elif parsed.scheme == "giai":
+        digits = parsed.serial
+    else:
+        return set()
+    return {
+        digits[:size] for size in range(6, 13) if digits[:size].isdigit() and len(digits) > size
+    }
+
+
+def _quantity(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
 
 
 def _glns_of(event: dict) -> set[str]:
@@ -323,17 +442,6 @@ def _apply_ilmd(event: dict, rows, lots: dict[str, Lot]) -> list[Lot]:
     return changed
 
 
-def _consumed_by(event: dict, rows, lots: dict[str, Lot]) -> list[int]:
-    """The lots a transformation event consumes (its inputs)."""
-    if event.get("type") != "TransformationEvent":
-        return []
-    return [
-        lots[identifier].pk
-        for role, identifier, _, _ in rows
-        if identifier in lots and role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
-    ]
-
-
 def _anchor_record(event: Event, version: int) -> dict:
     """The `logistics.event` record of one event version, as `anchor_records` takes it."""
     return {
@@ -391,6 +499,7 @@ def _store_all(
     new_rows: list[Event] = []
     new_events: list[dict] = []
     duplicates = 0
+    released: set[str] = set()  # what events declared erroneous here named
     for event, event_hash, event_id in zip(events, hashes, event_ids, strict=True):
         existing = by_hash.get(event_hash) or by_id.get(event_id)
         if existing is not None:
@@ -406,6 +515,7 @@ def _store_all(
                 existing.data = {**existing.data, "errorDeclaration": event["errorDeclaration"]}
                 existing.anchor_digest = _anchor(existing, 2)
                 existing.save(update_fields=["data", "anchor_digest"])
+                released.update(i for _, i, _, _ in event_identifiers(existing.data))
             duplicates += 1
             continue
         row = _new_row(event, event_hash, event_id, context, job)
@@ -413,6 +523,7 @@ def _store_all(
         new_rows.append(row)
         new_events.append(event)
     if not new_rows:
+        _lots_consumption_update(released)
         return [], duplicates
     # The anchor leaves need only what the rows already hold: queued before the rows are
     # inserted, so the rows go in with their digest (no second UPDATE of every row).
@@ -453,15 +564,33 @@ def _store_all(
     _insert_rows(Event.parties.through, ["event_id", "party_id"], links)
     lots = _lots_for({i for rows in identifier_rows for _, i, _, _ in rows}, checker)
     with_ilmd: dict[int, Lot] = {}
-    consumed: set[int] = set()
     for event, rows in zip(new_events, identifier_rows, strict=True):
         with_ilmd.update((lot.pk, lot) for lot in _apply_ilmd(event, rows, lots))
-        consumed.update(_consumed_by(event, rows, lots))
     if with_ilmd:
         Lot.objects.bulk_update(list(with_ilmd.values()), list(_ILMD_FIELDS))
-    if consumed:
-        Lot.objects.filter(pk__in=consumed).update(is_consumed=True)
+    _lots_consumption_update(released | {i for event in new_events for i in _inputs_of(event)})
     return new_rows, duplicates
+
+
+def _inputs_of(event: dict) -> set[str]:
+    if event.get("type") != "TransformationEvent":
+        return set()
+    return {
+        identifier
+        for role, identifier, _, _ in event_identifiers(event)
+        if role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
+    }
+
+
+def _lots_consumption_update(identifier_set: set[str]) -> None:
+    """Sets `is_consumed` of these lots from the stored events (after they are stored)."""
+    lots = {i for i in identifier_set if identifiers.parse(i).lot}
+    if not lots:
+        return
+    balances = consumption.balances_stored(lots)
+    consumed = {identifier for identifier in lots if balances[identifier].is_consumed}
+    Lot.objects.filter(identifier__in=consumed, is_consumed=False).update(is_consumed=True)
+    Lot.objects.filter(identifier__in=lots - consumed, is_consumed=True).update(is_consumed=False)
 
 
 # The columns of an Event row as the capture writes them (the primary key comes back).
@@ -530,9 +659,11 @@ def epcis_document_capture(
     """Captures an EPCIS 2.0 document whole or not at all.
 
     Validates it against the GS1 JSON schema (errors name the JSON path), then the business
-    rules (known GLNs and GTINs, no event in the future, no lot consumed twice). Idempotent per
-    event: an event already stored (same event hash or eventID) is stored once; an error
-    declaration for a stored event is recorded on it and anchored as its version 2. Each new
+    rules (known GLNs, GTINs, party GLNs and company prefixes, no event in the future, no more
+    of a lot consumed than is left: `consumption.py`). Idempotent per event: an event already
+    stored (same event hash and eventID) is stored once; the same content under another eventID,
+    or an eventID naming other content, is refused with 409. An error declaration for a stored
+    event is recorded on it, releases what it consumed, and is anchored as its version 2. Each new
     event is anchored (`logistics.event`, its hash, version 1) in the same transaction. A refused
     document leaves a FAILED capture job with the errors and nothing else.
     """
@@ -607,8 +738,8 @@ def _capture_once(events, context, base_path, party, user, now) -> CaptureResult
     errors = []
     for index, event in enumerate(events):
         errors += checker.check(event, index if base_path != "$" else -1, now)
-    if errors:
-        raise CaptureError(errors)
+    if errors or checker.conflicts:
+        raise CaptureError(errors + checker.conflicts, status=422 if errors else 409)
     created, duplicates = _store_all(events, checker.hashes, context, job, checker, party)
     job.status = CaptureJob.Status.SUCCESS
     job.event_count = len(created)

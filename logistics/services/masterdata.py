@@ -21,11 +21,23 @@ _LOT_CODE = re.compile(r"[!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 
 
 @transaction.atomic
-def party_create(*, gln: str, name: str, kind: str, contact_email: str = "", member=None) -> Party:
-    """Registers a party by its GLN (check digit verified); `member` joins it when given."""
+def party_create(
+    *,
+    gln: str,
+    name: str,
+    kind: str,
+    contact_email: str = "",
+    company_prefix: str = "",
+    member=None,
+) -> Party:
+    """Registers a party by its GLN (check digit verified); `member` joins it when given.
+
+    Its GS1 company prefix, when given, lets events name its SSCCs, GIAIs and GRAIs."""
     if not identifiers.is_valid_gln(gln):
         raise ValidationError({"gln": _("Enter a 13-digit GLN with a correct check digit.")})
-    party = Party(gln=gln, name=name, kind=kind, contact_email=contact_email)
+    party = Party(
+        gln=gln, name=name, kind=kind, contact_email=contact_email, company_prefix=company_prefix
+    )
     party.full_clean()
     party.save()
     if member is not None:
@@ -188,7 +200,7 @@ def _lot_in_events(lot: Lot) -> bool:
     return EventEPC.objects.filter(identifier=lot.identifier).exists()
 
 
-PARTY_FIELDS = ("gln", "name", "kind", "contact_email", "is_active")
+PARTY_FIELDS = ("gln", "name", "kind", "contact_email", "company_prefix", "is_active")
 LOCATION_FIELDS = ("gln", "name", "kind", "latitude", "longitude", "is_active")
 PRODUCT_FIELDS = (
     "gtin",

@@ -67,8 +67,15 @@ def register_master_data(document: dict, party: Party | None = None) -> Party:
                 Location.objects.get_or_create(
                     gln=parsed.gln, defaults={"name": parsed.gln, "kind": "plant", "party": party}
                 )
+        for key, field in (("sourceList", "source"), ("destinationList", "destination")):
+            for entry in event.get(key) or []:
+                parsed = identifiers.parse(entry.get(field, ""))
+                if parsed.scheme == "pgln" and not Party.objects.filter(gln=parsed.gln).exists():
+                    PartyFactory(gln=parsed.gln)
         for _, raw in _raw_identifiers(event):
             parsed = identifiers.parse(raw)
+            if parsed.scheme in ("sscc", "giai", "grai"):
+                _register_company_prefix(raw, parsed, party)
             if parsed.scheme in ("sgtin", "lgtin"):
                 Product.objects.get_or_create(
                     gtin=parsed.gtin,
@@ -81,12 +88,29 @@ def register_master_data(document: dict, party: Party | None = None) -> Party:
     return party
 
 
+def _register_company_prefix(raw: str, parsed: identifiers.Parsed, party: Party) -> None:
+    """Gives the key's GS1 company prefix (explicit in a URN, else 7 digits) to a party."""
+    if raw.startswith("urn:epc:"):
+        prefix = raw.split(":")[4].split(".")[0]
+    else:
+        prefix = (parsed.serial[1:] if parsed.scheme == "sscc" else parsed.serial)[:7]
+    if Party.objects.filter(company_prefix=prefix).exists():
+        return
+    if not party.company_prefix:
+        party.company_prefix = prefix
+        party.save(update_fields=["company_prefix"])
+    else:
+        PartyFactory(company_prefix=prefix)
+
+
 class Chain:
     """A small Busan chain: vessel → auction → plant → cold store, with a chilled mackerel."""
 
     def __init__(self):
         self.vessel_co = PartyFactory(name="Daeyang Fisheries", kind=Party.Kind.VESSEL_OPERATOR)
-        self.processor = PartyFactory(name="Gamcheon Seafood", kind=Party.Kind.PROCESSOR)
+        self.processor = PartyFactory(
+            name="Gamcheon Seafood", kind=Party.Kind.PROCESSOR, company_prefix="8800000"
+        )
         self.retailer = PartyFactory(name="Haeundae Market", kind=Party.Kind.RETAILER)
         self.vessel = LocationFactory(party=self.vessel_co, name="Daeyang-ho", kind="vessel")
         self.plant = LocationFactory(party=self.processor, name="Gamcheon plant")

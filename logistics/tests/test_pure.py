@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from logistics import coldchain
-from logistics.epcis import hashing, identifiers
+from logistics.epcis import hashing, identifiers, vocabulary
 from logistics.tests.factories import load
 
 
@@ -267,3 +267,88 @@ def test_other_gs1_keys_in_digital_links_are_written_on_id_gs1_org():
     # a path that is not key/value pairs, or not a GS1 key, is left alone
     assert identifiers.canonical("https://example.com/253") == "https://example.com/253"
     assert identifiers.canonical("https://example.org/rail/x") == "https://example.org/rail/x"
+
+
+def _sensor_event(report: dict, **extra) -> dict:
+    return {
+        "type": "ObjectEvent",
+        "eventTime": "2026-11-20T04:00:00Z",
+        "eventTimeZoneOffset": "+09:00",
+        "action": "OBSERVE",
+        "epcList": ["urn:epc:id:sscc:8800000.0000000001"],
+        "sensorElementList": [
+            {
+                "sensorMetadata": {"time": "2026-11-20T03:59:00Z"},
+                "sensorReport": [{"type": "Temperature", "value": 5.5, "uom": "CEL", **report}],
+            }
+        ],
+        **extra,
+    }
+
+
+def test_event_hash_expands_every_vocabulary_field_of_the_epcis_context():
+    # given a sensor report with a bare component and a bare exception
+    bare = _sensor_event({"component": "latitude", "exception": "ALARM_CONDITION"})
+    # and the same report written with full IRIs, and with CURIEs of the CBV and GS1 prefixes
+    full = _sensor_event(
+        {
+            "component": "https://ref.gs1.org/cbv/Comp-latitude",
+            "exception": "https://gs1.org/voc/ALARM_CONDITION",
+        }
+    )
+    curies = _sensor_event({"component": "cbv:Comp-latitude", "exception": "gs1:ALARM_CONDITION"})
+    # when they are hashed
+    pre_hash = hashing.pre_hash_string(bare)
+    # then the bare values are expanded as the context's scoped vocabularies say
+    assert "exception=https://gs1.org/voc/ALARM_CONDITION" in pre_hash
+    assert "component=https://ref.gs1.org/cbv/Comp-latitude" in pre_hash
+    # and the three spellings are one event
+    assert hashing.event_hash_id(bare) == hashing.event_hash_id(full)
+    assert hashing.event_hash_id(curies) == hashing.event_hash_id(full)
+
+
+def test_vocabulary_fields_are_read_from_the_vendored_epcis_context():
+    # given the vendored EPCIS 2.0 context and its scoped contexts
+    # when its vocabulary-typed fields are computed
+    fields = vocabulary.FIELDS
+    # then every `@vocab` term of the context is there, with the namespace of its vocabulary
+    namespaces = {trail: found.namespace for trail, found in fields.items()}
+    assert namespaces == {
+        ("bizStep",): "https://ref.gs1.org/cbv/BizStep-",
+        ("disposition",): "https://ref.gs1.org/cbv/Disp-",
+        ("persistentDisposition", "set"): "https://ref.gs1.org/cbv/Disp-",
+        ("persistentDisposition", "unset"): "https://ref.gs1.org/cbv/Disp-",
+        ("sourceList", "type"): "https://ref.gs1.org/cbv/SDT-",
+        ("destinationList", "type"): "https://ref.gs1.org/cbv/SDT-",
+        ("bizTransactionList", "type"): "https://ref.gs1.org/cbv/BTT-",
+        ("sensorElementList", "sensorReport", "type"): "https://gs1.org/voc/",
+        ("sensorElementList", "sensorReport", "exception"): "https://gs1.org/voc/",
+        ("sensorElementList", "sensorReport", "component"): "https://ref.gs1.org/cbv/Comp-",
+        ("errorDeclaration", "reason"): "https://ref.gs1.org/cbv/ER-",
+    }
+    # and a bare word outside the listed terms still lands in its vocabulary
+    assert fields[("bizStep",)].expand("landing") == "https://ref.gs1.org/cbv/BizStep-landing"
+
+
+def test_event_hash_expands_curie_values_of_extensions():
+    # given an extension whose value is a CURIE of a prefix the document declares
+    context = [{"ex": "https://example.com/voc/"}]
+    curie = _sensor_event({}, **{"ex:feature": "ex:product", "ex:note": {"ex:kind": "ex:fish"}})
+    full = _sensor_event(
+        {},
+        **{
+            "ex:feature": "https://example.com/voc/product",
+            "ex:note": {"ex:kind": "https://example.com/voc/fish"},
+        },
+    )
+    # when it is hashed
+    pre_hash = hashing.pre_hash_string(curie, context=context)
+    # then the value is the full IRI, at the top level and nested
+    assert "{https://example.com/voc/}feature=https://example.com/voc/product" in pre_hash
+    assert "{https://example.com/voc/}kind=https://example.com/voc/fish" in pre_hash
+    assert hashing.event_hash_id(curie, context=context) == hashing.event_hash_id(
+        full, context=context
+    )
+    # and a value whose prefix is not declared stays as written
+    undeclared = _sensor_event({}, **{"ex:feature": "other:product"})
+    assert "feature=other:product" in hashing.pre_hash_string(undeclared, context=context)

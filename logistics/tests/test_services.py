@@ -136,7 +136,7 @@ def test_capture_refuses_unknown_gtin_and_a_lot_consumed_twice(chain):
     with pytest.raises(services.CaptureError) as gtin:
         services.epcis_event_capture(event=single(unknown))
     # then both are refused with the path and a reason; nothing more is stored
-    assert consumed.value.errors[0]["path"] == "$.epcisBody.eventList[0].inputs[0]"
+    assert consumed.value.errors[0]["path"] == "$.epcisBody.eventList[0].inputQuantityList[0]"
     assert "already consumed" in consumed.value.errors[0]["message"]
     assert gtin.value.errors == [
         {"path": "$.quantityList[0].epcClass", "message": "unknown GTIN 09999999999994"}

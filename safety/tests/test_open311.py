@@ -433,3 +433,63 @@ def test_requests_never_expose_the_reporter(client, category):
     for secret in ("secret@example.kr", "비밀", "010-1234-5678"):
         assert secret not in body
     assert json.loads(client.get("/open311/v2/requests.json").content)[0]["media_url"] is None
+
+
+def test_get_requests_takes_every_w3c_datetime_profile(client, category):
+    # given a report on 10 January and one on 1 February 2025 in Busan (31 January in UTC)
+    january = make_report(category=category, answers={"STATE": ["OFF"]})
+    february = make_report(category=category, answers={"STATE": ["OFF"]})
+    Report.objects.filter(pk=january.pk).update(created_at="2025-01-10T00:00:00Z")
+    Report.objects.filter(pk=february.pk).update(created_at="2025-01-31T20:00:00Z")
+
+    def ids(query):
+        response = client.get(f"/open311/v2/requests.json?{query}")
+        assert response.status_code == 200, response.content
+        return {item["service_request_id"] for item in response.json()}
+
+    both = {str(january.public_id), str(february.public_id)}
+    # when dates without time are given, then they are whole Busan days, end_date inclusive
+    assert ids("start_date=2025-01-10&end_date=2025-01-31") == {str(january.public_id)}
+    assert ids("start_date=2025-01-10&end_date=2025-02-01") == both
+    assert ids("start_date=2025-01-11&end_date=2025-02-01") == {str(february.public_id)}
+    # and months are whole months
+    assert ids("start_date=2025-01&end_date=2025-01") == {str(january.public_id)}
+    assert ids("start_date=2025-01&end_date=2025-02") == both
+    # and every profile with a time takes Z or an offset
+    for start in (
+        "2025-01-31T20:00Z",
+        "2025-02-01T05:00%2B09:00",
+        "2025-01-31T20:00:00Z",
+        "2025-01-31T19:59:59.5-00:00",
+    ):
+        assert ids(f"start_date={start}&end_date=2025-02-28") == {str(february.public_id)}
+    # and a year alone is accepted (the 90-day span rule still applies to the pair)
+    assert client.get("/open311/v2/requests.json?start_date=2025").status_code == 200
+
+
+def test_get_requests_refuses_what_is_no_w3c_datetime(client):
+    # given values outside the six W3C profiles, some of which ISO 8601 parsers take
+    values = [
+        "2025-13",
+        "2025-02-30",
+        "2025-01-10T10:00",
+        "2025-01-10T25:00Z",
+        "2025-W02",
+        "2025-01-10 10:00:00Z",
+        "2025-01-10T10Z",
+        "2025-01-10T10:00:00%2B0900",
+        "20250110T100000Z",
+    ]
+    for value in values:
+        # when one is a start_date
+        response = client.get(
+            f"/open311/v2/requests.json?start_date={value}", HTTP_ACCEPT_LANGUAGE="en"
+        )
+        # then it is refused in Open311's error format
+        assert response.status_code == 400, value
+        assert response.json() == [
+            {
+                "code": 400,
+                "description": "start_date must be a w3c datetime, e.g. 2026-01-01T00:00:00Z.",
+            }
+        ]
