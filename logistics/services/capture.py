@@ -1,4 +1,12 @@
-"""EPCIS capture: a document (or one event) validated, stored whole or not at all, anchored."""
+"""EPCIS capture: a document (or one event) validated, stored whole or not at all, anchored.
+
+Provenance: a partner's events name only its own places (`readPoint`, `bizLocation`), and
+another party only on the far side of a transfer (the destination of a shipping, the source of a
+receiving); see `provenance.py`. The master-data rows a capture names are locked `FOR SHARE`
+before they are checked (`locks.py`), so a deactivation racing a capture either comes first
+(capture refused) or waits for it (events stored while the rows were active). The capturing
+party itself is locked and re-checked the same way: a deactivated party captures nothing.
+"""
 
 import json
 from dataclasses import dataclass
@@ -14,6 +22,7 @@ from busanhub.chain.services import anchor_record, anchor_records
 
 from ..epcis import hashing, identifiers, schema
 from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
+from . import locks, provenance
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _EVENT_ID_MAX = Event._meta.get_field("event_id").max_length
@@ -99,8 +108,11 @@ def _raw_identifiers(event: dict) -> list[tuple[str, str]]:
 class _Checker:
     """Checks the business rules of a document's events, with master data loaded once."""
 
-    def __init__(self, events: list[dict], base_path: str, context: list):
+    def __init__(
+        self, events: list[dict], base_path: str, context: list, capturer: Party | None = None
+    ):
         self.base_path = base_path
+        self.capturer = capturer
         self.hashes = [hashing.event_hash_id(event, context=context) for event in events]
         self.event_ids = [
             event.get("eventID") or event_hash
@@ -126,6 +138,13 @@ class _Checker:
                 parsed = identifiers.parse(raw)
                 if parsed.gtin and parsed.scheme != "grai":
                     gtins.add(parsed.gtin)
+        # Locked before they are read: a concurrent deactivation comes wholly before or after.
+        locks.master_data_share(
+            glns=glns, gtins=gtins, party_pks=[capturer.pk] if capturer is not None else []
+        )
+        self.capturer_is_active = capturer is None or (
+            Party.objects.filter(pk=capturer.pk, is_active=True).exists()
+        )
         # Whether each is active comes with the same queries (a deactivated row, or a location
         # of a deactivated party, may not be named by new events).
         self.locations = {
@@ -193,6 +212,10 @@ class _Checker:
                 elif not product.is_active:
                     message = f"GTIN {parsed.gtin} is inactive"
                     errors.append({"path": f"{path}.{where}", "message": message})
+        if self.capturer is not None:
+            errors += provenance.event_foreign_names(
+                event, path=path, capturer_pk=self.capturer.pk, parties_of=self._parties_of
+            )
         is_stored = self.hashes[max(index, 0)] in self.stored_hashes
         if event.get("type") == "TransformationEvent" and not is_stored:
             inputs = [
@@ -218,6 +241,15 @@ class _Checker:
                 identifier for identifier in inputs if identifiers.parse(identifier).lot
             )
         return errors
+
+    def _parties_of(self, gln: str) -> set[int]:
+        """The parties a GLN of the document belongs to: a location's owner, a party's own."""
+        found = set()
+        if gln in self.locations:
+            found.add(self.locations[gln].party_id)
+        if gln in self.parties:
+            found.add(self.parties[gln][0])
+        return found
 
     def _inactive_gln(self, gln: str) -> str:
         """Why new events may not name this GLN (a deactivated location or party), or ""."""
@@ -603,12 +635,19 @@ def _capture_events(*, events, context, base_path, party, user) -> CaptureResult
 @transaction.atomic
 def _capture_once(events, context, base_path, party, user, now) -> CaptureResult:
     job = CaptureJob.objects.create(party=party, user=user)
-    checker = _Checker(events, base_path, context)
+    checker = _Checker(events, base_path, context, capturer=party)
+    if not checker.capturer_is_active:
+        # Deactivated after its key or login was checked: nothing of the document is stored.
+        message = "the capturing party is deactivated"
+        raise CaptureError(
+            [{"path": "$", "code": provenance.INACTIVE_CAPTURER, "message": message}], status=403
+        )
     errors = []
     for index, event in enumerate(events):
         errors += checker.check(event, index if base_path != "$" else -1, now)
     if errors:
-        raise CaptureError(errors)
+        forbidden = any(error.get("code") in provenance.FORBIDDEN_CODES for error in errors)
+        raise CaptureError(errors, status=403 if forbidden else 422)
     created, duplicates = _store_all(events, checker.hashes, context, job, checker, party)
     job.status = CaptureJob.Status.SUCCESS
     job.event_count = len(created)
