@@ -296,6 +296,28 @@ def lot_holder(lot: Lot) -> tuple[Party | None, Location | None]:
     return (location.party if location else None), location
 
 
+def party_may_monitor(*, party: Party, identifier: str) -> bool:
+    """Whether a party's data logger may report on an object (a lot, a box, a pallet).
+
+    It may when the party holds the object or took part in its journey: it owns the lot's
+    product, or an event naming the object is linked to it (captured by it, at one of its
+    locations, or naming it as a transfer's source or destination), or it is the lot's holder
+    now (the owner of the business location of the latest event of the lot or of a box or
+    pallet it is in). Anything else is another party's goods, on which its readings would
+    declare breaches.
+    """
+    canon = identifiers.canonical(identifier)
+    lot = Lot.objects.select_related("product").filter(identifier=canon).first()
+    if lot is not None and lot.product.owner_id == party.pk:
+        return True
+    if EventEPC.objects.filter(identifier=canon, event__parties=party).exists():
+        return True
+    if lot is None:
+        return False
+    holder, _location = lot_holder(lot)
+    return holder is not None and holder.pk == party.pk
+
+
 @dataclass
 class Provenance:
     lot: Lot

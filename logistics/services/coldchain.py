@@ -96,7 +96,9 @@ def readings_ingest(*, device_id: str, readings: list[dict], party: Party | None
     """Stores a data logger's batch of readings for the lots it is attached to, then checks them.
 
     `readings` = [{"time": ISO 8601, "celsius": number}]. Refuses (nothing stored) an unknown
-    device, a device of another party, or a malformed reading. Idempotent per (lot, time, device).
+    device, a device of another party, a device attached to goods its party neither holds nor
+    took part in (`selectors.party_may_monitor`), or a malformed reading. Idempotent per
+    (lot, time, device).
     """
     from .capture import parse_time
 
@@ -105,6 +107,19 @@ def readings_ingest(*, device_id: str, readings: list[dict], party: Party | None
         raise ValidationError({"device_id": _("Unknown data logger.")})
     if party is not None and device.party_id != party.pk:
         raise ValidationError({"device_id": _("This data logger belongs to another party.")})
+    # Checked again at each batch: an attachment made before the rule, or to goods that were
+    # never the party's, declares nothing about another party's lot.
+    if device.attached_to and not selectors.party_may_monitor(
+        party=device.party, identifier=device.attached_to
+    ):
+        raise ValidationError(
+            {
+                "device_id": _(
+                    "This data logger is attached to goods its party neither holds nor took "
+                    "part in."
+                )
+            }
+        )
     if not readings:
         raise ValidationError({"readings": _("Send at least one reading.")})
     parsed = []
