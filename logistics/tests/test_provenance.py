@@ -345,3 +345,25 @@ def test_a_member_of_a_deactivated_party_can_neither_capture_nor_edit(partners):
     assert Event.objects.count() == 1
     partners.a.refresh_from_db()
     assert partners.a.is_active is False
+
+
+def test_only_staff_reactivate_a_party_from_the_partner_pages(partners):
+    from django.test import Client
+
+    member_user = User.objects.create_user(email="member@example.org", password="x" * 12)
+    staff_user = User.objects.create_user(email="staff@example.org", password="x" * 12)
+    staff_user.groups.add(Group.objects.get_or_create(name="staff-logistics")[0])
+    partners.a.members.add(member_user)
+    services.party_update(party=partners.a, changes={"is_active": False})
+    url = f"/logistics/partner/parties/{partners.a.public_id}/active"
+    member, staff = Client(), Client()
+    member.force_login(member_user)
+    staff.force_login(staff_user)
+    # when the deactivated party's member reactivates it, it is refused and nothing changes
+    assert member.post(url, {"is_active": "1"}).status_code == 403
+    partners.a.refresh_from_db()
+    assert partners.a.is_active is False
+    # when staff reactivate it, it is active again
+    assert staff.post(url, {"is_active": "1"}).status_code == 302
+    partners.a.refresh_from_db()
+    assert partners.a.is_active is True
