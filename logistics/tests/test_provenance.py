@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from rest_framework.test import APIClient
 
 from busanhub.accounts.models import User
@@ -348,8 +349,6 @@ def test_a_member_of_a_deactivated_party_can_neither_capture_nor_edit(partners):
 
 
 def test_only_staff_reactivate_a_party_from_the_partner_pages(partners):
-    from django.test import Client
-
     member_user = User.objects.create_user(email="member@example.org", password="x" * 12)
     staff_user = User.objects.create_user(email="staff@example.org", password="x" * 12)
     staff_user.groups.add(Group.objects.get_or_create(name="staff-logistics")[0])
