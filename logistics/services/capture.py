@@ -562,7 +562,9 @@ def epcis_document_capture(
     """Captures an EPCIS 2.0 document whole or not at all.
 
     Validates it against the GS1 JSON schema (errors name the JSON path), then the business
-    rules (known GLNs and GTINs, no event in the future, no lot consumed twice). Idempotent per
+    rules (known GLNs and GTINs, no event in the future, no lot consumed twice) and, for a
+    capturing party, the provenance rules (`provenance.py`: only its own places; 403). The
+    master data named is locked FOR SHARE first (`locks.py`). Idempotent per
     event: an event already stored (same event hash or eventID) is stored once; an error
     declaration for a stored event is recorded on it and anchored as its version 2. Each new
     event is anchored (`logistics.event`, its hash, version 1) in the same transaction. A refused
