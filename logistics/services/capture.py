@@ -655,10 +655,29 @@ def _capture_once(events, context, base_path, party, user, now) -> CaptureResult
     job.event_count = len(created)
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "event_count", "finished_at"])
-    from .coldchain import readings_from_events
+    from .coldchain import readings_from_events, sensor_lots_refused
 
+    if party is not None and (refused := sensor_lots_refused(events=created, party=party)):
+        # Rolls the whole capture back: readings on another party's goods declare nothing.
+        raise CaptureError(
+            [
+                {
+                    "path": _event_path(base_path, checker.hashes.index(event.event_hash))
+                    + ".sensorElementList",
+                    "code": provenance.FOREIGN_GOODS,
+                    "message": f"{lot.identifier} is another party's goods: sensor data "
+                    "reports only on goods the capturing party holds or took part in",
+                }
+                for event, lot in refused
+            ],
+            status=403,
+        )
     readings_from_events(events=created)
     return CaptureResult(job=job, created=created, duplicates=duplicates)
+
+
+def _event_path(base_path: str, index: int) -> str:
+    return base_path if base_path == "$" else f"{base_path}[{index}]"
 
 
 def _failed_job(*, party, user, errors) -> CaptureJob:

@@ -49,6 +49,30 @@ def lots_aggregated_with(lot: Lot, *, at: datetime) -> list[Lot]:
     return list(Lot.objects.filter(identifier__in=inside - {lot.identifier}))
 
 
+def sensor_lots_refused(*, events: list[Event], party: Party) -> list[tuple[Event, Lot]]:
+    """The (event, lot) pairs where events just captured by `party` carry temperature readings
+    for a lot the party neither holds nor took part in before this capture
+    (`selectors.party_may_monitor`): the EPCIS twin of a data logger on another party's goods."""
+    refused = []
+    verdicts: dict[int, bool] = {}
+    for event in events:
+        if not any(
+            report.get("type") in TEMPERATURE_TYPES
+            for element in event.data.get("sensorElementList") or []
+            for report in element.get("sensorReport") or []
+        ):
+            continue
+        named = {row.identifier for row in event.epcs.all()}
+        for lot in lots_under(named, at=event.event_time):
+            if lot.pk not in verdicts:
+                verdicts[lot.pk] = selectors.party_may_monitor(
+                    party=party, identifier=lot.identifier, ignore_job_pk=event.job_id
+                )
+            if not verdicts[lot.pk]:
+                refused.append((event, lot))
+    return refused
+
+
 def readings_from_events(*, events: list[Event]) -> list[Breach]:
     """Stores the temperature readings of the events' sensorElementLists and checks the lots.
 

@@ -21,9 +21,15 @@ The event is linked to every party its GLNs name (capture.py), so a counterparty
 far side sees the shipment or receipt announced to it; it cannot be made to appear as the
 place, the sender of a shipping or the receiver of a receiving.
 
-A breach of either rule refuses the whole document (403, EPCIS `SecurityException`, code
-`foreign_location` or `foreign_party`, with the JSON path of each offending field), and nothing
-of it is stored. This module is pure: the caller says which parties each GLN names.
+3. Temperature readings in an event's `sensorElementList` apply only to goods P holds or took
+   part in before this capture, or that no other party has recorded
+   (`selectors.party_may_monitor`, the rule of data loggers), checked once the events are
+   written (the aggregations of the same document count) and before any reading is stored.
+
+A breach of any rule refuses the whole document (403, EPCIS `SecurityException`, code
+`foreign_location`, `foreign_party` or `foreign_goods`, with the JSON path of each offending
+field), and nothing of it is stored. This module is pure: the caller says which parties each
+GLN names.
 """
 
 from collections.abc import Callable
@@ -32,9 +38,10 @@ from ..epcis import identifiers
 
 FOREIGN_LOCATION = "foreign_location"
 FOREIGN_PARTY = "foreign_party"
+FOREIGN_GOODS = "foreign_goods"
 INACTIVE_CAPTURER = "capturer_inactive"
 # Error codes that are refusals of authority rather than of content: the capture answers 403.
-FORBIDDEN_CODES = frozenset({FOREIGN_LOCATION, FOREIGN_PARTY, INACTIVE_CAPTURER})
+FORBIDDEN_CODES = frozenset({FOREIGN_LOCATION, FOREIGN_PARTY, FOREIGN_GOODS, INACTIVE_CAPTURER})
 
 _SHIPPING = frozenset({"shipping", "departing"})
 _RECEIVING = frozenset({"receiving", "arriving"})

@@ -23,6 +23,7 @@ from logistics.tests.factories import (
     LocationFactory,
     document,
     object_event,
+    sensor_elements,
     single,
 )
 
@@ -294,6 +295,86 @@ def test_staff_capture_across_partners_and_a_partner_at_its_new_location(partner
     assert _post_event(staff, at_b).status_code == 202
     assert _post_event(partners.client_a, at_a).status_code == 202
     assert Event.objects.count() == 3
+
+
+def test_sensor_data_of_party_a_on_party_bs_lot_is_refused(partners):
+    chain = partners.chain
+    # given an observation of B's lot at A's own site, carrying a 30 °C reading
+    event = object_event(
+        chain,
+        lot=partners.b_lot,
+        minutes=10,
+        location=partners.a_site,
+        sensorElementList=sensor_elements(chain, [(10, 30.0)]),
+    )
+    leaves_before = AnchorLeaf.objects.count()
+    # when A posts it
+    response = _post_event(partners.client_a, event)
+    # then 403 naming the sensor data; B's lot has no reading, breach or alert; nothing stored
+    assert response.status_code == 403, response.content
+    assert [(e["path"], e["code"]) for e in response.json()["errors"]] == [
+        ("$.sensorElementList", "foreign_goods")
+    ]
+    assert Event.objects.count() == 1
+    assert AnchorLeaf.objects.count() == leaves_before
+    assert (Reading.objects.count(), Breach.objects.count(), Alert.objects.count()) == (0, 0, 0)
+    partners.lot.refresh_from_db()
+    assert partners.lot.status == Lot.Status.ACTIVE
+
+
+def test_sensor_data_on_a_pallet_shipped_to_the_capturer_and_on_its_new_lot_is_stored(partners):
+    chain = partners.chain
+    pallet = "urn:epc:id:sscc:8800000.0000000042"
+    # given B packs its lot on a pallet and ships the pallet to A's site
+    pack = {
+        "type": "AggregationEvent",
+        "eventTime": chain.at(20),
+        "eventTimeZoneOffset": "+09:00",
+        "action": "ADD",
+        "parentID": pallet,
+        "childQuantityList": [{"epcClass": partners.b_lot, "quantity": 100, "uom": "KGM"}],
+        "bizStep": "packing",
+        "bizLocation": {"id": chain.sgln(partners.b_site)},
+    }
+    ship = {
+        "type": "ObjectEvent",
+        "eventTime": chain.at(30),
+        "eventTimeZoneOffset": "+09:00",
+        "action": "OBSERVE",
+        "epcList": [pallet],
+        "bizStep": "shipping",
+        "bizLocation": {"id": chain.sgln(partners.b_site)},
+        "destinationList": [{"type": "location", "destination": chain.sgln(partners.a_site)}],
+    }
+    assert (
+        partners.client_b.post("/epcis/capture", document(pack, ship), format="json").status_code
+        == 202
+    )
+    # when A receives the pallet with a reading, and commissions a lot of its own with one
+    receive = {
+        **ship,
+        "eventTime": chain.at(60),
+        "bizStep": "receiving",
+        "bizLocation": {"id": chain.sgln(partners.a_site)},
+        "sensorElementList": sensor_elements(chain, [(60, 3.0)]),
+    }
+    del receive["destinationList"]
+    own = object_event(
+        chain,
+        lot=chain.lot(chain.whole, "A-NEW"),
+        minutes=61,
+        location=partners.a_site,
+        action="ADD",
+        bizStep="commissioning",
+        sensorElementList=sensor_elements(chain, [(61, 2.0)]),
+    )
+    response = partners.client_a.post("/epcis/capture", document(receive, own), format="json")
+    # then both are stored with their readings
+    assert response.status_code == 202, response.content
+    assert sorted(Reading.objects.values_list("lot__lot_code", "celsius")) == [
+        ("A-NEW", Decimal("2.00")),
+        ("B-LOT-1", Decimal("3.00")),
+    ]
 
 
 # Item 14: a deactivated party's keys and members ---------------------------------------------
