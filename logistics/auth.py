@@ -27,10 +27,20 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
         )
         if key is None:
             raise exceptions.AuthenticationFailed("invalid API key")
+        # A deactivated party's keys are disabled, not revoked: reactivating the party (staff
+        # only) brings them back. Capture re-checks the party under a row lock (capture.py).
+        if not key.party.is_active:
+            raise exceptions.AuthenticationFailed("this API key's party is deactivated")
         return AnonymousUser(), key
 
     def authenticate_header(self, request):
         return "Bearer"
+
+
+def _member_parties(user):
+    """The active parties a signed-in user is a member of (a deactivated party acts for nobody
+    until staff reactivate it)."""
+    return Party.objects.filter(members=user, is_active=True).order_by("pk")
 
 
 def acting_party(request) -> Party | None:
@@ -38,17 +48,17 @@ def acting_party(request) -> Party | None:
         return request.auth.party
     user = request.user
     if user.is_authenticated:
-        return Party.objects.filter(members=user).order_by("pk").first()
+        return _member_parties(user).first()
     return None
 
 
 def acting_parties(request) -> list[Party]:
-    """The parties a request acts for: an API key's party, or every party of a member."""
+    """The parties a request acts for: an API key's party, or every active party of a member."""
     if isinstance(request.auth, PartnerKey):
         return [request.auth.party]
     user = request.user
     if user.is_authenticated:
-        return list(Party.objects.filter(members=user).order_by("pk"))
+        return list(_member_parties(user))
     return []
 
 
@@ -64,7 +74,7 @@ class CanCapture(permissions.BasePermission):
             return True
         if _in_groups(request.user, CAPTURE_GROUPS):
             return True
-        return request.user.is_authenticated and Party.objects.filter(members=request.user).exists()
+        return request.user.is_authenticated and _member_parties(request.user).exists()
 
 
 class CanQuery(permissions.BasePermission):
@@ -73,7 +83,7 @@ class CanQuery(permissions.BasePermission):
             return True
         if _in_groups(request.user, READ_GROUPS):
             return True
-        return request.user.is_authenticated and Party.objects.filter(members=request.user).exists()
+        return request.user.is_authenticated and _member_parties(request.user).exists()
 
 
 def sees_everything(request) -> bool:

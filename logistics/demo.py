@@ -277,6 +277,8 @@ def seed(*, stdout, users) -> None:
             "bizLocation": {"id": sgln("shop")},
         },
     ]
+    # The seed stands in for every partner's system at once, so it captures as logistics staff
+    # would (no capturing party): a partner may name only its own locations.
     services.epcis_document_capture(
         document={
             "@context": context,
@@ -285,7 +287,6 @@ def seed(*, stdout, users) -> None:
             "creationDate": at(13),
             "epcisBody": {"eventList": events},
         },
-        party=parties["processor"],
     )
     lot = Lot.objects.get(lot_code=DEMO_LOT)
     services.recall_create(lots=[lot], reason="Histamine above the legal limit in a sample (demo).")

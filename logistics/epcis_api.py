@@ -45,8 +45,10 @@ class EPCISView(APIView):
                 user=request.user if request.user.is_authenticated else None,
             )
         except services.CaptureError as exc:
+            # 403: the events name another party's places, or the capturer is deactivated.
+            kind = "SecurityException" if exc.status == 403 else "ValidationException"
             return Response(
-                {"type": "epcisException:ValidationException", "errors": exc.errors},
+                {"type": f"epcisException:{kind}", "errors": exc.errors},
                 status=exc.status,
                 headers=self._headers(),
             )

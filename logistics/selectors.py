@@ -279,21 +279,62 @@ def lots_affected(lots: list[Lot]) -> list[Lot]:
     return list(Lot.objects.filter(identifier__in=wanted).select_related("product"))
 
 
-def lot_holder(lot: Lot) -> tuple[Party | None, Location | None]:
-    """The party holding a lot now: at the business location of its latest event."""
+def lot_holder(
+    lot: Lot, *, ignore_job_pk: int | None = None
+) -> tuple[Party | None, Location | None]:
+    """The party holding a lot now: at the business location of its latest event (not counting
+    the events of capture job `ignore_job_pk`, when given)."""
     containers = {lot.identifier}
     containers.update(identifier for identifier, _ in trace(lot.identifier, forward=True))
-    event = (
-        Event.objects.filter(epcs__identifier__in=containers)
-        .exclude(biz_location="")
-        .order_by("-event_time", "-pk")
-        .first()
-    )
+    events = Event.objects.filter(epcs__identifier__in=containers).exclude(biz_location="")
+    if ignore_job_pk is not None:
+        events = events.exclude(job_id=ignore_job_pk)
+    event = events.order_by("-event_time", "-pk").first()
     if event is None:
         return None, None
     gln = identifiers.parse(event.biz_location).gln
     location = Location.objects.select_related("party").filter(gln=gln).first()
     return (location.party if location else None), location
+
+
+def party_may_monitor(*, party: Party, identifier: str, ignore_job_pk: int | None = None) -> bool:
+    """Whether a party's data logger (or sensor data it captures) may report on an object (a
+    lot, a box, a pallet).
+
+    It may when the party holds the object or took part in its journey: it owns the lot's
+    product, or an event naming the object is linked to it (captured by it, at one of its
+    locations, or naming it as a transfer's source or destination), or it is the lot's holder
+    now (the owner of the business location of the latest event of the lot or of a box or
+    pallet it is in). Anything else is another party's goods, on which its readings would
+    declare breaches.
+
+    With `ignore_job_pk`, the events of that capture job do not count (a capture cannot make
+    its own sensor data admissible), except that goods no other party has recorded (no other
+    owner, no event outside the job) are the capturer's to report on.
+    """
+    canon = identifiers.canonical(identifier)
+    lot = Lot.objects.select_related("product").filter(identifier=canon).first()
+    if lot is not None and lot.product.owner_id == party.pk:
+        return True
+    rows = EventEPC.objects.all()
+    if ignore_job_pk is not None:
+        rows = rows.exclude(event__job_id=ignore_job_pk)
+        unowned = lot is None or lot.product.owner_id is None
+        if unowned and not rows.filter(identifier=canon).exists():
+            return True
+    # The boxes and pallets it is (or was) packed in count: a party that received a pallet
+    # took part in the journey of the lots inside.
+    containers = {
+        key
+        for key, _depth in trace(canon, forward=True, max_depth=3)
+        if "/00/" in key or "/21/" in key
+    }
+    if rows.filter(identifier__in={canon, *containers}, event__parties=party).exists():
+        return True
+    if lot is None:
+        return False
+    holder, _location = lot_holder(lot, ignore_job_pk=ignore_job_pk)
+    return holder is not None and holder.pk == party.pk
 
 
 @dataclass

@@ -354,6 +354,9 @@ def masterdata_set_active(request: HttpRequest, kind: str, key: str) -> HttpResp
     value = request.POST.get("is_active")
     if not spec.can_deactivate or value not in ("0", "1"):
         raise Http404
+    if spec.slug == "parties" and value == "1" and not user_edits_everything(request.user):
+        # A deactivated party's keys and members act for nobody: only staff bring it back.
+        raise PermissionDenied(_("Only logistics staff reactivate a party."))
     row = spec.update(row, {"is_active": value == "1"})
     if row.is_active:
         messages.success(request, _("Reactivated: new events may name it again."))

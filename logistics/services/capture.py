@@ -1,4 +1,12 @@
-"""EPCIS capture: a document (or one event) validated, stored whole or not at all, anchored."""
+"""EPCIS capture: a document (or one event) validated, stored whole or not at all, anchored.
+
+Provenance: a partner's events name only its own places (`readPoint`, `bizLocation`), and
+another party only on the far side of a transfer (the destination of a shipping, the source of a
+receiving); see `provenance.py`. The master-data rows a capture names are locked `FOR SHARE`
+before they are checked (`locks.py`), so a deactivation racing a capture either comes first
+(capture refused) or waits for it (events stored while the rows were active). The capturing
+party itself is locked and re-checked the same way: a deactivated party captures nothing.
+"""
 
 import json
 from dataclasses import dataclass
@@ -14,7 +22,7 @@ from busanhub.chain.services import anchor_record, anchor_records
 
 from ..epcis import hashing, identifiers, schema
 from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
-from . import consumption
+from . import consumption, locks, provenance
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _EVENT_ID_MAX = Event._meta.get_field("event_id").max_length
@@ -100,8 +108,11 @@ def _raw_identifiers(event: dict) -> list[tuple[str, str]]:
 class _Checker:
     """Checks the business rules of a document's events, with master data loaded once."""
 
-    def __init__(self, events: list[dict], base_path: str, context: list):
+    def __init__(
+        self, events: list[dict], base_path: str, context: list, capturer: Party | None = None
+    ):
         self.base_path = base_path
+        self.capturer = capturer
         self.hashes = [hashing.event_hash_id(event, context=context) for event in events]
         self.event_ids = [
             event.get("eventID") or event_hash
@@ -128,6 +139,13 @@ class _Checker:
                 if parsed.gtin and parsed.scheme != "grai":
                     gtins.add(parsed.gtin)
                 prefixes |= _company_prefixes(parsed)
+        # Locked before they are read: a concurrent deactivation comes wholly before or after.
+        locks.master_data_share(
+            glns=glns, gtins=gtins, party_pks=[capturer.pk] if capturer is not None else []
+        )
+        self.capturer_is_active = capturer is None or (
+            Party.objects.filter(pk=capturer.pk, is_active=True).exists()
+        )
         # Whether each is active comes with the same queries (a deactivated row, or a location
         # of a deactivated party, may not be named by new events).
         self.locations = {
@@ -216,6 +234,10 @@ class _Checker:
                 message := self._unknown_company(parsed)
             ):
                 errors.append({"path": f"{path}.{where}", "message": message})
+        if self.capturer is not None:
+            errors += provenance.event_foreign_names(
+                event, path=path, capturer_pk=self.capturer.pk, parties_of=self._parties_of
+            )
         if self._is_new(index, event) and event.get("type") == "TransformationEvent":
             errors += self._consume(event, path)
         return errors
@@ -315,6 +337,15 @@ class _Checker:
         if not any(found):
             return f"{parsed.scheme.upper()} {key}: its company prefix's party is inactive"
         return ""
+
+    def _parties_of(self, gln: str) -> set[int]:
+        """The parties a GLN of the document belongs to: a location's owner, a party's own."""
+        found = set()
+        if gln in self.locations:
+            found.add(self.locations[gln].party_id)
+        if gln in self.parties:
+            found.add(self.parties[gln][0])
+        return found
 
     def _inactive_gln(self, gln: str) -> str:
         """Why new events may not name this GLN (a deactivated location or party), or ""."""
@@ -660,10 +691,12 @@ def epcis_document_capture(
 
     Validates it against the GS1 JSON schema (errors name the JSON path), then the business
     rules (known GLNs, GTINs, party GLNs and company prefixes, no event in the future, no more
-    of a lot consumed than is left: `consumption.py`). Idempotent per event: an event already
-    stored (same event hash and eventID) is stored once; the same content under another eventID,
-    or an eventID naming other content, is refused with 409. An error declaration for a stored
-    event is recorded on it, releases what it consumed, and is anchored as its version 2. Each new
+    of a lot consumed than is left: `consumption.py`) and, for a capturing party, the provenance
+    rules (`provenance.py`: only its own places; 403). The master data named is locked FOR SHARE
+    first (`locks.py`). Idempotent per event: an event already stored (same event hash and
+    eventID) is stored once; the same content under another eventID, or an eventID naming other
+    content, is refused with 409. An error declaration for a stored event is recorded on it,
+    releases what it consumed, and is anchored as its version 2. Each new
     event is anchored (`logistics.event`, its hash, version 1) in the same transaction. A refused
     document leaves a FAILED capture job with the errors and nothing else.
     """
@@ -734,21 +767,50 @@ def _capture_events(*, events, context, base_path, party, user) -> CaptureResult
 @transaction.atomic
 def _capture_once(events, context, base_path, party, user, now) -> CaptureResult:
     job = CaptureJob.objects.create(party=party, user=user)
-    checker = _Checker(events, base_path, context)
+    checker = _Checker(events, base_path, context, capturer=party)
+    if not checker.capturer_is_active:
+        # Deactivated after its key or login was checked: nothing of the document is stored.
+        message = "the capturing party is deactivated"
+        raise CaptureError(
+            [{"path": "$", "code": provenance.INACTIVE_CAPTURER, "message": message}], status=403
+        )
     errors = []
     for index, event in enumerate(events):
         errors += checker.check(event, index if base_path != "$" else -1, now)
-    if errors or checker.conflicts:
-        raise CaptureError(errors + checker.conflicts, status=422 if errors else 409)
+    if errors:
+        # Naming another party's place is refused as forbidden, whatever else is wrong.
+        forbidden = any(error.get("code") in provenance.FORBIDDEN_CODES for error in errors)
+        raise CaptureError(errors + checker.conflicts, status=403 if forbidden else 422)
+    if checker.conflicts:
+        raise CaptureError(checker.conflicts, status=409)
     created, duplicates = _store_all(events, checker.hashes, context, job, checker, party)
     job.status = CaptureJob.Status.SUCCESS
     job.event_count = len(created)
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "event_count", "finished_at"])
-    from .coldchain import readings_from_events
+    from .coldchain import readings_from_events, sensor_lots_refused
 
+    if party is not None and (refused := sensor_lots_refused(events=created, party=party)):
+        # Rolls the whole capture back: readings on another party's goods declare nothing.
+        raise CaptureError(
+            [
+                {
+                    "path": _event_path(base_path, checker.hashes.index(event.event_hash))
+                    + ".sensorElementList",
+                    "code": provenance.FOREIGN_GOODS,
+                    "message": f"{lot.identifier} is another party's goods: sensor data "
+                    "reports only on goods the capturing party holds or took part in",
+                }
+                for event, lot in refused
+            ],
+            status=403,
+        )
     readings_from_events(events=created)
     return CaptureResult(job=job, created=created, duplicates=duplicates)
+
+
+def _event_path(base_path: str, index: int) -> str:
+    return base_path if base_path == "$" else f"{base_path}[{index}]"
 
 
 def _failed_job(*, party, user, errors) -> CaptureJob:

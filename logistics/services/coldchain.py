@@ -49,6 +49,30 @@ def lots_aggregated_with(lot: Lot, *, at: datetime) -> list[Lot]:
     return list(Lot.objects.filter(identifier__in=inside - {lot.identifier}))
 
 
+def sensor_lots_refused(*, events: list[Event], party: Party) -> list[tuple[Event, Lot]]:
+    """The (event, lot) pairs where events just captured by `party` carry temperature readings
+    for a lot the party neither holds nor took part in before this capture
+    (`selectors.party_may_monitor`): the EPCIS twin of a data logger on another party's goods."""
+    refused = []
+    verdicts: dict[int, bool] = {}
+    for event in events:
+        if not any(
+            report.get("type") in TEMPERATURE_TYPES
+            for element in event.data.get("sensorElementList") or []
+            for report in element.get("sensorReport") or []
+        ):
+            continue
+        named = {row.identifier for row in event.epcs.all()}
+        for lot in lots_under(named, at=event.event_time):
+            if lot.pk not in verdicts:
+                verdicts[lot.pk] = selectors.party_may_monitor(
+                    party=party, identifier=lot.identifier, ignore_job_pk=event.job_id
+                )
+            if not verdicts[lot.pk]:
+                refused.append((event, lot))
+    return refused
+
+
 def readings_from_events(*, events: list[Event]) -> list[Breach]:
     """Stores the temperature readings of the events' sensorElementLists and checks the lots.
 
@@ -96,7 +120,9 @@ def readings_ingest(*, device_id: str, readings: list[dict], party: Party | None
     """Stores a data logger's batch of readings for the lots it is attached to, then checks them.
 
     `readings` = [{"time": ISO 8601, "celsius": number}]. Refuses (nothing stored) an unknown
-    device, a device of another party, or a malformed reading. Idempotent per (lot, time, device).
+    device, a device of another party, a device attached to goods its party neither holds nor
+    took part in (`selectors.party_may_monitor`), or a malformed reading. Idempotent per
+    (lot, time, device).
     """
     from .capture import parse_time
 
@@ -105,6 +131,19 @@ def readings_ingest(*, device_id: str, readings: list[dict], party: Party | None
         raise ValidationError({"device_id": _("Unknown data logger.")})
     if party is not None and device.party_id != party.pk:
         raise ValidationError({"device_id": _("This data logger belongs to another party.")})
+    # Checked again at each batch: an attachment made before the rule, or to goods that were
+    # never the party's, declares nothing about another party's lot.
+    if device.attached_to and not selectors.party_may_monitor(
+        party=device.party, identifier=device.attached_to
+    ):
+        raise ValidationError(
+            {
+                "device_id": _(
+                    "This data logger is attached to goods its party neither holds nor took "
+                    "part in."
+                )
+            }
+        )
     if not readings:
         raise ValidationError({"readings": _("Send at least one reading.")})
     parsed = []

@@ -13,6 +13,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from .. import selectors
 from ..epcis import identifiers
 from ..models import Device, Event, EventEPC, Location, Lot, PartnerKey, Party, Product
 
@@ -102,15 +103,28 @@ def product_create(
 
 @transaction.atomic
 def device_register(*, party: Party, device_id: str, attached_to: str = "") -> Device:
-    """Registers (or re-attaches) a data logger of a party."""
-    device = Device.objects.filter(device_id=device_id).first()
+    """Registers (or re-attaches) a data logger of a party.
+
+    It attaches only to an object the party holds or took part in
+    (`selectors.party_may_monitor`): otherwise refused (`attached_to`) and nothing changes.
+    """
+    device = Device.objects.select_for_update().filter(device_id=device_id).first()
     if device is not None and device.party_id != party.pk:
         raise ValidationError({"device_id": _("This data logger belongs to another party.")})
+    if attached_to and not selectors.party_may_monitor(party=party, identifier=attached_to):
+        raise ValidationError({"attached_to": _not_yours_message()})
     device = device or Device(device_id=device_id, party=party)
     device.attached_to = attached_to
     device.full_clean()
     device.save()
     return device
+
+
+def _not_yours_message() -> str:
+    return _(
+        "Your party neither holds this object nor took part in an event naming it: "
+        "a data logger reports only on your own goods."
+    )
 
 
 @transaction.atomic

@@ -78,12 +78,13 @@ def _journey(chain: Chain) -> dict:
 
 
 def test_capture_stores_a_document_whole_anchors_each_event_and_is_idempotent(chain):
-    # given a journey document
+    # given a journey document across three partners' locations (so captured by staff: a
+    # partner names only its own locations)
     journey = _journey(chain)
     doc = document(*journey["events"])
     # when it is captured twice
-    first = services.epcis_document_capture(document=doc, party=chain.processor)
-    second = services.epcis_document_capture(document=doc, party=chain.processor)
+    first = services.epcis_document_capture(document=doc)
+    second = services.epcis_document_capture(document=doc)
     # then four events are stored once, each with its hash ID and an anchored leaf
     assert len(first.created) == 4
     assert (len(second.created), second.duplicates) == (0, 4)
@@ -100,7 +101,7 @@ def test_capture_stores_a_document_whole_anchors_each_event_and_is_idempotent(ch
     assert whole.is_consumed is True
     # and the parties of each event are recorded
     catch = Event.objects.get(biz_step="commissioning")
-    assert set(catch.parties.all()) == {chain.processor, chain.vessel_co}
+    assert set(catch.parties.all()) == {chain.vessel_co}
 
 
 def test_capture_refuses_a_document_with_unknown_gln_future_time_and_keeps_nothing(chain):
