@@ -13,7 +13,9 @@ Logistics staff capture for anyone (no rule applies to them). For a partner P:
      or its location (where the goods are going);
    - a receiving (or arriving) event: every destination is P's; sources may be another party or
      its location (where the goods came from);
-   - any other event: every source and destination is P's.
+   - any other event (an inspection on receipt, say, which carries the transfer's lists): one
+     side names P and only P's, and the other side may name anyone; with neither side P's,
+     every source and destination must be P's.
    GLNs no party here has registered (a partner outside B-Fresh) are allowed in sources and
    destinations, as before: they link the event to nobody.
 
@@ -80,26 +82,44 @@ def event_foreign_names(
                 }
             )
     step = biz_step_name(event.get("bizStep"))
+    lists = {}
+    for key, field in (("sourceList", "source"), ("destinationList", "destination")):
+        entries = event.get(key)
+        lists[key] = [
+            (position, field, gln)
+            for position, entry in enumerate(entries if isinstance(entries, list) else [])
+            if (raw := entry.get(field) if isinstance(entry, dict) else None)
+            and isinstance(raw, str)
+            and (gln := identifiers.parse(raw).gln)
+        ]
+
+    def foreign(key):
+        return [item for item in lists[key] if parties_of(item[2]) - {capturer_pk}]
+
+    def names_capturer(key):
+        return any(capturer_pk in parties_of(gln) for _, _, gln in lists[key])
+
     far_side = ""
     if step in _SHIPPING:
         far_side = "destinationList"
     elif step in _RECEIVING:
         far_side = "sourceList"
-    for key, field in (("sourceList", "source"), ("destinationList", "destination")):
+    else:
+        for key, other in (("sourceList", "destinationList"), ("destinationList", "sourceList")):
+            if names_capturer(other) and not foreign(other):
+                far_side = key
+                break
+    for key in ("sourceList", "destinationList"):
         if key == far_side:
             continue
-        entries = event.get(key)
-        for position, entry in enumerate(entries if isinstance(entries, list) else []):
-            raw = entry.get(field) if isinstance(entry, dict) else None
-            gln = identifiers.parse(raw).gln if isinstance(raw, str) else ""
-            if gln and parties_of(gln) - {capturer_pk}:
-                errors.append(
-                    {
-                        "path": f"{path}.{key}[{position}].{field}",
-                        "code": FOREIGN_PARTY,
-                        "message": _far_side_message(gln, key, step),
-                    }
-                )
+        for position, field, gln in foreign(key):
+            errors.append(
+                {
+                    "path": f"{path}.{key}[{position}].{field}",
+                    "code": FOREIGN_PARTY,
+                    "message": _far_side_message(gln, key, step),
+                }
+            )
     return errors
 
 
@@ -111,6 +131,6 @@ def _far_side_message(gln: str, key: str, step: str) -> str:
             f"GLN {gln} is another party's: a receiving event's destination is the capturing party"
         )
     return (
-        f"GLN {gln} is another party's: only a shipping event names another party as "
-        "destination, and only a receiving event as source"
+        f"GLN {gln} is another party's: another party is named only on the far side of a "
+        "transfer whose other side is the capturing party"
     )

@@ -9,6 +9,7 @@ import factory
 from logistics.epcis import identifiers
 from logistics.models import Location, Party, Product
 from logistics.services.capture import _raw_identifiers
+from logistics.services.provenance import biz_step_name
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -67,10 +68,19 @@ def register_master_data(document: dict, party: Party | None = None) -> Party:
                 Location.objects.get_or_create(
                     gln=parsed.gln, defaults={"name": parsed.gln, "kind": "plant", "party": party}
                 )
+        # The capturer's side of a transfer names the capturer (the provenance rule): its
+        # sources when it ships, its destinations otherwise; the far side is another party.
+        step = biz_step_name(event.get("bizStep"))
+        near = "sourceList" if step in ("shipping", "departing") else "destinationList"
         for key, field in (("sourceList", "source"), ("destinationList", "destination")):
             for entry in event.get(key) or []:
                 parsed = identifiers.parse(entry.get(field, ""))
-                if parsed.scheme == "pgln" and not Party.objects.filter(gln=parsed.gln).exists():
+                if parsed.scheme != "pgln" or Party.objects.filter(gln=parsed.gln).exists():
+                    continue
+                if key == near:
+                    party.gln = parsed.gln
+                    party.save(update_fields=["gln"])
+                else:
                     PartyFactory(gln=parsed.gln)
         for _, raw in _raw_identifiers(event):
             parsed = identifiers.parse(raw)

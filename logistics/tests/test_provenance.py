@@ -284,6 +284,24 @@ def test_another_party_on_the_capturers_side_of_a_transfer_is_refused(partners, 
     assert len(partners.b_event_ids()) == 1
 
 
+def test_an_inspection_on_receipt_names_the_sender_when_the_capturer_is_the_receiver(partners):
+    chain = partners.chain
+    a_owner, b_owner = ("owning_party", _pgln(partners.a)), ("owning_party", _pgln(partners.b))
+    # given an inspection at A's site carrying the transfer's lists (as GS1's own example does)
+    inspected = _transfer(partners, step="inspecting", sources=[b_owner], destinations=[a_owner])
+    # when A posts it, it is captured: A is the whole near side, B the far side
+    assert _post_event(partners.client_a, inspected).status_code == 202
+    # but with B on both sides, A claims a transfer between others: refused, nothing stored
+    between_others = _transfer(
+        partners, step="inspecting", sources=[b_owner], destinations=[b_owner]
+    )
+    between_others["eventTime"] = chain.at(30)
+    response = _post_event(partners.client_a, between_others)
+    assert response.status_code == 403
+    assert {e["code"] for e in response.json()["errors"]} == {"foreign_party"}
+    assert Event.objects.count() == 2
+
+
 def test_staff_capture_across_partners_and_a_partner_at_its_new_location(partners):
     chain = partners.chain
     staff, _ = _user_client("staff@example.org", "staff-logistics")
