@@ -2,8 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import ledger
+from .banks import BANK_CHOICES
 from .models import Merchant
-from .services.banklinks import BANK_CHOICES, CODE_DIGITS
+from .services.banklinks import CODE_DIGITS
 
 CATEGORY_LABELS = {
     "restaurant": _("Restaurant"),

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import QuerySet, Sum
 
+from .banks import BANK_NAMES
 from .models import (
     Account,
     BankLink,
@@ -178,8 +179,6 @@ def ledger_totals() -> dict:
 
 def bank_link_label(link: BankLink) -> str:
     """ "BNK Busan Bank ···5678": the bank and the last four digits, never the whole number."""
-    from .services.banklinks import BANK_NAMES
-
     bank_code, _sep, digits = link.account_ref.partition("-")
     bank = BANK_NAMES.get(link.bank_code or bank_code, link.bank_code or bank_code)
     return f"{bank} ···{digits[-4:]}"

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .banks import BANK_CHOICES
 from .models import (
     BankLink,
     Gift,
@@ -15,7 +16,6 @@ from .models import (
     Refund,
     TopUp,
 )
-from .services.banklinks import BANK_CHOICES
 
 
 @extend_schema_field(OpenApiTypes.INT)
