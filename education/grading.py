@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 
 class AnswerError(ValueError):
@@ -21,7 +22,9 @@ class AnswerError(ValueError):
 
 def layout(questions: Sequence[tuple[int, Sequence[int]]], *, rng: random.Random) -> list[dict]:
     """A shuffled order of the questions and of each question's choices."""
-    shown = [{"question": qid, "choices": list(choices)} for qid, choices in questions]
+    shown: list[dict[str, Any]] = [
+        {"question": qid, "choices": list(choices)} for qid, choices in questions
+    ]
     rng.shuffle(shown)
     for item in shown:
         rng.shuffle(item["choices"])

@@ -82,9 +82,9 @@ class Book:
     def __init__(self, *, lot: int = 1, scale: int = 1):
         self.lot = lot
         self.scale = scale
-        self._levels = {BUY: {}, SELL: {}}  # price -> deque of orders
+        self._levels: dict[str, dict[int, deque[Order]]] = {BUY: {}, SELL: {}}  # by price
         # Sorted prices: bids ascending (best is last), asks ascending (best is first).
-        self._prices = {BUY: [], SELL: []}
+        self._prices: dict[str, list[int]] = {BUY: [], SELL: []}
         self._index: dict = {}  # order_id -> order
 
     # --- reads -------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class Book:
     def depth(self, side: str, levels: int = 10) -> list[tuple[int, int]]:
         prices = self._prices[side]
         ordered = reversed(prices) if side == BUY else iter(prices)
-        out = []
+        out: list[tuple[int, int]] = []
         for price in ordered:
             if len(out) >= levels:
                 break

@@ -135,7 +135,10 @@ def main(argv=None) -> int:
 
             result = verify_on_chain(receipt, Web3(Web3.HTTPProvider(args.rpc)))
             if not result.ok:
-                problems.append(f"anchor: {result.failed_step.name}: {result.failed_step.detail}")
+                failed = result.failed_step
+                problems.append(
+                    f"anchor: {failed.name}: {failed.detail}" if failed else "anchor: not checked"
+                )
     for problem in problems:
         print(f"INVALID: {problem}")
     if not problems:

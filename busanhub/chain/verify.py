@@ -125,18 +125,18 @@ def verify_offline(receipt: dict) -> Result:
     else:
         from busanhub.chain import canonical
 
-        digest = "0x" + hashlib.sha256(canonical.canonicalize(envelope)).hexdigest()
+        envelope_digest = "0x" + hashlib.sha256(canonical.canonicalize(envelope)).hexdigest()
         same_record = all(
             envelope.get(k) == receipt["record"][k] for k in ("kind", "ref", "version")
         )
-        ok = digest == receipt["digest"] and same_record
+        ok = envelope_digest == receipt["digest"] and same_record
         result.add(
             "envelope",
             ok,
             "sha256(JCS(envelope)) equals the digest"
             if ok
-            else f"the envelope hashes to {digest}, not {receipt['digest']}"
-            if digest != receipt["digest"]
+            else f"the envelope hashes to {envelope_digest}, not {receipt['digest']}"
+            if envelope_digest != receipt["digest"]
             else "the envelope names another record than the receipt",
         )
     digest = merkle.to_bytes32(receipt["digest"])
@@ -252,7 +252,12 @@ def print_result(result: Result, *, as_json: bool = False, out=None) -> None:
         mark = {True: "ok  ", False: "FAIL", None: "--  "}[step.ok]
         out.write(f"{mark} {step.name}: {step.detail}\n")
     failed = result.failed_step
-    out.write("VALID\n" if result.ok else f"INVALID at step '{failed.name}'\n")
+    if result.ok:
+        out.write("VALID\n")
+    elif failed is None:  # no step ran at all
+        out.write("INVALID: nothing was checked\n")
+    else:
+        out.write(f"INVALID at step '{failed.name}'\n")
 
 
 if __name__ == "__main__":
