@@ -31,7 +31,7 @@ def layout(questions: Sequence[tuple[int, Sequence[int]]], *, rng: random.Random
     return shown
 
 
-def parse_number(value) -> Decimal:
+def parse_number(value: object) -> Decimal:
     if isinstance(value, bool):
         raise InvalidOperation
     number = Decimal(str(value).strip().replace(",", "."))
@@ -40,7 +40,7 @@ def parse_number(value) -> Decimal:
     return number
 
 
-def is_correct(question: dict, answer) -> bool:
+def is_correct(question: dict, answer: object) -> bool:
     """Grades one answer; raises AnswerError when it has the wrong shape."""
     qid = question["id"]
     kind = question["kind"]
