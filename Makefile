@@ -31,6 +31,7 @@ run: install
 	@# Without DATABASE_URL: the embedded PostgreSQL under var/pg (left running; see README).
 	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/python -m busanhub.devdb start; fi
 	$(MANAGE) migrate --noinput
+	$(MANAGE) setup_periodic_tasks
 	$(MANAGE) seed_demo
 	@echo
 	@echo "BusanHub runs at http://127.0.0.1:8000/  (admin: /admin/, verify: /verify/, API: /api/docs/)"
@@ -45,6 +46,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(MANAGE) makemigrations --check --dry-run
 
 bench: install

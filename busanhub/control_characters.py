@@ -94,6 +94,7 @@ def refusal(request: HttpRequest, field: str) -> HttpResponse:
             {"detail": message, "errors": [{"field": field, "code": CODE, "message": message}]},
             status=400,
         )
+    body: str
     try:
         body = loader.render_to_string("400.html", {"message": message}, request=request)
     except Exception:  # noqa: BLE001 - the refusal must answer whatever the templates need

@@ -1,15 +1,16 @@
 """Helpers for tests that need real concurrency (real threads, each its own connection)."""
 
 import threading
+from collections.abc import Callable
 
 from django.db import connections
 
 
-def run_threads(count, work):
+def run_threads(count: int, work: Callable[[int], object]) -> list[object]:
     """Runs `work(index)` in `count` threads released together by a barrier; returns what each
     returned or raised, in index order. Each thread closes its own database connections."""
     barrier = threading.Barrier(count)
-    results = [None] * count
+    results: list[object] = [None] * count
 
     def runner(index):
         try:

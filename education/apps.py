@@ -1,5 +1,6 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from busanhub import registry
 
 
 def _panel_context(request) -> dict:
@@ -8,29 +9,18 @@ def _panel_context(request) -> dict:
     return {"rows": selectors.my_learning(user=request.user)[:5]}
 
 
-class EducationConfig(AppConfig):
+class EducationConfig(registry.ServiceConfig):
     name = "education"
     verbose_name = _("Blockchain education")
-
-    def ready(self) -> None:
-        from busanhub import registry
-        from education.demo import seed
-
-        registry.register_service(
-            registry.Service(
-                slug="education",
-                name=_("Blockchain education"),
-                url_name="education:home",
-                order=60,
-            )
-        )
-        registry.register_dashboard_panel(
-            registry.DashboardPanel(
-                slug="education",
-                title=_("My learning"),
-                template_name="education/_panel.html",
-                context=_panel_context,
-                order=60,
-            )
-        )
-        registry.register_demo_seeder("education", seed, order=60)
+    service = registry.Service(
+        slug="education", name=_("Blockchain education"), url_name="education:home", order=60
+    )
+    dashboard_panel = registry.DashboardPanel(
+        slug="education",
+        title=_("My learning"),
+        template_name="education/_panel.html",
+        context=_panel_context,
+        order=60,
+    )
+    demo_seeder = "education.demo.seed"
+    demo_seeder_order = 60

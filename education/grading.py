@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 
 class AnswerError(ValueError):
@@ -21,14 +22,16 @@ class AnswerError(ValueError):
 
 def layout(questions: Sequence[tuple[int, Sequence[int]]], *, rng: random.Random) -> list[dict]:
     """A shuffled order of the questions and of each question's choices."""
-    shown = [{"question": qid, "choices": list(choices)} for qid, choices in questions]
+    shown: list[dict[str, Any]] = [
+        {"question": qid, "choices": list(choices)} for qid, choices in questions
+    ]
     rng.shuffle(shown)
     for item in shown:
         rng.shuffle(item["choices"])
     return shown
 
 
-def parse_number(value) -> Decimal:
+def parse_number(value: object) -> Decimal:
     if isinstance(value, bool):
         raise InvalidOperation
     number = Decimal(str(value).strip().replace(",", "."))
@@ -37,7 +40,7 @@ def parse_number(value) -> Decimal:
     return number
 
 
-def is_correct(question: dict, answer) -> bool:
+def is_correct(question: dict, answer: object) -> bool:
     """Grades one answer; raises AnswerError when it has the wrong shape."""
     qid = question["id"]
     kind = question["kind"]

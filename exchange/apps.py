@@ -1,5 +1,6 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from busanhub import registry
 
 
 def _panel_context(request) -> dict:
@@ -10,30 +11,33 @@ def _panel_context(request) -> dict:
     return {"balance_rows": selectors.balance_rows(user=request.user)}
 
 
-class ExchangeConfig(AppConfig):
+def _every(seconds: int, name: str, task: str) -> registry.PeriodicTask:
+    return registry.PeriodicTask(
+        name=f"Exchange: {name}", task=f"exchange.tasks.{task}", every_s=seconds
+    )
+
+
+class ExchangeConfig(registry.ServiceConfig):
     name = "exchange"
     verbose_name = _("Busan Digital Asset Exchange")
-
-    def ready(self) -> None:
-        from busanhub import registry
-
-        from .demo import seed
-
-        registry.register_service(
-            registry.Service(
-                slug="exchange",
-                name=_("Busan Digital Asset Exchange"),
-                url_name="exchange:home",
-                order=30,
-            )
-        )
-        registry.register_dashboard_panel(
-            registry.DashboardPanel(
-                slug="exchange",
-                title=_("Exchange balances"),
-                template_name="exchange/_panel.html",
-                context=_panel_context,
-                order=30,
-            )
-        )
-        registry.register_demo_seeder("exchange", seed, order=30)
+    service = registry.Service(
+        slug="exchange", name=_("Busan Digital Asset Exchange"), url_name="exchange:home", order=30
+    )
+    dashboard_panel = registry.DashboardPanel(
+        slug="exchange",
+        title=_("Exchange balances"),
+        template_name="exchange/_panel.html",
+        context=_panel_context,
+        order=30,
+    )
+    demo_seeder = "exchange.demo.seed"
+    demo_seeder_order = 30
+    periodic_tasks = (
+        _every(10, "match markets with waiting orders", "match_waiting_markets"),
+        _every(15, "scan deposits", "scan_deposits"),
+        _every(30, "send and settle withdrawals", "send_approved_withdrawals"),
+        _every(60, "settle pending bank transfers", "settle_bank_transfers"),
+        _every(300, "sweep deposits to the hot wallet", "sweep_deposits"),
+        _every(86_400, "proof of liabilities snapshot", "snapshot_liabilities"),
+        _every(86_400, "prune traded volume", "prune_traded_volume"),
+    )

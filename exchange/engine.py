@@ -19,6 +19,7 @@ Rules:
 
 from bisect import bisect_left, insort
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 BUY = "buy"
@@ -50,7 +51,7 @@ class Order:
     stp: str = STP_CANCEL_RESTING
     remaining: int = field(default=0)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.remaining:
             self.remaining = self.quantity
 
@@ -82,10 +83,10 @@ class Book:
     def __init__(self, *, lot: int = 1, scale: int = 1):
         self.lot = lot
         self.scale = scale
-        self._levels = {BUY: {}, SELL: {}}  # price -> deque of orders
+        self._levels: dict[str, dict[int, deque[Order]]] = {BUY: {}, SELL: {}}  # by price
         # Sorted prices: bids ascending (best is last), asks ascending (best is first).
-        self._prices = {BUY: [], SELL: []}
-        self._index: dict = {}  # order_id -> order
+        self._prices: dict[str, list[int]] = {BUY: [], SELL: []}
+        self._index: dict[object, Order] = {}  # order_id -> order
 
     # --- reads -------------------------------------------------------------------------
     def best(self, side: str) -> int | None:
@@ -97,24 +98,24 @@ class Book:
     def depth(self, side: str, levels: int = 10) -> list[tuple[int, int]]:
         prices = self._prices[side]
         ordered = reversed(prices) if side == BUY else iter(prices)
-        out = []
+        out: list[tuple[int, int]] = []
         for price in ordered:
             if len(out) >= levels:
                 break
             out.append((price, sum(o.remaining for o in self._levels[side][price])))
         return out
 
-    def orders(self):
+    def orders(self) -> Iterator[Order]:
         """Every resting order, best price first, then by time."""
         for side in (BUY, SELL):
             prices = reversed(self._prices[side]) if side == BUY else self._prices[side]
             for price in prices:
                 yield from self._levels[side][price]
 
-    def get(self, order_id):
+    def get(self, order_id: object) -> Order | None:
         return self._index.get(order_id)
 
-    def __contains__(self, order_id) -> bool:
+    def __contains__(self, order_id: object) -> bool:
         return order_id in self._index
 
     def __len__(self) -> int:
@@ -141,7 +142,7 @@ class Book:
         level.append(order)
         self._index[order.order_id] = order
 
-    def cancel(self, order_id) -> Order | None:
+    def cancel(self, order_id: object) -> Order | None:
         order = self._index.pop(order_id, None)
         if order is None:
             return None
@@ -273,7 +274,7 @@ class Book:
             result.rested = True
         return result
 
-    def market_buy_cost(self, quantity: int, owner=None) -> int | None:
+    def market_buy_cost(self, quantity: int, owner: object = None) -> int | None:
         """Quote needed to buy `quantity` at market now (None if the book is too thin)."""
         need, cost = quantity, 0
         for price in self._prices[SELL]:

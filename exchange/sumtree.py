@@ -13,6 +13,7 @@ with a zero leaf (never a duplicate, which would double the sums).
 import hashlib
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 PROOF_TYPE = "BusanLiabilityProof"
@@ -28,7 +29,7 @@ def _h(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _sums_text(sums) -> str:
+def _sums_text(sums: Iterable[int]) -> str:
     return ",".join(str(int(s)) for s in sums)
 
 
@@ -36,7 +37,7 @@ def account_commitment(salt: str, account_id: str) -> str:
     return _h(salt, account_id)
 
 
-def leaf(salt: str, account_id: str, balances) -> Node:
+def leaf(salt: str, account_id: str, balances: Iterable[int]) -> Node:
     if any(int(b) < 0 for b in balances):
         raise ValueError("balances are never negative")
     sums = tuple(int(b) for b in balances)
@@ -111,7 +112,7 @@ def verify(document: dict) -> list[str]:
     return problems
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """`python -m exchange.sumtree PROOF.json [--rpc URL]`: checks the inclusion proof and, with
     a node, the anchor receipt of the root (needs only the file and a node of the chain)."""
     import argparse
@@ -135,7 +136,10 @@ def main(argv=None) -> int:
 
             result = verify_on_chain(receipt, Web3(Web3.HTTPProvider(args.rpc)))
             if not result.ok:
-                problems.append(f"anchor: {result.failed_step.name}: {result.failed_step.detail}")
+                failed = result.failed_step
+                problems.append(
+                    f"anchor: {failed.name}: {failed.detail}" if failed else "anchor: not checked"
+                )
     for problem in problems:
         print(f"INVALID: {problem}")
     if not problems:

@@ -1,5 +1,6 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from busanhub import registry
 
 
 def _did_of(user) -> str | None:
@@ -15,29 +16,21 @@ def _panel_context(request) -> dict:
     return {"count": count}
 
 
-class IdentityConfig(AppConfig):
+class IdentityConfig(registry.ServiceConfig):
     name = "identity"
     verbose_name = _("B Pass")
-
-    def ready(self) -> None:
-        from busanhub import registry
-        from identity.demo import seed_demo
-
-        registry.register_service(
-            registry.Service(
-                slug="identity", name=_("B Pass"), url_name="identity:wallet", order=10
-            )
-        )
-        registry.register_dashboard_panel(
-            registry.DashboardPanel(
-                slug="identity",
-                title=_("B Pass"),
-                template_name="identity/_panel.html",
-                context=_panel_context,
-                order=10,
-            )
-        )
-        registry.register_demo_seeder("identity", seed_demo, order=10)
-        registry.register_profile_item(
-            registry.ProfileItem(slug="identity-did", label=_("B Pass DID"), value=_did_of)
-        )
+    service = registry.Service(
+        slug="identity", name=_("B Pass"), url_name="identity:wallet", order=10
+    )
+    dashboard_panel = registry.DashboardPanel(
+        slug="identity",
+        title=_("B Pass"),
+        template_name="identity/_panel.html",
+        context=_panel_context,
+        order=10,
+    )
+    profile_items = (
+        registry.ProfileItem(slug="identity-did", label=_("B Pass DID"), value=_did_of),
+    )
+    demo_seeder = "identity.demo.seed_demo"
+    demo_seeder_order = 10

@@ -63,11 +63,13 @@ def _message(exc: BaseException) -> str:
     original = exc
     messages = []
     seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, jsonld.JsonLdError):  # other exceptions are PyLD internals
-            text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-            messages.append(text.splitlines()[0] if text else type(exc).__name__)
-        exc = exc.__cause__ or exc.__context__
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, jsonld.JsonLdError):  # other exceptions are PyLD internals
+            args = current.args
+            text = args[0] if args and isinstance(args[0], str) else str(current)
+            messages.append(text.splitlines()[0] if text else type(current).__name__)
+        current = current.__cause__ or current.__context__
         seen += 1
     if messages:
         return messages[-1]

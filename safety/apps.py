@@ -1,5 +1,6 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from busanhub import registry
 
 
 def dashboard_context(request) -> dict:
@@ -10,27 +11,18 @@ def dashboard_context(request) -> dict:
     return {"reports": list(selectors.reports_of_user(user=request.user)[:5])}
 
 
-class SafetyConfig(AppConfig):
+class SafetyConfig(registry.ServiceConfig):
     name = "safety"
     verbose_name = _("Citizen Safety Report")
-
-    def ready(self) -> None:
-        from busanhub import registry
-
-        from .seed import seed_demo
-
-        registry.register_service(
-            registry.Service(
-                slug="safety", name=_("Citizen Safety Report"), url_name="safety:home", order=40
-            )
-        )
-        registry.register_dashboard_panel(
-            registry.DashboardPanel(
-                slug="safety",
-                title=_("My safety reports"),
-                template_name="safety/_dashboard_panel.html",
-                context=dashboard_context,
-                order=40,
-            )
-        )
-        registry.register_demo_seeder("safety", seed_demo, order=40)
+    service = registry.Service(
+        slug="safety", name=_("Citizen Safety Report"), url_name="safety:home", order=40
+    )
+    dashboard_panel = registry.DashboardPanel(
+        slug="safety",
+        title=_("My safety reports"),
+        template_name="safety/_dashboard_panel.html",
+        context=dashboard_context,
+        order=40,
+    )
+    demo_seeder = "safety.seed.seed_demo"
+    demo_seeder_order = 40

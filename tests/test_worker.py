@@ -38,7 +38,12 @@ def broker(tmp_path):
         return url, {}
     folder = tmp_path / "broker"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        # The worker's settings put the bindings beside the queue folder, never in ./control.
+        "control_folder": f"{folder}-control",
+    }
     return "filesystem://", options
 
 

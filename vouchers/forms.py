@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.bank.links import BANK_CHOICES
+
 from . import ledger, limits
 from .models import Merchant
-from .services.banklinks import BANK_CHOICES, CODE_DIGITS
+from .services.banklinks import CODE_DIGITS
 
 CATEGORY_LABELS = {
     "restaurant": _("Restaurant"),

@@ -49,7 +49,7 @@ class LedgerError(ValueError):
         self.rule = rule
 
 
-def is_amount(value) -> bool:
+def is_amount(value: object) -> bool:
     """A positive whole number of KRW (booleans, floats and strings are not amounts)."""
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
@@ -100,7 +100,9 @@ def split_payment(
     return parts, from_cashback, remaining
 
 
-def cashback_for(amount: int, *, rate_bp: int, earned_this_month: int, monthly_cap: int, pool: int):
+def cashback_for(
+    amount: int, *, rate_bp: int, earned_this_month: int, monthly_cap: int, pool: int
+) -> int:
     """Cashback on a payment: `rate_bp` basis points, rounded down, within the monthly cap and
     what the incentive pool still holds."""
     earned = amount * rate_bp // 10_000

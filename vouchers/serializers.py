@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from busanhub.bank.links import BANK_CHOICES
+
 from . import limits
 from .models import (
     BankLink,
@@ -15,7 +17,6 @@ from .models import (
     Refund,
     TopUp,
 )
-from .services.banklinks import BANK_CHOICES
 
 
 class StrictAmountField(serializers.IntegerField):

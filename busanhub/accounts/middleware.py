@@ -24,15 +24,16 @@ class PreferredLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        signed_in = bool(user and user.is_authenticated)
-        apply_preference = signed_in and not request.session.get(APPLIED_SESSION_KEY)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        apply_preference = not request.session.get(APPLIED_SESSION_KEY)
         if apply_preference:
             translation.activate(user.preferred_language)
             request.LANGUAGE_CODE = user.preferred_language
 
         response = self.get_response(request)
 
-        if signed_in and request.method == "POST" and request.path == reverse("set_language"):
+        if request.method == "POST" and request.path == reverse("set_language"):
             if response.status_code in (302, 204):
                 user_language_set(user=user, language=request.POST.get("language", ""))
             request.session[APPLIED_SESSION_KEY] = True

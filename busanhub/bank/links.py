@@ -214,7 +214,7 @@ def _code_check(*, link_pk: int, user, code: str) -> _Check:
         return _Check(link, _("Unknown linked bank account."))
     if link.status == BankLink.Status.VERIFIED:
         return _Check(link)
-    if not link.code_hash:
+    if not link.code_hash or link.code_sent_at is None:
         return _Check(link, _("Send a new verification transfer first."))
     if link.code_sent_at + CODE_TTL < timezone.now():
         return _Check(link, _("This code has expired: send a new verification transfer."))
@@ -291,12 +291,12 @@ def bank_link_label(link: BankLink) -> str:
 
 def bank_links_of(*, user, verified_only: bool = False) -> list[BankLink]:
     """The user's linked (not removed) bank accounts, oldest first, each with `.label`."""
-    links = BankLink.objects.filter(user=user, removed_at__isnull=True).order_by("pk")
+    rows = BankLink.objects.filter(user=user, removed_at__isnull=True).order_by("pk")
     if verified_only:
-        links = links.filter(status=BankLink.Status.VERIFIED)
-    links = list(links)
+        rows = rows.filter(status=BankLink.Status.VERIFIED)
+    links = list(rows)
     for link in links:
-        link.label = bank_link_label(link)
+        link.label = bank_link_label(link)  # type: ignore[attr-defined]  # for the templates
     return links
 
 

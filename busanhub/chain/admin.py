@@ -82,7 +82,11 @@ class AnchorBatchAdmin(admin.ModelAdmin):
         figures = selectors.anchoring_dashboard()
         try:
             w3 = node.web3(timeout=2)
-            chain = {"reachable": True, "chain_id": w3.eth.chain_id, "block": w3.eth.block_number}
+            chain: dict[str, object] = {
+                "reachable": True,
+                "chain_id": w3.eth.chain_id,
+                "block": w3.eth.block_number,
+            }
         except node.TRANSIENT_ERRORS as exc:
             chain = {"reachable": False, "error": str(exc)[:200]}
         oldest = figures["pending"]["oldest"]

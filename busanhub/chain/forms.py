@@ -1,4 +1,5 @@
 import json
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -30,8 +31,9 @@ class ReceiptForm(forms.Form):
         label=_("…or paste the receipt"), required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         upload, text = cleaned.get("file"), cleaned.get("text")
         if upload:
             if upload.size > MAX_RECEIPT_BYTES:

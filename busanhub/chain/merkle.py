@@ -106,10 +106,10 @@ def leaf_tree_index(blob: bytes | memoryview, leaf: bytes) -> int:
     count = (size + 1) // 2
 
     class _Ascending:  # view of the bottom layer in ascending order, without copying it
-        def __len__(self):
+        def __len__(self) -> int:
             return count
 
-        def __getitem__(self, i):
+        def __getitem__(self, i: int) -> bytes:
             return _node(blob, size - 1 - i)
 
     position = bisect_left(_Ascending(), leaf)

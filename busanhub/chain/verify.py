@@ -17,8 +17,13 @@ import re
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from busanhub.chain import merkle
+
+if TYPE_CHECKING:  # web3 is imported only by the on-chain steps
+    from _typeshed import SupportsWrite
+    from web3 import Web3
 
 HEX32 = re.compile(r"^0x[0-9a-f]{64}$")
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -125,18 +130,18 @@ def verify_offline(receipt: dict) -> Result:
     else:
         from busanhub.chain import canonical
 
-        digest = "0x" + hashlib.sha256(canonical.canonicalize(envelope)).hexdigest()
+        envelope_digest = "0x" + hashlib.sha256(canonical.canonicalize(envelope)).hexdigest()
         same_record = all(
             envelope.get(k) == receipt["record"][k] for k in ("kind", "ref", "version")
         )
-        ok = digest == receipt["digest"] and same_record
+        ok = envelope_digest == receipt["digest"] and same_record
         result.add(
             "envelope",
             ok,
             "sha256(JCS(envelope)) equals the digest"
             if ok
-            else f"the envelope hashes to {digest}, not {receipt['digest']}"
-            if digest != receipt["digest"]
+            else f"the envelope hashes to {envelope_digest}, not {receipt['digest']}"
+            if envelope_digest != receipt["digest"]
             else "the envelope names another record than the receipt",
         )
     digest = merkle.to_bytes32(receipt["digest"])
@@ -158,7 +163,7 @@ def verify_offline(receipt: dict) -> Result:
     return result
 
 
-def verify_on_chain(receipt: dict, w3, result: Result | None = None) -> Result:
+def verify_on_chain(receipt: dict, w3: Web3, result: Result | None = None) -> Result:
     """Offline steps, then: chain id, root anchored by the contract, the block and its event."""
     from web3 import Web3
     from web3.exceptions import BadFunctionCallOutput, TransactionNotFound
@@ -243,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if result.ok else 1
 
 
-def print_result(result: Result, *, as_json: bool = False, out=None) -> None:
+def print_result(
+    result: Result, *, as_json: bool = False, out: SupportsWrite[str] | None = None
+) -> None:
     out = out or sys.stdout
     if as_json:
         out.write(json.dumps(result.as_dict(), indent=2) + "\n")
@@ -252,7 +259,12 @@ def print_result(result: Result, *, as_json: bool = False, out=None) -> None:
         mark = {True: "ok  ", False: "FAIL", None: "--  "}[step.ok]
         out.write(f"{mark} {step.name}: {step.detail}\n")
     failed = result.failed_step
-    out.write("VALID\n" if result.ok else f"INVALID at step '{failed.name}'\n")
+    if result.ok:
+        out.write("VALID\n")
+    elif failed is None:  # no step ran at all
+        out.write("INVALID: nothing was checked\n")
+    else:
+        out.write(f"INVALID at step '{failed.name}'\n")
 
 
 if __name__ == "__main__":

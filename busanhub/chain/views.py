@@ -74,7 +74,7 @@ def verify_digest(request, digest: str):
     status = "confirmed" if receipt else selectors.leaf_status(digest)
     result = check_receipt(receipt) if receipt else None
     if _wants_json(request):
-        if receipt is None:
+        if receipt is None or result is None:
             return JsonResponse(
                 {"digest": digest, "status": status, "detail": "not anchored yet"}, status=404
             )

@@ -16,11 +16,13 @@ CHAIN_STUCK_AFTER_S = env.int("CHAIN_STUCK_AFTER_S", default=30)
 
 (VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise looks there
 _broker_dir = VAR_DIR / "celery"
-for _sub in ("queue", "processed"):
+for _sub in ("queue", "processed", "control"):
     (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_broker_dir / "queue"),
     "data_folder_out": str(_broker_dir / "queue"),
     "processed_folder": str(_broker_dir / "processed"),
     "store_processed": False,
+    # The exchange-to-queue bindings; kombu's default is ./control, beside the code.
+    "control_folder": str(_broker_dir / "control"),
 }

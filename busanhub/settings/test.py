@@ -29,7 +29,11 @@ STORAGES = {
 if env("CELERY_TEST_FILESYSTEM_FOLDER", default=""):
     # The worker of tests/test_worker.py reads the queue folder its test writes to.
     _folder = env("CELERY_TEST_FILESYSTEM_FOLDER")
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": _folder, "data_folder_out": _folder}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _folder,
+        "data_folder_out": _folder,
+        "control_folder": f"{_folder}-control",  # as the test's own sender has it
+    }
 else:
     # The filesystem broker needs its folder to exist (as in dev), or nothing can be published.
     _folder = VAR_DIR / "celery-test" / "queue"
@@ -37,4 +41,6 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_folder),
         "data_folder_out": str(_folder),
+        # Bindings under var/ too (kombu's default is ./control, beside the code).
+        "control_folder": str(_folder.parent / "control"),
     }

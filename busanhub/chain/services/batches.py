@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from eth_typing import HexStr
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from busanhub.chain import merkle, node
@@ -58,7 +59,7 @@ def batch_seal(*, limit: int | None = None) -> AnchorBatch | None:
 
 def batches_seal_all(*, max_batches: int = 100) -> list[AnchorBatch]:
     """Seals everything pending, one batch of CHAIN_BATCH_SIZE at a time."""
-    sealed = []
+    sealed: list[AnchorBatch] = []
     while len(sealed) < max_batches and (batch := batch_seal()) is not None:
         sealed.append(batch)
     return sealed
@@ -326,6 +327,8 @@ def batches_confirm() -> list[AnchorBatch]:
             )
             if batch is None:
                 continue
+            # Submitting set the deployment and the nonce together with the status.
+            assert batch.deployment is not None and batch.nonce is not None
             receipt = _find_receipt(w3, batch)
             if receipt is None:
                 if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
@@ -365,6 +368,7 @@ def batches_confirm() -> list[AnchorBatch]:
 def _rebroadcast(w3, batch: AnchorBatch) -> None:
     """The node lost our transaction (restart, eviction): send it again, or, when fees moved
     on, replace it with the same nonce and higher fees."""
+    assert batch.raw_tx is not None  # the caller rebroadcasts only a stored transaction
     try:
         w3.eth.send_raw_transaction(bytes(batch.raw_tx))
         logger.info("batch %s: node had lost %s, sent it again", batch.pk, batch.tx_hash)
@@ -404,7 +408,7 @@ def batches_recheck() -> int:
             if batch is None:
                 continue
             try:
-                receipt = w3.eth.get_transaction_receipt(batch.tx_hash)
+                receipt = w3.eth.get_transaction_receipt(HexStr(batch.tx_hash))
             except TransactionNotFound:
                 receipt = None
             if receipt is None:

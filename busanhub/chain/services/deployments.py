@@ -3,6 +3,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from web3 import Web3
 
 from busanhub.chain import node
 from busanhub.chain.models import AnchorBatch, ChainDeployment
@@ -73,7 +74,7 @@ def deployment_check(*, deployment: ChainDeployment) -> str | None:
         return f"the node serves chain {w3.eth.chain_id}, not {deployment.chain_id}"
     if node.to_hex(w3.eth.get_block(0)["hash"]) != deployment.genesis_hash:
         return "the chain's genesis block changed (chain reset)"
-    if not w3.eth.get_code(deployment.address):
+    if not w3.eth.get_code(Web3.to_checksum_address(deployment.address)):
         return "the contract has no code any more (chain reset)"
     return None
 

@@ -222,6 +222,9 @@ def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | 
     if leaf is None:
         return None
     batch = leaf.batch
+    # The filter above: a confirmed batch, which has its deployment and block (a constraint).
+    assert batch is not None and batch.deployment is not None
+    assert batch.block_timestamp is not None
     digest_bytes = merkle.to_bytes32(digest)
     blob = _tree_blob(batch.pk, batch.root)
     proof = merkle.proof_from_blob(memoryview(blob), merkle.leaf_hash(digest_bytes))
