@@ -96,17 +96,15 @@ def _check_typed_objects(document: dict, key: str, errors: list[str], *, id_requ
             errors.append(f"{key}.id: missing")
 
 
-def _check_expansion(document: dict, errors: list[str]) -> list:
+def _check_expansion(document: dict, errors: list[str]) -> None:
     try:
-        expanded = jsonld.expand(document)
+        types = jsonld.node_types(document)
     except jsonld.JsonLdProcessingError as exc:
         errors.append(f"JSON-LD: {exc}")
-        return []
-    for node in expanded:
-        for type_iri in node.get("@type", []):
-            if not is_url(type_iri):
-                errors.append(f"type: {type_iri!r} does not map to a URL in the @context")
-    return expanded
+        return
+    for type_iri in types:
+        if not is_url(type_iri):
+            errors.append(f"type: {type_iri!r} does not map to a URL in the @context")
 
 
 def _check_id(document: dict, errors: list[str], where: str = "id") -> None:
