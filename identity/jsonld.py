@@ -44,6 +44,13 @@ def known_context(url: str) -> bool:
     return url in CONTEXT_FILES
 
 
+def context_bytes(url: str) -> bytes | None:
+    """A shipped context's file, byte for byte; None for any other URL (nothing is fetched)."""
+    if url not in CONTEXT_FILES:
+        return None
+    return (CONTEXTS_DIR / CONTEXT_FILES[url]).read_bytes()
+
+
 def document_loader(url: str, options: dict | None = None) -> dict:
     """PyLD document loader over the shipped contexts; refuses every other URL."""
     if url not in CONTEXT_FILES:

@@ -8,7 +8,7 @@ context or a redefined protected term is reported, never fetched.
 import re
 from datetime import datetime
 
-from . import jsonld
+from . import jsonld, relatedresource
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
@@ -159,6 +159,11 @@ def credential_errors(document, *, require_issuer: bool = True) -> list[str]:
     _check_typed_objects(document, "credentialSchema", errors, id_required=True)
     for key in ("evidence", "refreshService", "termsOfUse", "proof"):
         _check_typed_objects(document, key, errors)
+    if "relatedResource" in document:
+        errors.extend(
+            f"{field}: {problem}"
+            for field, problem in relatedresource.errors(document["relatedResource"])
+        )
     if not errors:
         _check_expansion(document, errors)
     return errors

@@ -190,12 +190,20 @@ def credential_issue_document(
     """VC-API issuing: signs a caller-supplied credential as `issuer`; anchors its digest (v1).
 
     The credential must conform to the VC Data Model 2.0 and name this issuer (a missing
-    issuer, or an issuer object without id, gets the issuer's DID). `with_status` adds
+    issuer, or an issuer object without id, gets the issuer's DID). A credential without `id`
+    gets `urn:uuid:<public id>`, so that two identical requests, even in the same second, are
+    two credentials (two digests, two anchor leaves, two status entries). `with_status` adds
     BitstringStatusListEntry entries. Raises ValidationError naming what is wrong.
     """
     if not isinstance(credential, dict):
         raise ValidationError({"credential": [_("The credential is a JSON object.")]})
+    public_id = uuid.uuid4()
     document = dict(credential)
+    if "id" not in document:
+        document = {"@context": document.get("@context"), "id": f"urn:uuid:{public_id}"}
+        document.update(credential)
+        if document["@context"] is None:
+            del document["@context"]
     issuer_value = document.get("issuer")
     if "issuer" not in document:
         document["issuer"] = issuer.did
@@ -219,7 +227,7 @@ def credential_issue_document(
         document=document,
         with_status=with_status,
         cryptosuite=cryptosuite,
-        public_id=uuid.uuid4(),
+        public_id=public_id,
         holder=None,
         credential_type=types[-1],
         claims={k: v for k, v in claims.items() if k != "id"},
