@@ -10,13 +10,13 @@ from busanhub.chain import testing as chain_testing
 from busanhub.chain.models import AnchorLeaf
 from identity import keystore, multikey, selectors, services, statuslist, verification
 from identity.models import (
+    Challenge,
     ConsentReceipt,
     Credential,
     CredentialApplication,
     IssuerKey,
     PresentationRequest,
     StatusList,
-    Challenge,
     Wallet,
 )
 from identity.tests.factories import (
