@@ -81,6 +81,10 @@ class KeyResolver:
             )
         return self._issuers[did]
 
+    def known_issuer(self, did: str, public_key_multibase: str) -> None:
+        """An issuer row read along with something else (its status lists)."""
+        self._issuers[did] = public_key_multibase
+
     def __call__(self, verification_method: str):
         if verification_method.startswith("did:key:"):
             try:
@@ -114,8 +118,36 @@ def _status_slug(url) -> str:
     return str(url).rstrip("/").rsplit("/", 1)[-1]
 
 
-def _check_status(document: dict, result: VerificationResult) -> None:
-    entries = [e for e in _as_list(document.get("credentialStatus", [])) if isinstance(e, dict)]
+def _status_entries(document: dict) -> list[dict]:
+    return [e for e in _as_list(document.get("credentialStatus", [])) if isinstance(e, dict)]
+
+
+def _status_lists(document: dict, resolver: KeyResolver) -> dict[str, tuple]:
+    """The status lists the credential names, in one read (a B Pass credential names two),
+    with their issuer's key: the resolver then needs no read of its own for that issuer."""
+    slugs = {
+        _status_slug(e.get("statusListCredential", ""))
+        for e in _status_entries(document)
+        if e.get("type") == "BitstringStatusListEntry"
+    }
+    if not slugs:
+        return {}
+    lists = {}
+    for slug, purpose, list_id, bits, did, public in (
+        StatusList.objects.filter(slug__in=slugs)
+        .order_by()
+        .annotate(list_id=KT("credential__id"))
+        .values_list(
+            "slug", "purpose", "list_id", "bits", "issuer__did", "issuer__public_key_multibase"
+        )
+    ):
+        lists[slug] = (purpose, list_id, bytes(bits))
+        resolver.known_issuer(did, public)
+    return lists
+
+
+def _check_status(document: dict, result: VerificationResult, lists: dict[str, tuple]) -> None:
+    entries = _status_entries(document)
     result.checks.append("status")
     ours = [e for e in entries if e.get("type") == "BitstringStatusListEntry"]
     for entry in entries:
@@ -123,18 +155,6 @@ def _check_status(document: dict, result: VerificationResult) -> None:
             result.warnings.append(
                 {"check": "status", "message": f"status type {entry.get('type')!r} not checked"}
             )
-    if not ours:
-        return
-    # Every list the credential names, in one read (a B Pass credential names two).
-    lists = {
-        slug: (purpose, list_id, bytes(bits))
-        for slug, purpose, list_id, bits in StatusList.objects.filter(
-            slug__in={_status_slug(e.get("statusListCredential", "")) for e in ours}
-        )
-        .order_by()
-        .annotate(list_id=KT("credential__id"))
-        .values_list("slug", "purpose", "list_id", "bits")
-    }
     for entry in ours:
         url = entry.get("statusListCredential", "")
         found = lists.get(_status_slug(url))
@@ -201,6 +221,7 @@ def credential_verify(
             result.fail("malformed", error)
         return result
     issuer_id = _issuer_id(document)
+    lists = _status_lists(document, resolver) if "status" in wanted else {}
     if "proof" in wanted or "issuer" in wanted:
         result.checks.append("proof")
         try:
@@ -223,7 +244,7 @@ def credential_verify(
             result.fail("validity", _("The credential has expired (validUntil)."))
             result.status = "expired"
     if "status" in wanted:
-        _check_status(document, result)
+        _check_status(document, result, lists)
     if "related-resource" in wanted and "relatedResource" in document:
         _check_related_resources(document, result)
     if "issuer-trusted" in wanted:
