@@ -10,6 +10,7 @@ every credential in it). The portal's own flows ask for both.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection
 from django.utils import timezone
@@ -97,7 +98,13 @@ class KeyResolver:
             raise dataintegrity.ProofError(
                 f"unknown verification method {verification_method!r}", check="issuer"
             )
-        return multikey.decode_public_multikey(public)
+        return _public_key(public)
+
+
+@lru_cache(maxsize=256)
+def _public_key(public_key_multibase: str):
+    """A pure function of the string (base58 decoding in Python costs more than the rest)."""
+    return multikey.decode_public_multikey(public_key_multibase)
 
 
 def resolve_key(verification_method: str):
