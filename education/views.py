@@ -308,7 +308,8 @@ def _lab_action(request, action: str, challenge: LabChallenge) -> None:
 CHECK_LABELS = {
     "malformed": _("Well-formed credential"),
     "proof": _("Signature of the university"),
-    "issuer": _("Known issuer"),
+    "issuer": _("Signed by the issuer"),
+    "issuer-trusted": _("Known issuer"),
     "validity": _("Validity period"),
     "status": _("Not revoked"),
 }

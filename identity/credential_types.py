@@ -34,11 +34,16 @@ def schema(credential_type: str) -> dict:
     return json.loads((SCHEMAS_DIR / f"{credential_type}.json").read_text(encoding="utf-8"))
 
 
-def validate_claims(credential_type: str, claims) -> None:
-    """Raises ClaimsError naming the first offending claim."""
-    validator = jsonschema.Draft202012Validator(
+@cache
+def _validator(credential_type: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(
         schema(credential_type), format_checker=jsonschema.FormatChecker()
     )
+
+
+def validate_claims(credential_type: str, claims) -> None:
+    """Raises ClaimsError naming the first offending claim."""
+    validator = _validator(credential_type)
     error = jsonschema.exceptions.best_match(validator.iter_errors(claims))
     if error is not None:
         field = ".".join(str(p) for p in error.absolute_path) or "claims"

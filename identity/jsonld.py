@@ -10,6 +10,8 @@ from pathlib import Path
 
 from pyld import jsonld
 
+from . import rdfshape
+
 CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
 
 CONTEXT_FILES = {
@@ -40,6 +42,13 @@ def _context(url: str) -> dict:
 
 def known_context(url: str) -> bool:
     return url in CONTEXT_FILES
+
+
+def context_bytes(url: str) -> bytes | None:
+    """A shipped context's file, byte for byte; None for any other URL (nothing is fetched)."""
+    if url not in CONTEXT_FILES:
+        return None
+    return (CONTEXTS_DIR / CONTEXT_FILES[url]).read_bytes()
 
 
 def document_loader(url: str, options: dict | None = None) -> dict:
@@ -83,11 +92,47 @@ def expand(document: dict) -> list:
         raise JsonLdProcessingError(_message(exc)) from exc
 
 
-def canonize(document: dict) -> str:
-    """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) as N-Quads."""
+def canonize_reference(document: dict) -> str:
+    """RDFC-1.0 by PyLD alone: the reference the fast path is tested against."""
     try:
         return jsonld.normalize(
             document, _options(algorithm="URDNA2015", format="application/n-quads")
         )
     except Exception as exc:
         raise JsonLdProcessingError(_message(exc)) from exc
+
+
+def canonize(document: dict) -> str:
+    """RDF Dataset Canonicalization (RDFC-1.0 = URDNA2015) as N-Quads.
+
+    Documents of a shape seen before take the fast path (rdfshape: JSON-LD to RDF once per
+    shape by PyLD, canonicalization by pyoxigraph); any other document, PyLD alone.
+    """
+    fast = rdfshape.canonize(document, _shape_quads, _defined_terms())
+    return fast if fast is not None else canonize_reference(document)
+
+
+def node_types(document: dict) -> list[str]:
+    """The expanded @type IRIs of the document's top-level nodes (PyLD expansion, or the
+    cached expansion of the document's shape)."""
+    cached = rdfshape.node_types(document, _shape_quads, _defined_terms())
+    if cached is not None:
+        return cached
+    return [t for node in expand(document) for t in node.get("@type", [])]
+
+
+def _shape_quads(skeleton: dict) -> tuple[str, list[str]]:
+    """N-Quads (not canonical) and top-level types of a skeleton, by PyLD (raises on error)."""
+    options = _options(format="application/n-quads")
+    quads = jsonld.to_rdf(skeleton, options)
+    types = [t for node in jsonld.expand(skeleton, _options()) for t in node.get("@type", [])]
+    return quads, types
+
+
+@cache
+def _defined_terms() -> frozenset[str]:
+    """Every term any shipped context defines (scoped contexts included)."""
+    terms: set[str] = set()
+    for url in CONTEXT_FILES:
+        rdfshape.collect_terms(_context(url), terms)
+    return frozenset(terms)

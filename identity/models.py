@@ -246,18 +246,33 @@ class PresentationRequest(models.Model):
         return self.status == self.Status.PENDING and self.expires_at <= timezone.now()
 
 
-class UsedChallenge(models.Model):
-    """A challenge already answered by a verified presentation: a second use is a replay."""
+CHALLENGE_LIFETIME = timedelta(minutes=10)
+
+
+def challenge_expiry():
+    return timezone.now() + CHALLENGE_LIFETIME
+
+
+class Challenge(models.Model):
+    """A challenge B Pass issued (POST /vc-api/challenges or a presentation request): a
+    verified presentation uses it up, and it expires. Challenges B Pass never issued are not
+    stored: they are only matched against the proof."""
 
     challenge = models.CharField(_("challenge"), max_length=200, unique=True)
-    used_at = models.DateTimeField(_("used at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), default=challenge_expiry)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("used challenge")
-        verbose_name_plural = _("used challenges")
+        verbose_name = _("challenge")
+        verbose_name_plural = _("challenges")
 
     def __str__(self) -> str:
         return self.challenge
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class ConsentReceipt(models.Model):

@@ -132,11 +132,12 @@ def anchor_digest_for(credential: Credential) -> str | None:
 
 
 def credential_verification(document) -> dict:
-    """Every check (malformed, proof, issuer, validity, status) of a credential document, as
-    /vc-api/credentials/verify reports it, plus `status` (revoked, suspended, expired … or "")."""
-    from identity.verification import credential_verify
+    """The portal's checks of a credential document (the verification checks of
+    /vc-api/credentials/verify and the trust policy issuer-trusted), as the VC-API reports
+    them, plus `status` (revoked, suspended, expired … or "")."""
+    from identity.verification import PORTAL_CREDENTIAL_CHECKS, credential_verify
 
-    result = credential_verify(document)
+    result = credential_verify(document, checks=PORTAL_CREDENTIAL_CHECKS)
     return {**result.as_dict(), "status": result.status}
 
 

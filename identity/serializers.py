@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from identity import dataintegrity
+from identity import dataintegrity, verification
 
 
 class IssueOptionsSerializer(serializers.Serializer):
@@ -26,9 +26,39 @@ class IssueRequestSerializer(serializers.Serializer):
 
 
 class VerifyOptionsSerializer(serializers.Serializer):
-    checks = serializers.ListField(child=serializers.CharField(), required=False)
+    checks = serializers.ListField(
+        child=serializers.ChoiceField(choices=verification.CREDENTIAL_CHECK_NAMES),
+        required=False,
+        help_text=(
+            "The checks to run. Default: the verification checks "
+            f"{', '.join(verification.CREDENTIAL_CHECKS)} (malformed always runs). "
+            "Trust policy runs only when named: issuer-trusted (B Pass knows the issuer)."
+        ),
+    )
     challenge = serializers.CharField(required=False, max_length=200)
     domain = serializers.CharField(required=False, max_length=200)
+
+
+class VerifyPresentationOptionsSerializer(VerifyOptionsSerializer):
+    checks = serializers.ListField(
+        child=serializers.ChoiceField(choices=verification.PRESENTATION_CHECK_NAMES),
+        required=False,
+        help_text=(
+            "The presentation's own checks (malformed, proof, challenge, domain, holder: the "
+            "proof is the holder's) always run. `checks` names the checks of each embedded "
+            f"credential; default {', '.join(verification.CREDENTIAL_CHECKS)}. Trust policy "
+            "runs only when named: issuer-trusted (B Pass knows each credential's issuer) and "
+            "holder-is-subject (the presentation's signer is the subject of every credential)."
+        ),
+    )
+    challenge = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text=(
+            "A challenge from POST /vc-api/challenges (or a B Pass presentation request) is "
+            "single-use and expires; any other challenge is only matched against the proof."
+        ),
+    )
 
 
 class VerifyCredentialRequestSerializer(serializers.Serializer):
@@ -43,7 +73,7 @@ class VerifyCredentialRequestSerializer(serializers.Serializer):
 
 class VerifyPresentationRequestSerializer(serializers.Serializer):
     verifiablePresentation = serializers.JSONField()  # noqa: N815
-    options = VerifyOptionsSerializer(required=False, default=dict)
+    options = VerifyPresentationOptionsSerializer(required=False, default=dict)
 
     def validate_verifiablePresentation(self, value):  # noqa: N802
         if not isinstance(value, dict):
@@ -56,6 +86,10 @@ class VerificationResultSerializer(serializers.Serializer):
     checks = serializers.ListField(child=serializers.CharField())
     errors = serializers.ListField(child=serializers.DictField())
     warnings = serializers.ListField(child=serializers.DictField())
+
+
+class ChallengeSerializer(serializers.Serializer):
+    challenge = serializers.CharField()
 
 
 class CredentialSerializer(serializers.Serializer):

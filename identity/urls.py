@@ -39,4 +39,5 @@ urlpatterns = [
         vcapi.VerifyPresentationView.as_view(),
         name="vc-verify-presentation",
     ),
+    path("vc-api/challenges", vcapi.ChallengesView.as_view(), name="vc-challenges"),
 ]

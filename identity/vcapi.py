@@ -1,13 +1,36 @@
-"""W3C VC API doors: /vc-api/credentials/issue, /credentials/verify, /presentations/verify."""
+"""W3C VC API doors: /vc-api/credentials/issue, /credentials/verify, /presentations/verify,
+/challenges."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from identity import relatedresource, services, verification
 from identity import serializers as s
-from identity import services, verification
+
+VERIFY_CREDENTIAL_DESCRIPTION = (
+    "Verifies a credential. Without `options.checks` it runs the verification checks: "
+    "malformed, proof, issuer (the proof was made with the issuer's key), validity "
+    "(validFrom/validUntil), status (Bitstring Status List) and related-resource (digests of "
+    "relatedResource entries B Pass holds offline; others are reported unchecked in "
+    "`warnings`). Trust policy runs only when named in `options.checks`: issuer-trusted (B Pass "
+    "knows the issuer). 200 when verified, 400 otherwise; every check run is in `checks`, "
+    "every failure in `errors` with its check's name."
+)
+VERIFY_PRESENTATION_DESCRIPTION = (
+    "Verifies a presentation. Always: malformed, proof (purpose authentication), challenge and "
+    "domain (`options.challenge`/`options.domain` must match the proof's), holder (the proof "
+    "is the holder's key). Each embedded credential gets the checks named in `options.checks`, "
+    "by default the verification checks proof, issuer, validity, status, related-resource. "
+    "Trust policy runs only when named: issuer-trusted (B Pass knows each issuer) and "
+    "holder-is-subject (the presentation's signer is every credential's subject); the portal's "
+    "own presentation requests ask for both. A challenge from POST /vc-api/challenges is used "
+    "up by a verified presentation (a replay answers 409) and expires (400); any other "
+    "challenge is only matched against the proof and not stored."
+)
 
 ISSUER_GROUP = "identity-issuer"
 
@@ -42,6 +65,14 @@ class IssueCredentialView(APIView):
         incoming = s.IssueRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         options = incoming.validated_data["options"]
+        related = incoming.validated_data["credential"].get("relatedResource")
+        problems = [] if related is None else relatedresource.errors(related)
+        if problems:
+            errors = [f"credential.{field}: {message}" for field, message in problems]
+            body: dict = {"detail": "; ".join(errors), "errors": errors}
+            for field, message in problems:
+                body.setdefault(f"credential.{field}", []).append(message)
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         try:
             credential = services.credential_issue_document(
                 issuer=services.city_issuer(),
@@ -65,7 +96,9 @@ class VerifyCredentialView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
-        request=s.VerifyCredentialRequestSerializer, responses=s.VerificationResultSerializer
+        request=s.VerifyCredentialRequestSerializer,
+        responses=s.VerificationResultSerializer,
+        description=VERIFY_CREDENTIAL_DESCRIPTION,
     )
     def post(self, request):
         incoming = s.VerifyCredentialRequestSerializer(data=request.data)
@@ -78,13 +111,15 @@ class VerifyCredentialView(APIView):
 
 
 class VerifyPresentationView(APIView):
-    """Verifies a presentation and burns its challenge: a replay is refused."""
+    """Verifies a presentation; a challenge B Pass issued is used up, any other only matched."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
     @extend_schema(
-        request=s.VerifyPresentationRequestSerializer, responses=s.VerificationResultSerializer
+        request=s.VerifyPresentationRequestSerializer,
+        responses=s.VerificationResultSerializer,
+        description=VERIFY_PRESENTATION_DESCRIPTION,
     )
     def post(self, request):
         incoming = s.VerifyPresentationRequestSerializer(data=request.data)
@@ -95,8 +130,10 @@ class VerifyPresentationView(APIView):
                 presentation=incoming.validated_data["verifiablePresentation"],
                 challenge=options.get("challenge"),
                 domain=options.get("domain"),
+                checks=options.get("checks"),
             )
         except ValidationError as exc:
+            codes = {e.code for errors in exc.error_dict.values() for e in errors}
             return Response(
                 {
                     "verified": False,
@@ -104,6 +141,29 @@ class VerifyPresentationView(APIView):
                     "errors": [{"check": "challenge", "message": m} for m in exc.messages],
                     "warnings": [],
                 },
-                status=status.HTTP_409_CONFLICT,
+                status=status.HTTP_409_CONFLICT
+                if "challenge_used" in codes
+                else status.HTTP_400_BAD_REQUEST,
             )
         return Response(result.as_dict(), status=200 if result.verified else 400)
+
+
+class ChallengesView(APIView):
+    """VC-API POST /challenges: a challenge B Pass will accept once, for ten minutes."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(
+        request=None,
+        responses={201: s.ChallengeSerializer},
+        description=(
+            "A fresh challenge for a verifier to put in its presentation request. "
+            "/vc-api/presentations/verify accepts it once (a verified presentation uses it up) "
+            "and for ten minutes."
+        ),
+    )
+    def post(self, request):
+        challenge = services.challenge_issue()
+        return Response(s.ChallengeSerializer(challenge).data, status=status.HTTP_201_CREATED)

@@ -8,7 +8,7 @@ context or a redefined protected term is reported, never fetched.
 import re
 from datetime import datetime
 
-from . import jsonld
+from . import jsonld, relatedresource
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
@@ -96,17 +96,15 @@ def _check_typed_objects(document: dict, key: str, errors: list[str], *, id_requ
             errors.append(f"{key}.id: missing")
 
 
-def _check_expansion(document: dict, errors: list[str]) -> list:
+def _check_expansion(document: dict, errors: list[str]) -> None:
     try:
-        expanded = jsonld.expand(document)
+        types = jsonld.node_types(document)
     except jsonld.JsonLdProcessingError as exc:
         errors.append(f"JSON-LD: {exc}")
-        return []
-    for node in expanded:
-        for type_iri in node.get("@type", []):
-            if not is_url(type_iri):
-                errors.append(f"type: {type_iri!r} does not map to a URL in the @context")
-    return expanded
+        return
+    for type_iri in types:
+        if not is_url(type_iri):
+            errors.append(f"type: {type_iri!r} does not map to a URL in the @context")
 
 
 def _check_id(document: dict, errors: list[str], where: str = "id") -> None:
@@ -161,6 +159,11 @@ def credential_errors(document, *, require_issuer: bool = True) -> list[str]:
     _check_typed_objects(document, "credentialSchema", errors, id_required=True)
     for key in ("evidence", "refreshService", "termsOfUse", "proof"):
         _check_typed_objects(document, key, errors)
+    if "relatedResource" in document:
+        errors.extend(
+            f"{field}: {problem}"
+            for field, problem in relatedresource.errors(document["relatedResource"])
+        )
     if not errors:
         _check_expansion(document, errors)
     return errors

@@ -144,7 +144,9 @@ def credential_download(request, public_id):
 def credential_check(request, public_id):
     """What a verifier sees when the holder shows their QR: the credential checked now."""
     credential = get_object_or_404(Credential.objects.select_related("issuer"), public_id=public_id)
-    result = verification.credential_verify(credential.document)
+    result = verification.credential_verify(
+        credential.document, checks=verification.PORTAL_CREDENTIAL_CHECKS
+    )
     return render(
         request,
         "identity/credential_check.html",
@@ -162,12 +164,15 @@ def credential_check(request, public_id):
 CHECK_LABELS = {
     "malformed": _("Well-formed credential"),
     "proof": _("Signature"),
-    "issuer": _("Known issuer"),
+    "issuer": _("Signed by the issuer"),
+    "issuer-trusted": _("Known issuer"),
     "validity": _("Validity period"),
     "status": _("Not revoked or suspended"),
+    "related-resource": _("Related resources unchanged"),
     "challenge": _("Challenge (no replay)"),
     "domain": _("Domain"),
-    "holder": _("Signed by the credential holder"),
+    "holder": _("Signed by the presentation's holder"),
+    "holder-is-subject": _("Signed by the credential holder"),
 }
 
 

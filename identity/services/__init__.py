@@ -5,6 +5,7 @@ from .applications import application_approve, application_reject, application_s
 from .credentials import credential_issue, credential_issue_document, document_digest
 from .keys import city_issuer, issuer_ensure, issuer_for_university, wallet_export_jwk, wallet_open
 from .presentations import (
+    challenge_issue,
     presentation_request_create,
     presentation_respond,
     presentation_verify_once,
@@ -18,6 +19,7 @@ from .status import (
 
 __all__ = [
     "application_approve",
+    "challenge_issue",
     "application_reject",
     "application_submit",
     "city_issuer",

@@ -71,8 +71,9 @@ def _sign_and_store(
         valid_from=vcmodel.parse_datetime(document.get("validFrom")),
         valid_until=vcmodel.parse_datetime(document.get("validUntil")),
     )
-    # The database settles the unique status index (see _store_with_status_index).
-    credential.full_clean(exclude=["status_index"])
+    # The database settles the unique status index and digest (see _store_with_status_index);
+    # issuer and holder are the rows the caller passed, not looked up again.
+    credential.full_clean(exclude=["status_index", "issuer", "holder"], validate_unique=False)
     credential.save()
     anchor_record(
         kind="identity.credential",
@@ -99,7 +100,12 @@ def _store_with_status_index(
     from .status import status_entries, status_index_allocate
 
     if not with_status:
-        return _sign_and_store(issuer=issuer, document=document, status_index=None, **store)
+        try:
+            with transaction.atomic():
+                return _sign_and_store(issuer=issuer, document=document, status_index=None, **store)
+        except IntegrityError:
+            _raise_if_duplicate(document)
+            raise
     for _attempt in range(STATUS_INDEX_ATTEMPTS):
         index = status_index_allocate(issuer=issuer)
         attempt = {**document, "credentialStatus": status_entries(issuer=issuer, index=index)}
@@ -108,10 +114,26 @@ def _store_with_status_index(
                 return _sign_and_store(issuer=issuer, document=attempt, status_index=index, **store)
         except IntegrityError:
             if not Credential.objects.filter(issuer=issuer, status_index=index).exists():
+                _raise_if_duplicate(attempt)
                 raise
     raise ValidationError(
         {"credentialStatus": _("No free status list entry was found; try again.")}
     )
+
+
+def _raise_if_duplicate(document: dict) -> None:
+    """The same signed document twice: same credential id, content and second of signing."""
+    if Credential.objects.filter(document__id=document.get("id")).exists():
+        raise ValidationError(
+            {
+                "credential": [
+                    _(
+                        "This credential id was already issued with the same content in the "
+                        "same second; leave id out to issue another credential."
+                    )
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -190,12 +212,20 @@ def credential_issue_document(
     """VC-API issuing: signs a caller-supplied credential as `issuer`; anchors its digest (v1).
 
     The credential must conform to the VC Data Model 2.0 and name this issuer (a missing
-    issuer, or an issuer object without id, gets the issuer's DID). `with_status` adds
+    issuer, or an issuer object without id, gets the issuer's DID). A credential without `id`
+    gets `urn:uuid:<public id>`, so that two identical requests, even in the same second, are
+    two credentials (two digests, two anchor leaves, two status entries). `with_status` adds
     BitstringStatusListEntry entries. Raises ValidationError naming what is wrong.
     """
     if not isinstance(credential, dict):
         raise ValidationError({"credential": [_("The credential is a JSON object.")]})
+    public_id = uuid.uuid4()
     document = dict(credential)
+    if "id" not in document:
+        document = {"@context": document.get("@context"), "id": f"urn:uuid:{public_id}"}
+        document.update(credential)
+        if document["@context"] is None:
+            del document["@context"]
     issuer_value = document.get("issuer")
     if "issuer" not in document:
         document["issuer"] = issuer.did
@@ -219,7 +249,7 @@ def credential_issue_document(
         document=document,
         with_status=with_status,
         cryptosuite=cryptosuite,
-        public_id=uuid.uuid4(),
+        public_id=public_id,
         holder=None,
         credential_type=types[-1],
         claims={k: v for k, v in claims.items() if k != "id"},

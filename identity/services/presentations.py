@@ -2,18 +2,19 @@ import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import anchor_record
 from identity import dataintegrity, verification
 from identity.models import (
+    CHALLENGE_LIFETIME,
     REQUEST_LIFETIME,
+    Challenge,
     ConsentReceipt,
     Credential,
     PresentationRequest,
-    UsedChallenge,
 )
 
 from .credentials import _iso, document_digest
@@ -40,18 +41,30 @@ def presentation_request_create(
         raise ValidationError({"credential_types": _("Choose one or more credential types.")})
     if lifetime <= timedelta(0):
         raise ValidationError({"lifetime": _("A request must stay open for some time.")})
+    challenge = challenge_issue(lifetime=lifetime)
     request = PresentationRequest(
         verifier=verifier,
         purpose=purpose,
         credential_types=list(dict.fromkeys(credential_types)),
         claims=list(dict.fromkeys(claims)),
-        challenge=secrets.token_urlsafe(24),
+        challenge=challenge.challenge,
         domain=domain,
-        expires_at=timezone.now() + lifetime,
+        expires_at=challenge.expires_at,
     )
     request.full_clean()
     request.save()
     return request
+
+
+@transaction.atomic
+def challenge_issue(*, lifetime: timedelta = CHALLENGE_LIFETIME) -> Challenge:
+    """A fresh random challenge B Pass will accept once, within `lifetime` (10 minutes)."""
+    if lifetime <= timedelta(0):
+        raise ValidationError({"lifetime": _("A challenge must stay valid for some time.")})
+    challenge = Challenge(challenge=secrets.token_urlsafe(24), expires_at=timezone.now() + lifetime)
+    challenge.full_clean(validate_unique=False)  # 192 random bits; the constraint backs it
+    challenge.save()
+    return challenge
 
 
 def matching_credentials(*, holder, request: PresentationRequest) -> list[Credential]:
@@ -72,25 +85,46 @@ def matching_credentials(*, holder, request: PresentationRequest) -> list[Creden
     return found
 
 
-def _record_challenge(challenge: str) -> None:
-    try:
-        with transaction.atomic():
-            UsedChallenge.objects.create(challenge=challenge)
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"challenge": _("This challenge has already been used (a replayed presentation).")}
-        ) from exc
+def _issued_challenge_locked(challenge: str | None) -> Challenge | None:
+    """The B Pass-issued challenge row, locked so that two presentations cannot both use it;
+    None for a challenge B Pass never issued. Refuses a used or expired one."""
+    if not challenge:
+        return None
+    issued = Challenge.objects.select_for_update().filter(challenge=challenge).first()
+    if issued is None:
+        return None
+    if issued.used_at is not None:
+        message = _("This challenge has already been used (a replayed presentation).")
+        raise ValidationError({"challenge": ValidationError(message, code="challenge_used")})
+    if issued.is_expired:
+        message = _("This challenge expired; ask the verifier for a new one.")
+        raise ValidationError({"challenge": ValidationError(message, code="challenge_expired")})
+    return issued
+
+
+def _use_challenge(issued: Challenge | None) -> None:
+    if issued is not None:
+        issued.used_at = timezone.now()
+        issued.save(update_fields=["used_at"])
 
 
 @transaction.atomic
-def presentation_verify_once(*, presentation, challenge: str, domain: str | None):
-    """Verifies a presentation and burns its challenge, so the same challenge never passes twice.
+def presentation_verify_once(
+    *, presentation, challenge: str | None, domain: str | None, checks=None
+):
+    """Verifies a presentation. A challenge B Pass issued is used up by a verified
+    presentation (it locks the challenge row, so two at once cannot both pass) and refused
+    once used or expired (ValidationError, nothing changed); a challenge B Pass never issued
+    is only matched against the proof, and nothing is stored.
 
-    Returns the VerificationResult; a replay raises ValidationError and changes nothing.
+    `checks` as verification.presentation_verify. Returns the VerificationResult.
     """
-    result = verification.presentation_verify(presentation, challenge=challenge, domain=domain)
+    issued = _issued_challenge_locked(challenge)
+    result = verification.presentation_verify(
+        presentation, challenge=challenge, domain=domain, checks=checks
+    )
     if result.verified:
-        _record_challenge(challenge)
+        _use_challenge(issued)
     return result
 
 
@@ -135,11 +169,15 @@ def presentation_respond(*, request: PresentationRequest, holder, consent: bool)
             domain=request.domain,
             created=_iso(timezone.now()),
         )
+        issued = _issued_challenge_locked(request.challenge)
         outcome = verification.presentation_verify(
-            signed, challenge=request.challenge, domain=request.domain
+            signed,
+            challenge=request.challenge,
+            domain=request.domain,
+            checks=verification.PORTAL_PRESENTATION_CHECKS,
         )
         if outcome.verified:
-            _record_challenge(request.challenge)
+            _use_challenge(issued)
         result = {**outcome.as_dict(), "status": outcome.status or "active"}
         result["credentials"] = [
             {

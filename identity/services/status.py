@@ -15,7 +15,11 @@ from .credentials import document_digest
 
 
 def status_list_url(status_list: StatusList) -> str:
-    return dids.site_url(reverse("identity:status-list", kwargs={"slug": status_list.slug}))
+    return _status_list_url(status_list.slug)
+
+
+def _status_list_url(slug: str) -> str:
+    return dids.site_url(reverse("identity:status-list", kwargs={"slug": slug}))
 
 
 def _iso(moment) -> str:
@@ -98,10 +102,13 @@ def status_index_allocate(*, issuer: IssuerKey) -> int:
 
 
 def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
-    lists = status_lists_ensure(issuer=issuer)
+    # The lists' slugs in one small read; their bitstrings are not needed here.
+    slugs = dict(StatusList.objects.filter(issuer=issuer).order_by().values_list("purpose", "slug"))
+    if len(slugs) < len(StatusList.Purpose.values):
+        slugs = {p: found.slug for p, found in status_lists_ensure(issuer=issuer).items()}
     entries = []
     for purpose in StatusList.Purpose.values:
-        url = status_list_url(lists[purpose])
+        url = _status_list_url(slugs[purpose])
         entries.append(
             {
                 "id": f"{url}#{index}",

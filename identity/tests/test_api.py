@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from identity import dataintegrity, services
-from identity.models import Credential, UsedChallenge
+from identity.models import Challenge, Credential
 from identity.tests.factories import IssuerStaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -197,59 +197,86 @@ def _presentation(credential, citizen, *, challenge, domain, signer=None):
     )
 
 
-def test_presentation_verify_checks_challenge_domain_and_refuses_replay(
+def test_presentation_verify_matches_a_foreign_challenge_and_domain_without_burning_it(
     resident_credential, citizen
 ):
+    # Given a presentation for a challenge B Pass never issued
     vp = _presentation(resident_credential, citizen, challenge="c-123", domain="shop.example")
     client = APIClient()
+    options = {"challenge": "c-123", "domain": "shop.example"}
 
-    first = client.post(
-        VERIFY_VP,
-        {"verifiablePresentation": vp, "options": {"challenge": "c-123", "domain": "shop.example"}},
-        format="json",
-    )
-    assert first.status_code == 200, first.json()
-    assert first.json()["verified"] is True
-
-    replay = client.post(
-        VERIFY_VP,
-        {"verifiablePresentation": vp, "options": {"challenge": "c-123", "domain": "shop.example"}},
-        format="json",
-    )
-    assert replay.status_code == 409
-    assert replay.json()["errors"][0]["check"] == "challenge"
-    assert UsedChallenge.objects.filter(challenge="c-123").count() == 1
-
+    # When it is verified twice, and once for another domain
+    first = client.post(VERIFY_VP, {"verifiablePresentation": vp, "options": options}, "json")
+    again = client.post(VERIFY_VP, {"verifiablePresentation": vp, "options": options}, "json")
     wrong_domain = client.post(
         VERIFY_VP,
-        {"verifiablePresentation": vp, "options": {"challenge": "c-123", "domain": "evil.example"}},
+        {"verifiablePresentation": vp, "options": {**options, "domain": "evil.example"}},
         format="json",
     )
+
+    # Then the challenge is only matched: both pass, nothing is stored; the domain must match
+    assert first.status_code == 200, first.json()
+    assert first.json()["verified"] is True
+    assert again.status_code == 200
+    assert not Challenge.objects.exists()
     assert wrong_domain.status_code == 400
     assert [e["check"] for e in wrong_domain.json()["errors"]] == ["domain"]
 
 
-def test_presentation_signed_by_another_key_is_refused(resident_credential, citizen):
+def test_presentation_signed_by_another_key_fails_only_the_holder_is_subject_policy(
+    resident_credential, citizen
+):
     from identity import multikey
 
+    # Given a presentation of the citizen's credential, signed (and held) by a stranger
     stranger = multikey.did_key_for(multikey.generate())
     vp = _presentation(
         resident_credential, citizen, challenge="c-9", domain="d.example", signer=stranger
     )
-    response = APIClient().post(
+    options = {"challenge": "c-9", "domain": "d.example"}
+
+    # When it is verified with the default checks, then with the portal's policy checks
+    default = APIClient().post(
+        VERIFY_VP, {"verifiablePresentation": vp, "options": options}, format="json"
+    )
+    policy = APIClient().post(
         VERIFY_VP,
-        {"verifiablePresentation": vp, "options": {"challenge": "c-9", "domain": "d.example"}},
+        {
+            "verifiablePresentation": vp,
+            "options": {**options, "checks": ["proof", "status", "holder-is-subject"]},
+        },
         format="json",
     )
-    assert response.status_code == 400
-    assert response.json()["errors"] == [
+
+    # Then verification passes, and the policy check fails under its own name
+    assert default.status_code == 200, default.json()
+    assert default.json()["checks"] == [
+        "malformed",
+        "proof",
+        "challenge",
+        "domain",
+        "holder",
+        "issuer",
+        "validity",
+        "status",
+    ]
+    assert policy.status_code == 400
+    assert policy.json()["checks"] == [
+        "malformed",
+        "proof",
+        "challenge",
+        "domain",
+        "holder",
+        "status",
+        "holder-is-subject",
+    ]
+    assert policy.json()["errors"] == [
         {
-            "check": "holder",
+            "check": "holder-is-subject",
             "message": "Credential 1: the presentation was signed by a key other than the "
             "credential subject's.",
         }
     ]
-    assert not UsedChallenge.objects.exists()
 
 
 def test_my_credentials_lists_only_mine(
@@ -274,3 +301,118 @@ def test_my_credentials_lists_only_mine(
 def test_my_credentials_needs_login():
     response = APIClient().get("/api/v1/identity/credentials/")
     assert response.status_code in (401, 403)
+
+
+def _did_key_credential(subject_did: str):
+    """A credential from a did:key issuer B Pass does not know."""
+    from identity import multikey
+
+    key = multikey.generate()
+    issuer = multikey.did_key_for(key)
+    return dataintegrity.proof_create(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "issuer": issuer.controller,
+            "credentialSubject": {"id": subject_did, "name": "Kim Minji"},
+        },
+        private_key=key,
+        verification_method=issuer.verification_method,
+    )
+
+
+def test_presentation_from_an_unknown_issuer_verifies_unless_trust_is_asked(citizen):
+    from identity.services.keys import wallet_key
+
+    # Given the citizen presents a credential of an issuer B Pass does not know
+    pair = wallet_key(services.wallet_open(user=citizen))
+    vp = dataintegrity.proof_create(
+        {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "holder": pair.controller,
+            "verifiableCredential": [_did_key_credential(pair.controller)],
+        },
+        private_key=pair.private_key,
+        verification_method=pair.verification_method,
+        proof_purpose="authentication",
+        challenge="c-unknown",
+        domain="d.example",
+    )
+    options = {"challenge": "c-unknown", "domain": "d.example"}
+
+    # When it is verified by default, and with issuer-trusted named
+    default = APIClient().post(
+        VERIFY_VP, {"verifiablePresentation": vp, "options": options}, format="json"
+    )
+    trusted = APIClient().post(
+        VERIFY_VP,
+        {
+            "verifiablePresentation": vp,
+            "options": {**options, "checks": ["proof", "issuer", "issuer-trusted"]},
+        },
+        format="json",
+    )
+
+    # Then it verifies; the trust policy fails under its own name
+    assert default.status_code == 200, default.json()
+    assert "issuer-trusted" not in default.json()["checks"]
+    assert trusted.status_code == 400
+    assert [e["check"] for e in trusted.json()["errors"]] == ["issuer-trusted"]
+
+
+def test_unknown_check_names_are_refused_with_the_field():
+    response = APIClient().post(
+        VERIFY,
+        {"verifiableCredential": {}, "options": {"checks": ["holder-is-subject"]}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "checks" in response.json()["options"]
+
+
+def test_two_identical_issue_requests_in_one_second_are_two_credentials(issuer_client, city):
+    from unittest import mock
+
+    from busanhub.chain.models import AnchorLeaf
+
+    # Given one credential request without id, sent twice within the same second
+    request = {
+        "credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:twice", "name": "Same"},
+        },
+        "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}},
+    }
+    plain = {"credential": request["credential"]}
+    instant = datetime(2026, 12, 4, 13, 40, 0, 250_000, tzinfo=UTC)
+
+    # When both are issued, with and without status entries, at the same instant
+    with mock.patch("identity.services.credentials.timezone.now", return_value=instant):
+        responses = [issuer_client.post(ISSUE, body, format="json") for body in (request,) * 2]
+        plain_responses = [issuer_client.post(ISSUE, plain, format="json") for _ in range(2)]
+
+    # Then all succeed, each with its own id, digest, status index and anchored digest
+    assert [r.status_code for r in responses + plain_responses] == [201] * 4
+    documents = [r.json()["verifiableCredential"] for r in responses + plain_responses]
+    assert {d["proof"]["created"] for d in documents} == {"2026-12-04T13:40:00Z"}
+    assert len({d["id"] for d in documents}) == 4
+    assert all(d["id"].startswith("urn:uuid:") for d in documents)
+    credentials = list(Credential.objects.filter(subject_did="did:example:twice"))
+    assert len({c.digest for c in credentials}) == 4
+    indexes = [c.status_index for c in credentials if c.status_index is not None]
+    assert len(indexes) == 2 and indexes[0] != indexes[1]
+    assert sorted(e["statusListIndex"] for d in documents[:2] for e in d["credentialStatus"]) == (
+        sorted([str(i) for i in indexes] * 2)
+    )
+    anchored = {
+        leaf.envelope["data"]["credentialDigest"]
+        for leaf in AnchorLeaf.objects.filter(
+            kind="identity.credential", ref__in=[str(c.public_id) for c in credentials]
+        )
+    }
+    assert anchored == {c.digest for c in credentials}
+    for document in documents:
+        verified = APIClient().post(VERIFY, {"verifiableCredential": document}, format="json")
+        assert verified.json()["verified"] is True, verified.json()

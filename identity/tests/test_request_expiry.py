@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from busanhub.chain.models import AnchorLeaf
 from identity import services
-from identity.models import ConsentReceipt, PresentationRequest, UsedChallenge
+from identity.models import Challenge, ConsentReceipt, PresentationRequest
 from identity.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_answering_an_expired_request_is_refused_and_stores_nothing(
     assert request.holder is None
     assert request.completed_at is None
     assert ConsentReceipt.objects.count() == 0
-    assert not UsedChallenge.objects.filter(challenge=request.challenge).exists()
+    assert Challenge.objects.get(challenge=request.challenge).used_at is None
     assert AnchorLeaf.objects.count() == leaves
 
 

@@ -13,7 +13,7 @@ def test_credential_verification_reports_every_check_and_a_revocation(resident_c
     # Then the first passes every check and the second fails on its status only
     assert before == {
         "verified": True,
-        "checks": ["malformed", "proof", "issuer", "validity", "status"],
+        "checks": ["malformed", "proof", "issuer", "validity", "status", "issuer-trusted"],
         "errors": [],
         "warnings": [],
         "status": "",

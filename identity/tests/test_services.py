@@ -10,13 +10,13 @@ from busanhub.chain import testing as chain_testing
 from busanhub.chain.models import AnchorLeaf
 from identity import keystore, multikey, selectors, services, statuslist, verification
 from identity.models import (
+    Challenge,
     ConsentReceipt,
     Credential,
     CredentialApplication,
     IssuerKey,
     PresentationRequest,
     StatusList,
-    UsedChallenge,
     Wallet,
 )
 from identity.tests.factories import (
@@ -253,7 +253,8 @@ def test_expired_and_not_yet_valid(citizen, city):
     assert not selectors.user_has_valid_credential(user=citizen, credential_type="AdultCredential")
 
 
-def test_unknown_issuer_is_reported(citizen):
+def test_unknown_issuer_verifies_and_fails_only_the_trust_policy(citizen):
+    # Given a credential signed by a did:key issuer B Pass does not know
     key = multikey.generate()
     pair = multikey.did_key_for(key)
     from identity import dataintegrity
@@ -268,9 +269,17 @@ def test_unknown_issuer_is_reported(citizen):
         private_key=key,
         verification_method=pair.verification_method,
     )
-    result = verification.credential_verify(document)
-    assert result.errors == [
-        {"check": "issuer", "message": f"The issuer {pair.controller} is unknown."}
+
+    # When it is verified with the default checks, and with the trust policy
+    default = verification.credential_verify(document)
+    trusted = verification.credential_verify(document, checks=["proof", "issuer-trusted"])
+
+    # Then verification passes, and the policy check fails under its own name
+    assert default.verified is True
+    assert default.checks == ["malformed", "proof", "issuer", "validity", "status"]
+    assert trusted.checks == ["malformed", "proof", "issuer-trusted"]
+    assert trusted.errors == [
+        {"check": "issuer-trusted", "message": f"The issuer {pair.controller} is unknown."}
     ]
 
 
@@ -396,7 +405,7 @@ def test_presentation_flow_and_consent_receipt(resident_credential, citizen):
     assert AnchorLeaf.objects.get(kind="identity.consent").envelope["data"] == {
         "consentDigest": receipt.digest
     }
-    assert UsedChallenge.objects.filter(challenge=request.challenge).exists()
+    assert Challenge.objects.get(challenge=request.challenge).used_at is not None
     with pytest.raises(ValidationError):
         services.presentation_respond(request=request, holder=citizen, consent=True)
     assert ConsentReceipt.objects.count() == 1
@@ -420,7 +429,7 @@ def test_presentation_of_a_revoked_credential_fails(resident_credential, citizen
     assert {"check": "status", "message": "Credential 1: The credential has been revoked."} in (
         request.result["errors"]
     )
-    assert not UsedChallenge.objects.exists()
+    assert not Challenge.objects.filter(used_at__isnull=False).exists()
 
 
 def test_decline_keeps_a_receipt_and_shares_nothing(resident_credential, citizen):
