@@ -26,3 +26,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # The exchange-to-queue bindings; kombu's default is ./control, beside the code.
     "control_folder": str(_broker_dir / "control"),
 }
+
+# E-mails (sign-up confirmations, password resets, B Pass notices) are written as files under
+# var/mail/, one .log file per message, instead of flooding the console of `make run`.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
