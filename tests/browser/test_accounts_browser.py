@@ -42,6 +42,7 @@ def test_sign_up_confirm_and_switch_language(live_server, page):
     # Then they land on their dashboard, signed in, in Korean
     expect(page).to_have_url(f"{live_server.url}/me/")
     expect(page.get_by_role("heading", level=1)).to_have_text("나의 부산허브")
+    page.get_by_role("button", name="메뉴").click()  # a phone: the account links fold
     expect(page.get_by_role("button", name="로그아웃")).to_be_visible()
 
     # When they switch to English
@@ -55,6 +56,7 @@ def test_sign_up_confirm_and_switch_language(live_server, page):
     assert user.preferred_language == "en"
 
     # And back to Korean
+    page.get_by_role("button", name="Menu").click()
     page.get_by_label("Language").select_option("ko")
     page.get_by_role("button", name="Change").click()
     expect(page.locator("html")).to_have_attribute("lang", "ko")

@@ -6,7 +6,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 # ReDoc's sidebar always shows Redocly's logo from its CDN; the CSP blocks it (nothing leaves
 # the browser) and ReDoc drops the image when it fails to load.
