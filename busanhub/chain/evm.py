@@ -313,12 +313,15 @@ def send_and_wait(
     fees: Fees | None = None,
     timeout: float = RECEIPT_TIMEOUT_S,
 ):
-    """Signs (`tx_sign`, committed at once unless the caller's transaction is open), sends and
-    waits for the receipt; raises ChainError when the transaction reverted. For callers that
-    need the outcome now and have nothing to record before it is sent (deployments, labs)."""
+    """Signs (`tx_sign`), sends before the signature's record commits (a refused send rolls
+    the nonce back; a crash after the send leaves the node, which counts it, holding it) and
+    waits for the receipt; raises ChainError when the node refuses it or it reverted. For
+    callers that need the outcome now and keep no record to send again (deployments, labs)."""
     with transaction.atomic():
         signed = tx_sign(w3, account=account, tx=tx, fees=fees or fees_current(w3))
-    tx_broadcast(w3, signed.raw_tx)
+        outcome = tx_broadcast(w3, signed.raw_tx)
+        if outcome not in (Broadcast.SENT, Broadcast.KNOWN):
+            raise ChainError(f"the node refused {signed.tx_hash}: {outcome}")
     receipt = w3.eth.wait_for_transaction_receipt(signed.tx_hash, timeout=timeout, poll_latency=0.1)
     if receipt["status"] != 1:
         raise ChainError(f"transaction {signed.tx_hash} reverted")

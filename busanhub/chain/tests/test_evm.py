@@ -206,3 +206,22 @@ def test_a_transaction_the_node_lost_is_sent_again_with_the_same_hash(own_anvil)
     own_anvil.call("evm_mine")
     assert w3.eth.get_transaction_receipt(signed.tx_hash)["status"] == 1
     assert w3.eth.get_transaction_count(SENDER.address) == signed.nonce + 1
+
+
+@pytest.mark.django_db
+def test_after_a_chain_reset_nonces_follow_the_new_chain(anvil):
+    # Given a signer row with 50 transactions in flight that the (reset) node never saw
+    w3 = client(anvil)
+    pending = w3.eth.get_transaction_count(SENDER.address, "pending")
+    ChainSigner.objects.create(
+        address=SENDER.address,
+        next_nonce=pending + 50,
+        in_flight={str(n): {"hash": "0x"} for n in range(pending, pending + 50)},
+    )
+    with transaction.atomic():
+        assert evm.nonce_take(w3, SENDER.address) == pending + 50
+        transaction.set_rollback(True)
+    # When the chain reset is noticed (busanhub.chain.services.deployment_reset)
+    assert evm.signers_forget() == 1
+    # Then the next nonce is the node's again
+    assert sign(w3).nonce == pending
