@@ -1,5 +1,6 @@
 """`/healthz`: is the database, the broker and the chain reachable? 200 when all are, else 503."""
 
+import contextlib
 import os
 import time
 
@@ -17,12 +18,15 @@ def _check_database() -> dict:
 
 
 def _check_broker() -> dict:
-    from busanhub.celery import app
+    from busanhub.celery import app, broker_folders_create
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
         if conn.transport.driver_type == "filesystem":
-            # kombu's filesystem transport "connects" without touching its folders: check them.
+            # kombu's filesystem transport "connects" without touching its folders: create
+            # them as a publish would (busanhub.celery), then check they can be written.
+            with contextlib.suppress(OSError):  # reported below, by the missing folder
+                broker_folders_create()
             channel = conn.default_channel
             for folder in (channel.data_folder_in, channel.data_folder_out):
                 if not os.path.isdir(folder) or not os.access(folder, os.W_OK):

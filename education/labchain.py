@@ -13,7 +13,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from busanhub.chain import node
+from busanhub.chain import evm, node
 
 ANVIL_CHAIN_ID = 31337
 # anvil's well-known test account #2: worthless outside a local anvil.
@@ -61,23 +61,19 @@ def contract(w3: Web3, address: str):
 
 
 def send(w3: Web3, account: LocalAccount, tx: dict) -> dict:
-    """Signs and sends a transaction from `account`, waits for it; returns the receipt."""
-    tx = {
-        **tx,
-        "from": account.address,
-        "nonce": w3.eth.get_transaction_count(account.address, "pending"),
-        "chainId": w3.eth.chain_id,
-    }
-    if "gas" not in tx:
-        tx["gas"] = w3.eth.estimate_gas(tx)
-    if "maxFeePerGas" not in tx and "gasPrice" not in tx:
-        base = w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0
-        tx["maxPriorityFeePerGas"] = 1
-        tx["maxFeePerGas"] = 2 * base + 1
-    tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
-    receipt = w3.eth.wait_for_transaction_receipt(
-        tx_hash, timeout=RECEIPT_TIMEOUT_S, poll_latency=0.1
-    )
-    if receipt["status"] != 1:
-        raise LabChainError(f"transaction {node.to_hex(tx_hash)} failed")
-    return receipt
+    """Signs and sends a transaction from `account` through busanhub.chain.evm (its nonces are
+    serialised with every other sender of that account), waits for it; returns the receipt."""
+    if "maxFeePerGas" in tx:
+        fees = evm.Fees(int(tx["maxFeePerGas"]), int(tx["maxPriorityFeePerGas"]))
+    else:
+        fees = evm.fees_current(w3, priority=1)  # test ether: the smallest tip will do
+    try:
+        return evm.send_and_wait(
+            w3,
+            account=account,
+            tx={**tx, "from": account.address},
+            fees=fees,
+            timeout=RECEIPT_TIMEOUT_S,
+        )
+    except node.ChainError as exc:
+        raise LabChainError(str(exc)) from exc

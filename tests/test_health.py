@@ -56,7 +56,9 @@ def broker_folder_missing(tmp_path):
     from busanhub.celery import app
 
     previous = app.conf.broker_transport_options
-    missing = str(tmp_path / "no-such-folder")
+    # A folder that cannot be created either: its parent is a file.
+    (tmp_path / "a-file").write_text("")
+    missing = str(tmp_path / "a-file" / "no-such-folder")
     app.conf.broker_transport_options = {"data_folder_in": missing, "data_folder_out": missing}
     yield missing
     app.conf.broker_transport_options = previous
@@ -75,3 +77,23 @@ def test_healthz_is_503_when_the_filesystem_broker_has_no_folder(
     assert broker_folder_missing in body["checks"]["broker"]["error"]
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["chain"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_healthz_creates_a_missing_broker_folder(client, on_anvil, tmp_path):
+    """A missing filesystem-broker folder is created, as a publish would (busanhub.celery)."""
+    from busanhub.celery import app
+
+    previous = app.conf.broker_transport_options
+    folder = tmp_path / "broker" / "queue"
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+    }
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_transport_options = previous
+
+    assert response.status_code == 200
+    assert folder.is_dir()

@@ -16,6 +16,8 @@ PROD_ENV = {
     "IDENTITY_KEY_ENCRYPTION_KEY": "p6HXVaHK8qHkscchBwNNq495XPdh003X-wg4l5ACsUc=",
     # A deployment's own gateway package; settings and check --deploy never import it.
     "BANK_GATEWAY": "examplebank.gateway.OpenBankingGateway",
+    # BIP-39's public test vector: a valid mnemonic, and no one's funds.
+    "EXCHANGE_HD_MNEMONIC": "abandon " * 11 + "about",
 }
 
 
@@ -72,3 +74,25 @@ def test_prod_refuses_the_sandbox_bank():
     completed = manage("shell", "--no-imports", "-c", load, env=PROD_ENV)
     assert completed.returncode != 0
     assert "ImproperlyConfigured" in completed.stderr and "sandbox" in completed.stderr
+
+
+def test_prod_refuses_anvils_public_mnemonic():
+    """Given prod settings with anvil's test mnemonic as the exchange's seed, Django refuses to
+    start: every key derived from it is public."""
+    env = {
+        **PROD_ENV,
+        "EXCHANGE_HD_MNEMONIC": "test test test test test test test test test test test junk",
+    }
+    completed = manage("check", env=env)
+    assert completed.returncode != 0
+    assert "ImproperlyConfigured" in completed.stderr
+    assert "EXCHANGE_HD_MNEMONIC" in completed.stderr
+
+
+def test_prod_reads_the_exchange_settings_from_the_environment():
+    show = "from django.conf import settings; from exchange import conf; "
+    show += "print(conf.get('EXCHANGE_CONFIRMATIONS'), conf.mnemonic().split()[-1], "
+    show += "conf.hot_wallet_limits())"
+    env = {**PROD_ENV, "EXCHANGE_CONFIRMATIONS": "12", "EXCHANGE_HOT_WALLET_LIMITS": "eth=5"}
+    completed = manage("shell", "--no-imports", "-c", show, env=env)
+    assert completed.stdout.split() == ["12", "about", "{'ETH':", "5}"], completed.stderr

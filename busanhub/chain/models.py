@@ -119,9 +119,17 @@ class AnchorLeaf(models.Model):
 
 
 class ChainSigner(models.Model):
-    """One row per signing account: the lock that serialises its nonces."""
+    """One row per server-held signing account (the anchoring signer, the exchange's hot wallet
+    and deposit addresses, the education faucet...): its row lock serialises the account's
+    nonces, and it remembers what busanhub.chain.evm handed out (see evm.nonce_take)."""
 
     address = models.CharField(_("address"), max_length=42, unique=True)
+    # The next nonce to hand out (when the node's pending count is not higher): covers what is
+    # signed and recorded by a committed caller but not yet broadcast.
+    next_nonce = models.PositiveBigIntegerField(_("next nonce"), default=0)
+    # {nonce: {"hash": ...}} of signed transactions not yet seen mined: a nonce the
+    # node does not know and that is not here was abandoned, and is handed out again.
+    in_flight = models.JSONField(_("transactions in flight"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("chain signer")

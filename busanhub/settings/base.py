@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "busanhub.static_files.StaticFilesMiddleware",
     # Before anything reads input (sessions, the language, views): 400 for a NUL or a control.
     "busanhub.control_characters.ControlCharacterMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -255,6 +255,27 @@ EDUCATION_FAUCET_INTERVAL_S = env.int("EDUCATION_FAUCET_INTERVAL_S", default=360
 # The verify-a-receipt lab: wrong answers on one receipt before it locks, and for how long.
 EDUCATION_LAB_MAX_FAILURES = env.int("EDUCATION_LAB_MAX_FAILURES", default=3)
 EDUCATION_LAB_COOLDOWN_S = env.int("EDUCATION_LAB_COOLDOWN_S", default=3600)
+
+# The exchange (exchange/): read through django.conf.settings when used (exchange/conf.py).
+# The HD seed of deposit addresses and the hot wallet: required in production; dev and tests
+# fall back to anvil's public test mnemonic (exchange.conf.mnemonic).
+EXCHANGE_HD_MNEMONIC = env("EXCHANGE_HD_MNEMONIC", default="")
+EXCHANGE_CONFIRMATIONS = env.int("EXCHANGE_CONFIRMATIONS", default=3)
+EXCHANGE_REORG_WINDOW_BLOCKS = env.int("EXCHANGE_REORG_WINDOW_BLOCKS", default=64)
+EXCHANGE_ALLOWLIST_WAIT_S = env.int("EXCHANGE_ALLOWLIST_WAIT_S", default=24 * 3600)
+EXCHANGE_APPROVAL_THRESHOLD_KRW = env.int("EXCHANGE_APPROVAL_THRESHOLD_KRW", default=10_000_000)
+# Who runs a market's matcher after a placement: "inline" (the placing transaction),
+# "queue" (a Celery task on the matching queue) or "process" (manage.py exchange_matcher).
+EXCHANGE_MATCHING = env("EXCHANGE_MATCHING", default="inline")
+# A sent withdrawal not mined after this long is replaced with the same nonce and higher
+# fees (both EIP-1559 fees up by this percentage, never less than 12.5 %), up to the cap.
+EXCHANGE_STUCK_AFTER_S = env.int("EXCHANGE_STUCK_AFTER_S", default=300)
+EXCHANGE_FEE_BUMP_PERCENT = env.int("EXCHANGE_FEE_BUMP_PERCENT", default=25)
+EXCHANGE_MAX_FEE_PER_GAS_WEI = env.int("EXCHANGE_MAX_FEE_PER_GAS_WEI", default=500 * 10**9)
+# Optional cold wallet: above its limit (ledger units per asset, "ETH=5000000000,BUSD=10"),
+# the hot wallet's excess is swept to this address.
+EXCHANGE_COLD_WALLET_ADDRESS = env("EXCHANGE_COLD_WALLET_ADDRESS", default="")
+EXCHANGE_HOT_WALLET_LIMITS = env("EXCHANGE_HOT_WALLET_LIMITS", default="")
 
 # B Pass: the Fernet key that encrypts private keys at rest (required in prod; dev and tests
 # derive one from SECRET_KEY when it is empty).

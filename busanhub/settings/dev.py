@@ -14,10 +14,9 @@ CHAIN_ANCHOR_INTERVAL_S = env.int("CHAIN_ANCHOR_INTERVAL_S", default=10)
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=2)
 CHAIN_STUCK_AFTER_S = env.int("CHAIN_STUCK_AFTER_S", default=30)
 
-(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise looks there
+# kombu's filesystem broker; busanhub.celery creates these folders before the first publish
+# and when a worker starts (settings create nothing).
 _broker_dir = VAR_DIR / "celery"
-for _sub in ("queue", "processed", "control"):
-    (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "data_folder_in": str(_broker_dir / "queue"),
     "data_folder_out": str(_broker_dir / "queue"),

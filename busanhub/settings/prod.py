@@ -16,6 +16,9 @@ REQUIRED = [
     # The real bank's gateway class (dotted path): without it money would move in the sandbox.
     "BANK_GATEWAY",
 ]
+if "exchange" in INSTALLED_APPS:  # noqa: F405
+    # The HD seed of the exchange's deposit addresses and hot wallet (exchange.conf.mnemonic).
+    REQUIRED.append("EXCHANGE_HD_MNEMONIC")
 _missing = [name for name in REQUIRED if not env(name, default="")]
 if _missing:
     raise ImproperlyConfigured(
@@ -30,6 +33,11 @@ if BANK_GATEWAY.startswith("busanhub.bank.sandbox"):
         "busanhub.settings.prod refuses the sandbox bank: set BANK_GATEWAY to the real gateway"
     )
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# anvil's public test mnemonic (exchange.conf.ANVIL_MNEMONIC): anyone holds its keys.
+if env("EXCHANGE_HD_MNEMONIC", default="").split() == ["test"] * 11 + ["junk"]:
+    raise ImproperlyConfigured(
+        "busanhub.settings.prod refuses anvil's public test mnemonic as EXCHANGE_HD_MNEMONIC"
+    )
 # Persistent connections: the exchange's and the vouchers' hot statements are prepared and
 # planned once per connection, which a connection per request would pay on every request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)  # noqa: F405

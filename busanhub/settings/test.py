@@ -10,7 +10,6 @@ from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, env
 
 DEBUG = False
-(VAR_DIR / "staticfiles").mkdir(parents=True, exist_ok=True)  # whitenoise looks there
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -35,9 +34,8 @@ if env("CELERY_TEST_FILESYSTEM_FOLDER", default=""):
         "control_folder": f"{_folder}-control",  # as the test's own sender has it
     }
 else:
-    # The filesystem broker needs its folder to exist (as in dev), or nothing can be published.
+    # kombu's filesystem broker; busanhub.celery creates the folder before the first publish.
     _folder = VAR_DIR / "celery-test" / "queue"
-    _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_folder),
         "data_folder_out": str(_folder),

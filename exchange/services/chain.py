@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from eth_account import Account as EthAccount
 from web3 import Web3
-from web3.exceptions import TransactionNotFound, Web3RPCError
 
+from busanhub.chain import evm
 from busanhub.chain.services import anchor_record
 from exchange import conf
 from exchange.amounts import MAX_AMOUNT
@@ -41,7 +41,10 @@ DEPOSIT_PATH = "m/44'/60'/1'/0/{index}"  # another branch than anvil's dev accou
 HOT_WALLET_PATH = "m/44'/60'/2'/0/0"
 NATIVE_LOG_INDEX = -1
 TOKEN_TRANSFER_GAS = 100_000
-MIN_BUMP_PERMILLE = 125  # EIP-1559 pools accept a replacement paying at least 12.5 % more
+# Every replacement pays at least 12.5 % more on both fees (beyond geth's 10 % rule).
+MIN_BUMP_PERCENT = Decimal("12.5")
+# The tip of every hot-wallet transaction (capped by EXCHANGE_MAX_FEE_PER_GAS_WEI).
+PRIORITY_FEE_WEI = 10**9
 
 logger = logging.getLogger(__name__)
 
@@ -395,48 +398,34 @@ def withdrawal_reject(*, staff, withdrawal: ChainWithdrawal) -> ChainWithdrawal:
     return withdrawal
 
 
-def hot_nonce_take(client) -> int:
-    """The hot wallet's next nonce, reserved. Call inside the transaction that records the
-    signed transaction: the nonce row's lock serialises every spender of the hot wallet
-    (withdrawals, gas top-ups, cold sweeps), and a rollback gives the nonce back."""
-    address = hot_wallet().address
-    row, _ = ScanCursor.objects.get_or_create(name=f"nonce:{address}", defaults={"block_number": 0})
-    row = ScanCursor.objects.select_for_update().get(pk=row.pk)
-    nonce = max(row.block_number, client.eth.get_transaction_count(address))
-    row.block_number = nonce + 1
-    row.save(update_fields=["block_number"])
-    return nonce
-
-
 def fees_current(client) -> tuple[int, int]:
     """(maxFeePerGas, maxPriorityFeePerGas) for a new transaction: twice the base fee plus the
     tip, so it stays valid while the base fee doubles; never above the configured cap."""
-    base = client.eth.get_block("latest").get("baseFeePerGas") or 0
-    cap = int(conf.get("EXCHANGE_MAX_FEE_PER_GAS_WEI"))
-    priority = min(10**9, cap)
-    return min(2 * base + priority, cap), priority
+    fees = evm.fees_current(
+        client, priority=PRIORITY_FEE_WEI, cap=int(conf.get("EXCHANGE_MAX_FEE_PER_GAS_WEI"))
+    )
+    return fees.max_fee_per_gas, fees.max_priority_fee_per_gas
 
 
 def fees_bumped(client, *, max_fee: int, priority: int) -> tuple[int, int] | None:
     """Fees for a replacement: both raised by EXCHANGE_FEE_BUMP_PERCENT (at least 12.5 %) and
     the max fee at least what a new transaction would pay now; None when the cap forbids it."""
-    permille = max(10 * int(conf.get("EXCHANGE_FEE_BUMP_PERCENT")), MIN_BUMP_PERMILLE)
     cap = int(conf.get("EXCHANGE_MAX_FEE_PER_GAS_WEI"))
-    new_priority = -(-priority * (1000 + permille) // 1000)
-    new_max = max(-(-max_fee * (1000 + permille) // 1000), fees_current(client)[0] + new_priority)
-    new_max = min(new_max, cap)
-    new_priority = min(new_priority, new_max)
-    floor = 1000 + MIN_BUMP_PERMILLE
-    if new_max * 1000 < max_fee * floor or new_priority * 1000 < priority * floor:
-        return None
-    return new_max, new_priority
+    fees = evm.fees_bumped(
+        evm.Fees(max_fee, priority),
+        percent=max(Decimal(int(conf.get("EXCHANGE_FEE_BUMP_PERCENT"))), MIN_BUMP_PERCENT),
+        current=evm.fees_current(client, priority=PRIORITY_FEE_WEI, cap=cap),
+        cap=cap,
+        floor_percent=MIN_BUMP_PERCENT,
+    )
+    return None if fees is None else (fees.max_fee_per_gas, fees.max_priority_fee_per_gas)
 
 
-def _withdrawal_tx(client, withdrawal: ChainWithdrawal, *, nonce, max_fee, priority) -> dict:
+def _withdrawal_tx(client, withdrawal: ChainWithdrawal, *, max_fee, priority) -> dict:
+    """The transfer, without its nonce (busanhub.chain.evm sets it when it signs)."""
     amount_chain = withdrawal.amount * withdrawal.asset.chain_factor
     tx = {
         "chainId": client.eth.chain_id,
-        "nonce": nonce,
         "gas": TOKEN_TRANSFER_GAS,
         "maxFeePerGas": max_fee,
         "maxPriorityFeePerGas": priority,
@@ -489,7 +478,8 @@ def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
         )
         if withdrawal.status == ChainWithdrawal.Status.APPROVED:
             max_fee, priority = fees_current(client)
-            nonce = hot_nonce_take(client)  # from here on no other spender of the hot wallet
+            # From here on no other spender of the hot wallet (the signer's row lock).
+            nonce = evm.nonce_take(client, wallet.address)
             if not _hot_wallet_can_pay(client, wallet.address, withdrawal, max_fee=max_fee):
                 # Unpaid gas would leave a nonce gap that blocks every later transaction of
                 # the hot wallet, too few tokens a reverted transfer: wait (approved) until the
@@ -497,11 +487,17 @@ def withdrawal_send(*, withdrawal_pk: int) -> ChainWithdrawal:
                 transaction.set_rollback(True)
                 logger.warning("hot wallet cannot pay withdrawal %s yet", withdrawal.public_id)
                 return withdrawal
-            tx = _withdrawal_tx(client, withdrawal, nonce=nonce, max_fee=max_fee, priority=priority)
-            signed = wallet.sign_transaction(tx)
+            tx = _withdrawal_tx(client, withdrawal, max_fee=max_fee, priority=priority)
+            signed = evm.tx_sign(
+                client,
+                account=wallet,
+                tx=tx,
+                fees=evm.Fees(max_fee, priority),
+                nonce=nonce,
+            )
             withdrawal.nonce = nonce
-            withdrawal.raw_tx = _to_hex(signed.raw_transaction)
-            withdrawal.tx_hash = _to_hex(signed.hash)
+            withdrawal.raw_tx = signed.raw_hex
+            withdrawal.tx_hash = signed.tx_hash
             withdrawal.tx_hashes = [withdrawal.tx_hash]
             withdrawal.max_fee_per_gas = max_fee
             withdrawal.max_priority_fee_per_gas = priority
@@ -531,25 +527,10 @@ def _broadcast(client, raw_tx: str) -> bool:
     or mined already (we are the only spender of these nonces), which is what we wanted.
     "Underpriced" means a transaction of this nonce paying more is in the pool: the next fee
     bump takes over. Returns whether the node took it now."""
-    try:
-        client.eth.send_raw_transaction(raw_tx)
-        return True
-    except (ValueError, Web3RPCError) as exc:
-        text = str(exc).lower()
-        if "known" not in text and "nonce too low" not in text and "underpriced" not in text:
-            raise
-        logger.info("broadcast not taken: %s", exc)
-        return False
-
-
-def _receipt_of_any(client, tx_hashes):
-    """The receipt of whichever of a nonce's transactions was mined (None if none was)."""
-    for tx_hash in reversed(tx_hashes):
-        try:
-            return client.eth.get_transaction_receipt(tx_hash)
-        except TransactionNotFound:
-            continue
-    return None
+    outcome = evm.tx_broadcast(client, raw_tx)
+    if outcome != evm.Broadcast.SENT:
+        logger.info("broadcast not taken: %s", outcome)
+    return outcome == evm.Broadcast.SENT
 
 
 def withdrawals_replace_stuck() -> list[ChainWithdrawal]:
@@ -575,9 +556,9 @@ def withdrawals_replace_stuck() -> list[ChainWithdrawal]:
             if withdrawal is None:
                 continue
             hashes = withdrawal.tx_hashes or [withdrawal.tx_hash]
-            if _receipt_of_any(client, hashes) is not None:
+            if evm.receipt_of_any(client, hashes) is not None:
                 continue  # mined: confirmation settles it
-            if client.eth.get_transaction_count(wallet.address) > withdrawal.nonce:
+            if evm.nonce_spent(client, wallet.address, withdrawal.nonce):
                 continue  # the nonce is spent (a block is on its way to us): nothing to replace
             fees = fees_bumped(
                 client,
@@ -592,12 +573,16 @@ def withdrawals_replace_stuck() -> list[ChainWithdrawal]:
                 )
                 continue
             max_fee, priority = fees
-            tx = _withdrawal_tx(
-                client, withdrawal, nonce=withdrawal.nonce, max_fee=max_fee, priority=priority
+            tx = _withdrawal_tx(client, withdrawal, max_fee=max_fee, priority=priority)
+            signed = evm.tx_sign(
+                client,
+                account=wallet,
+                tx=tx,
+                fees=evm.Fees(max_fee, priority),
+                nonce=withdrawal.nonce,
             )
-            signed = wallet.sign_transaction(tx)
-            withdrawal.raw_tx = _to_hex(signed.raw_transaction)
-            withdrawal.tx_hash = _to_hex(signed.hash)
+            withdrawal.raw_tx = signed.raw_hex
+            withdrawal.tx_hash = signed.tx_hash
             withdrawal.tx_hashes = [*hashes, withdrawal.tx_hash]
             withdrawal.max_fee_per_gas = max_fee
             withdrawal.max_priority_fee_per_gas = priority
@@ -635,9 +620,13 @@ def withdrawals_confirm() -> int:
         "pk", flat=True
     ):
         withdrawal = ChainWithdrawal.objects.get(pk=pk)
-        receipt = _receipt_of_any(client, withdrawal.tx_hashes or [withdrawal.tx_hash])
+        receipt = evm.receipt_of_any(client, withdrawal.tx_hashes or [withdrawal.tx_hash])
         if receipt is None:  # not mined: the node may have lost it, broadcast the latest again
-            _broadcast(client, withdrawal.raw_tx)
+            evm.tx_rebroadcast(
+                client,
+                raw_tx=withdrawal.raw_tx,
+                tx_hashes=withdrawal.tx_hashes or [withdrawal.tx_hash],
+            )
             continue
         if head - receipt["blockNumber"] + 1 < confirmations:
             continue

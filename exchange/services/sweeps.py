@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
+from busanhub.chain import evm
 from exchange import conf
 from exchange.models import Asset, ChainDeposit, ChainSweep, DepositAddress, DepositSweep
 
@@ -25,9 +26,7 @@ from .chain import (
     TOKEN_TRANSFER_GAS,
     _broadcast,
     _derive,
-    _to_hex,
     fees_current,
-    hot_nonce_take,
     hot_wallet,
     token_abi,
     w3,
@@ -58,15 +57,11 @@ def _signer(sweep: ChainSweep):
 
 
 def _sign(client, sweep: ChainSweep) -> None:
-    """Signs the sweep's transfer with its source's next nonce and records it (status sent).
+    """Signs the sweep's transfer with its source's next nonce (busanhub.chain.evm: the source's
+    signer row stays locked until the caller commits) and records it (status sent).
     The caller holds the sweep's row lock inside a transaction."""
-    if sweep.kind == ChainSweep.Kind.COLD:
-        nonce = hot_nonce_take(client)
-    else:  # only sweeps spend a deposit address, one at a time: the node's count is right
-        nonce = client.eth.get_transaction_count(sweep.source)
     tx = {
         "chainId": client.eth.chain_id,
-        "nonce": nonce,
         "gas": sweep.gas_limit,
         "maxFeePerGas": sweep.max_fee_per_gas,
         "maxPriorityFeePerGas": sweep.max_priority_fee_per_gas,
@@ -81,10 +76,15 @@ def _sign(client, sweep: ChainSweep) -> None:
             .functions.transfer(sweep.destination, amount)
             .build_transaction({**tx, "value": 0})
         )
-    signed = _signer(sweep).sign_transaction(tx)
-    sweep.nonce = nonce
-    sweep.tx_hash = _to_hex(signed.hash)
-    sweep.raw_tx = _to_hex(signed.raw_transaction)
+    signed = evm.tx_sign(
+        client,
+        account=_signer(sweep),
+        tx=tx,
+        fees=evm.Fees(sweep.max_fee_per_gas, sweep.max_priority_fee_per_gas),
+    )
+    sweep.nonce = signed.nonce
+    sweep.tx_hash = signed.tx_hash
+    sweep.raw_tx = signed.raw_hex
     sweep.status = Status.SENT
     sweep.save(update_fields=["nonce", "tx_hash", "raw_tx", "status", "updated_at"])
 
@@ -210,22 +210,20 @@ def _deposit_start(client, address_pk: int, asset: Asset, head: int, confirmatio
             if hot_balance < gas_needed + NATIVE_GAS * max_fee:
                 logger.warning("hot wallet cannot pay the gas to sweep %s", address.address)
                 return None  # signing would leave a nonce the node refuses: a gap for all
-            gas_nonce = hot_nonce_take(client)
-            signed = hot_wallet().sign_transaction(
-                {
+            signed = evm.tx_sign(
+                client,
+                account=hot_wallet(),
+                tx={
                     "chainId": client.eth.chain_id,
-                    "nonce": gas_nonce,
                     "to": address.address,
                     "value": gas_needed,
                     "gas": NATIVE_GAS,
-                    "maxFeePerGas": max_fee,
-                    "maxPriorityFeePerGas": priority,
-                    "type": 2,
-                }
+                },
+                fees=evm.Fees(max_fee, priority),
             )
-            sweep.gas_nonce = gas_nonce
-            sweep.gas_tx_hash = _to_hex(signed.hash)
-            sweep.gas_raw_tx = _to_hex(signed.raw_transaction)
+            sweep.gas_nonce = signed.nonce
+            sweep.gas_tx_hash = signed.tx_hash
+            sweep.gas_raw_tx = signed.raw_hex
             sweep.status = Status.GAS_SENT
             sweep.save()
             broadcast = sweep.gas_raw_tx

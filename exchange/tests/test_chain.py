@@ -147,10 +147,12 @@ def _token_withdrawal(token, alice, bob, target, amount=2_000_000):
 
 
 def _hot_nonce_row():
-    from exchange.models import ScanCursor
+    from busanhub.chain.models import ChainSigner
 
     address = services.chain.hot_wallet().address
-    return ScanCursor.objects.filter(name=f"nonce:{address}").values_list("block_number").first()
+    return (
+        ChainSigner.objects.filter(address=address).values_list("next_nonce", "in_flight").first()
+    )
 
 
 def test_token_withdrawal_waits_until_the_hot_wallet_holds_the_tokens(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from eth_typing import HexStr
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
-from busanhub.chain import merkle, node
+from busanhub.chain import evm, merkle, node
 from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
 from busanhub.chain.services.deployments import (
     deployment_active,
@@ -21,7 +21,6 @@ from busanhub.chain.services.deployments import (
     deployment_ensure,
     deployment_reset,
 )
-from busanhub.chain.services.signer import signer_locked
 
 logger = logging.getLogger(__name__)
 
@@ -68,28 +67,16 @@ def batches_seal_all(*, max_batches: int = 100) -> list[AnchorBatch]:
 # --- submit -----------------------------------------------------------------------------------
 
 
-def _fees(w3, *, previous: AnchorBatch | None = None) -> tuple[int, int]:
-    base = w3.eth.get_block("latest").get("baseFeePerGas") or 0
-    priority = max(int(w3.eth.max_priority_fee), 1)
-    max_fee = 2 * base + priority
-    if previous is not None and previous.max_fee_per_gas:
-        # A replacement must pay more than the transaction it replaces, by at least 10%.
-        bump = 100 + max(settings.CHAIN_FEE_BUMP_PERCENT, 10)
-        priority = max(priority, previous.max_priority_fee_per_gas * bump // 100 + 1)
-        max_fee = max(max_fee, previous.max_fee_per_gas * bump // 100 + 1, base + priority)
-    return max_fee, priority
-
-
-def _anchor_tx(w3, deployment, batch, *, sender, nonce, max_fee, priority, gas=None) -> dict:
+def _anchor_tx(w3, deployment, batch, *, sender, fees: evm.Fees, gas=None) -> dict:
+    """The `anchor(root, leafCount)` call; busanhub.chain.evm sets its nonce and final fees."""
     call = node.contract(w3, deployment.address).functions.anchor(
         merkle.to_bytes32(batch.root), batch.leaf_count
     )
     tx = {
         "from": sender,
-        "nonce": nonce,
         "chainId": deployment.chain_id,
-        "maxFeePerGas": max_fee,
-        "maxPriorityFeePerGas": priority,
+        "maxFeePerGas": fees.max_fee_per_gas,
+        "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
         "type": 2,
     }
     tx["gas"] = gas or int(call.estimate_gas(tx) * 12 // 10)
@@ -123,12 +110,23 @@ def _adopt_anchored(w3, deployment: ChainDeployment, batch: AnchorBatch) -> bool
     return True
 
 
+def _record_sent(batch: AnchorBatch, signed: evm.SignedTx) -> None:
+    batch.tx_hash = signed.tx_hash
+    batch.tx_hashes = [*batch.tx_hashes, signed.tx_hash]
+    batch.raw_tx = signed.raw_tx
+    batch.max_fee_per_gas = signed.fees.max_fee_per_gas
+    batch.max_priority_fee_per_gas = signed.fees.max_priority_fee_per_gas
+    batch.submitted_at = timezone.now()
+
+
 def batches_submit(*, limit: int = 20) -> list[AnchorBatch]:
     """Sends one `anchor(root, leafCount)` transaction per sealed batch.
 
-    Each batch is sent under the signer lock with the node's pending nonce and recorded in the
-    same database transaction, so a re-run never sends a batch twice: a sent batch is no longer
-    `sealed`, and a root found on chain already is adopted rather than sent again.
+    Each batch is signed with the signer's next nonce (busanhub.chain.evm: the signer's row
+    lock serialises every sender), recorded, and sent before its database transaction commits:
+    a send the node refuses rolls the record and the nonce back. A re-run never sends a batch
+    twice: a sent batch is no longer `sealed`, and a root found on chain already (sent, then
+    a crash before the commit) is adopted rather than sent again.
     """
     deployment = deployment_ensure()
     w3 = node.web3()
@@ -139,7 +137,7 @@ def batches_submit(*, limit: int = 20) -> list[AnchorBatch]:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     ):
-        with signer_locked(account.address):
+        with transaction.atomic():
             batch = (
                 AnchorBatch.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=Status.SEALED)
@@ -150,41 +148,32 @@ def batches_submit(*, limit: int = 20) -> list[AnchorBatch]:
             if _adopt_anchored(w3, deployment, batch):
                 sent.append(batch)
                 continue
-            max_fee, priority = _fees(w3)
-            nonce = w3.eth.get_transaction_count(account.address, "pending")
-            tx = _anchor_tx(
-                w3,
-                deployment,
-                batch,
-                sender=account.address,
-                nonce=nonce,
-                max_fee=max_fee,
-                priority=priority,
-            )
-            signed = account.sign_transaction(tx)
-            tx_hash = node.to_hex(signed.hash)
+            fees = evm.fees_current(w3)
+            tx = _anchor_tx(w3, deployment, batch, sender=account.address, fees=fees)
+            signed = evm.tx_sign(w3, account=account, tx=tx, fees=fees)
             batch.status = Status.SUBMITTED
             batch.deployment = deployment
-            batch.nonce = nonce
-            batch.tx_hash = tx_hash
-            batch.tx_hashes = [tx_hash]
-            batch.raw_tx = bytes(signed.raw_transaction)
-            batch.max_fee_per_gas = max_fee
-            batch.max_priority_fee_per_gas = priority
-            batch.submitted_at = timezone.now()
+            batch.nonce = signed.nonce
+            batch.tx_hashes = []
+            _record_sent(batch, signed)
             batch.attempts += 1
             batch.last_error = ""
             batch.save()
-            # Sent last: if sending fails, the database transaction rolls back with it.
-            w3.eth.send_raw_transaction(signed.raw_transaction)
-        logger.info("batch %s sent: %s (nonce %s)", batch.pk, tx_hash, nonce)
+            # Sent last: if the node refuses it, the database transaction rolls back with it.
+            outcome = evm.tx_broadcast(w3, signed.raw_tx)
+            if outcome not in (evm.Broadcast.SENT, evm.Broadcast.KNOWN):
+                raise node.ChainError(
+                    f"batch {batch.pk}: the node refused {signed.tx_hash}: {outcome}"
+                )
+        logger.info("batch %s sent: %s (nonce %s)", batch.pk, batch.tx_hash, batch.nonce)
         sent.append(batch)
     return sent
 
 
 def batches_replace_stuck() -> list[AnchorBatch]:
-    """Re-sends, with the same nonce and higher fees, batches whose transaction has not been
-    mined after CHAIN_STUCK_AFTER_S. At most one of a nonce's transactions can ever be mined."""
+    """Re-sends, with the same nonce and higher fees (CHAIN_FEE_BUMP_PERCENT, at least 10 % on
+    both EIP-1559 fees), batches whose transaction has not been mined after CHAIN_STUCK_AFTER_S.
+    At most one of a nonce's transactions can ever be mined."""
     account = node.signer()
     w3 = node.web3()
     cutoff = timezone.now() - timedelta(seconds=settings.CHAIN_STUCK_AFTER_S)
@@ -192,7 +181,7 @@ def batches_replace_stuck() -> list[AnchorBatch]:
     for pk in AnchorBatch.objects.filter(
         status=Status.SUBMITTED, submitted_at__lt=cutoff
     ).values_list("pk", flat=True):
-        with signer_locked(account.address):
+        with transaction.atomic():
             batch = (
                 AnchorBatch.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=Status.SUBMITTED, submitted_at__lt=cutoff)
@@ -206,37 +195,45 @@ def batches_replace_stuck() -> list[AnchorBatch]:
     return replaced
 
 
+class _Refused(Exception):
+    pass
+
+
 def _replace(w3, account, batch: AnchorBatch) -> bool:
     """Signs the batch's transaction again with its nonce and higher fees, and sends it.
-    The caller holds the signer lock and the batch's row lock."""
-    if w3.eth.get_transaction_count(account.address, "latest") > batch.nonce:
-        return False  # the nonce is spent; confirmation will sort out by which transaction
-    max_fee, priority = _fees(w3, previous=batch)
-    tx = _anchor_tx(
-        w3,
-        batch.deployment,
-        batch,
-        sender=account.address,
-        nonce=batch.nonce,
-        max_fee=max_fee,
-        priority=priority,
-        gas=_gas_of(w3, batch),
-    )
-    signed = account.sign_transaction(tx)
+    The caller holds the batch's row lock inside a transaction."""
+    if batch.nonce is None or not batch.max_fee_per_gas:
+        return False  # adopted: not ours to re-sign
+    previous = evm.Fees(batch.max_fee_per_gas, batch.max_priority_fee_per_gas or 0)
     try:
-        w3.eth.send_raw_transaction(signed.raw_transaction)
-    except Web3RPCError as exc:
+        with transaction.atomic():
+            tx = _anchor_tx(
+                w3,
+                batch.deployment,
+                batch,
+                sender=account.address,
+                fees=previous,
+                gas=_gas_of(w3, batch),
+            )
+            signed = evm.tx_replace(
+                w3,
+                account=account,
+                tx=tx,
+                nonce=batch.nonce,
+                previous=previous,
+                percent=settings.CHAIN_FEE_BUMP_PERCENT,
+            )
+            if signed is None:
+                return False  # the nonce is spent; confirmation will sort out by which transaction
+            outcome = evm.tx_broadcast(w3, signed.raw_tx)
+            if outcome not in (evm.Broadcast.SENT, evm.Broadcast.KNOWN):
+                raise _Refused(outcome)
+    except (_Refused, Web3RPCError) as exc:
         # Underpriced or nonce already used: record it, the next run decides.
         batch.last_error = f"replacement refused: {exc}"[:2000]
         batch.save(update_fields=["last_error"])
         return False
-    tx_hash = node.to_hex(signed.hash)
-    batch.tx_hash = tx_hash
-    batch.tx_hashes = [*batch.tx_hashes, tx_hash]
-    batch.raw_tx = bytes(signed.raw_transaction)
-    batch.max_fee_per_gas = max_fee
-    batch.max_priority_fee_per_gas = priority
-    batch.submitted_at = timezone.now()
+    _record_sent(batch, signed)
     batch.save(
         update_fields=[
             "tx_hash",
@@ -247,7 +244,12 @@ def _replace(w3, account, batch: AnchorBatch) -> bool:
             "submitted_at",
         ]
     )
-    logger.warning("batch %s replaced by %s (max fee %s)", batch.pk, tx_hash, max_fee)
+    logger.warning(
+        "batch %s replaced by %s (max fee %s)",
+        batch.pk,
+        signed.tx_hash,
+        signed.fees.max_fee_per_gas,
+    )
     return True
 
 
@@ -262,27 +264,17 @@ def _gas_of(w3, batch: AnchorBatch) -> int | None:
 
 
 def _find_receipt(w3, batch: AnchorBatch):
-    for tx_hash in reversed(batch.tx_hashes or [batch.tx_hash]):
-        try:
-            return w3.eth.get_transaction_receipt(tx_hash)
-        except TransactionNotFound:
-            continue
-    return None
-
-
-def _known_to_node(w3, batch: AnchorBatch) -> bool:
-    for tx_hash in batch.tx_hashes:
-        try:
-            w3.eth.get_transaction(tx_hash)
-            return True
-        except TransactionNotFound:
-            continue
-    return False
+    return evm.receipt_of_any(w3, batch.tx_hashes or [batch.tx_hash])
 
 
 def batch_requeue(*, batch: AnchorBatch, reason: str) -> None:
     """Sends a batch back to `sealed`: what it had on chain is gone, it will be anchored again.
     The caller holds the batch's row lock."""
+    if batch.nonce is not None and batch.tx_hashes and settings.CHAIN_PRIVATE_KEY:
+        # Its transactions are given up: if none was mined, its nonce is handed out again.
+        evm.nonce_abandon(
+            address=node.signer().address, nonce=batch.nonce, tx_hashes=batch.tx_hashes
+        )
     batch.status = Status.SEALED
     batch.deployment = None
     batch.nonce = None
@@ -339,7 +331,7 @@ def batches_confirm() -> list[AnchorBatch]:
                         batch_requeue(batch=batch, reason="nonce spent without our transaction")
                         continue
                 else:
-                    if not _known_to_node(w3, batch) and batch.raw_tx:
+                    if batch.raw_tx and not evm.tx_known(w3, batch.tx_hashes):
                         _rebroadcast(w3, batch)
                     continue
             if receipt["status"] != 1:
@@ -367,16 +359,17 @@ def batches_confirm() -> list[AnchorBatch]:
 
 def _rebroadcast(w3, batch: AnchorBatch) -> None:
     """The node lost our transaction (restart, eviction): send it again, or, when fees moved
-    on, replace it with the same nonce and higher fees."""
+    on, replace it with the same nonce and higher fees. The caller holds the batch's lock."""
     assert batch.raw_tx is not None  # the caller rebroadcasts only a stored transaction
     try:
-        w3.eth.send_raw_transaction(bytes(batch.raw_tx))
-        logger.info("batch %s: node had lost %s, sent it again", batch.pk, batch.tx_hash)
+        outcome = evm.tx_broadcast(w3, bytes(batch.raw_tx))
     except Web3RPCError as exc:
-        logger.info("batch %s: lost transaction refused again (%s), replacing", batch.pk, exc)
-        account = node.signer()
-        with signer_locked(account.address):
-            _replace(w3, account, batch)
+        outcome = str(exc)
+    if outcome in (evm.Broadcast.SENT, evm.Broadcast.KNOWN):
+        logger.info("batch %s: node had lost %s, sent it again", batch.pk, batch.tx_hash)
+        return
+    logger.info("batch %s: lost transaction refused again (%s), replacing", batch.pk, outcome)
+    _replace(w3, node.signer(), batch)
 
 
 def batches_recheck() -> int:

@@ -5,9 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 from web3 import Web3
 
-from busanhub.chain import node
+from busanhub.chain import evm, node
 from busanhub.chain.models import AnchorBatch, ChainDeployment
-from busanhub.chain.services.signer import signer_locked
 
 logger = logging.getLogger(__name__)
 
@@ -27,19 +26,12 @@ def deployment_create() -> ChainDeployment:
     w3 = node.web3()
     account = node.signer()
     factory = w3.eth.contract(abi=node.artifact()["abi"], bytecode=node.artifact()["bytecode"])
-    with signer_locked(account.address):
-        tx = factory.constructor().build_transaction(
-            {
-                "from": account.address,
-                "nonce": w3.eth.get_transaction_count(account.address, "pending"),
-                "chainId": w3.eth.chain_id,
-            }
-        )
-        tx_hash = w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
-    receipt = w3.eth.wait_for_transaction_receipt(
-        tx_hash, timeout=DEPLOY_TIMEOUT_S, poll_latency=0.2
+    tx = factory.constructor().build_transaction(
+        {"from": account.address, "chainId": w3.eth.chain_id}
     )
-    if receipt["status"] != 1 or not receipt["contractAddress"]:
+    receipt = evm.send_and_wait(w3, account=account, tx=tx, timeout=DEPLOY_TIMEOUT_S)
+    tx_hash = receipt["transactionHash"]
+    if not receipt["contractAddress"]:
         raise node.ChainError(f"deployment transaction {node.to_hex(tx_hash)} failed")
     genesis = w3.eth.get_block(0)["hash"]
     with transaction.atomic():
@@ -85,7 +77,10 @@ def deployment_reset(*, deployment: ChainDeployment, reason: str) -> int:
     deployment = ChainDeployment.objects.select_for_update().get(pk=deployment.pk)
     if not deployment.is_active:
         return 0
-    return _deactivate(deployment, reason=reason)
+    count = _deactivate(deployment, reason=reason)
+    # The chain that counted the signers' nonces is gone: count again from the node's.
+    evm.signers_forget()
+    return count
 
 
 def _deactivate(deployment: ChainDeployment, *, reason: str) -> int:
