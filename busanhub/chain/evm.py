@@ -29,6 +29,7 @@ from fractions import Fraction
 
 from django.db import connection, transaction
 from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
 from web3 import Web3
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
@@ -111,7 +112,7 @@ def fees_bumped(
     (`current`) and the max fee at least the current base fee's doubling plus that tip.
     Above `cap` they are cut to it; None when the cut leaves either fee less than
     `floor_percent` above the previous one (the node would refuse it)."""
-    floor = Fraction(max(Decimal(floor_percent), MIN_BUMP_PERCENT))
+    floor = Fraction(max(Decimal(floor_percent), Decimal(MIN_BUMP_PERCENT)))
     bump = max(Fraction(Decimal(percent)), floor)
     tip = _raised(previous.max_priority_fee_per_gas, bump)
     max_fee = _raised(previous.max_fee_per_gas, bump)
@@ -151,8 +152,9 @@ def nonce_take(w3: Web3, address: str) -> int:
     (its caller rolled back before sending, or abandoned it: `nonce_abandon`) is reused, so
     no gap blocks the account."""
     row = _signer_locked(address)
-    latest = w3.eth.get_transaction_count(row.address, "latest")
-    floor = max(latest, w3.eth.get_transaction_count(row.address, "pending"))
+    account = Web3.to_checksum_address(row.address)
+    latest = w3.eth.get_transaction_count(account, "latest")
+    floor = max(latest, w3.eth.get_transaction_count(account, "pending"))
     in_flight = {key: value for key, value in row.in_flight.items() if int(key) >= latest}
     nonce = next(
         (n for n in range(floor, row.next_nonce) if str(n) not in in_flight),
@@ -265,7 +267,7 @@ def tx_broadcast(w3: Web3, raw_tx: bytes | str) -> Broadcast:
     transaction of its nonce paying more in the pool are answers, not errors (a re-run sends
     what was recorded, again); anything else raises."""
     try:
-        w3.eth.send_raw_transaction(raw_tx)
+        w3.eth.send_raw_transaction(HexStr(raw_tx) if isinstance(raw_tx, str) else raw_tx)
         return Broadcast.SENT
     except (ValueError, Web3RPCError) as exc:
         text = str(exc).lower()
@@ -279,7 +281,7 @@ def receipt_of_any(w3: Web3, tx_hashes: list[str]):
     """The receipt of whichever of a nonce's transactions was mined (None if none was)."""
     for tx_hash in reversed(tx_hashes):
         try:
-            return w3.eth.get_transaction_receipt(tx_hash)
+            return w3.eth.get_transaction_receipt(HexStr(tx_hash))
         except TransactionNotFound:
             continue
     return None
@@ -289,7 +291,7 @@ def tx_known(w3: Web3, tx_hashes: list[str]) -> bool:
     """Whether the node holds any of these transactions (in its pool or mined)."""
     for tx_hash in tx_hashes:
         try:
-            w3.eth.get_transaction(tx_hash)
+            w3.eth.get_transaction(HexStr(tx_hash))
             return True
         except TransactionNotFound:
             continue
@@ -322,7 +324,9 @@ def send_and_wait(
         outcome = tx_broadcast(w3, signed.raw_tx)
         if outcome not in (Broadcast.SENT, Broadcast.KNOWN):
             raise ChainError(f"the node refused {signed.tx_hash}: {outcome}")
-    receipt = w3.eth.wait_for_transaction_receipt(signed.tx_hash, timeout=timeout, poll_latency=0.1)
+    receipt = w3.eth.wait_for_transaction_receipt(
+        HexStr(signed.tx_hash), timeout=timeout, poll_latency=0.1
+    )
     if receipt["status"] != 1:
         raise ChainError(f"transaction {signed.tx_hash} reverted")
     return receipt

@@ -361,6 +361,7 @@ def _rebroadcast(w3, batch: AnchorBatch) -> None:
     """The node lost our transaction (restart, eviction): send it again, or, when fees moved
     on, replace it with the same nonce and higher fees. The caller holds the batch's lock."""
     assert batch.raw_tx is not None  # the caller rebroadcasts only a stored transaction
+    outcome: evm.Broadcast | str
     try:
         outcome = evm.tx_broadcast(w3, bytes(batch.raw_tx))
     except Web3RPCError as exc:
