@@ -40,7 +40,7 @@ def test_pending_record_polls_and_never_claims_to_be_verified(language):
 
     # Then it says pending, "usually under a minute", polls its endpoint, and claims nothing
     assert 'data-anchor-state="pending"' in html
-    assert f'hx-get="/verify/{leaf.digest}/status"' in html
+    assert f'hx-get="/verify/status/{leaf.digest}"' in html
     assert 'hx-trigger="every 3s"' in html and 'hx-swap="outerHTML"' in html
     assert 'aria-live="polite"' in html
     if language == "ko":
@@ -138,12 +138,12 @@ def test_a_prefetched_list_takes_one_query(django_assert_num_queries):
 @pytest.mark.django_db
 def test_endpoint_fragment_of_a_pending_record_keeps_polling(client):
     leaf = pending_leaf()
-    url = f"/verify/{leaf.digest}/status?testid=verify-link"
+    url = f"/verify/status/{leaf.digest}?testid=verify-link"
     response = client.get(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<span class="anchor-status is-pending')
-    assert f'hx-get="/verify/{leaf.digest}/status?testid=verify-link"' in html
+    assert f'hx-get="/verify/status/{leaf.digest}?testid=verify-link"' in html
     assert 'data-testid="verify-link"' in html
     assert "anchor-status-region" not in html  # the live region stays; only its content swaps
     assert "no-cache" in response["Cache-Control"]
@@ -151,14 +151,14 @@ def test_endpoint_fragment_of_a_pending_record_keeps_polling(client):
 
 def test_endpoint_of_an_anchored_record_stops_polling(chain, client):
     [leaf] = anchored_records(1)
-    html = client.get(f"/verify/{leaf.digest}/status").content.decode()
+    html = client.get(f"/verify/status/{leaf.digest}").content.decode()
     assert 'data-anchor-state="anchored"' in html and "hx-trigger" not in html
 
 
 @pytest.mark.django_db
 def test_endpoint_ignores_a_testid_that_is_not_a_slug(client):
     leaf = pending_leaf()
-    html = client.get(f"/verify/{leaf.digest}/status", {"testid": '"><b>x'}).content.decode()
+    html = client.get(f"/verify/status/{leaf.digest}", {"testid": '"><b>x'}).content.decode()
     assert "data-testid" not in html and "<b>x" not in html
 
 
@@ -166,7 +166,7 @@ def test_endpoint_json(chain, client):
     [anchored] = anchored_records(1, kind="test.anchored")
     anchored.refresh_from_db()
     pending = pending_leaf("later")
-    body = client.get(f"/verify/{anchored.digest}/status?format=json").json()
+    body = client.get(f"/verify/status/{anchored.digest}?format=json").json()
     assert body == {
         "digest": anchored.digest,
         "state": "anchored",
@@ -175,8 +175,8 @@ def test_endpoint_json(chain, client):
         "blockTimestamp": anchored.batch.block_timestamp.isoformat(),
         "verifyUrl": f"/verify/{anchored.digest}",
     }
-    waiting = client.get(f"/verify/{pending.digest}/status", HTTP_ACCEPT="application/json")
+    waiting = client.get(f"/verify/status/{pending.digest}", HTTP_ACCEPT="application/json")
     assert waiting.status_code == 200
     assert (waiting.json()["state"], waiting.json()["step"]) == ("pending", "waiting")
-    unknown = client.get(f"/verify/{UNKNOWN}/status?format=json")
+    unknown = client.get(f"/verify/status/{UNKNOWN}?format=json")
     assert unknown.status_code == 404 and unknown.json()["state"] == "failed"
