@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Policy(models.Model):
@@ -73,7 +74,7 @@ class Merchant(models.Model):
     )
     name = models.CharField(_("shop name"), max_length=120)
     business_number = models.CharField(_("business registration number"), max_length=12)
-    category = models.CharField(_("category"), max_length=40)
+    category = models.CharField(pgettext_lazy("merchant", "category"), max_length=40)
     address = models.CharField(_("address"), max_length=200)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
