@@ -2,11 +2,16 @@
 apps gets one of the translations everywhere (the first catalogue in LOCALE_PATHS, then
 INSTALLED_APPS order, wins). "Open" became 미체결 on a course page that way. An ambiguous word
 gets a context (`pgettext_lazy("order status", "Open")`, `{% translate "Open" context "course" %}`)
-— and this test keeps every catalogue agreeing on each msgid without one."""
+— and this test keeps every catalogue agreeing on each msgid without one, including the
+catalogues of installed packages (Django's admin, allauth, celery beat), which come first in
+INSTALLED_APPS and so win over the service apps: "Description" became 설명 on a report."""
 
 import ast
+import gettext
 from collections import defaultdict
 from pathlib import Path
+
+from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIP = {".venv", "node_modules", ".git"}
@@ -131,3 +136,42 @@ def test_no_msgid_has_two_korean_translations():
 
 def test_no_msgid_has_two_english_translations():
     assert not collisions("en")
+
+
+def third_party_catalogues(language: str) -> dict[str, dict]:
+    """The compiled catalogues of the installed apps that are not ours (Django's admin, allauth,
+    DRF, celery beat…): all come before the service apps in INSTALLED_APPS, so they win."""
+    found = {}
+    for config in apps.get_app_configs():
+        path = Path(config.path)
+        if ROOT in path.parents:
+            continue
+        mo = path / "locale" / language / "LC_MESSAGES" / "django.mo"
+        if mo.exists():
+            with mo.open("rb") as handle:
+                found[config.name] = gettext.GNUTranslations(handle)._catalog
+    return found
+
+
+def test_no_msgid_of_ours_is_translated_otherwise_by_an_installed_package():
+    # Given what the service apps' catalogues translate without context ("Description" → 내용)
+    # (the portal's own catalogue is in LOCALE_PATHS: it is merged last and wins anyway)
+    ours: dict[str, dict[str, str]] = defaultdict(dict)
+    for path in catalogues():
+        if path.parent.parent.name != "ko" or path.parent.parent.parent == ROOT / "locale":
+            continue
+        for entry in parse_po(path.read_text(encoding="utf-8")):
+            if entry["msgctxt"] is None and not entry["fuzzy"] and entry["msgstr"][0]:
+                ours[entry["msgid"]][str(path.relative_to(ROOT))] = entry["msgstr"][0]
+    # Then no installed package (merged ahead of them) says otherwise ("Description" → 설명)
+    packages = third_party_catalogues("ko")
+    assert {"django.contrib.admin", "allauth", "django_celery_beat"} <= packages.keys()
+    clashes = [
+        f"{msgid!r}: {theirs!r} in {name}, {by}"
+        for name, catalogue in packages.items()
+        for msgid, by in ours.items()
+        if isinstance(theirs := catalogue.get(msgid), str)
+        and theirs
+        and any(translation != theirs for translation in by.values())
+    ]
+    assert not clashes, "give these a context (pgettext):\n" + "\n".join(clashes)

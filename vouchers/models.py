@@ -28,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 class Policy(models.Model):
     """One version of the voucher rules; the newest is in force. Each version is anchored."""
 
-    version = models.PositiveIntegerField(_("version"), unique=True)
+    version = models.PositiveIntegerField(pgettext_lazy("record", "version"), unique=True)
     monthly_topup_cap = models.PositiveBigIntegerField(_("monthly top-up cap (KRW)"))
     holding_cap = models.PositiveBigIntegerField(_("holding cap (KRW)"))
     cashback_small_bp = models.PositiveIntegerField(_("cashback, small merchants (basis points)"))
@@ -275,7 +275,7 @@ class Posting(models.Model):
 
 class LinkStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("Waiting for the code")
-    VERIFIED = "verified", _("Verified")
+    VERIFIED = "verified", pgettext_lazy("bank account", "Verified")
     FAILED = "failed", _("Verification failed")
 
 
@@ -350,7 +350,7 @@ class PaymentRequest(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="requests")
     amount = models.PositiveBigIntegerField(_("amount (KRW)"))
-    expires_at = models.DateTimeField(_("expires at"))
+    expires_at = models.DateTimeField(pgettext_lazy("request", "expires at"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
