@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -144,12 +145,21 @@ def verify_digest(request, digest: str):
             "receipt": receipt,
             "result": result,
             "verdict": verdict_of(result) if result else None,
+            "anchored_at": _block_time(receipt),
             "receipt_json": json.dumps(receipt, indent=2) if receipt else "",
             "qr": svg_data_uri(url),
             "url": url,
         },
         status=200 if receipt else 404,
     )
+
+
+def _block_time(receipt: dict | None) -> datetime | None:
+    """The receipt's block time (UTC, "…Z"), to show in Asia/Seoul."""
+    try:
+        return datetime.fromisoformat(receipt["anchor"]["timestamp"].replace("Z", "+00:00"))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def receipt_download(request, digest: str):

@@ -7,8 +7,8 @@
 
 Pending (with "usually under a minute"), anchored (block, time in Asia/Seoul, link to
 /verify/<digest>) or failed (no record has this digest). A pending state polls
-`chain:anchor-status` (/verify/status/<digest>) every few seconds with htmx and is replaced in place; the anchored and
-failed states carry no trigger, so polling stops there.
+`chain:anchor-status` (/verify/status/<digest>) every few seconds with htmx and is replaced in
+place; the anchored and failed states carry no trigger, so polling stops there.
 """
 
 import re

@@ -4,6 +4,7 @@ import copy
 import html as html_lib
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -245,6 +246,8 @@ def test_digest_page_of_a_confirmed_record(chain, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert f"<dd>{batch.block_number} · " in html
+    seoul = batch.block_timestamp.astimezone(ZoneInfo("Asia/Seoul"))
+    assert f"{seoul:%Y-%m-%d %H:%M:%S} KST</time>" in html
     assert batch.tx_hash in html
     assert batch.root in html
     assert re.search(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"', html)
