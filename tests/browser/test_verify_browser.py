@@ -14,7 +14,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-VERIFIED_KO = "검증됨: 이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
+VERIFIED_KO = "이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from busanhub.chain import services
 from busanhub.chain.models import AnchorBatch
 from busanhub.chain.testing import anchored_records as anchor_and_confirm
 
-VERIFIED_KO = "검증됨: 이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
-VERIFIED_EN = "Verified: this record is anchored on chain as the receipt says."
+VERIFIED_KO = "이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
+VERIFIED_EN = "This record is anchored on chain as the receipt says."
 NOT_VERIFIED_KO = "검증되지 않음"
 NOT_VERIFIED_EN = "Not verified"
 DIGEST_ERROR_KO = "다이제스트는 16진수 64자리이며, 앞에 0x를 붙일 수 있습니다."
