@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class University(models.Model):
@@ -57,7 +58,7 @@ class Course(models.Model):
         ENGLISH = "en", _("English")
 
     class Enrollment(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("course enrollment", "Open")
         APPROVAL = "approval", _("By approval")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
@@ -192,7 +193,7 @@ class Question(models.Model):
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="questions")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    prompt = models.TextField(_("question"), max_length=2000)
+    prompt = models.TextField(pgettext_lazy("quiz", "question"), max_length=2000)
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     numeric_answer = models.DecimalField(
         _("numeric answer"), max_digits=20, decimal_places=6, null=True, blank=True
@@ -207,8 +208,8 @@ class Question(models.Model):
     feedback = models.TextField(_("feedback after answering"), blank=True, max_length=2000)
 
     class Meta:
-        verbose_name = _("question")
-        verbose_name_plural = _("questions")
+        verbose_name = pgettext_lazy("quiz", "question")
+        verbose_name_plural = pgettext_lazy("quiz", "questions")
         ordering = ["position", "pk"]
 
     def __str__(self) -> str:
@@ -217,7 +218,7 @@ class Question(models.Model):
 
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    text = models.CharField(_("text"), max_length=500)
+    text = models.CharField(pgettext_lazy("quiz choice", "text"), max_length=500)
     is_correct = models.BooleanField(_("correct"), default=False)
 
     class Meta:
@@ -234,7 +235,7 @@ class Enrollment(models.Model):
         PENDING = "pending", _("Waiting for approval")
         ACTIVE = "active", _("Enrolled")
         REJECTED = "rejected", _("Not admitted")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", pgettext_lazy("course enrollment", "Completed")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrollments")
@@ -372,7 +373,7 @@ class LabChallenge(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="labs")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
     sandbox = models.ForeignKey(LabSandbox, on_delete=models.CASCADE, related_name="challenges")
-    data = models.JSONField(_("challenge"), default=dict, blank=True)
+    data = models.JSONField(pgettext_lazy("chain lab", "challenge"), default=dict, blank=True)
     is_passed = models.BooleanField(_("passed"), default=False)
     passed_at = models.DateTimeField(_("passed at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("submissions"), default=0)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Asset(models.Model):
@@ -54,9 +55,9 @@ class Asset(models.Model):
 class Market(models.Model):
     class Status(models.TextChoices):
         PRE_OPEN = "pre_open", _("Pre-open")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("market status", "Open")
         HALTED = "halted", _("Halted")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("market status", "Closed")
 
     symbol = models.CharField(_("symbol"), max_length=32, unique=True)  # e.g. ETH-KRW
     base = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+")
@@ -219,7 +220,7 @@ class Order(models.Model):
 
     class Kind(models.TextChoices):
         LIMIT = "limit", _("Limit")
-        MARKET = "market", _("Market")
+        MARKET = "market", pgettext_lazy("order type", "Market")
 
     class TimeInForce(models.TextChoices):
         GTC = "GTC", _("Good till cancelled")
@@ -228,11 +229,11 @@ class Order(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("order status", "Open")
         PARTIALLY_FILLED = "partial", _("Partially filled")
         FILLED = "filled", _("Filled")
         CANCELLED = "cancelled", _("Cancelled")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("order status", "Rejected")
 
     class SelfTrade(models.TextChoices):
         CANCEL_RESTING = "cancel_resting", _("Cancel the resting order")

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from identity import credential_types
 
@@ -62,7 +63,7 @@ class StatusList(models.Model):
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
     length = models.PositiveIntegerField(_("length (entries)"), default=131_072)
     bits = models.BinaryField(_("bitstring"))
-    version = models.PositiveIntegerField(_("version"), default=1)
+    version = models.PositiveIntegerField(pgettext_lazy("record", "version"), default=1)
     credential = models.JSONField(_("signed status list credential"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -105,7 +106,7 @@ class Credential(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     status_reason = models.CharField(_("status reason"), max_length=500, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
+    version = models.PositiveIntegerField(pgettext_lazy("record", "version"), default=1)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
@@ -204,7 +205,7 @@ def request_expiry():
 class PresentationRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for the holder")
-        VERIFIED = "verified", _("verified")
+        VERIFIED = "verified", pgettext_lazy("presentation", "verified")
         FAILED = "failed", _("not verified")
         DECLINED = "declined", _("declined by the holder")
 
@@ -229,7 +230,9 @@ class PresentationRequest(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires at"), default=request_expiry)
+    expires_at = models.DateTimeField(
+        pgettext_lazy("request", "expires at"), default=request_expiry
+    )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from xml.sax.saxutils import escape
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import coldchain
 from .epcis import identifiers
@@ -22,7 +23,7 @@ STEPS = {
     "stocking": _("On the shelf"),
     "inspecting": _("Inspected"),
     "sensor_reporting": _("Temperature recorded"),
-    "holding": _("Held"),
+    "holding": pgettext_lazy("cold chain step", "Held"),
     "unpacking": _("Unpacked"),
     "loading": _("Loaded"),
 }

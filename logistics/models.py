@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Party(models.Model):
@@ -144,7 +145,7 @@ class Product(models.Model):
 
 class Lot(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("lot status", "Active")
         COMPROMISED = "compromised", _("Cold chain breached")
         RECALLED = "recalled", _("Recalled")
 
@@ -340,7 +341,7 @@ class Recall(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         NOTIFIED = "notified", _("Notified")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("recall status", "Closed")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reason = models.TextField(_("reason"))

@@ -6,7 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 CODE_VALIDATOR = RegexValidator(
@@ -43,7 +43,7 @@ class Category(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=120)
     description_ko = models.TextField(_("description (Korean)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    group = models.CharField(_("group"), max_length=60, blank=True)
+    group = models.CharField(pgettext_lazy("category group", "group"), max_length=60, blank=True)
     keywords = models.CharField(_("keywords"), max_length=200, blank=True)
     department = models.ForeignKey(
         Department,
@@ -169,7 +169,9 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("key prefix"), max_length=8, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        pgettext_lazy("report update", "created"), default=timezone.now, editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -322,7 +324,7 @@ class ReportUpdate(models.Model):
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, related_name="updates", verbose_name=_("report")
     )
-    version = models.PositiveIntegerField(_("version"))
+    version = models.PositiveIntegerField(pgettext_lazy("record", "version"))
     from_status = models.CharField(max_length=20, choices=Report.Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Report.Status.choices)
     public_note = models.CharField(_("public note"), max_length=1000, blank=True)

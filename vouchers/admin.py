@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from busanhub.admin_tools import ReadOnlyAdmin, ReasonActionForm, run_action
 
@@ -357,7 +358,7 @@ class SettlementAdmin(ReadOnlyAdmin):
             _("Retried %(count)d settlements: paid or already paid."),
         )
 
-    @admin.display(description=_("report"))
+    @admin.display(description=pgettext_lazy("settlement", "report"))
     def reports(self, obj):
         return format_html(
             '<a href="{}">CSV</a> · <a href="{}">XLSX</a>',

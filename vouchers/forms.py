@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from busanhub.bank.links import BANK_CHOICES
 
@@ -117,7 +118,9 @@ class MerchantApplyForm(forms.Form):
         help_text=_("As 123-45-67890."),
         error_messages={"invalid": _("A business registration number reads 123-45-67890.")},
     )
-    category = forms.ChoiceField(label=_("Category"), choices=CATEGORY_CHOICES)
+    category = forms.ChoiceField(
+        label=pgettext_lazy("merchant", "Category"), choices=CATEGORY_CHOICES
+    )
     address = forms.CharField(label=_("Address"), max_length=200)
     latitude = forms.DecimalField(
         label=_("Latitude"), max_digits=9, decimal_places=6, min_value=34.8, max_value=35.5

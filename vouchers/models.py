@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # Linked bank accounts are the platform's (busanhub.bank): vouchers' top-ups and the exchange's
 # KRW transfers use the same proven links. Re-exported for the app's older imports.
@@ -31,7 +32,7 @@ from busanhub.bank.models import BankLink, LinkStatus  # noqa: F401
 class Policy(models.Model):
     """One version of the voucher rules; the newest is in force. Each version is anchored."""
 
-    version = models.PositiveIntegerField(_("version"), unique=True)
+    version = models.PositiveIntegerField(pgettext_lazy("record", "version"), unique=True)
     monthly_topup_cap = models.PositiveBigIntegerField(_("monthly top-up cap (KRW)"))
     holding_cap = models.PositiveBigIntegerField(_("holding cap (KRW)"))
     cashback_small_bp = models.PositiveIntegerField(_("cashback, small merchants (basis points)"))
@@ -77,7 +78,7 @@ class Merchant(models.Model):
     )
     name = models.CharField(_("shop name"), max_length=120)
     business_number = models.CharField(_("business registration number"), max_length=12)
-    category = models.CharField(_("category"), max_length=40)
+    category = models.CharField(pgettext_lazy("merchant", "category"), max_length=40)
     address = models.CharField(_("address"), max_length=200)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
@@ -312,7 +313,7 @@ class PaymentRequest(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="requests")
     amount = models.PositiveBigIntegerField(_("amount (KRW)"))
-    expires_at = models.DateTimeField(_("expires at"))
+    expires_at = models.DateTimeField(pgettext_lazy("request", "expires at"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

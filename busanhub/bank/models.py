@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SandboxTransfer(models.Model):
@@ -61,7 +62,7 @@ class SandboxFault(models.Model):
 
 class LinkStatus(models.TextChoices):
     UNVERIFIED = "unverified", _("Waiting for the code")
-    VERIFIED = "verified", _("Verified")
+    VERIFIED = "verified", pgettext_lazy("bank account", "Verified")
     FAILED = "failed", _("Verification failed")
 
 

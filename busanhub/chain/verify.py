@@ -149,7 +149,9 @@ def verify_offline(receipt: dict) -> Result:
     if not result.add(
         "leaf",
         merkle.to_hex(leaf) == receipt["leaf"],
-        "keccak256(keccak256(digest)) equals the leaf",
+        "keccak256(keccak256(digest)) equals the leaf"
+        if merkle.to_hex(leaf) == receipt["leaf"]
+        else f"keccak256(keccak256(digest)) is {merkle.to_hex(leaf)}, not the leaf",
     ):
         return result
     root = merkle.process_proof(leaf, [merkle.to_bytes32(p) for p in receipt["proof"]])

@@ -1,16 +1,69 @@
 """The public `/verify/` pages: anyone checks a digest or a receipt against the chain."""
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from busanhub.chain import canonical, node, selectors, verify
 from busanhub.chain.api import receipt_for_viewer
 from busanhub.chain.forms import DigestForm, ReceiptForm
 from busanhub.chain.qr import svg_data_uri
+from busanhub.chain.templatetags.anchoring import TESTID
+
+# Every step a full verification takes, in order, with what each one establishes.
+STEP_LABELS = {
+    "format": _("The receipt is well-formed"),
+    "envelope": _("The record's data matches the digest"),
+    "leaf": _("The digest makes the Merkle leaf"),
+    "proof": _("The proof leads from the leaf to the root"),
+    "chain": _("The node serves the receipt's chain"),
+    "anchored": _("The contract anchored the root"),
+    "contract-verify": _("The contract itself accepts the proof"),
+    "block": _("The transaction and block match"),
+}
+
+
+@dataclass(frozen=True)
+class ShownStep:
+    number: int
+    name: str
+    label: str
+    state: str  # "ok", "failed", "skipped" (nothing to check) or "not-reached"
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    steps: list[ShownStep]
+    failed: ShownStep | None
+
+
+def verdict_of(result: verify.Result) -> Verdict:
+    """Every step, in order, for the page: those after the first failure are "not reached"
+    (what they computed proves nothing once an earlier link of the chain is broken)."""
+    ran = {step.name: step for step in result.steps}
+    names = list(STEP_LABELS) + [s.name for s in result.steps if s.name not in STEP_LABELS]
+    steps, failed = [], None
+    for number, name in enumerate(names, start=1):
+        step = ran.get(name)
+        if failed is not None or step is None:
+            state, detail = "not-reached", ""
+        else:
+            state = {True: "ok", False: "failed", None: "skipped"}[step.ok]
+            detail = step.detail
+        shown = ShownStep(number, name, STEP_LABELS.get(name, name), state, detail)
+        if state == "failed":
+            failed = shown
+        steps.append(shown)
+    return Verdict(ok=result.ok, steps=steps, failed=failed)
 
 
 def check_receipt(receipt: dict) -> verify.Result:
@@ -52,6 +105,7 @@ def verify_index(request):
             "digest_form": digest_form,
             "receipt_form": receipt_form,
             "result": result,
+            "verdict": verdict_of(result) if result else None,
             "receipt": receipt,
         },
         status=status,
@@ -90,12 +144,22 @@ def verify_digest(request, digest: str):
             "status": status,
             "receipt": receipt,
             "result": result,
+            "verdict": verdict_of(result) if result else None,
+            "anchored_at": _block_time(receipt),
             "receipt_json": json.dumps(receipt, indent=2) if receipt else "",
             "qr": svg_data_uri(url),
             "url": url,
         },
         status=200 if receipt else 404,
     )
+
+
+def _block_time(receipt: dict | None) -> datetime | None:
+    """The receipt's block time (UTC, "…Z"), to show in Asia/Seoul."""
+    try:
+        return datetime.fromisoformat(receipt["anchor"]["timestamp"].replace("Z", "+00:00"))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def receipt_download(request, digest: str):
@@ -109,3 +173,35 @@ def receipt_download(request, digest: str):
     response = HttpResponse(json.dumps(receipt, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="receipt-{digest[2:14]}.json"'
     return response
+
+
+@require_GET
+@never_cache
+def anchor_status(request, digest: str):
+    """The anchoring state of one digest, for the `anchor_status` component's polling: its HTML
+    fragment, or JSON (`?format=json` or Accept). Public like /verify/: a digest reveals nothing,
+    and the state says no more than /verify/<digest> does."""
+    state = selectors.anchor_state(digest)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "digest": state.digest,
+                "state": state.state,
+                "step": state.step,
+                "blockNumber": state.block_number,
+                "blockTimestamp": state.block_timestamp.isoformat()
+                if state.block_timestamp
+                else None,
+                "verifyUrl": reverse("chain:verify-digest", args=[state.digest])
+                if state.state != "failed"
+                else None,
+            },
+            status=200 if state.state != "failed" else 404,
+        )
+    testid = request.GET.get("testid", "")
+    # htmx swaps only 2xx answers: a failed state is a 200 fragment that stops the polling.
+    return render(
+        request,
+        "chain/_anchor_status.html",
+        {"state": state, "testid": testid if TESTID.match(testid) else ""},
+    )

@@ -171,7 +171,7 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     expect(timeline.nth(1).locator(".reward")).to_have_count(0)
     balances = voucher_selectors.wallet_balances(wallet=voucher_selectors.wallet_for(user=citizen))
     assert balances["cashback"] == 1_000
-    badge = page.get_by_role("link", name="블록체인에서 검증됨")
+    badge = page.locator(".report-status").get_by_role("link", name="블록체인에서 검증됨")
     expect(badge).to_have_attribute("href", f"/verify/{report.digest}")
     subjects = [message.subject for message in mail.outbox if message.to == [citizen.email]]
     assert subjects == [

@@ -4,6 +4,7 @@ import copy
 import html as html_lib
 import json
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,10 +14,10 @@ from busanhub.chain import services
 from busanhub.chain.models import AnchorBatch
 from busanhub.chain.testing import anchored_records as anchor_and_confirm
 
-VERIFIED_KO = "검증됨: 이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
-VERIFIED_EN = "Verified: this record is anchored on chain as the receipt says."
-NOT_VERIFIED_KO = "검증 실패: ✘ 표시된 단계가 실패했습니다."
-NOT_VERIFIED_EN = "Not verified: the step marked ✘ failed."
+VERIFIED_KO = "이 기록은 영수증 내용대로 체인에 앵커링되어 있습니다."
+VERIFIED_EN = "This record is anchored on chain as the receipt says."
+NOT_VERIFIED_KO = "검증되지 않음"
+NOT_VERIFIED_EN = "Not verified"
 DIGEST_ERROR_KO = "다이제스트는 16진수 64자리이며, 앞에 0x를 붙일 수 있습니다."
 NOT_JSON_KO = "JSON 형식이 아닙니다: "
 NOT_ANCHORED_KO = "아직 앵커링되지 않았습니다."
@@ -29,13 +30,13 @@ def failed_steps(html: str) -> list[str]:
     return [
         html_lib.unescape(re.sub(r"\s+", " ", label).strip())
         for label in re.findall(
-            r'<li class="verify-step is-failed">\s*<strong>(.*?)</strong>', html, re.S
+            r'<li class="verify-step is-failed"[^>]*>.*?<strong>(.*?)</strong>', html, re.S
         )
     ]
 
 
 def step_classes(html: str) -> list[str]:
-    return re.findall(r'<li class="verify-step (is-\w+)">', html)
+    return re.findall(r'<li class="verify-step (is-[\w-]+)"', html)
 
 
 # --- /verify/ ---------------------------------------------------------------------------------
@@ -154,8 +155,9 @@ def test_receipt_with_a_changed_proof_element_fails_at_the_proof(chain, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert failed_steps(html) == ["증명이 리프에서 루트까지 이어집니다"]
-    assert step_classes(html) == ["is-ok", "is-ok", "is-ok", "is-failed"]
+    assert step_classes(html) == ["is-ok", "is-ok", "is-ok", "is-failed"] + ["is-not-reached"] * 4
     assert NOT_VERIFIED_KO in html
+    assert "4단계 실패: 증명이 리프에서 루트까지 이어집니다." in html
     assert VERIFIED_KO not in html
     assert not response.context["result"].ok
     assert response.context["result"].failed_step.name == "proof"
@@ -172,6 +174,11 @@ def test_receipt_with_changed_envelope_data_fails_at_the_envelope(chain, client)
     assert NOT_VERIFIED_EN in html
     assert VERIFIED_EN not in html
     assert response.context["result"].failed_step.name == "envelope"
+    # The steps after the failure are "not reached", not shown as holding
+    assert step_classes(html) == ["is-ok", "is-failed"] + ["is-not-reached"] * 6
+    assert "Step 2 failed: The record&#x27;s data matches the digest." in html
+    assert "equals the leaf" not in html
+    assert html.index('class="verify-verdict is-failed"') < html.index('class="verify-steps"')
 
 
 def test_receipt_naming_another_contract_fails_on_chain(chain, client):
@@ -239,6 +246,8 @@ def test_digest_page_of_a_confirmed_record(chain, client):
     assert response.status_code == 200
     html = response.content.decode()
     assert f"<dd>{batch.block_number} · " in html
+    seoul = batch.block_timestamp.astimezone(ZoneInfo("Asia/Seoul"))
+    assert f"{seoul:%Y-%m-%d %H:%M:%S} KST</time>" in html
     assert batch.tx_hash in html
     assert batch.root in html
     assert re.search(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"', html)
@@ -262,6 +271,7 @@ def test_digest_page_of_a_pending_record_is_404_not_anchored_yet(client):
     html = response.content.decode()
     assert NOT_ANCHORED_KO in html
     assert 'class="verify-verdict is-pending"' in html
+    assert 'data-anchor-state="pending"' in html  # updates in place until confirmed
     assert "data:image/svg+xml;base64," in html
     english = client.get(f"/verify/{leaf.digest}", HTTP_ACCEPT_LANGUAGE="en")
     assert english.status_code == 404
@@ -361,3 +371,15 @@ def test_receipt_download_of_a_pending_or_malformed_digest(client):
     malformed = client.get("/verify/nothex/receipt.json")
     assert malformed.status_code == 400
     assert list(malformed.json()) == ["digest"]
+
+
+def test_a_wrong_leaf_is_not_said_to_equal_the_leaf(chain):
+    from busanhub.chain import verify
+
+    [leaf] = anchor_and_confirm(1)
+    receipt = services.receipt_for(leaf.digest)
+    receipt["leaf"] = "0x" + "00" * 32
+    result = verify.verify_offline(receipt)
+    assert result.failed_step.name == "leaf"
+    assert "not the leaf" in result.failed_step.detail
+    assert "equals" not in result.failed_step.detail
