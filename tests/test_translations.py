@@ -144,7 +144,9 @@ def third_party_catalogues(language: str) -> dict[str, dict]:
     found = {}
     for config in apps.get_app_configs():
         path = Path(config.path)
-        if ROOT in path.parents:
+        # Ours live in the checkout; installed packages in site-packages (which may itself be
+        # inside the checkout, as .venv is).
+        if ROOT in path.parents and "site-packages" not in path.parts:
             continue
         mo = path / "locale" / language / "LC_MESSAGES" / "django.mo"
         if mo.exists():
