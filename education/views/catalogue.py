@@ -11,7 +11,8 @@ from education import selectors, services
 from education.forms import CatalogueForm
 from education.models import Course, Enrollment, University
 from education.permissions import can_teach
-from education.views.errors import flash_errors
+
+from .errors import flash_errors
 
 
 @require_GET

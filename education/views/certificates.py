@@ -15,8 +15,9 @@ from education.forms import RevokeForm
 from education.models import Certificate
 from education.permissions import can_teach
 from education.qr import qr_data_uri
-from education.views.errors import flash_errors
 from identity import selectors as identity_selectors
+
+from .errors import flash_errors
 
 CHECK_LABELS = {
     "malformed": _("Well-formed credential"),

@@ -6,7 +6,8 @@ from django.views.decorators.http import require_GET
 
 from busanhub import spreadsheet
 from education import selectors
-from education.views.teaching import taught_course
+
+from .teaching import taught_course
 
 
 @login_required

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from education import labchain, lessontext, selectors, services
 from education.models import Enrollment, LabChallenge, Lesson, QuizAttempt
 from education.permissions import can_teach
-from education.views.errors import flash_errors
-from education.views.labs import lab_action, lab_context
-from education.views.quizzes import answers_from_post, quiz_context
+
+from .errors import flash_errors
+from .labs import lab_action, lab_context
+from .quizzes import answers_from_post, quiz_context
 
 
 def _lesson_for_learner(request, public_id) -> tuple[Lesson, Enrollment | None]:

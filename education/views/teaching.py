@@ -20,7 +20,8 @@ from education.forms import (
 )
 from education.models import Course, Enrollment, Lesson, University
 from education.permissions import can_teach, instructor_university_id, require_teacher
-from education.views.errors import flash_errors, form_errors
+
+from .errors import flash_errors, form_errors
 
 
 @login_required
