@@ -1,6 +1,7 @@
 """One sender of EVM transactions from server-held keys: the anchoring signer
 (busanhub.chain.services), the exchange's hot wallet and deposit addresses (exchange.services
-chain and sweeps) and the education lab's faucet and sandbox accounts (education.labchain).
+withdrawal_sending and sweeps) and the education lab's faucet and sandbox accounts
+(education.labchain).
 
 A transaction goes out in two steps, so that a re-run never sends twice:
 

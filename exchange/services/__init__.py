@@ -8,18 +8,7 @@ from .bank import (
     krw_withdrawal_approve,
     krw_withdrawal_reject,
 )
-from .chain import (
-    deposit_address_assign,
-    deposits_scan,
-    reserves_on_chain,
-    withdrawal_address_add,
-    withdrawal_approve,
-    withdrawal_reject,
-    withdrawal_request,
-    withdrawal_send,
-    withdrawals_confirm,
-    withdrawals_replace_stuck,
-)
+from .deposits import deposit_address_assign, deposits_scan
 from .kyc import kyc_level
 from .liabilities import liabilities_snapshot, liability_proof
 from .matching import markets_match
@@ -30,8 +19,16 @@ from .orders import (
     order_place,
     orders_cancel_all,
 )
+from .reserves import reserves_on_chain
 from .sweeps import deposits_sweep
 from .volume import volume_prune
+from .withdrawal_sending import withdrawal_send, withdrawals_confirm, withdrawals_replace_stuck
+from .withdrawals import (
+    withdrawal_address_add,
+    withdrawal_approve,
+    withdrawal_reject,
+    withdrawal_request,
+)
 
 __all__ = [
     "account_set_frozen",

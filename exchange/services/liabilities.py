@@ -40,7 +40,7 @@ def liabilities_snapshot(*, with_reserves: bool = True) -> LiabilitySnapshot:
     totals = {symbol: str(total) for symbol, total in zip(symbols, root.sums, strict=True)}
     reserves = {}
     if with_reserves:
-        from .chain import reserves_on_chain
+        from .reserves import reserves_on_chain
 
         try:
             reserves = {k: str(v) for k, v in reserves_on_chain().items()}

@@ -21,16 +21,9 @@ from busanhub.chain import evm
 from exchange import conf
 from exchange.models import Asset, ChainDeposit, ChainSweep, DepositAddress, DepositSweep
 
-from .chain import (
-    DEPOSIT_PATH,
-    TOKEN_TRANSFER_GAS,
-    _broadcast,
-    _derive,
-    fees_current,
-    hot_wallet,
-    token_abi,
-    w3,
-)
+from .gas import TOKEN_TRANSFER_GAS, fees_current
+from .node import broadcast_signed, token_abi, w3
+from .wallets import DEPOSIT_PATH, derive, hot_wallet
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +46,7 @@ def _balance(client, asset: Asset, address: str, block) -> int:
 def _signer(sweep: ChainSweep):
     if sweep.kind == ChainSweep.Kind.COLD:
         return hot_wallet()
-    return _derive(conf.mnemonic(), DEPOSIT_PATH.format(index=sweep.deposit_address.index))
+    return derive(conf.mnemonic(), DEPOSIT_PATH.format(index=sweep.deposit_address.index))
 
 
 def _sign(client, sweep: ChainSweep) -> None:
@@ -143,7 +136,7 @@ def _advance(client, pk: int, head: int, confirmations: int) -> str | None:
                     _fail(sweep, "the sweep transaction reverted")
                     outcome = "failed"
     if broadcast:
-        _broadcast(client, broadcast)
+        broadcast_signed(client, broadcast)
     return outcome
 
 
@@ -233,7 +226,7 @@ def _deposit_start(client, address_pk: int, asset: Asset, head: int, confirmatio
             _sign(client, sweep)
             broadcast = sweep.raw_tx
         DepositSweep.objects.bulk_create(DepositSweep(deposit_id=d, sweep=sweep) for d in deposits)
-    _broadcast(client, broadcast)
+    broadcast_signed(client, broadcast)
     return sweep
 
 
@@ -268,7 +261,7 @@ def _cold_start(client, asset: Asset, cold: str, limit: int):
             return None
         _sign(client, sweep)
         broadcast = sweep.raw_tx
-    _broadcast(client, broadcast)
+    broadcast_signed(client, broadcast)
     return sweep
 
 

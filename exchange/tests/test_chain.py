@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from exchange import selectors, services
 from exchange.models import Asset, ChainDeposit, ChainWithdrawal
+from exchange.services.wallets import hot_wallet
 from exchange.tests import chainkit
 from exchange.tests.factories import ETH, UserFactory, kyc_user
 
@@ -97,7 +98,7 @@ def test_reorganised_deposit_is_never_credited(settings, own_chain, market, alic
 
 
 def _fund_hot_wallet(node, wei=10**18):
-    chainkit.send_ether(node, services.chain.hot_wallet().address, wei)
+    chainkit.send_ether(node, hot_wallet().address, wei)
 
 
 def test_withdrawal_goes_out_and_is_confirmed(chain_settings, market, alice, bob, fund):
@@ -149,7 +150,7 @@ def _token_withdrawal(token, alice, bob, target, amount=2_000_000):
 def _hot_nonce_row():
     from busanhub.chain.models import ChainSigner
 
-    address = services.chain.hot_wallet().address
+    address = hot_wallet().address
     return (
         ChainSigner.objects.filter(address=address).values_list("next_nonce", "in_flight").first()
     )
@@ -169,7 +170,7 @@ def test_token_withdrawal_waits_until_the_hot_wallet_holds_the_tokens(
     assert (withdrawal.status, withdrawal.tx_hash) == (ChainWithdrawal.Status.APPROVED, "")
     assert _hot_nonce_row() == nonce_before
     # When the hot wallet receives the tokens, Then the withdrawal goes out and is confirmed
-    hot = services.chain.hot_wallet().address
+    hot = hot_wallet().address
     chainkit.send_token(chain_settings, token.contract_address, hot, 2_000_000)
     services.withdrawal_send(withdrawal_pk=withdrawal.pk)
     chainkit.mine(chain_settings, 3)
@@ -189,7 +190,7 @@ def test_a_second_withdrawal_counts_what_the_first_is_sending(
 ):
     # Given a hot wallet with 3 BUSD and a sent, unconfirmed withdrawal of 2 BUSD
     _fund_hot_wallet(chain_settings)
-    hot = services.chain.hot_wallet().address
+    hot = hot_wallet().address
     chainkit.send_token(chain_settings, token.contract_address, hot, 3_000_000)
     first = _token_withdrawal(token, alice, bob, "0x000000000000000000000000000000000000bEEF")
     assert services.withdrawal_send(withdrawal_pk=first.pk).status == "sent"
@@ -206,7 +207,7 @@ def test_a_reverted_token_transfer_is_refunded(settings, own_chain, market, alic
     token = _token_on(node)
     # Given a withdrawal of 2 BUSD sent while the hot wallet held them, not yet mined
     _fund_hot_wallet(node)
-    hot = services.chain.hot_wallet().address
+    hot = hot_wallet().address
     receipt = chainkit.client(node).eth.wait_for_transaction_receipt(
         chainkit.send_token(node, token.contract_address, hot, 2_000_000)
     )

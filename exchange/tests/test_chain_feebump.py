@@ -5,6 +5,7 @@ import pytest
 
 from exchange import selectors, services
 from exchange.models import ChainWithdrawal
+from exchange.services.wallets import hot_wallet
 from exchange.tests import chainkit
 from exchange.tests.factories import ETH
 
@@ -20,7 +21,7 @@ def pending_withdrawal(settings, own_chain, market, alice, bob, fund):
     settings.EXCHANGE_STUCK_AFTER_S = 0
     settings.EXCHANGE_FEE_BUMP_PERCENT = 25
     fund(alice, market, eth=ETH)
-    chainkit.send_ether(own_chain, services.chain.hot_wallet().address, 10**18)
+    chainkit.send_ether(own_chain, hot_wallet().address, 10**18)
     services.withdrawal_address_add(user=alice, address=TARGET)
     withdrawal = services.withdrawal_request(
         user=alice, asset="ETH", address=TARGET, amount=ETH // 10
@@ -45,7 +46,7 @@ def _confirm(node, blocks=3) -> None:
 
 def test_stuck_withdrawal_is_replaced_and_paid_once(own_chain, pending_withdrawal, alice):
     w3 = chainkit.client(own_chain)
-    hot = services.chain.hot_wallet().address
+    hot = hot_wallet().address
     before = w3.eth.get_balance(TARGET)
     first = pending_withdrawal
     assert first.status == ChainWithdrawal.Status.SENT
@@ -146,7 +147,7 @@ def test_a_withdrawal_the_hot_wallet_cannot_pay_waits_unsigned(
         [],
     )
     # When the wallet is refilled, the next run sends it with the wallet's first nonce
-    chainkit.send_ether(own_chain, services.chain.hot_wallet().address, 10**18)
+    chainkit.send_ether(own_chain, hot_wallet().address, 10**18)
     services.withdrawal_send(withdrawal_pk=withdrawal.pk)
     withdrawal.refresh_from_db()
     assert (withdrawal.status, withdrawal.nonce) == (ChainWithdrawal.Status.SENT, 0)

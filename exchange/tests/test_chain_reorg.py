@@ -4,7 +4,7 @@ from web3 import Web3
 
 from exchange import conf, selectors, services
 from exchange.models import ChainDeposit
-from exchange.services import chain as chain_services
+from exchange.services.wallets import derive
 from exchange.tests import chainkit
 
 GWEI = 10**9
@@ -13,7 +13,7 @@ GWEI = 10**9
 def test_deposit_moved_by_a_reorg_is_credited_once(settings, own_chain, market, alice):
     settings.EXCHANGE_CONFIRMATIONS = 3
     w3 = chainkit.client(own_chain)
-    sender = chain_services._derive(conf.ANVIL_MNEMONIC, "m/44'/60'/0'/0/8")
+    sender = derive(conf.ANVIL_MNEMONIC, "m/44'/60'/0'/0/8")
     address = services.deposit_address_assign(user=alice).address
     # Given a signed 0.01 ETH transfer to Alice's deposit address, seen in one block
     signed = sender.sign_transaction(

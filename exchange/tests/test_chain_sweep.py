@@ -9,7 +9,8 @@ from web3 import Web3
 
 from exchange import selectors, services
 from exchange.models import Asset, ChainSweep, DepositSweep, LiabilitySnapshot
-from exchange.services import chain as chain_services
+from exchange.services import reserves as reserve_services
+from exchange.services.wallets import hot_wallet
 from exchange.tests import chainkit
 from exchange.tests.factories import ETH, kyc_user
 
@@ -50,13 +51,13 @@ def _credited_deposit(node, user, *, wei=0, token=None, amount=0):
 
 def _wei_held(w3, block="latest") -> int:
     return sum(
-        w3.eth.get_balance(a, block_identifier=block) for a in chain_services.exchange_addresses()
+        w3.eth.get_balance(a, block_identifier=block) for a in reserve_services.exchange_addresses()
     )
 
 
 def test_native_deposit_is_swept_once_and_the_customer_balance_never_moves(node, market, alice):
     w3 = chainkit.client(node)
-    hot = chain_services.hot_wallet().address
+    hot = hot_wallet().address
     # Given Alice's credited 0.5 ETH deposit
     address = _credited_deposit(node, alice, wei=ETH // 2 * GWEI)
     ledger = selectors.balances_for(user=alice)
@@ -96,7 +97,7 @@ def test_native_deposit_is_swept_once_and_the_customer_balance_never_moves(node,
 
 def test_erc20_deposit_is_topped_up_with_gas_then_swept(node, token, market, alice):
     w3 = chainkit.client(node)
-    hot = chain_services.hot_wallet().address
+    hot = hot_wallet().address
     chainkit.send_ether(node, hot, 10**18)
     # Given Alice's credited 1.5 BUSD deposit
     address = _credited_deposit(node, alice, token=token, amount=1_500_000)
@@ -142,7 +143,7 @@ def test_a_lost_broadcast_is_sent_again_with_the_same_hash(node, market, alice):
     chainkit.mine(node, 3)
     assert services.deposits_sweep()["confirmed"] == 1
     assert w3.eth.get_transaction_count(address) == 1
-    assert w3.eth.get_balance(chain_services.hot_wallet().address) == int(sweep.amount)
+    assert w3.eth.get_balance(hot_wallet().address) == int(sweep.amount)
 
 
 def test_dust_below_the_gas_cost_is_not_swept(node, market, alice):
@@ -158,7 +159,7 @@ def test_dust_below_the_gas_cost_is_not_swept(node, market, alice):
 
 def test_hot_wallet_excess_goes_to_the_cold_wallet(settings, node, market, alice):
     w3 = chainkit.client(node)
-    hot = chain_services.hot_wallet().address
+    hot = hot_wallet().address
     chainkit.send_ether(node, hot, ETH * GWEI)  # 1 ETH
     settings.EXCHANGE_COLD_WALLET_ADDRESS = COLD
     settings.EXCHANGE_HOT_WALLET_LIMITS = {"ETH": ETH // 5}  # keep 0.2 ETH hot
@@ -191,7 +192,7 @@ def test_hot_wallet_excess_goes_to_the_cold_wallet(settings, node, market, alice
 def test_on_demand_snapshot_counts_reserves_once_while_a_sweep_is_in_flight(
     node, token, market, alice
 ):
-    chainkit.send_ether(node, chain_services.hot_wallet().address, 10**18)
+    chainkit.send_ether(node, hot_wallet().address, 10**18)
     _credited_deposit(node, alice, token=token, amount=2_000_000)
     # Given a token sweep half done (gas topped up, transfer not signed yet)
     services.deposits_sweep()
@@ -216,11 +217,11 @@ def test_reserves_read_in_several_batches_count_every_address_once(
         address = services.deposit_address_assign(user=user).address
         chainkit.send_ether(node, address, n * GWEI)
         chainkit.send_token(node, token.contract_address, address, n * 1_000)
-    monkeypatch.setattr(chain_services, "RESERVES_BATCH", 2)
+    monkeypatch.setattr(reserve_services, "RESERVES_BATCH", 2)
     # When the reserves are read
     reserves = services.reserves_on_chain()
     # Then they equal the balances read one address at a time
-    addresses = chain_services.exchange_addresses()
+    addresses = reserve_services.exchange_addresses()
     assert len(addresses) == 6  # the hot wallet and the five deposit addresses
     assert reserves["ETH"] == _wei_held(w3) // GWEI
     assert (

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from busanhub.chain.models import AnchorLeaf
 from safety import services
+from safety.services.rewards import reporter_reward
 from safety.tests.factories import CategoryFactory, StaffFactory, UserFactory, make_report
 from vouchers import selectors as voucher_selectors
 
@@ -63,7 +64,7 @@ def test_resolving_a_report_rewards_the_reporter_once():
         services.report_transition(report=report, to_status="resolved", actor=StaffFactory())
     # And re-running the reward itself (as a retry would) pays nothing either
     report.refresh_from_db()
-    assert services._reward_reporter(report) == 1_000  # the same, already credited reward
+    assert reporter_reward(report) == 1_000  # the same, already credited reward
     assert points(citizen) == 1_000
     assert voucher_selectors.ledger_totals()["transactions"] == 1
     assert_ledger_balanced()

@@ -1,0 +1,79 @@
+"""The catalogue and a course's page: search, enrolment and the learner's own courses."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from education import selectors, services
+from education.forms import CatalogueForm
+from education.models import Course, Enrollment, University
+from education.permissions import can_teach
+
+from .errors import flash_errors
+
+
+@require_GET
+def home(request):
+    """The catalogue: search and filters by university, level and language."""
+    universities = list(University.objects.order_by("name"))
+    form = CatalogueForm(request.GET or None, universities=universities)
+    filters = form.cleaned_data if form.is_valid() else {}
+    courses = selectors.courses_catalogue(
+        query=filters.get("q", ""),
+        university=filters.get("university", ""),
+        level=filters.get("level", ""),
+        language=filters.get("language", ""),
+    )
+    return render(request, "education/catalogue.html", {"form": form, "courses": courses})
+
+
+def _published_course(public_id) -> Course:
+    return get_object_or_404(
+        Course.objects.select_related("university"), public_id=public_id, is_published=True
+    )
+
+
+@require_GET
+def course(request, public_id):
+    course = _published_course(public_id)
+    enrollment = selectors.enrollment_for(user=request.user, course=course)
+    state = selectors.lesson_states(enrollment)
+    return render(
+        request,
+        "education/course.html",
+        {
+            "course": course,
+            "modules": selectors.course_outline(course),
+            "enrollment": enrollment,
+            "state": state,
+            "prerequisites": list(course.prerequisites.all()),
+            "can_teach": can_teach(request.user, course.university_id),
+        },
+    )
+
+
+@login_required
+@require_POST
+def enroll(request, public_id):
+    course = _published_course(public_id)
+    try:
+        enrollment = services.enrollment_create(course=course, student=request.user)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        if enrollment.status == Enrollment.Status.PENDING:
+            messages.success(request, _("Your request was sent to the instructors."))
+        else:
+            messages.success(request, _("You are enrolled."))
+    return redirect(course.get_absolute_url())
+
+
+@login_required
+@require_GET
+def my_learning(request):
+    return render(
+        request, "education/my_learning.html", {"rows": selectors.my_learning(user=request.user)}
+    )

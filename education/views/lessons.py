@@ -1,0 +1,105 @@
+"""A lesson as the learner sees it, and what she does on it: complete a reading, start and
+submit a quiz, work in a lab. Quizzes and labs add their own context and actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from education import labchain, lessontext, selectors, services
+from education.models import Enrollment, LabChallenge, Lesson, QuizAttempt
+from education.permissions import can_teach
+
+from .errors import flash_errors
+from .labs import lab_action, lab_context
+from .quizzes import answers_from_post, quiz_context
+
+
+def _lesson_for_learner(request, public_id) -> tuple[Lesson, Enrollment | None]:
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("module__course__university"),
+        public_id=public_id,
+        module__course__is_published=True,
+    )
+    enrollment = selectors.enrollment_for(user=request.user, course=lesson.module.course)
+    if enrollment is None or enrollment.status not in (
+        Enrollment.Status.ACTIVE,
+        Enrollment.Status.COMPLETED,
+    ):
+        if not can_teach(request.user, lesson.module.course.university_id):
+            raise PermissionDenied(_("Enroll in the course to open its lessons."))
+        enrollment = None
+    return lesson, enrollment
+
+
+def _neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    lessons = list(
+        Lesson.objects.filter(module__course_id=lesson.module.course_id).order_by(
+            "module__position", "position", "pk"
+        )
+    )
+    index = lessons.index(lesson)
+    return (
+        lessons[index - 1] if index else None,
+        lessons[index + 1] if index + 1 < len(lessons) else None,
+    )
+
+
+@login_required
+def lesson(request, public_id):
+    lesson, enrollment = _lesson_for_learner(request, public_id)
+    if request.method == "POST":
+        return _lesson_post(request, lesson, enrollment)
+    previous, following = _neighbours(lesson)
+    state = selectors.lesson_states(enrollment)
+    context = {
+        "lesson": lesson,
+        "course": lesson.module.course,
+        "enrollment": enrollment,
+        "html": lessontext.render(lesson.body),
+        "done": lesson.pk in state.done,
+        "previous": previous,
+        "next": following,
+    }
+    if lesson.kind == Lesson.Kind.QUIZ:
+        context.update(quiz_context(lesson, enrollment))
+    elif lesson.kind == Lesson.Kind.LAB:
+        context.update(lab_context(lesson, enrollment))
+    return render(request, "education/lesson.html", context)
+
+
+def _lesson_post(request, lesson: Lesson, enrollment: Enrollment | None):
+    if enrollment is None:
+        raise PermissionDenied(_("Enroll in the course to take part."))
+    action = request.POST.get("action", "")
+    try:
+        if action == "complete":
+            services.lesson_complete(enrollment=enrollment, lesson=lesson)
+            messages.success(request, _("Lesson completed."))
+        elif action == "start":
+            services.quiz_attempt_start(enrollment=enrollment, lesson=lesson)
+        elif action == "submit":
+            attempt = get_object_or_404(
+                QuizAttempt,
+                enrollment=enrollment,
+                lesson=lesson,
+                public_id=request.POST.get("attempt", ""),
+                submitted_at__isnull=True,
+            )
+            graded = services.quiz_attempt_submit(
+                attempt=attempt, answers=answers_from_post(request, attempt)
+            )
+            messages.success(request, _("Your score: %(score)d%%") % {"score": graded.score})
+        elif action == "lab-open":
+            services.lab_open(enrollment=enrollment, lesson=lesson)
+        elif action in ("lab-faucet", "lab-anchor", "lab-verify", "lab-tx"):
+            challenge = get_object_or_404(LabChallenge, enrollment=enrollment, lesson=lesson)
+            lab_action(request, action, challenge)
+        else:
+            messages.error(request, _("Unknown action."))
+    except ValidationError as error:
+        flash_errors(request, error)
+    except labchain.LabChainError:
+        messages.error(request, _("The lab chain is not available right now. Try again later."))
+    return redirect(lesson.get_absolute_url())

@@ -1,0 +1,153 @@
+"""Filing a report (with its photos, version 1 anchored), following one ("me too") and
+assigning one to staff."""
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from safety import geo, photos
+from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
+
+from .anchoring import report_anchor
+from .checks import answers_check, location_check, photos_check
+
+MAX_DESCRIPTION = 4000  # Open311's limit for `description`
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def report_create(
+    *,
+    category: Category,
+    lat,
+    long,
+    description: str = "",
+    answers: dict[str, list[str]] | None = None,
+    photo_uploads: Sequence[bytes] = (),
+    address: str = "",
+    reporter=None,
+    api_key: ApiKey | None = None,
+    contact_email: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    media_url: str = "",
+) -> Report:
+    """Files a report with its photos and anchors version 1 (status `submitted`).
+
+    Refuses (ValidationError naming the field, nothing stored) an inactive category,
+    coordinates that are not numbers or lie outside Busan's boundary, bad answers and bad
+    photos. Without coordinates (Open311 `address_string`) the address must name Busan.
+    The envelope holds the SHA-256 of every original photo and of the text, so the evidence
+    and the submission time are provable without publishing either. The reporter follows
+    their own report.
+
+    Photos are checked and decoded (`photos_check`) before the transaction opens, so no
+    connection sits idle in a transaction while a photo waits for a decode slot; the rows are
+    then written in one transaction. photos.DecodeSlotsBusy (nothing stored) when the process
+    had no decode slot free within `SAFETY_PHOTO_DECODE_WAIT_S`.
+    """
+    if not category.is_active:
+        raise ValidationError({"service_code": _("This category is not accepting reports.")})
+    address = address.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError({"description": _("Write at most 4000 characters.")})
+    if _blank(lat) and _blank(long):
+        if not address:
+            raise ValidationError({"lat": _("Choose the place on the map or give an address.")})
+        if not geo.address_names_busan(address):
+            raise ValidationError(
+                {"address": _("Without coordinates, the address must name Busan (부산).")}
+            )
+        lat_value = long_value = None
+        district = geo.district_from_address(address)
+    else:
+        lat_value, long_value = location_check(lat=lat, long=long)
+        district = geo.district_of(lat=lat_value, long=long_value)
+    cleaned_answers = answers_check(category=category, raw=answers or {})
+    processed = photos_check(photo_uploads)
+    now = timezone.now()
+    report = Report(
+        category=category,
+        reporter=reporter,
+        api_key=api_key,
+        contact_email=contact_email,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        lat=lat_value,
+        long=long_value,
+        address=address,
+        district=district,
+        media_url=media_url,
+        description=description.strip(),
+        answers=cleaned_answers,
+        created_at=now,
+        updated_at=now,
+        due_at=Report.due_for(now, category.target_hours),
+    )
+    return _report_store(report=report, processed=processed)
+
+
+@transaction.atomic
+def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> Report:
+    """Saves a checked new report, its decoded photos and version 1, anchored; one transaction."""
+    report.full_clean()
+    report.save()
+    for position, photo in enumerate(processed, start=1):
+        row = ReportPhoto(
+            report=report,
+            position=position,
+            original=photo.original,
+            original_content_type=photo.original_content_type,
+            sha256=photo.sha256,
+            public_image=photo.public,
+            width=photo.width,
+            height=photo.height,
+        )
+        row.full_clean()
+        row.save()
+    update = ReportUpdate(
+        report=report,
+        version=1,
+        to_status=Report.Status.SUBMITTED,
+        created_at=report.created_at,
+        digest="-",
+    )
+    report_anchor(report=report, update=update)
+    if report.reporter_id is not None:
+        Follower.objects.create(report=report, user=report.reporter)
+    return report
+
+
+@transaction.atomic
+def report_follow(*, report: Report, user) -> bool:
+    """ "Me too": the user follows an open report and adds one to its weight.
+
+    Idempotent: following again changes nothing and returns False. Closed reports refuse.
+    """
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if not report.is_open:
+        raise ValidationError({"report": _("This report is closed.")})
+    _follower, created = Follower.objects.get_or_create(report=report, user=user)
+    if created:
+        Report.objects.filter(pk=report.pk).update(weight=F("weight") + 1)
+    return created
+
+
+@transaction.atomic
+def report_assign(*, report: Report, assignee, actor) -> Report:
+    """Assigns a report to a staff member (or nobody); not anchored: internal routing only."""
+    if actor is None or not actor.is_staff:
+        raise ValidationError({"actor": _("Only staff can assign reports.")})
+    if assignee is not None and not assignee.is_staff:
+        raise ValidationError({"assigned_to": _("Reports are assigned to staff members only.")})
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    report.assigned_to = assignee
+    report.updated_at = timezone.now()
+    report.save(update_fields=["assigned_to", "updated_at"])
+    return report
