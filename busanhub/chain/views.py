@@ -59,7 +59,7 @@ def verdict_of(result: verify.Result) -> Verdict:
         else:
             state = {True: "ok", False: "failed", None: "skipped"}[step.ok]
             detail = step.detail
-        shown = ShownStep(number, name, STEP_LABELS.get(name, name), state, detail)
+        shown = ShownStep(number, name, str(STEP_LABELS.get(name, name)), state, detail)
         if state == "failed":
             failed = shown
         steps.append(shown)
@@ -156,6 +156,8 @@ def verify_digest(request, digest: str):
 
 def _block_time(receipt: dict | None) -> datetime | None:
     """The receipt's block time (UTC, "…Z"), to show in Asia/Seoul."""
+    if receipt is None:
+        return None
     try:
         return datetime.fromisoformat(receipt["anchor"]["timestamp"].replace("Z", "+00:00"))
     except (TypeError, KeyError, ValueError, AttributeError):
