@@ -1,4 +1,4 @@
-"""BusanAnchor on a real anvil: the interface of DESIGN.md §3, and a fresh compile."""
+"""BusanAnchor on a real anvil: its interface (docs/architecture.md), and a fresh compile."""
 
 import subprocess
 from pathlib import Path
