@@ -3,8 +3,8 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -76,8 +76,21 @@ class TickerView(PublicView):
         )
 
 
+# Rows [open time (Unix seconds), open, high, low, close, volume]; prices and volume are
+# decimal strings like every amount of the exchange (OpenAPI 3.0 has no tuple type).
+CANDLES_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "minItems": 6,
+        "maxItems": 6,
+        "items": {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^-?[0-9]+$"}]},
+    },
+}
+
+
 class CandlesView(PublicView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=CANDLES_SCHEMA)
     def get(self, request, symbol):
         market = _market(symbol)
         interval = request.query_params.get("interval", "1m")
@@ -104,7 +117,17 @@ class OrderPagination(CursorPagination):
 
 
 class OrdersView(MoneyView):
-    @extend_schema(operation_id="exchange_orders_list", responses=OrderOut(many=True))
+    @extend_schema(
+        operation_id="exchange_orders_list",
+        responses=inline_serializer(
+            "PaginatedOrderList",
+            fields={
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": OrderOut(many=True),
+            },
+        ),
+    )
     def get(self, request):
         market = None
         if symbol := request.query_params.get("market"):

@@ -1,10 +1,12 @@
 """Input and output of the exchange API. Quantities are strings: they pass 2**53."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exchange.models import ChainDeposit, ChainWithdrawal, Market, Order, Trade
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9]+$", "example": "1000000"})
 class BigInt(serializers.IntegerField):
     """An integer that travels as a decimal string (JSON numbers lose precision past 2**53)."""
 

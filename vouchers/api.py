@@ -176,7 +176,9 @@ class PaymentsView(MoneyView):
         values = data.validated_data
         password = values.get("password")
         if password is not None and not request.user.check_password(password):
-            raise ValidationError({"password": ["The password is not correct."]})
+            raise ValidationError(
+                {"password": ["The password is not correct."]}, code="wrong_password"
+            )
         payment = services.payment_create(
             payer=request.user,
             merchant_code=values.get("merchant"),

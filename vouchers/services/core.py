@@ -18,8 +18,9 @@ from vouchers.models import Account, JournalTransaction, Policy, Posting, Wallet
 SYSTEM_KINDS = Account.SYSTEM_KINDS
 
 
-def refuse(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
+def refuse(field: str, message: str, code: str = "invalid") -> ValidationError:
+    """A refusal of `field`; the API answers `code` (`over_limit`, `insufficient_funds`, …)."""
+    return ValidationError({field: [ValidationError(message, code=code)]})
 
 
 def check_amount(value, field: str = "amount") -> int:
@@ -301,7 +302,9 @@ def _journal_draft(*, kind, net: dict, by_pk: dict, memo: str, locked: dict) -> 
             and account.kind not in Account.DERIVED_KINDS
             and account.balance + amount < 0
         ):
-            raise refuse("amount", _("The balance is not enough for this amount."))
+            raise refuse(
+                "amount", _("The balance is not enough for this amount."), "insufficient_funds"
+            )
     entry = JournalTransaction(
         kind=kind, business_date=business_date(), memo=memo[:200], created_at=timezone.now()
     )

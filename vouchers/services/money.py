@@ -65,7 +65,9 @@ def _locked_wallet(user) -> Wallet:
         wallet = Wallet.objects.select_for_update().get(pk=wallet_open(user=user).pk)
     if wallet.is_frozen:
         raise refuse(
-            "wallet", _("This wallet is frozen: %(reason)s") % {"reason": wallet.frozen_reason}
+            "wallet",
+            _("This wallet is frozen: %(reason)s") % {"reason": wallet.frozen_reason},
+            "frozen",
         )
     return wallet
 
@@ -97,6 +99,7 @@ def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
                 "cap": policy.monthly_topup_cap,
                 "left": max(0, policy.monthly_topup_cap - this_month),
             },
+            "over_limit",
         )
     pending = (
         TopUp.objects.filter(wallet=wallet, status=TopUp.Status.PENDING).aggregate(
@@ -108,6 +111,7 @@ def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
         raise refuse(
             "amount",
             _("Over the holding cap of %(cap)s KRW.") % {"cap": policy.holding_cap},
+            "over_limit",
         )
     topup = TopUp(wallet=wallet, bank_link=bank_link, amount=amount)
     topup.full_clean()
@@ -423,7 +427,9 @@ def payment_create(
             cash=cash.balance,
         )
     except ledger.LedgerError as exc:
-        raise refuse("amount", _("Insufficient balance for this payment.")) from exc
+        raise refuse(
+            "amount", _("Insufficient balance for this payment."), "insufficient_funds"
+        ) from exc
     cashback = 0
     pool = None
     month = month_start(now).date()
@@ -753,15 +759,20 @@ def gift_send(*, sender, recipient, amount: int, message: str = "") -> Gift:
                 "limit": policy.gift_daily_limit,
                 "left": max(0, policy.gift_daily_limit - sent_today),
             },
+            "over_limit",
         )
     if _holdings(recipient_wallet) + amount > policy.holding_cap:
-        raise refuse("amount", _("The recipient's wallet would go over the holding cap."))
+        raise refuse(
+            "amount", _("The recipient's wallet would go over the holding cap."), "over_limit"
+        )
     sender_cash = sender_wallet.accounts.get(kind=Account.Kind.CASH)
     recipient_cash = recipient_wallet.accounts.get(kind=Account.Kind.CASH)
     locked = accounts_lock([sender_cash.pk, recipient_cash.pk])
     if locked[sender_cash.pk].balance < amount:
         raise refuse(
-            "amount", _("Insufficient cash for this gift (cashback and grants cannot be given).")
+            "amount",
+            _("Insufficient cash for this gift (cashback and grants cannot be given)."),
+            "insufficient_funds",
         )
     entry = journal_post(
         kind=JournalTransaction.Kind.GIFT,

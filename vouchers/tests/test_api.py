@@ -121,7 +121,15 @@ def test_reauthentication_with_the_password(api, citizen, merchant):
         url, {"merchant": merchant.code, "amount": 250_000, "password": "nope"}, format="json"
     )
     assert wrong.status_code == 400 and wrong.json() == {
-        "password": ["The password is not correct."]
+        "password": ["The password is not correct."],
+        "detail": "The password is not correct.",
+        "errors": [
+            {
+                "field": "password",
+                "code": "wrong_password",
+                "message": "The password is not correct.",
+            }
+        ],
     }
     from vouchers.tests.factories import PASSWORD
 
