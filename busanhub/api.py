@@ -16,7 +16,10 @@ limit), 415 (where it takes a body) and 429.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, status
+from drf_spectacular import openapi
+from drf_spectacular.plumbing import force_instance
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -66,6 +69,35 @@ def error_for_path(request, *, status_code: int, code: str, message: str):
         body = {"detail": message, "errors": [{"field": None, "code": code, "message": message}]}
         return JsonResponse(body, status=status_code)
     return None
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, plus `allowEmptyValue` on optional query parameters that accept an
+    empty value: the fields of a query serializer (DRF reads `?until=` as "not given",
+    Field.get_value) and `OpenApiParameter`s left `allow_blank` (say `allow_blank=False` where
+    an empty value is refused)."""
+
+    def _process_override_parameters(self, direction="request"):
+        result = super()._process_override_parameters(direction)
+        for parameter in self.get_override_parameters():
+            if isinstance(parameter, OpenApiParameter):
+                documented = result.get((parameter.name, "query"))
+                if (
+                    parameter.location == "query"
+                    and isinstance(documented, dict)
+                    and parameter.allow_blank
+                    and not parameter.required
+                ):
+                    documented["allowEmptyValue"] = True
+                continue
+            parameter = force_instance(parameter)
+            if not isinstance(parameter, serializers.Serializer):
+                continue
+            for name, field in parameter.fields.items():
+                documented = result.get((name, "query"))
+                if isinstance(documented, dict) and not field.required:
+                    documented["allowEmptyValue"] = True
+        return result
 
 
 # The schema: one component, added to every operation by a drf-spectacular postprocessing hook.

@@ -127,8 +127,12 @@ class LocationSerializer(serializers.Serializer):
     gln = _gln()
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Location.Kind.choices)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
     is_active = serializers.BooleanField(required=False, default=True)
 
 

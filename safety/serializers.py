@@ -24,7 +24,7 @@ class MapQuerySerializer(serializers.Serializer):
     )
     service_code = serializers.CharField(required=False, allow_blank=True, max_length=40)
     status = serializers.ChoiceField(
-        choices=["", "open", "closed", *Report.Status.values], required=False
+        choices=["", "open", "closed", *Report.Status.values], required=False, allow_blank=True
     )
 
     def validate_bbox(self, value: str):
