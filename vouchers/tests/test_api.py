@@ -223,6 +223,10 @@ def test_idempotency_key_stores_refusals_too(api, citizen, merchant):
     topped_up(citizen, 10_000)
     replay = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert refused.status_code == replay.status_code == 400
+    assert replay.json()["errors"] == refused.json()["errors"]
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("amount", "insufficient_funds")
+    ]
     assert not Payment.objects.exists()
 
 
