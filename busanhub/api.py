@@ -16,6 +16,7 @@ limit), 415 (where it takes a body) and 429.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter
@@ -51,8 +52,6 @@ def error_response(field: str, message: str, code: int = 400, *, error_code: str
 def error_for_path(request, *, status_code: int, code: str, message: str):
     """A refusal outside DRF (Django's 403/404 handlers) in the error format of the API the
     path belongs to; None for the portal's pages, which answer HTML."""
-    from django.http import JsonResponse
-
     path = request.path
     if path.startswith("/epcis/"):
         kind = {404: "NoSuchResourceException", 403: "SecurityException"}.get(
