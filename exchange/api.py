@@ -3,8 +3,8 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -25,6 +25,15 @@ from exchange.serializers import (
     WithdrawalOut,
 )
 
+SYMBOL = OpenApiParameter(
+    "symbol",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^[A-Za-z0-9]{1,16}-[A-Za-z0-9]{1,16}$",
+    description="A market, BASE-QUOTE (case-insensitive).",
+    examples=[OpenApiExample("ETH-KRW", value="ETH-KRW")],
+)
+
 
 class PublicView(APIView):
     permission_classes = [permissions.AllowAny]
@@ -42,7 +51,15 @@ class MarketsView(PublicView):
 
 
 class BookView(PublicView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            SYMBOL,
+            OpenApiParameter(
+                "depth", OpenApiTypes.INT, description="1 to 500 levels (20).", allow_blank=False
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request, symbol):
         market = _market(symbol)
         try:
@@ -62,14 +79,14 @@ class BookView(PublicView):
 
 
 class TradesView(PublicView):
-    @extend_schema(responses=TradeOut(many=True))
+    @extend_schema(parameters=[SYMBOL], responses=TradeOut(many=True))
     def get(self, request, symbol):
         market = _market(symbol)
         return Response(TradeOut(selectors.trades_recent(market=market), many=True).data)
 
 
 class TickerView(PublicView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[SYMBOL], responses=OpenApiTypes.OBJECT)
     def get(self, request, symbol):
         data = selectors.ticker(market=_market(symbol))
         return Response(
@@ -77,8 +94,29 @@ class TickerView(PublicView):
         )
 
 
+# Rows [open time (Unix seconds), open, high, low, close, volume]; prices and volume are
+# decimal strings like every amount of the exchange (OpenAPI 3.0 has no tuple type).
+CANDLES_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "minItems": 6,
+        "maxItems": 6,
+        "items": {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": r"^-?[0-9]+$"}]},
+    },
+}
+
+
 class CandlesView(PublicView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[
+            SYMBOL,
+            OpenApiParameter(
+                "interval", OpenApiTypes.STR, enum=list(selectors.INTERVALS), allow_blank=False
+            ),
+        ],
+        responses={200: CANDLES_SCHEMA},
+    )
     def get(self, request, symbol):
         market = _market(symbol)
         interval = request.query_params.get("interval", "1m")
@@ -105,7 +143,22 @@ class OrderPagination(CursorPagination):
 
 
 class OrdersView(MoneyView):
-    @extend_schema(operation_id="exchange_orders_list", responses=OrderOut(many=True))
+    @extend_schema(
+        operation_id="exchange_orders_list",
+        parameters=[
+            OpenApiParameter("market", OpenApiTypes.STR, description="A market symbol."),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Order.Status.values),
+            OpenApiParameter("open", OpenApiTypes.STR, enum=["true", "false"]),
+        ],
+        responses=inline_serializer(
+            "PaginatedOrderList",
+            fields={
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": OrderOut(many=True),
+            },
+        ),
+    )
     def get(self, request):
         market = None
         if symbol := request.query_params.get("market"):
@@ -113,7 +166,10 @@ class OrdersView(MoneyView):
         status_filter = request.query_params.get("status") or None
         if status_filter and status_filter not in Order.Status.values:
             return Response({"status": [_("Unknown order status.")]}, status=400)
-        is_open = {"true": True, "false": False}.get(request.query_params.get("open", ""))
+        raw_open = request.query_params.get("open", "")
+        if raw_open not in ("", "true", "false"):
+            return Response({"open": [_("open is true or false.")]}, status=400)
+        is_open = {"true": True, "false": False}.get(raw_open)
         orders = selectors.orders_for(
             user=request.user, market=market, status=status_filter, is_open=is_open
         )

@@ -1,6 +1,7 @@
 """Input and output of the exchange API. Quantities are strings: they pass 2**53."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from busanhub.bank.models import BankLink
@@ -8,6 +9,7 @@ from exchange.amounts import MAX_AMOUNT
 from exchange.models import BankTransfer, ChainDeposit, ChainWithdrawal, Market, Order, Trade
 
 
+@extend_schema_field({"type": "string", "pattern": r"^-?[0-9]+$", "example": "1000000"})
 class BigInt(serializers.IntegerField):
     """An integer that travels as a decimal string (JSON numbers lose precision past 2**53)."""
 

@@ -98,5 +98,5 @@ class CredentialSerializer(serializers.Serializer):
     issuer = serializers.CharField(source="issuer.did")
     status = serializers.CharField()
     validFrom = serializers.DateTimeField(source="valid_from")  # noqa: N815
-    validUntil = serializers.DateTimeField(source="valid_until")  # noqa: N815
+    validUntil = serializers.DateTimeField(source="valid_until", allow_null=True)  # noqa: N815
     verifiableCredential = serializers.JSONField(source="document")  # noqa: N815

@@ -57,10 +57,21 @@ def _errors_as_list(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+# The credential cannot be issued as given: one message per problem.
+ISSUE_REFUSED = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["detail", "errors"],
+}
+
+
 class IssueCredentialView(APIView):
     permission_classes = [IsIdentityIssuer]
 
-    @extend_schema(request=s.IssueRequestSerializer, responses={201: dict})
+    @extend_schema(request=s.IssueRequestSerializer, responses={201: dict, 422: ISSUE_REFUSED})
     def post(self, request):
         incoming = s.IssueRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -89,6 +100,15 @@ class IssueCredentialView(APIView):
         return Response({"verifiableCredential": credential.document}, status=201)
 
 
+# 400: the document did not verify (the result says why), or the request was malformed.
+VERIFY_REFUSED = {
+    "anyOf": [
+        {"$ref": "#/components/schemas/VerificationResult"},
+        {"$ref": "#/components/schemas/Error"},
+    ]
+}
+
+
 class VerifyCredentialView(APIView):
     """Anyone may verify; nothing is stored."""
 
@@ -97,7 +117,7 @@ class VerifyCredentialView(APIView):
 
     @extend_schema(
         request=s.VerifyCredentialRequestSerializer,
-        responses=s.VerificationResultSerializer,
+        responses={200: s.VerificationResultSerializer, 400: VERIFY_REFUSED},
         description=VERIFY_CREDENTIAL_DESCRIPTION,
     )
     def post(self, request):
@@ -118,7 +138,11 @@ class VerifyPresentationView(APIView):
 
     @extend_schema(
         request=s.VerifyPresentationRequestSerializer,
-        responses=s.VerificationResultSerializer,
+        responses={
+            200: s.VerificationResultSerializer,
+            400: VERIFY_REFUSED,
+            409: s.VerificationResultSerializer,
+        },
         description=VERIFY_PRESENTATION_DESCRIPTION,
     )
     def post(self, request):

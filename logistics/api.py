@@ -1,12 +1,14 @@
 """`/api/v1/logistics/`: master data, data-logger readings and genealogy traces."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import authentication, exceptions, serializers
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -87,9 +89,32 @@ class TraceView(APIView):
         )
 
 
+# The schema's patterns; the GS1 check digit (the last digit) is checked by the services.
+GLN_PATTERN = r"^[0-9]{13}$"
+GTIN_PATTERN = r"^(?:[0-9]{8}|[0-9]{12,14})$"
+
+
+def _gln(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=13,
+        validators=[RegexValidator(GLN_PATTERN)],
+        help_text="A GLN: 13 digits, the last a GS1 check digit.",
+        **kwargs,
+    )
+
+
+def _gtin(**kwargs) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=14,
+        validators=[RegexValidator(GTIN_PATTERN)],
+        help_text="A GTIN-8, -12, -13 or -14, the last digit a GS1 check digit.",
+        **kwargs,
+    )
+
+
 class PartySerializer(serializers.Serializer):
     public_id = serializers.UUIDField(read_only=True)
-    gln = serializers.CharField(max_length=13)
+    gln = _gln()
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Party.Kind.choices)
     contact_email = serializers.EmailField(required=False, default="", allow_blank=True)
@@ -102,17 +127,21 @@ class PartySerializer(serializers.Serializer):
 class LocationSerializer(serializers.Serializer):
     public_id = serializers.UUIDField(read_only=True)
     party = serializers.CharField(source="party.gln", read_only=True)
-    gln = serializers.CharField(max_length=13)
+    gln = _gln()
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Location.Kind.choices)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True
+    )
     is_active = serializers.BooleanField(required=False, default=True)
 
 
 class ProductSerializer(serializers.Serializer):
     owner = serializers.SerializerMethodField()
-    gtin = serializers.CharField(max_length=14)
+    gtin = _gtin()
     name = serializers.CharField(max_length=200)
     name_ko = serializers.CharField(max_length=200, required=False, default="")
     species = serializers.CharField(max_length=120, required=False, default="")
@@ -126,7 +155,7 @@ class ProductSerializer(serializers.Serializer):
 
 class LotSerializer(serializers.Serializer):
     public_id = serializers.UUIDField(read_only=True)
-    gtin = serializers.CharField(source="product.gtin", max_length=14)
+    gtin = _gtin(source="product.gtin")
     lot_code = serializers.CharField(max_length=20)
     trace_number = serializers.CharField(max_length=40, required=False, default="")
     identifier = serializers.CharField(read_only=True)
@@ -139,9 +168,10 @@ class DeviceSerializer(serializers.Serializer):
 
 
 def _error_body(exc: DjangoValidationError) -> dict:
+    # get_error_detail keeps each message's code for the `errors` of busanhub.api.
     if hasattr(exc, "error_dict"):
-        return exc.message_dict
-    return {"non_field_errors": exc.messages}
+        return get_error_detail(exc)
+    return {"non_field_errors": get_error_detail(exc)}
 
 
 def _active_filter(request, rows):
@@ -160,6 +190,9 @@ class _ListSchema(AutoSchema):
 
     def _is_list_view(self, serializer=None) -> bool:
         return self.method == "GET"
+
+    def _is_create_operation(self) -> bool:
+        return self.method == "POST"  # 201 Created
 
 
 class MasterDataView(APIView):

@@ -114,7 +114,10 @@ class EventsView(EPCISView):
     def get_permissions(self):
         return [CanCapture()] if self.request.method == "POST" else [CanQuery()]
 
-    @extend_schema(operation_id="epcis_events_query", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="epcis_events_query",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+    )
     def get(self, request):
         try:
             page, token = selectors.events_query(
@@ -147,7 +150,10 @@ class EventsView(EPCISView):
 class EventView(EPCISView):
     permission_classes = [CanQuery]
 
-    @extend_schema(operation_id="epcis_event_retrieve", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="epcis_event_retrieve",
+        responses={(200, "application/ld+json"): OpenApiTypes.OBJECT},
+    )
     def get(self, request, event_id):
         event = self.visible_events(request).filter(event_id=event_id).first()
         if event is None:

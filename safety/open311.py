@@ -7,13 +7,13 @@ Thin doors: parse the form or query, call one service or selector, render JSON o
 import re
 import uuid
 from datetime import datetime, timedelta
+from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from . import open311_format, selectors, services, throttle
 from .models import ApiKey, Category, Report
@@ -39,6 +39,31 @@ def _respond(fmt: str, root: str, document, status: int = 200) -> HttpResponse:
 
 def _error(fmt: str, status: int, errors) -> HttpResponse:
     return _respond(fmt, "errors", open311_format.errors_document(errors), status=status)
+
+
+def open311_methods(*methods: str):
+    """Answers other methods with 405 and the spec's errors document (not Django's CSRF page:
+    the check runs before CSRF, which has nothing to protect in a cookie-less machine API)."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            if request.method not in methods:
+                fmt = kwargs.get("fmt")
+                fmt = fmt if fmt in open311_format.CONTENT_TYPES else "json"
+                message = _("The method %(method)s is not allowed here; use %(allowed)s.") % {
+                    "method": request.method,
+                    "allowed": ", ".join(methods),
+                }
+                response = _error(fmt, 405, [(405, message)])
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def open311_view(view):
@@ -109,7 +134,7 @@ def request_document(request: HttpRequest, report: Report) -> dict:
     }
 
 
-@require_GET
+@open311_methods("GET")
 @open311_view
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     changeset = "2026-11-25T00:00:00Z"
@@ -130,14 +155,14 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return _respond(fmt, "discovery", document)
 
 
-@require_GET
+@open311_methods("GET")
 @open311_view
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     categories = selectors.categories_active()
     return _respond(fmt, "services", [service_document(category) for category in categories])
 
 
-@require_GET
+@open311_methods("GET")
 @open311_view
 def service_definition(request: HttpRequest, service_code: str, fmt: str) -> HttpResponse:
     category = selectors.categories_active().filter(service_code=service_code).first()
@@ -169,8 +194,7 @@ def service_definition(request: HttpRequest, service_code: str, fmt: str) -> Htt
     )
 
 
-@csrf_exempt  # a machine API authenticated by api_key, with no cookies involved
-@require_http_methods(["GET", "POST"])
+@open311_methods("GET", "POST")  # a machine API authenticated by api_key, no cookies
 @open311_view
 def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
@@ -335,14 +359,14 @@ def _report_or_404(service_request_id: str) -> Report:
     return report
 
 
-@require_GET
+@open311_methods("GET")
 @open311_view
 def request_detail(request: HttpRequest, service_request_id: str, fmt: str) -> HttpResponse:
     report = _report_or_404(service_request_id)
     return _respond(fmt, "service_requests", [request_document(request, report)])
 
 
-@require_GET
+@open311_methods("GET")
 @open311_view
 def token_detail(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     try:

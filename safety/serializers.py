@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -10,11 +11,20 @@ class NearbyQuerySerializer(serializers.Serializer):
     long = serializers.FloatField(min_value=-180, max_value=180)
 
 
+_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
+BBOX_PATTERN = rf"^(?:{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER})?$"
+
+
 class MapQuerySerializer(serializers.Serializer):
-    bbox = serializers.CharField(required=False, allow_blank=True)
+    bbox = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        validators=[RegexValidator(BBOX_PATTERN)],
+        help_text="min_long,min_lat,max_long,max_lat in degrees (min <= max).",
+    )
     service_code = serializers.CharField(required=False, allow_blank=True, max_length=40)
     status = serializers.ChoiceField(
-        choices=["", "open", "closed", *Report.Status.values], required=False
+        choices=["", "open", "closed", *Report.Status.values], required=False, allow_blank=True
     )
 
     def validate_bbox(self, value: str):

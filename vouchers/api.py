@@ -184,7 +184,9 @@ class PaymentsView(MoneyView):
             except ReauthLocked as exc:
                 raise Throttled(wait=exc.retry_after, detail=str(exc)) from exc
             if not correct:
-                raise ValidationError({"password": [_("The password is not correct.")]})
+                raise ValidationError(
+                    {"password": [_("The password is not correct.")]}, code="wrong_password"
+                )
         payment = services.payment_create(
             payer=request.user,
             merchant_code=values.get("merchant"),

@@ -14,6 +14,7 @@ from busanhub import registry
 from busanhub.accounts.forms import ProfileForm
 from busanhub.accounts.middleware import set_language_cookie
 from busanhub.accounts.services import api_token_revoke, api_token_rotate, user_profile_update
+from busanhub.api import error_for_path
 
 
 def home(request):
@@ -76,12 +77,17 @@ def api_token(request):
 
 @requires_csrf_token
 def error_403(request, exception=None):
-    return render(request, "403.html", status=403)
+    message = _("You do not have permission to perform this action.")
+    answer = error_for_path(request, status_code=403, code="permission_denied", message=message)
+    return answer or render(request, "403.html", status=403)
 
 
 @requires_csrf_token
 def error_404(request, exception=None):
-    return render(request, "404.html", {"request_path": request.path}, status=404)
+    # An API's URL that resolves to no view (`/api/v1/exchange/orders/not-a-uuid/`) answers
+    # in that API's error format, as its views' own 404s do.
+    answer = error_for_path(request, status_code=404, code="not_found", message=_("Not found."))
+    return answer or render(request, "404.html", {"request_path": request.path}, status=404)
 
 
 @requires_csrf_token

@@ -4,8 +4,8 @@ from busanhub.chain.models import AnchorBatch
 
 
 class BatchSerializer(serializers.ModelSerializer):
-    chain_id = serializers.IntegerField(source="deployment.chain_id", default=None)
-    contract = serializers.CharField(source="deployment.address", default=None)
+    chain_id = serializers.IntegerField(source="deployment.chain_id", default=None, allow_null=True)
+    contract = serializers.CharField(source="deployment.address", default=None, allow_null=True)
 
     class Meta:
         model = AnchorBatch

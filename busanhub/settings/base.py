@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "busanhub.static_files.StaticFilesMiddleware",
+    # 413 for a body over its endpoint's limit (REQUEST_BODY_LIMITS), before anything reads it.
+    "busanhub.body_limits.RequestBodyLimitMiddleware",
     # Before anything reads input (sessions, the language, views): 400 for a NUL or a control.
     "busanhub.control_characters.ControlCharacterMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -65,6 +67,20 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Request bodies, in bytes (busanhub.body_limits): the first matching path prefix, else the
+# upload or the default limit. Documented per operation in the schema's 413 responses.
+_MB = 1024 * 1024
+REQUEST_BODY_LIMITS = [
+    ("/epcis/capture", 16 * _MB),  # an EPCIS document of up to 10,000 events
+    ("/epcis/events", 1 * _MB),  # one EPCIS event
+    ("/api/v1/logistics/readings", 1 * _MB),  # up to 5,000 logger readings
+    ("/safety/report/", 52 * _MB),  # a report with five photos of 10 MB
+]
+REQUEST_BODY_LIMIT_UPLOADS = 12 * _MB  # other forms with a file (one image or receipt)
+REQUEST_BODY_LIMIT_DEFAULT = int(2.5 * _MB)  # Django's default for a body read in memory
+# Django's own check (400) stays behind the per-endpoint limits (413) as a backstop.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * _MB
 
 ROOT_URLCONF = "busanhub.urls"
 WSGI_APPLICATION = "busanhub.wsgi.application"
@@ -195,11 +211,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "busanhub.api.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "money": "30/min"},
     "EXCEPTION_HANDLER": "busanhub.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "busanhub.errors.ErrorJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BusanHub API",
@@ -209,6 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents its refusals with the portal's `Error` body (busanhub.api).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "busanhub.api.errors_postprocess",
+    ],
 }
 
 # Celery: tasks route to named queues so each kind of work scales on its own workers.

@@ -55,7 +55,8 @@ def enrollment_create(*, course: Course, student) -> Enrollment:
     if not course.is_enrollment_open or course.ends_on < timezone.localdate():
         raise ValidationError({"course": _("Enrollment in this course is closed.")})
     if Enrollment.objects.filter(course=course, student=student).exists():
-        raise ValidationError({"course": _("You are already enrolled in this course.")})
+        message = _("You are already enrolled in this course.")
+        raise ValidationError({"course": ValidationError(message, code="already_enrolled")})
     missing = course.prerequisites.exclude(
         enrollments__student=student, enrollments__status=Enrollment.Status.COMPLETED
     )

@@ -78,7 +78,14 @@ def test_enrolling_twice_answers_400_naming_the_course(client, course, student):
     assert first.status_code == 201
     assert first.json()["status"] == "active"
     assert second.status_code == 400
-    assert second.json() == {"course": ["You are already enrolled in this course."]}
+    assert second.json()["course"] == ["You are already enrolled in this course."]
+    assert second.json()["errors"] == [
+        {
+            "field": "course",
+            "code": "already_enrolled",
+            "message": "You are already enrolled in this course.",
+        }
+    ]
     assert Enrollment.objects.count() == 1
 
 

@@ -33,9 +33,8 @@ def kyc_level_sql(*, holder: str, now: str) -> str:
 
 
 def no_kyc_error() -> ValidationError:
-    return ValidationError(
-        {"kyc": _("Trading needs a valid exchange KYC credential from B Pass.")}, code="no_kyc"
-    )
+    message = _("Trading needs a valid exchange KYC credential from B Pass.")
+    return ValidationError({"kyc": ValidationError(message, code="no_kyc")})
 
 
 def require_kyc(*, user, level: int | None = None) -> limits.Limits:

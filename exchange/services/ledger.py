@@ -14,7 +14,19 @@ HELD = Posting.Bucket.HELD
 
 
 class InsufficientFunds(ValidationError):
-    pass
+    """A refusal coded `insufficient_funds` (a dict's messages each carry the code: Django
+    keeps no code given beside a dict)."""
+
+    def __init__(self, message, code="insufficient_funds", params=None):
+        if isinstance(message, dict):
+            message = {
+                field: [
+                    ValidationError(text, code=code, params=params)
+                    for text in (texts if isinstance(texts, list) else [texts])
+                ]
+                for field, texts in message.items()
+            }
+        super().__init__(message, code=code, params=params)
 
 
 def accounts_ensure(*, pairs) -> None:

@@ -408,7 +408,8 @@ def _order_build(*, user, market_pk: int, facts: _Facts, now, **fields) -> tuple
             {"stp": _("Self-trade prevention is cancel_resting or cancel_taker.")}
         )
     if facts.status != Market.Status.OPEN:
-        raise ValidationError({"market": _("The market is not open for trading.")}, code="halted")
+        message = _("The market is not open for trading.")
+        raise ValidationError({"market": ValidationError(message, code="halted")})
     base, quote, scale = facts.base_id, facts.quote_id, facts.scale
     by_quote = kind == Order.Kind.MARKET and side == Order.Side.BUY and not quantity
     if side == Order.Side.SELL:
@@ -650,22 +651,23 @@ def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
 
 
 def _over_limit() -> ValidationError:
-    return ValidationError(
-        {"quantity": _("This order would pass your trading limit for your KYC level.")},
-        code="over_limit",
-    )
+    message = _("This order would pass your trading limit for your KYC level.")
+    return ValidationError({"quantity": ValidationError(message, code="over_limit")})
 
 
 def _client_order_id_used() -> ValidationError:
-    return ValidationError({"client_order_id": _("This client order id is already used.")})
+    message = _("This client order id is already used.")
+    return ValidationError({"client_order_id": ValidationError(message, code="unique")})
 
 
 def _frozen() -> ValidationError:
-    return ValidationError({"account": _("Your account is frozen.")}, code="frozen")
+    message = _("Your account is frozen.")
+    return ValidationError({"account": ValidationError(message, code="frozen")})
 
 
 def _insufficient() -> ValidationError:
-    return ValidationError({"quantity": _("Insufficient available balance.")}, code="insufficient")
+    message = _("Insufficient available balance.")
+    return ValidationError({"quantity": ValidationError(message, code="insufficient_funds")})
 
 
 _REFUSALS = {
@@ -811,9 +813,11 @@ def _cancel_statement(*, user, order: Order, mode: str) -> Order:
     cancelled = None if row is None else Order.from_db(connection.alias, _ORDER_ATTNAMES, row)
     # the statement's own conditions: nothing was inserted in these two cases
     if cancelled is None or cancelled.owner_id != user.pk:
-        raise ValidationError({"order": _("No such order.")}, code="not_found")
+        raise ValidationError({"order": ValidationError(_("No such order."), code="not_found")})
     if cancelled.status not in Order.ACTIVE_STATUSES:
-        raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
+        raise ValidationError(
+            {"order": ValidationError(_("The order is not open any more."), code="not_open")}
+        )
     if Order.market.is_cached(order) and order.market_id == cancelled.market_id:
         cancelled.market = order.market
     _wake(cancelled.market_id, mode)  # queue: the market's task after commit; process: nothing
@@ -841,9 +845,11 @@ def _cancel_inline(*, user, order: Order) -> Order:
     one transaction, under the market's lock."""
     order = Order.objects.select_related("market").get(pk=order.pk)
     if order.owner_id != user.pk:
-        raise ValidationError({"order": _("No such order.")}, code="not_found")
+        raise ValidationError({"order": ValidationError(_("No such order."), code="not_found")})
     if order.status not in Order.ACTIVE_STATUSES:
-        raise ValidationError({"order": _("The order is not open any more.")}, code="not_open")
+        raise ValidationError(
+            {"order": ValidationError(_("The order is not open any more."), code="not_open")}
+        )
     lock_market(order.market_id)
     OrderRequest.objects.create(
         market_id=order.market_id, order=order, action=OrderRequest.Action.CANCEL

@@ -136,7 +136,7 @@ def test_bad_order_is_400_naming_the_field_and_holds_nothing(api, market, alice,
         format="json",
     )
     assert response.status_code == 400
-    assert list(response.json()) == ["price"]
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [("price", "invalid")]
     assert client.get(f"{API}/balances/").json()["KRW"]["held"] == "0"
     assert Order.objects.count() == 0
 
@@ -155,7 +155,7 @@ def test_idempotency_key_replays_and_refuses_another_body(api, market, alice, fu
         f"{API}/orders/", {**body, "price": PRICE - 1000}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
     )
     assert other.status_code == 422
-    assert list(other.json()) == ["Idempotency-Key"]
+    assert [e["field"] for e in other.json()["errors"]] == ["Idempotency-Key"]
     assert Order.objects.count() == 1
     assert IdempotencyRecord.objects.filter(scope="exchange").count() == 1
 
@@ -166,7 +166,15 @@ def test_refusals_are_replayed_too(api, market, alice):
     first = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     again = client.post(f"{API}/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert (first.status_code, again.status_code) == (400, 400)
-    assert again.json() == first.json() == {"quantity": ["Insufficient available balance."]}
+    assert again.json() == first.json()
+    assert first.json()["quantity"] == ["Insufficient available balance."]
+    assert first.json()["errors"] == [
+        {
+            "field": "quantity",
+            "code": "insufficient_funds",
+            "message": "Insufficient available balance.",
+        }
+    ]
 
 
 def test_cancel_all(api, market, alice, fund):
@@ -229,7 +237,7 @@ def test_withdrawal_through_the_api(api, market, alice, fund, settings):
     client = _as(api, alice)
     target = "0x000000000000000000000000000000000000dEaD"
     bad = client.post(f"{API}/withdrawal-addresses/", {"address": "nope"}, format="json")
-    assert (bad.status_code, list(bad.json())) == (400, ["address"])
+    assert (bad.status_code, [e["field"] for e in bad.json()["errors"]]) == (400, ["address"])
     added = client.post(f"{API}/withdrawal-addresses/", {"address": target}, format="json")
     assert added.status_code == 201
     body = {"asset": "ETH", "address": target, "amount": ETH // 10}

@@ -89,7 +89,10 @@ def test_over_the_cap_through_the_api_is_400_naming_the_field(market, fund):
         {"market": "ETH-KRW", "side": "buy", "price": PRICE, "quantity": ETH},
         format="json",
     )
-    assert (response.status_code, list(response.json())) == (400, ["quantity"])
+    assert response.status_code == 400
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
+        ("quantity", "over_limit")
+    ]
     assert selectors.balances_for(user=user)["KRW"]["held"] == PRICE
 
 

@@ -21,8 +21,9 @@ from django.utils import timezone
 from busanhub.chain.services import anchor_record, anchor_records
 
 from ..epcis import hashing, identifiers, schema
-from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product
+from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product, Reading
 from . import consumption, locks, provenance
+from .coldchain import TEMPERATURE_TYPES, _celsius
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 _EVENT_ID_MAX = Event._meta.get_field("event_id").max_length
@@ -103,6 +104,60 @@ def _raw_identifiers(event: dict) -> list[tuple[str, str]]:
         for index, element in enumerate(event.get(key) or []):
             found.append((f"{key}[{index}].epcClass", element.get("epcClass", "")))
     return found
+
+
+def _column_max(model, name: str) -> Decimal:
+    """The largest magnitude a numeric(max_digits, decimal_places) column stores."""
+    field = model._meta.get_field(name)
+    places = field.decimal_places
+    return Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places
+
+
+_QUANTITY_MAX = _column_max(EventEPC, "quantity")
+_CELSIUS_MAX = _column_max(Reading, "celsius")
+
+
+def _number_errors(event: dict, path: str) -> list[dict]:
+    """Numbers stored in columns (quantities, temperatures) must fit them: PostgreSQL refuses
+    a numeric field overflow, which would otherwise end the capture with a 500."""
+    errors = []
+    for key in _QUANTITY_LISTS:
+        for index, element in enumerate(event.get(key) or []):
+            quantity = element.get("quantity") if isinstance(element, dict) else None
+            if quantity is None or isinstance(quantity, bool):
+                continue
+            try:
+                amount = Decimal(str(quantity))
+            except InvalidOperation:
+                continue  # the JSON schema names what is not a number
+            if not amount.is_finite() or abs(amount) > _QUANTITY_MAX:
+                errors.append(
+                    {
+                        "path": f"{path}.{key}[{index}].quantity",
+                        "code": "out_of_range",
+                        "message": f"quantity must lie between -{_QUANTITY_MAX} and "
+                        f"{_QUANTITY_MAX}",
+                    }
+                )
+    for position, element in enumerate(event.get("sensorElementList") or []):
+        reports = element.get("sensorReport") if isinstance(element, dict) else None
+        for index, report in enumerate(reports or []):
+            if not isinstance(report, dict) or report.get("type") not in TEMPERATURE_TYPES:
+                continue
+            try:
+                celsius = _celsius(report["value"], report.get("uom", "CEL"))
+            except (InvalidOperation, KeyError, TypeError):
+                continue  # not a reading the cold chain stores
+            if not celsius.is_finite() or abs(celsius) > _CELSIUS_MAX:
+                errors.append(
+                    {
+                        "path": f"{path}.sensorElementList[{position}].sensorReport[{index}].value",
+                        "code": "out_of_range",
+                        "message": f"a temperature must lie between -{_CELSIUS_MAX} and "
+                        f"{_CELSIUS_MAX} degrees Celsius",
+                    }
+                )
+    return errors
 
 
 class _Checker:
@@ -189,6 +244,7 @@ class _Checker:
             errors.append(
                 {"path": f"{path}.eventTime", "message": "eventTime is not an ISO 8601 date-time"}
             )
+        errors += _number_errors(event, path)
         event_id = event.get("eventID")
         if isinstance(event_id, str) and len(event_id) > _EVENT_ID_MAX:
             errors.append(

@@ -11,6 +11,12 @@ from logistics import services
 from logistics.models import Event, Location, Lot, Party, Product
 from logistics.tests.factories import Chain, PartyFactory, gln, object_event, single
 
+
+def _fields(response) -> set:
+    """The inputs a refusal names (busanhub.api's `errors`)."""
+    return {error["field"] for error in response.json()["errors"]}
+
+
 pytestmark = pytest.mark.django_db
 
 
@@ -71,9 +77,9 @@ def test_a_member_registers_and_edits_its_parties_and_another_partner_gets_404()
     assert renamed.json()["name"] == "Gijang Fisheries Co."
     # bad input names the field and changes nothing
     bad = member.patch(url, {"gln": "8890000000110", "contact_email": "nope"}, "json")
-    assert bad.status_code == 400 and set(bad.json()) == {"contact_email"}
+    assert bad.status_code == 400 and _fields(bad) == {"contact_email"}
     bad_gln = member.patch(url, {"gln": "8890000000110"}, "json")
-    assert bad_gln.status_code == 400 and set(bad_gln.json()) == {"gln"}
+    assert bad_gln.status_code == 400 and _fields(bad_gln) == {"gln"}
     party.refresh_from_db()
     assert (party.gln, party.contact_email) == (gln("889000000011"), "a@b.kr")
     # another partner neither sees, edits nor deletes it; an API key registers no party
@@ -108,18 +114,18 @@ def test_lots_are_registered_edited_and_frozen_by_their_products_owner():
     theirs = other.post(
         "/api/v1/logistics/lots", {"gtin": chain.whole.gtin, "lot_code": "X"}, format="json"
     )
-    assert theirs.status_code == 400 and set(theirs.json()) == {"gtin"}
-    assert set(
-        owner.post("/api/v1/logistics/lots", {"gtin": "123", "lot_code": "X"}, "json").json()
+    assert theirs.status_code == 400 and _fields(theirs) == {"gtin"}
+    assert _fields(
+        owner.post("/api/v1/logistics/lots", {"gtin": "123", "lot_code": "X"}, "json")
     ) == {"gtin"}
     bad_code = owner.post(
         "/api/v1/logistics/lots", {"gtin": chain.whole.gtin, "lot_code": "a b"}, format="json"
     )
-    assert bad_code.status_code == 400 and set(bad_code.json()) == {"lot_code"}
+    assert bad_code.status_code == 400 and _fields(bad_code) == {"lot_code"}
     duplicate = owner.post(
         "/api/v1/logistics/lots", {"gtin": chain.whole.gtin, "lot_code": "DY-1"}, format="json"
     )
-    assert duplicate.status_code == 400 and set(duplicate.json()) == {"lot_code"}
+    assert duplicate.status_code == 400 and _fields(duplicate) == {"lot_code"}
     assert Lot.objects.count() == 1
     # each party lists the lots of its own products
     assert [row["lot_code"] for row in owner.get("/api/v1/logistics/lots").json()] == ["DY-1"]
@@ -129,12 +135,12 @@ def test_lots_are_registered_edited_and_frozen_by_their_products_owner():
     assert other.patch(url, {"trace_number": "KR-X"}, "json").status_code == 404
     assert owner.patch(url, {"lot_code": "DY-2"}, "json").json()["lot_code"] == "DY-2"
     moved = owner.patch(url, {"gtin": chain.fillet.gtin}, "json")
-    assert moved.status_code == 400 and set(moved.json()) == {"gtin"}
+    assert moved.status_code == 400 and _fields(moved) == {"gtin"}
     # once an event names it, its code is frozen and it cannot be deleted
     event = object_event(chain, lot=chain.lot(chain.whole, "DY-2"), minutes=0, location=chain.plant)
     services.epcis_event_capture(event=single(event))
     frozen = owner.patch(url, {"lot_code": "DY-3"}, "json")
-    assert frozen.status_code == 400 and set(frozen.json()) == {"lot_code"}
+    assert frozen.status_code == 400 and _fields(frozen) == {"lot_code"}
     assert owner.delete(url).status_code == 409
     lot = Lot.objects.get()
     assert (lot.lot_code, lot.product_id) == ("DY-2", chain.whole.pk)
@@ -161,7 +167,7 @@ def test_deactivated_rows_are_listed_by_filter_refused_in_capture_and_past_event
     assert client.get("/api/v1/logistics/locations", {"is_active": "true"}).json() == []
     assert client.get("/api/v1/logistics/products", {"is_active": "true"}).json() == []
     bad = client.get("/api/v1/logistics/locations", {"is_active": "maybe"})
-    assert bad.status_code == 400 and set(bad.json()) == {"is_active"}
+    assert bad.status_code == 400 and _fields(bad) == {"is_active"}
     # a new event at the deactivated plant is refused with the JSON path (422), nothing stored
     later = object_event(chain, lot=chain.lot(chain.fillet, "F2"), minutes=9, location=chain.plant)
     refused = client.post("/epcis/events", single(later), format="json")

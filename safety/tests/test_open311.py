@@ -493,3 +493,23 @@ def test_get_requests_refuses_what_is_no_w3c_datetime(client):
                 "description": "start_date must be a w3c datetime, e.g. 2026-01-01T00:00:00Z.",
             }
         ]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_method_an_endpoint_does_not_serve_is_405_in_the_error_format(fmt):
+    from django.test import Client
+
+    # Given a client that enforces CSRF as browsers and machines meet it in production
+    client = Client(enforce_csrf_checks=True)
+    # When a GET-only endpoint is POSTed to
+    response = client.post(f"/open311/v2/services.{fmt}", {"service_code": "x"})
+    # Then it answers 405 in the spec's errors document (not Django's CSRF page)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    if fmt == "json":
+        assert response.json()[0]["code"] == 405
+    else:
+        assert b"<errors><error><code>405</code>" in response.content
+    # and the collection accepts both of its methods' checks as before (no CSRF page for POST)
+    response = client.put("/open311/v2/requests.json")
+    assert response.status_code == 405 and response["Allow"] == "GET, POST"

@@ -18,8 +18,9 @@ from vouchers.models import Account, JournalTransaction, Policy, Posting, Wallet
 SYSTEM_KINDS = Account.SYSTEM_KINDS
 
 
-def refuse(field: str, message: str, code: str | None = None) -> ValidationError:
-    """A refusal naming `field`; `code` (e.g. "self_payment") is what tests and clients match."""
+def refuse(field: str, message: str, code: str = "invalid") -> ValidationError:
+    """A refusal of `field`; the API answers `code` (`self_payment`, `over_limit`,
+    `insufficient_funds`, …), which tests and clients match."""
     return ValidationError({field: [ValidationError(message, code=code)]})
 
 
@@ -310,7 +311,9 @@ def _journal_draft(*, kind, net: dict, by_pk: dict, memo: str, locked: dict) -> 
             and account.kind not in Account.DERIVED_KINDS
             and account.balance + amount < 0
         ):
-            raise refuse("amount", _("The balance is not enough for this amount."))
+            raise refuse(
+                "amount", _("The balance is not enough for this amount."), "insufficient_funds"
+            )
     entry = JournalTransaction(
         kind=kind, business_date=business_date(), memo=memo[:200], created_at=timezone.now()
     )

@@ -66,7 +66,9 @@ def _locked_wallet(user) -> Wallet:
         wallet = Wallet.objects.select_for_update().get(pk=wallet_open(user=user).pk)
     if wallet.is_frozen:
         raise refuse(
-            "wallet", _("This wallet is frozen: %(reason)s") % {"reason": wallet.frozen_reason}
+            "wallet",
+            _("This wallet is frozen: %(reason)s") % {"reason": wallet.frozen_reason},
+            "frozen",
         )
     return wallet
 
@@ -98,6 +100,7 @@ def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
                 "cap": policy.monthly_topup_cap,
                 "left": max(0, policy.monthly_topup_cap - this_month),
             },
+            "over_limit",
         )
     pending = (
         TopUp.objects.filter(wallet=wallet, status=TopUp.Status.PENDING).aggregate(
@@ -109,6 +112,7 @@ def _topup_reserve(*, user, bank_link: BankLink, amount: int) -> TopUp:
         raise refuse(
             "amount",
             _("Over the holding cap of %(cap)s KRW.") % {"cap": policy.holding_cap},
+            "over_limit",
         )
     topup = TopUp(wallet=wallet, bank_link=bank_link, amount=amount)
     topup.full_clean()
@@ -433,7 +437,9 @@ def payment_create(
             cash=cash.balance,
         )
     except ledger.LedgerError as exc:
-        raise refuse("amount", _("Insufficient balance for this payment.")) from exc
+        raise refuse(
+            "amount", _("Insufficient balance for this payment."), "insufficient_funds"
+        ) from exc
     cashback = 0
     pool = None
     month = month_start(now).date()
@@ -776,6 +782,7 @@ def gift_send(*, sender, recipient_email: str, amount: int, message: str = "") -
                 "limit": policy.gift_daily_limit,
                 "left": max(0, policy.gift_daily_limit - sent_today),
             },
+            "over_limit",
         )
     receiving = None
     if recipient_wallet is not None:
@@ -790,7 +797,9 @@ def gift_send(*, sender, recipient_email: str, amount: int, message: str = "") -
     locked = accounts_lock([sender_cash.pk, target.pk])
     if locked[sender_cash.pk].balance < amount:
         raise refuse(
-            "amount", _("Insufficient cash for this gift (cashback and grants cannot be given).")
+            "amount",
+            _("Insufficient cash for this gift (cashback and grants cannot be given)."),
+            "insufficient_funds",
         )
     entry = journal_post(
         kind=JournalTransaction.Kind.GIFT,

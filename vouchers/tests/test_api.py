@@ -121,7 +121,15 @@ def test_reauthentication_with_the_password(api, citizen, merchant):
         url, {"merchant": merchant.code, "amount": 250_000, "password": "nope"}, format="json"
     )
     assert wrong.status_code == 400 and wrong.json() == {
-        "password": ["The password is not correct."]
+        "password": ["The password is not correct."],
+        "detail": "The password is not correct.",
+        "errors": [
+            {
+                "field": "password",
+                "code": "wrong_password",
+                "message": "The password is not correct.",
+            }
+        ],
     }
     from vouchers.tests.factories import PASSWORD
 
@@ -215,6 +223,10 @@ def test_idempotency_key_stores_refusals_too(api, citizen, merchant):
     topped_up(citizen, 10_000)
     replay = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert refused.status_code == replay.status_code == 400
+    assert replay.json()["errors"] == refused.json()["errors"]
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [
+        ("amount", "insufficient_funds")
+    ]
     assert not Payment.objects.exists()
 
 

@@ -63,6 +63,7 @@ def test_topup_over_the_holding_cap_is_refused(citizen):
     with pytest.raises(ValidationError) as refused:
         topped_up(citizen, 10_001)
     assert refused.value.message_dict == {"amount": ["Over the holding cap of 50000 KRW."]}
+    assert [error.code for error in refused.value.error_dict["amount"]] == ["over_limit"]
     assert balances(citizen)["total"] == 40_000
 
 

@@ -85,7 +85,11 @@ def test_pending_leaf_has_no_receipt_yet(client):
     leaf = services.anchor_record(kind="test.record", ref="r1", version=1, data={}, public=True)
     response = client.get(receipt_url(leaf.digest))
     assert response.status_code == 404
-    assert response.json() == {"detail": "not anchored yet", "status": "pending"}
+    assert response.json() == {
+        "detail": "not anchored yet",
+        "status": "pending",
+        "errors": [{"field": None, "code": "invalid", "message": "not anchored yet"}],
+    }
 
 
 @pytest.mark.django_db
@@ -94,14 +98,22 @@ def test_sealed_leaf_has_no_receipt_yet(client):
     services.batches_seal_all()
     response = client.get(receipt_url(leaf.digest))
     assert response.status_code == 404
-    assert response.json() == {"detail": "not anchored yet", "status": "sealed"}
+    assert response.json() == {
+        "detail": "not anchored yet",
+        "status": "sealed",
+        "errors": [{"field": None, "code": "invalid", "message": "not anchored yet"}],
+    }
 
 
 @pytest.mark.django_db
 def test_unknown_digest_is_reported_unknown(client):
     response = client.get(receipt_url("0x" + "ab" * 32))
     assert response.status_code == 404
-    assert response.json() == {"detail": "not anchored yet", "status": "unknown"}
+    assert response.json() == {
+        "detail": "not anchored yet",
+        "status": "unknown",
+        "errors": [{"field": None, "code": "invalid", "message": "not anchored yet"}],
+    }
 
 
 @pytest.mark.django_db
@@ -109,8 +121,10 @@ def test_unknown_digest_is_reported_unknown(client):
 def test_malformed_digest_is_a_400_naming_the_digest(client, digest):
     response = client.get(receipt_url(digest))
     assert response.status_code == 400
-    assert list(response.json()) == ["digest"]
-    assert isinstance(response.json()["digest"], list) and response.json()["digest"][0]
+    body = response.json()
+    assert list(body) == ["digest", "detail", "errors"]
+    assert isinstance(body["digest"], list) and body["digest"][0]
+    assert body["errors"] == [{"field": "digest", "code": "invalid", "message": body["digest"][0]}]
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -234,7 +248,10 @@ def test_schema_documents_the_chain_paths(client):
     assert "/api/v1/chain/receipts/{digest}" in schema["paths"]
     assert "/api/v1/chain/batches/" in schema["paths"]
     receipt = schema["paths"]["/api/v1/chain/receipts/{digest}"]["get"]
-    assert set(receipt["responses"]) == {"200", "400", "404"}
+    # Its own 200/400/404 bodies, and the portal's refusals (busanhub.api) besides.
+    assert set(receipt["responses"]) == {"200", "400", "401", "403", "404", "405", "429"}
+    refused = receipt["responses"]["429"]["content"]["application/json"]["schema"]
+    assert refused == {"$ref": "#/components/schemas/Error"}
     batches = schema["paths"]["/api/v1/chain/batches/"]["get"]
     assert {p["name"] for p in batches["parameters"]} >= {"cursor"}
 
