@@ -10,7 +10,8 @@ Runs against a throw-away database made by Django's test-database machinery (on 
 DATABASE_URL names); removes it at the end. Prints figures only, asserts nothing about timing.
 "Issue" is the whole service (schema check, status index allocation, signature, storage and
 anchor leaf); "verify" is every check (structure, JSON-LD, signature, issuer, validity,
-status).
+status). Both are measured after a warm-up of WARM_UP credentials (not timed); before
+2026-12-04 15:00 UTC the single-process figures included that first, cold work.
 
 Each suite is measured twice: in this one process, one credential after the other (the cost
 of one operation), and by --workers processes at once (default: the CPU count), each with its
@@ -54,7 +55,9 @@ from identity import services, statuslist, verification  # noqa: E402
 from identity.models import StatusList  # noqa: E402
 
 SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
-WARM_UP = 5  # per worker, not timed: its connection's first statements and plans
+# Not timed, in each process: its connection's first statements and plans, the shape
+# templates (PyLD, once per document shape) and, on the first issue, the issuer's status lists.
+WARM_UP = 5
 
 
 def out(line: str) -> None:
@@ -82,14 +85,47 @@ def verify_all(credentials: list) -> None:
             raise SystemExit("a freshly issued credential did not verify")
 
 
-def issue_and_verify(holder, did: str, suite: str, count: int) -> tuple[float, float, list]:
-    started = time.perf_counter()
-    credentials = issue_many(holder, did, suite, count)
-    issue_rate = count / (time.perf_counter() - started)
-    started = time.perf_counter()
-    verify_all(credentials)
-    verify_rate = count / (time.perf_counter() - started)
-    return issue_rate, verify_rate, credentials
+def backend_cpu_reader():
+    """A function giving the CPU seconds this connection's PostgreSQL backend used so far, when
+    the server runs on this machine (/proc); else one giving NaN."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def read() -> float:
+        try:
+            fields = path.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    return read
+
+
+def timed(step) -> tuple[float, float, float]:
+    """Wall seconds, this process's CPU seconds and its PostgreSQL backend's CPU seconds."""
+    backend_cpu = backend_cpu_reader()
+    backend, cpu, wall = backend_cpu(), time.process_time(), time.perf_counter()
+    step()
+    return (
+        time.perf_counter() - wall,
+        time.process_time() - cpu,
+        backend_cpu() - backend,
+    )
+
+
+def issue_and_verify(holder, did: str, suite: str, count: int):
+    """Rates in this one process, and CPU milliseconds per credential (Python, PostgreSQL
+    backend) for issue and verify; after a warm-up, as in each worker."""
+    verify_all(issue_many(holder, did, suite, WARM_UP))
+    credentials: list = []
+    issue = timed(lambda: credentials.extend(issue_many(holder, did, suite, count)))
+    verify = timed(lambda: verify_all(credentials))
+    cpu_ms = {
+        name: (1000 * cpu / count, 1000 * backend / count)
+        for name, (_wall, cpu, backend) in (("issue", issue), ("verify", verify))
+    }
+    return count / issue[0], count / verify[0], credentials, cpu_ms
 
 
 def _worker(holder_pk: int, did: str, suite: str, count: int, barrier, results) -> None:
@@ -209,12 +245,23 @@ def main() -> None:
         rates = {}
         credentials = []
         for suite in SUITES:
-            issue_rate, verify_rate, issued = issue_and_verify(holder, did, suite, count)
+            issue_rate, verify_rate, issued, cpu_ms = issue_and_verify(holder, did, suite, count)
             rates[suite] = (issue_rate, verify_rate)
             credentials.extend(issued)
             out(
                 f"{suite}, 1 process: issue {issue_rate:,.1f} credentials/s, verify"
                 f" {verify_rate:,.1f} credentials/s ({count} credentials)"
+            )
+            # CPU per credential does not depend on the other work on the machine as the
+            # rates do; all CPUs at that cost would give the ceiling (no waits counted).
+            out(
+                f"{suite}, CPU ms per credential (Python + PostgreSQL backend): "
+                + ", ".join(
+                    f"{name} {python:.2f} + {backend:.2f}"
+                    f" (ceiling on {os.cpu_count()} CPUs"
+                    f" {(os.cpu_count() or 1) * 1000 / (python + backend):,.0f}/s)"
+                    for name, (python, backend) in cpu_ms.items()
+                )
             )
             if workers > 1:
                 issue_rate, verify_rate = issue_and_verify_workers(
