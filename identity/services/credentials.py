@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
-from identity import credential_types, dataintegrity, dids, jsonld, keystore, vcmodel
+from identity import credential_types, dataintegrity, dids, jsonld, keystore, prepared, vcmodel
 from identity.models import Credential, IssuerKey, StatusList
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -101,11 +101,12 @@ def _credential_insert_sql() -> str:
     return (
         f"WITH credential AS (INSERT INTO {_CREDENTIAL_TABLE} ({columns}) "  # noqa: S608
         f"SELECT {values} WHERE ((SELECT count(*) FROM {_STATUS_LIST_TABLE} "
-        "WHERE issuer_id = %s AND slug = ANY(%s::text[])) = %s) "
+        "WHERE issuer_id = %s::bigint AND slug = ANY(%s::text[])) = %s::bigint) "
         "ON CONFLICT DO NOTHING RETURNING id), "
         f"leaf AS (INSERT INTO {ANCHOR_LEAF_TABLE} "
         "(kind, ref, version, digest, envelope, is_public, created_at) "
-        "SELECT %s, %s, %s, %s, %s::jsonb, %s, %s::timestamptz FROM credential) "
+        "SELECT %s::text, %s::text, %s::integer, %s::text, %s::jsonb, %s::boolean, "
+        "%s::timestamptz FROM credential) "
         "SELECT id FROM credential"
     )
 
@@ -128,7 +129,9 @@ def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bo
         public=True,
     )
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
+            "bpass_credential_insert",
             _credential_insert_sql(),
             [
                 *values,
