@@ -64,6 +64,15 @@ class Template:
     lines: tuple | None = None
 
 
+def _mentions_slot(context) -> bool:
+    # Contexts are mostly URLs: those need no JSON dump (the slot prefix has nothing to escape).
+    if isinstance(context, str):
+        return SLOT in context
+    if isinstance(context, list) and all(isinstance(item, str) for item in context):
+        return any(SLOT in item for item in context)
+    return SLOT in json.dumps(context)
+
+
 def skeleton(document) -> tuple[str, list[str]] | None:
     """(shape key, slot values), or None when the document cannot be given a shape."""
     values: list[str] = []
@@ -75,7 +84,7 @@ def skeleton(document) -> tuple[str, list[str]] | None:
                 if SLOT in k:
                     raise _Unfit
                 if k == "@context":
-                    if SLOT in json.dumps(v):
+                    if _mentions_slot(v):
                         raise _Unfit
                     out[k] = v
                 else:
