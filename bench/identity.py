@@ -10,15 +10,18 @@ Runs against a throw-away database made by Django's test-database machinery (on 
 DATABASE_URL names); removes it at the end. Prints figures only, asserts nothing about timing.
 "Issue" is the whole service (schema check, status index allocation, signature, storage and
 anchor leaf); "verify" is every check (structure, JSON-LD, signature, issuer, validity,
-status). Both are measured after a warm-up of WARM_UP credentials (not timed); before
-2026-12-04 15:00 UTC the single-process figures included that first, cold work.
+status). Both are measured after a warm-up of five credentials per process (not timed; the
+single-process figures in BENCHMARKS.md from before --workers include that cold start).
+The single-process run also prints the CPU milliseconds per credential, of this process and
+of its PostgreSQL backend (/proc, when the server runs on this machine), and the rate all
+CPUs would give at that cost: unlike the rates, it hardly depends on the machine's load.
 
 Each suite is measured twice: in this one process, one credential after the other (the cost
 of one operation), and by --workers processes at once (default: the CPU count), each with its
 own database connection, as a server with that many workers would run. The workers are
 forked after the set-up, warm up (a few issues and verifications each, not timed), then issue
 their share together, wait for each other, and verify what they issued together; a phase is
-timed from the first worker's start to the last worker's end, and its rate is all the
+timed between the barriers the workers and this process wait at, and its rate is all the
 workers' credentials over that time. PostgreSQL runs on the same CPUs.
 
 The last line printed is the headline, eddsa-rdfc-2022's AGGREGATE issue and verify rates
