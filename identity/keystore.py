@@ -7,6 +7,7 @@ across restarts; production must set it.
 """
 
 import base64
+import functools
 import os
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -23,6 +24,13 @@ def _fernet() -> Fernet:
     configured = getattr(settings, "IDENTITY_KEY_ENCRYPTION_KEY", "") or os.environ.get(
         "IDENTITY_KEY_ENCRYPTION_KEY", ""
     )
+    return _fernet_for(configured, "" if configured else settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet_for(configured: str, secret_key: str) -> Fernet:
+    """A pure function of the key material, read afresh on every call above (settings may
+    change); cached, since HKDF cost every issue more than its signature."""
     if configured:
         try:
             return Fernet(configured.encode("ascii"))
@@ -32,7 +40,7 @@ def _fernet() -> Fernet:
             ) from exc
     derived = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"busanhub-identity", info=b"key-encryption"
-    ).derive(settings.SECRET_KEY.encode("utf-8"))
+    ).derive(secret_key.encode("utf-8"))
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

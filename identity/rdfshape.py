@@ -11,10 +11,13 @@ the document's *shape* (its keys, contexts and types), not on its string values.
    skeleton whose slots land anywhere else (a language tag, inside a JSON literal, ...) is
    not fit, and its documents always take the reference path.
 3. For a document, the slots' real values are put back into those quads, and pyoxigraph
-   (Rust) runs RDFC-1.0 on the result. An IRI slot takes only an absolute IRI that expands
-   to itself whatever the context (a known scheme that no context defines as a term, safe
-   characters); a literal slot any string without control characters (their N-Quads
-   escaping differs between processors). Otherwise: the reference path.
+   (Rust) runs RDFC-1.0 on the result; with at most one blank node (a credential with ids,
+   a proof's options), whose label is then _:c14n0 whatever the values, the quads' lines are
+   written from text templates and sorted, without pyoxigraph. An IRI slot takes only an
+   absolute IRI that expands to itself whatever the context (a known scheme that no context
+   defines as a term, safe characters); a literal slot any string without control
+   characters (their N-Quads escaping differs between processors) or lone surrogates.
+   Otherwise: the reference path.
 
 `canonize` returns None whenever the document does not fit; the caller then runs the
 reference processor. A property test holds both to the identical N-Quads.
@@ -35,7 +38,10 @@ KEPT_KEYS = frozenset({"type", "proofPurpose"})
 SLOTTED_KEYWORDS = frozenset({"@id", "@value"})
 SCHEMES = ("did", "urn", "http", "https")
 SAFE_IRI_RE = re.compile(r"^(?:did|urn|https?):[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (their N-Quads escaping differs between processors) and lone surrogates
+# (not encodable): such literals take the reference path.
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 SHAPES_CACHED = 1024
 
 ShapeQuads = Callable[[dict], tuple[str, list[str]]]
@@ -52,6 +58,19 @@ class Template:
     literal_slots: frozenset
     types: tuple
     terms: frozenset  # defined by the shipped and the inline contexts
+    # With at most one blank node, RDFC-1.0 labels it _:c14n0 whatever the values: the
+    # canonical N-Quads are then the quads' lines, sorted; per quad its terms as N-Quads
+    # text, or a slot. None: pyoxigraph canonicalizes.
+    lines: tuple | None = None
+
+
+def _mentions_slot(context) -> bool:
+    # Contexts are mostly URLs: those need no JSON dump (the slot prefix has nothing to escape).
+    if isinstance(context, str):
+        return SLOT in context
+    if isinstance(context, list) and all(isinstance(item, str) for item in context):
+        return any(SLOT in item for item in context)
+    return SLOT in json.dumps(context)
 
 
 def skeleton(document) -> tuple[str, list[str]] | None:
@@ -65,7 +84,7 @@ def skeleton(document) -> tuple[str, list[str]] | None:
                 if SLOT in k:
                     raise _Unfit
                 if k == "@context":
-                    if SLOT in json.dumps(v):
+                    if _mentions_slot(v):
                         raise _Unfit
                     out[k] = v
                 else:
@@ -171,8 +190,47 @@ def _template(key: str, shape_quads: ShapeQuads, terms: frozenset) -> Template |
     if iri_slots & literal_slots:
         return None
     return Template(
-        quads, frozenset(iri_slots), frozenset(literal_slots), tuple(types), terms | inline
+        quads,
+        frozenset(iri_slots),
+        frozenset(literal_slots),
+        tuple(types),
+        terms | inline,
+        _lines(quads),
     )
+
+
+def _lines(quads: tuple) -> tuple | None:
+    blank_nodes = {term.value for quad in quads for term in quad if isinstance(term, ox.BlankNode)}
+    if len(blank_nodes) > 1:
+        return None
+    lines = []
+    for quad in quads:
+        parts = []
+        for term in quad:
+            if type(term) is tuple:
+                parts.append(term)
+            elif isinstance(term, ox.BlankNode):
+                parts.append("_:c14n0")
+            elif not isinstance(term, ox.DefaultGraph):
+                parts.append(str(term))
+        lines.append(tuple(parts))
+    return tuple(lines)
+
+
+def _text(term, values: list[str]) -> str:
+    """A slot's N-Quads text, as pyoxigraph prints it (literal slots hold no control
+    characters, so only the quote and the backslash are escaped)."""
+    if type(term) is not tuple:
+        return term
+    if term[0] == "iri":
+        return f"<{values[term[1]]}>"
+    _kind, n, datatype, language = term
+    value = values[n].replace("\\", "\\\\").replace('"', '\\"')
+    if language:
+        return f'"{value}"@{language}'
+    if datatype.value == XSD_STRING:
+        return f'"{value}"'
+    return f'"{value}"^^<{datatype.value}>'
 
 
 def _fitting_template(document, shape_quads: ShapeQuads, terms: frozenset):
@@ -213,6 +271,11 @@ def canonize(document, shape_quads: ShapeQuads, terms: frozenset) -> str | None:
     template, values = _fitting_template(document, shape_quads, terms)
     if template is None:
         return None
+    if template.lines is not None:
+        # A set: the dataset holds each quad once, however often the document states it.
+        return "".join(
+            sorted({" ".join([_text(t, values) for t in line]) + " .\n" for line in template.lines})
+        )
     try:
         dataset = ox.Dataset(
             ox.Quad(*(_term(term, values) for term in quad)) for quad in template.quads

@@ -16,7 +16,15 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from identity import dataintegrity, jsonld, multikey, relatedresource, statuslist, vcmodel
+from identity import (
+    dataintegrity,
+    jsonld,
+    multikey,
+    prepared,
+    relatedresource,
+    statuslist,
+    vcmodel,
+)
 from identity.models import IssuerKey, StatusList
 
 # What /vc-api/credentials/verify runs when `options.checks` is not given.
@@ -166,7 +174,9 @@ def _status_bits(document: dict, resolver: KeyResolver) -> dict[tuple[str, int],
         return {}
     slugs, positions = zip(*sorted(wanted), strict=True)
     with connection.cursor() as cursor:
-        cursor.execute(STATUS_BYTES_SQL, [list(slugs), list(positions)])
+        prepared.execute(
+            cursor, "bpass_status_bytes", STATUS_BYTES_SQL, [list(slugs), list(positions)]
+        )
         rows = cursor.fetchall()
     found = {}
     for slug, position, purpose, list_id, byte, did, public in rows:

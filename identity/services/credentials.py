@@ -1,17 +1,19 @@
+import functools
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 
 import rfc8785
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from busanhub.chain.services import anchor_record
-from identity import credential_types, dataintegrity, dids, jsonld, keystore, vcmodel
-from identity.models import Credential, IssuerKey
+from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
+from identity import credential_types, dataintegrity, dids, jsonld, keystore, prepared, vcmodel
+from identity.models import Credential, IssuerKey, StatusList
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -29,7 +31,7 @@ def schema_url(credential_type: str) -> str:
     return dids.site_url(reverse("identity:schema", kwargs={"name": credential_type}))
 
 
-def _sign_and_store(
+def _signed_credential(
     *,
     issuer: IssuerKey,
     document: dict,
@@ -40,6 +42,7 @@ def _sign_and_store(
     claims: dict,
     status_index: int | None,
 ) -> Credential:
+    """The signed credential, checked (full_clean) but not saved."""
     if cryptosuite not in dataintegrity.CRYPTOSUITES:
         raise ValidationError({"cryptosuite": _("Unsupported cryptosuite.")})
     errors = vcmodel.credential_errors(document)
@@ -71,18 +74,86 @@ def _sign_and_store(
         valid_from=vcmodel.parse_datetime(document.get("validFrom")),
         valid_until=vcmodel.parse_datetime(document.get("validUntil")),
     )
-    # The database settles the unique status index and digest (see _store_with_status_index);
+    # The database settles the unique status index and digest (see _credential_insert);
     # issuer and holder are the rows the caller passed, not looked up again.
     credential.full_clean(exclude=["status_index", "issuer", "holder"], validate_unique=False)
-    credential.save()
-    anchor_record(
+    return credential
+
+
+_CREDENTIAL_TABLE = Credential._meta.db_table
+_STATUS_LIST_TABLE = StatusList._meta.db_table
+_TEXT_FIELDS = ("CharField", "SlugField", "TextField")
+
+
+@functools.cache
+def _credential_insert_sql() -> str:
+    """One statement: the credential, if its status lists exist and no unique value of it is
+    taken (else no row and no error: the caller finds out which), and its anchor leaf. Column
+    names come from the models; every value is a parameter."""
+    fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Typed, since INSERT ... SELECT does not type its values by the columns. Text for
+    # character columns: an over-long value then fails the insert instead of being cut.
+    values = ", ".join(
+        f"%s::{'text' if f.get_internal_type() in _TEXT_FIELDS else f.db_type(connection)}"
+        for f in fields
+    )
+    return (
+        f"WITH credential AS (INSERT INTO {_CREDENTIAL_TABLE} ({columns}) "  # noqa: S608
+        f"SELECT {values} WHERE ((SELECT count(*) FROM {_STATUS_LIST_TABLE} "
+        "WHERE issuer_id = %s::bigint AND slug = ANY(%s::text[])) = %s::bigint) "
+        "ON CONFLICT DO NOTHING RETURNING id), "
+        f"leaf AS (INSERT INTO {ANCHOR_LEAF_TABLE} "
+        "(kind, ref, version, digest, envelope, is_public, created_at) "
+        "SELECT %s::text, %s::text, %s::integer, %s::text, %s::jsonb, %s::boolean, "
+        "%s::timestamptz FROM credential) "
+        "SELECT id FROM credential"
+    )
+
+
+def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bool:
+    """Inserts the credential and its anchor leaf (version 1) in one statement, which is
+    atomic by itself: no savepoint, no transaction of its own. False, with nothing written,
+    when a status list is missing or the status index, digest or public id is taken."""
+    fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(credential, True), connection) for f in fields]
+    leaf = anchor_leaf_columns(
         kind="identity.credential",
         ref=str(credential.public_id),
         version=1,
-        data={"credentialDigest": credential.digest, "issuer": issuer.did, "status": "active"},
+        data={
+            "credentialDigest": credential.digest,
+            "issuer": credential.issuer.did,
+            "status": "active",
+        },
         public=True,
     )
-    return credential
+    with connection.cursor() as cursor:
+        prepared.execute(
+            cursor,
+            "bpass_credential_insert",
+            _credential_insert_sql(),
+            [
+                *values,
+                credential.issuer_id,
+                status_slugs,
+                len(status_slugs),
+                leaf["kind"],
+                leaf["ref"],
+                leaf["version"],
+                leaf["digest"],
+                json.dumps(leaf["envelope"]),
+                leaf["is_public"],
+                timezone.now(),
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    credential.pk = row[0]
+    credential._state.adding = False
+    credential._state.db = connection.alias
+    return True
 
 
 STATUS_INDEX_ATTEMPTS = 5
@@ -93,29 +164,37 @@ def _store_with_status_index(
 ) -> Credential:
     """Signs and stores, with a random status list index when `with_status`.
 
-    Two issues running at once can draw the same index; the later insert then fails on the
-    unique constraint (issuer, status_index). That attempt is rolled back to a savepoint and
-    retried with a new index, a few times, instead of failing the issue.
+    The first index is a bare draw, almost always free; if the insert finds it taken (or two
+    issues running at once drew the same one), the issue retries with an index checked to be
+    free, a few times, instead of failing. The first issue of an issuer makes its lists.
     """
-    from .status import status_entries, status_index_allocate
+    from .status import status_entries, status_index_allocate, status_list_slug, status_lists_ensure
 
-    if not with_status:
-        try:
-            with transaction.atomic():
-                return _sign_and_store(issuer=issuer, document=document, status_index=None, **store)
-        except IntegrityError:
-            _raise_if_duplicate(document)
-            raise
-    for _attempt in range(STATUS_INDEX_ATTEMPTS):
-        index = status_index_allocate(issuer=issuer)
-        attempt = {**document, "credentialStatus": status_entries(issuer=issuer, index=index)}
-        try:
-            with transaction.atomic():
-                return _sign_and_store(issuer=issuer, document=attempt, status_index=index, **store)
-        except IntegrityError:
-            if not Credential.objects.filter(issuer=issuer, status_index=index).exists():
-                _raise_if_duplicate(attempt)
-                raise
+    slugs = (
+        [status_list_slug(issuer=issuer, purpose=p) for p in StatusList.Purpose.values]
+        if with_status
+        else []
+    )
+    for attempt in range(STATUS_INDEX_ATTEMPTS):
+        index = (
+            status_index_allocate(issuer=issuer, check_free=attempt > 0) if with_status else None
+        )
+        if index is not None:
+            document = {**document, "credentialStatus": status_entries(issuer=issuer, index=index)}
+        credential = _signed_credential(
+            issuer=issuer, document=document, status_index=index, **store
+        )
+        if _credential_insert(credential, status_slugs=slugs):
+            return credential
+        # Nothing was written: find out why.
+        if index is not None:
+            if StatusList.objects.filter(issuer=issuer, slug__in=slugs).count() < len(slugs):
+                status_lists_ensure(issuer=issuer)
+                continue
+            if Credential.objects.filter(issuer=issuer, status_index=index).exists():
+                continue
+        _raise_if_duplicate(document)
+        raise IntegrityError("the credential's public id or digest is taken")
     raise ValidationError(
         {"credentialStatus": _("No free status list entry was found; try again.")}
     )
@@ -136,7 +215,8 @@ def _raise_if_duplicate(document: dict) -> None:
         )
 
 
-@transaction.atomic
+# No transaction of its own: its one write is a single statement (see _credential_insert), and
+# BEGIN and COMMIT would be two round trips more. Inside a caller's transaction, it joins it.
 def credential_issue(
     *,
     issuer: IssuerKey,
@@ -153,7 +233,8 @@ def credential_issue(
 ) -> Credential:
     """Issues, signs and stores one credential for `subject_did`; anchors its digest (v1).
 
-    Atomic: the credential, its status entries and its anchor leaf commit together. The B Pass
+    Atomic: the credential, its status entries and its anchor leaf are one INSERT statement
+    (the first issue of an issuer also makes and anchors its status lists). The B Pass
     types (identity.credential_types) have their claims validated against their JSON Schema and
     referenced in `credentialSchema`; other types (e.g. education's OpenBadgeCredential) bring
     their own `contexts`. Raises ValidationError naming the field on bad input.
@@ -201,7 +282,6 @@ def credential_issue(
     )
 
 
-@transaction.atomic
 def credential_issue_document(
     *,
     issuer: IssuerKey,
@@ -215,7 +295,8 @@ def credential_issue_document(
     issuer, or an issuer object without id, gets the issuer's DID). A credential without `id`
     gets `urn:uuid:<public id>`, so that two identical requests, even in the same second, are
     two credentials (two digests, two anchor leaves, two status entries). `with_status` adds
-    BitstringStatusListEntry entries. Raises ValidationError naming what is wrong.
+    BitstringStatusListEntry entries. Atomic as credential_issue (one INSERT statement).
+    Raises ValidationError naming what is wrong.
     """
     if not isinstance(credential, dict):
         raise ValidationError({"credential": [_("The credential is a JSON object.")]})

@@ -79,7 +79,7 @@ def status_lists_ensure(*, issuer: IssuerKey) -> dict[str, StatusList]:
             existing = StatusList(
                 issuer=issuer,
                 purpose=purpose,
-                slug=f"{issuer.slug}-{purpose}",
+                slug=status_list_slug(issuer=issuer, purpose=purpose),
                 bits=bytes(statuslist.empty(statuslist.MIN_LENGTH)),
                 length=statuslist.MIN_LENGTH,
             )
@@ -88,12 +88,21 @@ def status_lists_ensure(*, issuer: IssuerKey) -> dict[str, StatusList]:
     return lists
 
 
-def status_index_allocate(*, issuer: IssuerKey) -> int:
-    """A random unused index (herd privacy: indexes say nothing about issue order).
+def status_list_slug(*, issuer: IssuerKey, purpose: str) -> str:
+    """The slug (and so the URL) of an issuer's list: fixed when the list is created."""
+    return f"{issuer.slug}-{purpose}"
 
-    The unique constraint (issuer, status_index) settles any race: an issue that loses it
-    retries with a new index (services.credentials._store_with_status_index).
+
+def status_index_allocate(*, issuer: IssuerKey, check_free: bool = True) -> int:
+    """A random index (herd privacy: indexes say nothing about issue order).
+
+    With `check_free`, one no credential of the issuer held when this looked (a read per
+    draw); without, a bare draw, for a first attempt (almost always free). Either way the
+    unique constraint (issuer, status_index) settles it: an issue that finds the index taken
+    retries (services.credentials._store_with_status_index).
     """
+    if not check_free:
+        return secrets.randbelow(statuslist.MIN_LENGTH)
     for _attempt in range(50):
         index = secrets.randbelow(statuslist.MIN_LENGTH)
         if not Credential.objects.filter(issuer=issuer, status_index=index).exists():
@@ -102,13 +111,11 @@ def status_index_allocate(*, issuer: IssuerKey) -> int:
 
 
 def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
-    # The lists' slugs in one small read; their bitstrings are not needed here.
-    slugs = dict(StatusList.objects.filter(issuer=issuer).order_by().values_list("purpose", "slug"))
-    if len(slugs) < len(StatusList.Purpose.values):
-        slugs = {p: found.slug for p, found in status_lists_ensure(issuer=issuer).items()}
+    """The credential's BitstringStatusListEntry entries, one per purpose. Reads nothing: the
+    issue statement checks that the lists exist (status_lists_ensure makes them)."""
     entries = []
     for purpose in StatusList.Purpose.values:
-        url = _status_list_url(slugs[purpose])
+        url = _status_list_url(status_list_slug(issuer=issuer, purpose=purpose))
         entries.append(
             {
                 "id": f"{url}#{index}",

@@ -156,3 +156,33 @@ def test_a_context_defining_a_scheme_as_a_term_disables_the_fast_path():
     }
     assert rdfshape.canonize(document, jsonld._shape_quads, jsonld._defined_terms()) is None
     _same_as_reference(document)
+
+
+def test_one_blank_node_at_most_is_written_from_text_two_go_through_pyoxigraph():
+    # Given a credential whose nodes all have ids, its proof options (one blank node), and a
+    # credential with two subjects without ids (two blank nodes)
+    document = json.loads((VECTORS / "unsigned.json").read_text())
+    options = {
+        "@context": document["@context"],
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2026-12-04T14:00:00Z",
+        "verificationMethod": "did:web:busanhub.kr#key-1",
+        "proofPurpose": "assertionMethod",
+    }
+    two_blank = {
+        "@context": [VC_V2, EXAMPLES],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:web:busanhub.kr",
+        "credentialSubject": [{"name": 'a "quoted" \\ name'}, {"name": "b"}],
+    }
+    args = (jsonld._shape_quads, jsonld._defined_terms())
+
+    # When their templates are made
+    templates = [rdfshape._fitting_template(d, *args)[0] for d in (document, options, two_blank)]
+
+    # Then the first two are written from text, the third canonicalized by pyoxigraph, and
+    # all three give PyLD's N-Quads
+    assert [t.lines is not None for t in templates] == [True, True, False]
+    for item in (document, options, two_blank):
+        assert rdfshape.canonize(item, *args) == jsonld.canonize_reference(item)

@@ -460,3 +460,88 @@ def test_credential_anchor_is_confirmed_on_chain(chain, resident_credential):
         "ref": str(resident_credential.public_id),
         "version": 1,
     }
+
+
+def test_a_credential_that_verified_fails_at_once_once_revoked(resident_credential):
+    # Given a credential verified in this process (whatever verification keeps warm is warm)
+    assert verification.credential_verify(resident_credential.document).verified
+
+    # When it is revoked
+    services.credential_revoke(credential=resident_credential, reason="moved to Seoul")
+
+    # Then the next verification, in the same process, fails on its status
+    result = verification.credential_verify(resident_credential.document)
+    assert result.status == "revoked"
+    assert result.errors == [{"check": "status", "message": "The credential has been revoked."}]
+
+
+def test_issuing_for_an_issuer_with_lists_is_one_statement(
+    resident_credential, citizen, city, django_assert_num_queries
+):
+    # Given an issuer whose status lists exist (its first credential made them)
+    leaves_before = AnchorLeaf.objects.count()
+
+    # When it issues another credential: one statement, no savepoints
+    with django_assert_num_queries(1):
+        credential = services.credential_issue(
+            issuer=city,
+            subject_did=resident_credential.subject_did,
+            types=["BusanResidentCredential"],
+            claims=dict(RESIDENT_CLAIMS),
+            holder=citizen,
+        )
+
+    # Then the credential and its anchor leaf are stored, and it verifies
+    stored = Credential.objects.get(pk=credential.pk)
+    assert stored.document == credential.document
+    assert stored.status_index == credential.status_index != resident_credential.status_index
+    assert AnchorLeaf.objects.count() == leaves_before + 1
+    leaf = AnchorLeaf.objects.get(kind="identity.credential", ref=str(credential.public_id))
+    assert leaf.envelope["data"]["credentialDigest"] == stored.digest
+    assert verification.credential_verify(stored.document).verified
+
+
+def test_an_issue_in_a_transaction_that_rolls_back_leaves_nothing(resident_credential, city):
+    from django.db import transaction
+
+    # Given the stored credentials and leaves
+    credentials_before = Credential.objects.count()
+    leaves_before = AnchorLeaf.objects.count()
+
+    # When a credential is issued inside a caller's transaction that then fails
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.credential_issue(
+            issuer=city,
+            subject_did="did:example:rolled-back",
+            types=["BusanResidentCredential"],
+            claims=dict(RESIDENT_CLAIMS),
+        )
+        raise RuntimeError("the caller's next step failed")
+
+    # Then neither the credential nor its anchor leaf remains
+    assert Credential.objects.count() == credentials_before
+    assert AnchorLeaf.objects.count() == leaves_before
+
+
+def test_the_same_document_twice_in_one_second_is_refused_and_nothing_is_stored(city, monkeypatch):
+    from identity.services import credentials as credential_services
+
+    # Given a credential with its own id, issued once, and a clock that stays in that second
+    monkeypatch.setattr(credential_services, "_iso", lambda moment: "2026-12-04T14:00:00Z")
+    document = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": "urn:uuid:8d0e57c6-5b0e-4d2c-9d6e-2f4f1c1f7a10",
+        "type": ["VerifiableCredential"],
+        "credentialSubject": {"id": "did:example:twice", "name": "Same"},
+    }
+    services.credential_issue_document(issuer=city, credential=document)
+    leaves_before = AnchorLeaf.objects.count()
+
+    # When the same document is issued again
+    with pytest.raises(ValidationError) as excinfo:
+        services.credential_issue_document(issuer=city, credential=document)
+
+    # Then it is refused, naming the credential, and nothing more is stored
+    assert "credential" in excinfo.value.message_dict
+    assert Credential.objects.filter(issuer=city).count() == 1
+    assert AnchorLeaf.objects.count() == leaves_before

@@ -27,8 +27,8 @@ def test_a_collision_on_the_status_index_retries_with_a_new_index(city, monkeypa
     real_allocate = status_services.status_index_allocate
     handed = []
 
-    def allocate_taken_first(*, issuer):
-        index = taken if not handed else real_allocate(issuer=issuer)
+    def allocate_taken_first(*, issuer, check_free=True):
+        index = taken if not handed else real_allocate(issuer=issuer, check_free=check_free)
         handed.append(index)
         return index
 
@@ -51,7 +51,9 @@ def test_issuing_fails_cleanly_when_every_retry_collides(city, monkeypatch):
     from django.core.exceptions import ValidationError
 
     taken = _issue(city, 1).status_index
-    monkeypatch.setattr(status_services, "status_index_allocate", lambda *, issuer: taken)
+    monkeypatch.setattr(
+        status_services, "status_index_allocate", lambda *, issuer, check_free=True: taken
+    )
 
     with pytest.raises(ValidationError) as excinfo:
         _issue(city, 2)
