@@ -144,7 +144,7 @@ def test_concurrent_first_use_of_a_bank_account_answers_cleanly(settings):
         client.force_authenticate(alice)
         body = {"account_ref": "088-110123456789", "amount": 1_000}
         response = client.post("/api/v1/exchange/krw/deposits/", body, format="json")
-        return response.status_code, sorted(response.json())
+        return response.status_code, sorted(e["field"] for e in response.json()["errors"])
 
     assert run_threads(6, typed) == [(400, ["bank_link"])] * 6
     deposits = run_threads(6, move("/api/v1/exchange/krw/deposits/", 100_000))

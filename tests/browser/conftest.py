@@ -63,3 +63,16 @@ def page(browser, _allow_django_under_playwright):
     )
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts_left_open(request):
+    """Closes every browser context a test opened (signed_in_page and the like): a page left
+    open goes on polling the session's live server (the trading page's candles), and its
+    requests' errors would surface in whichever test runs next."""
+    yield
+    browser = request.node.funcargs.get("browser")
+    if browser is None and "page" in request.fixturenames:
+        browser = request.getfixturevalue("browser")
+    for context in list(browser.contexts if browser is not None else []):
+        context.close()

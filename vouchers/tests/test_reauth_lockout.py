@@ -22,7 +22,9 @@ def test_api_locks_out_after_five_wrong_passwords_with_429(citizen, merchant, se
     body = {"merchant": merchant.code, "amount": 250_000}
     for _ in range(5):
         wrong = api.post(url, {**body, "password": "guess-guess"}, format="json")
-        assert wrong.status_code == 400 and list(wrong.json()) == ["password"]
+        assert wrong.status_code == 400 and [e["field"] for e in wrong.json()["errors"]] == [
+            "password"
+        ]
     # when: the right password, after five wrong ones
     locked = api.post(url, {**body, "password": PASSWORD}, format="json")
     # then
