@@ -563,18 +563,15 @@ def _store_all(
     for row, leaf in zip(new_rows, leaves, strict=True):
         row.anchor_digest = leaf.digest
         row.record_time = now
-    if connection.vendor == "postgresql":
-        ids = _insert_rows(
-            Event,
-            list(_EVENT_COLUMNS),
-            [tuple(getattr(row, column) for column in _EVENT_COLUMNS) for row in new_rows],
-            returning=True,
-        )
-        for row, pk in zip(new_rows, ids, strict=True):
-            row.pk = row.id = pk
-            row._state.adding = False
-    else:
-        Event.objects.bulk_create(new_rows)
+    ids = _insert_rows(
+        Event,
+        list(_EVENT_COLUMNS),
+        [tuple(getattr(row, column) for column in _EVENT_COLUMNS) for row in new_rows],
+        returning=True,
+    )
+    for row, pk in zip(new_rows, ids, strict=True):
+        row.pk = row.id = pk
+        row._state.adding = False
     identifier_rows = [event_identifiers(event) for event in new_events]
     _insert_rows(
         EventEPC,
@@ -653,15 +650,10 @@ def _insert_rows(
     with their events: compiling `bulk_create`'s statement row by row cost more than the rest
     of their insert. PostgreSQL takes the rows as one array per column (`unnest`, as Django's
     own `bulk_create` does there, which also relies on RETURNING keeping the input order);
-    JSON values are sent as text. Other databases get `bulk_create`.
+    JSON values are sent as text.
     """
     if not rows:
         return []
-    if connection.vendor != "postgresql":
-        made = model.objects.bulk_create(
-            [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        )
-        return [row.pk for row in made]
     fields = [model._meta.get_field(column) for column in columns]
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)

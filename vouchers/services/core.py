@@ -2,12 +2,11 @@
 a journal transaction. Every other service moves money only through `journal_post`."""
 
 import json
-import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,14 +86,11 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
     Lock order: callers take this lock last, after their wallet and account locks, so a
     shard is never held while waiting for a citizen's row (no deadlock with the payments).
     """
-    first, fallback = POOL_SHARD_SQL, POOL_SHARD_WAIT_SQL
-    if not connection.features.has_select_for_update:  # SQLite: one writer at a time anyway
-        first, fallback = (sql.split(" FOR UPDATE")[0] for sql in (first, fallback))
     with connection.cursor() as cursor:
-        cursor.execute(first, [need, preferred % Account.POOL_SHARDS])
+        cursor.execute(POOL_SHARD_SQL, [need, preferred % Account.POOL_SHARDS])
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(fallback)
+            cursor.execute(POOL_SHARD_WAIT_SQL)
             row = cursor.fetchone()
     if row is None:
         return None
@@ -103,11 +99,7 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
 
 def loaded(model, **values):
     """A model instance from column values read by raw SQL (the other fields deferred), as if
-    the ORM had loaded it. A `public_id` comes back as a UUID on every database (SQLite
-    stores it as 32 hex digits, which the raw read returns as they are)."""
-    public_id = values.get("public_id")
-    if isinstance(public_id, str):
-        values["public_id"] = uuid.UUID(public_id)
+    the ORM had loaded it."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
@@ -352,19 +344,6 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
         locked = accounts_lock(net.keys())
     draft = _journal_draft(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
     entry, postings, materialised = draft.entry, draft.postings, draft.materialised
-    if connection.vendor != "postgresql":  # SQLite has no INSERT in WITH: the ORM, as before
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _LEAF_INSERT + "VALUES (%s, %s, %s, %s, %s, %s, %s)", draft.leaf_params()
-            )
-        entry.save(force_insert=True)
-        Posting.objects.bulk_create(
-            [Posting(transaction=entry, account_id=pk, amount=amount) for pk, amount in postings]
-        )
-        for pk, amount in materialised:
-            Account.objects.filter(pk=pk).update(balance=F("balance") + amount)
-            locked[pk].balance += amount
-        return entry
     # One statement writes the anchor leaf, the entry, its postings and the materialised
     # balances. Model validation is not run: every value is built above, and the database
     # holds the rules that matter (CheckConstraints on balances and postings, the deferred

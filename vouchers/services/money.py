@@ -2,9 +2,8 @@
 refunds, gifts. Each is one balanced journal transaction, anchored, or nothing at all."""
 
 import json
-import re
 import weakref
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
@@ -212,8 +211,6 @@ def _resident_sql() -> str:
 # several times what running it does. The accounts' kinds are tested in a CASE, which no
 # index serves: written as `kind IN (...) OR ...`, a generic plan could AND the wallet's
 # index with the partial per-kind unique indexes, whose scan reads every wallet's accounts.
-# (SQLite, the embedded default, has no row locks, the database lock serialises writers; the
-# same query runs there without the locking clauses.)
 PAYMENT_LOCK_SQL = """
 WITH wallet AS MATERIALIZED (
     SELECT id, is_frozen, frozen_reason, {resident} AS is_resident
@@ -244,12 +241,6 @@ _LOCK_PARAMS = {"user": "$1", "code": "$2", "credential_type": "$3", "now": "$4"
 _prepared = weakref.WeakSet()  # the database connections where the statements are prepared
 
 
-def _sql(template: str, values: dict) -> tuple[str, list]:
-    """`template` with its {name} placeholders as %s and the values in their order."""
-    names = re.findall(r"\{(\w+)\}", template)
-    return template.format(**dict.fromkeys(names, "%s")), [values[name] for name in names]
-
-
 def _prepare(cursor) -> None:
     # Prepared statements belong to the session and survive rollbacks.
     raw = connection.connection
@@ -262,15 +253,6 @@ def _prepare(cursor) -> None:
 
 
 def _payment_lock_rows(cursor, user_pk: int, code: str, now: datetime) -> list[tuple]:
-    if connection.vendor != "postgresql":
-        template = re.sub(r"\s+FOR UPDATE( OF account)?", "", PAYMENT_LOCK_SQL)
-        template = template.replace("AS MATERIALIZED", "AS").replace("{resident}", _resident_sql())
-        sql, params = _sql(
-            template,
-            {"user": user_pk, "code": code, "credential_type": RESIDENT_CREDENTIAL, "now": now},
-        )
-        cursor.execute(sql, params)
-        return cursor.fetchall()
     _prepare(cursor)
     cursor.execute(
         "EXECUTE vouchers_payment_lock (%s, %s, %s, %s)", [user_pk, code, RESIDENT_CREDENTIAL, now]
@@ -408,16 +390,10 @@ def payment_create(
         elif account.kind == Account.Kind.CASHBACK:
             cashback_account = account
             account.cashback_month, account.cashback_month_earned = row[7], row[8]
-            if isinstance(row[7], str):  # SQLite
-                account.cashback_month = date.fromisoformat(row[7])
         else:
             valid_until, eligible = row[9], row[10]
             if isinstance(eligible, str):  # Django leaves JSON decoding to the field
                 eligible = json.loads(eligible)
-            if isinstance(valid_until, str):  # SQLite: naive UTC text
-                valid_until = datetime.fromisoformat(valid_until)
-            if timezone.is_naive(valid_until):
-                valid_until = timezone.make_aware(valid_until, UTC)
             if valid_until > now and category in eligible:
                 grants.append((valid_until, account.pk))
     grant_pks = [pk for _valid_until, pk in sorted(grants)]  # the soonest to expire first
@@ -472,32 +448,15 @@ def payment_create(
         created_at=now,
     )
     counter = (month, _month_earned(cashback_account, month) + cashback) if cashback else None
-    if connection.vendor == "postgresql":
-        return _payment_write(
-            payment,
-            lines=lines,
-            memo=code,
-            locked=locked,
-            parts=parts,
-            cashback_account=cashback_account,
-            counter=counter,
-        )
-    payment.journal = journal_post(
-        kind=JournalTransaction.Kind.PAYMENT, lines=lines, memo=code, locked=locked
+    return _payment_write(
+        payment,
+        lines=lines,
+        memo=code,
+        locked=locked,
+        parts=parts,
+        cashback_account=cashback_account,
+        counter=counter,
     )
-    if counter:
-        # Under the cashback account's row lock, like its balance.
-        Account.objects.filter(pk=cashback_account.pk).update(
-            cashback_month=counter[0], cashback_month_earned=counter[1]
-        )
-    # No full_clean(): every value is computed above, and the CheckConstraints (sources add
-    # up, refunds within the amount) and unique keys guard the row in the database.
-    payment.save(force_insert=True)
-    if parts:
-        PaymentGrantShare.objects.bulk_create(
-            [PaymentGrantShare(payment=payment, account_id=pk, amount=part) for pk, part in parts]
-        )
-    return payment
 
 
 # Only table names are formatted into SQL; every value is a parameter.
