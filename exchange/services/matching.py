@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
-from busanhub.sql import array_literal
+from busanhub.db import array_literal
 from exchange import engine
 from exchange.models import (
     Account,
@@ -259,7 +259,7 @@ def _arrays(params) -> list:
 class _Writes:
     """A batch's write statements, sent together in one round trip (one
     multi-statement query, inside the batch's transaction) instead of one each. A list
-    parameter goes as one array literal (busanhub.sql.array_literal), not one per element."""
+    parameter goes as one array literal (busanhub.db.array_literal), not one per element."""
 
     def __init__(self):
         self.sql: list[str] = []
