@@ -80,7 +80,9 @@ class PreparedStatement:
         self.row = row
         self.generic_plan = generic_plan
         self._names = [param for param, _ in self.params]
-        self._arrays = {param for param, kind in self.params if kind.endswith("[]")}
+        self._array_positions = [
+            n for n, (_, kind) in enumerate(self.params) if kind.endswith("[]")
+        ]
         if len(set(self._names)) != len(self._names):
             raise ValueError(f"{name}: a parameter is declared twice")
         _registry[name] = self
@@ -117,11 +119,19 @@ class PreparedStatement:
 
     def bind(self, **values) -> Call:
         """The EXECUTE of this statement with `values` (every parameter, by name)."""
-        if values.keys() != set(self._names):
+        try:
+            ordered = [values[name] for name in self._names]
+        except KeyError:
+            ordered = None
+        if ordered is None or len(values) != len(self._names):
             missing = set(self._names) - values.keys()
             extra = values.keys() - set(self._names)
             raise TypeError(f"{self.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
-        return Call(self, [_value(values[n], n in self._arrays) for n in self._names])
+        for position in self._array_positions:
+            value = ordered[position]
+            if value is not None and not isinstance(value, str):
+                ordered[position] = array_literal(value)
+        return Call(self, ordered)
 
     def execute(self, cursor, **values) -> list:
         """Runs the statement with `values` and returns its rows (mapped to `row`)."""
@@ -129,12 +139,6 @@ class PreparedStatement:
 
     def rows(self, rows: Iterable[tuple]) -> list:
         return list(map(self.row._make, rows)) if self.row else list(rows)
-
-
-def _value(value, is_array: bool):
-    if is_array and value is not None and not isinstance(value, str):
-        return array_literal(value)
-    return value
 
 
 def execute_together(cursor, calls: Sequence[Call]) -> list:

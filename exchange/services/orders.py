@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from psycopg2 import sql as pgsql
 
-from busanhub.db import Group, PreparedStatement, execute_together, signal
+from busanhub.db import Group, PreparedStatement, array_literal, execute_together, signal
 from exchange import conf, engine, limits
 from exchange.models import Account, Market, Order, OrderRequest, SurveillanceEvent
 
@@ -465,11 +465,12 @@ def _place_rows(tickets: list[_Ticket]) -> None:
         for column, value in zip(columns, values, strict=True):
             column.append(value)
     per_order = dict(zip([name for name, _ in PLACE_TYPES[13:]], columns, strict=True))
+    per_order["owners"] = owners = array_literal(columns[0])  # one literal for both statements
     with connection.cursor() as cursor:
         rows = execute_together(
             cursor,
             [
-                PLACE_LOCK.bind(owners=columns[0], base=facts.base_id, quote=facts.quote_id),
+                PLACE_LOCK.bind(owners=owners, base=facts.base_id, quote=facts.quote_id),
                 PLACE.bind(
                     market=tickets[0].order.market_id,
                     now=now,
