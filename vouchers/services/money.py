@@ -4,7 +4,6 @@ refunds, gifts. Each is one balanced journal transaction, anchored, or nothing a
 import json
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -15,7 +14,6 @@ from psycopg2 import sql as pgsql
 
 from busanhub.accounts.selectors import user_with_verified_email
 from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
-from busanhub.chain.services import ANCHOR_LEAF_TABLE
 from busanhub.db import PreparedStatement, sql_file
 from vouchers import ledger, limits
 from vouchers.models import (
@@ -27,7 +25,6 @@ from vouchers.models import (
     Payment,
     PaymentGrantShare,
     PaymentRequest,
-    Posting,
     Refund,
     TopUp,
     Wallet,
@@ -35,6 +32,10 @@ from vouchers.models import (
 
 from .banklinks import bank_link_check_usable
 from .core import (
+    ENTRY_PARAMS,
+    LEAF_PARAMS,
+    SQL_DIR,
+    TABLES,
     accounts_lock,
     check_amount,
     journal_draft,
@@ -235,10 +236,9 @@ class PaymentLockRow(NamedTuple):
     is_resident: bool
 
 
-_SQL = Path(__file__).resolve().parent.parent / "sql"
 PAYMENT_LOCK = PreparedStatement(
     "vouchers_payment_lock",
-    (_SQL / "payment_lock.sql").read_text(),
+    (SQL_DIR / "payment_lock.sql").read_text(),
     params=[
         ("user", "bigint"),
         ("code", "text"),
@@ -454,32 +454,15 @@ def payment_create(
 # journal transaction sums to zero). Only table names are formatted into the SQL.
 PAYMENT_WRITE = PreparedStatement(
     "vouchers_payment_write",
-    sql_file(_SQL / "payment_write.sql").format(
-        leaf=pgsql.Identifier(ANCHOR_LEAF_TABLE),
-        journal=pgsql.Identifier(JournalTransaction._meta.db_table),
-        posting=pgsql.Identifier(Posting._meta.db_table),
-        account=pgsql.Identifier(Account._meta.db_table),
+    sql_file(SQL_DIR / "payment_write.sql").format(
+        **TABLES,
         payment=pgsql.Identifier(Payment._meta.db_table),
         share=pgsql.Identifier(PaymentGrantShare._meta.db_table),
     ),
     params=[
-        # the anchor leaf
-        ("leaf_kind", "text"),
-        ("leaf_ref", "text"),
-        ("leaf_version", "integer"),
-        ("digest", "text"),
-        ("envelope", "jsonb"),
-        ("is_public", "boolean"),
-        ("created_at", "timestamptz"),
-        # the journal entry, its postings, the balances and the cashback counter
-        ("entry_public_id", "uuid"),
-        ("entry_kind", "text"),
-        ("business_date", "date"),
-        ("memo", "text"),
-        ("posting_accounts", "bigint[]"),
-        ("posting_amounts", "bigint[]"),
-        ("balance_accounts", "bigint[]"),
-        ("balance_amounts", "bigint[]"),
+        *LEAF_PARAMS,
+        *ENTRY_PARAMS,
+        # the cashback account's monthly counter, riding on its balance update
         ("cashback_account", "bigint"),
         ("cashback_month", "date"),
         ("cashback_month_earned", "bigint"),
@@ -509,27 +492,13 @@ def _payment_write(
     draft = journal_draft(
         kind=JournalTransaction.Kind.PAYMENT, lines=lines, memo=memo, locked=locked
     )
-    entry = draft.entry
     balances = draft.materialised
     if counter and cashback_account.pk not in dict(balances):  # its lines netted to zero
         balances = [*balances, (cashback_account.pk, 0)]
-    leaf_kind, leaf_ref, leaf_version, digest, envelope, is_public, created_at = draft.leaf_params()
     with connection.cursor() as cursor:
         ((entry_pk, payment_pk),) = PAYMENT_WRITE.execute(
             cursor,
-            leaf_kind=leaf_kind,
-            leaf_ref=leaf_ref,
-            leaf_version=leaf_version,
-            digest=digest,
-            envelope=envelope,
-            is_public=is_public,
-            created_at=created_at,
-            entry_public_id=str(entry.public_id),
-            entry_kind=entry.kind,
-            business_date=entry.business_date,
-            memo=entry.memo,
-            posting_accounts=[pk for pk, _ in draft.postings],
-            posting_amounts=[amount for _, amount in draft.postings],
+            **draft.leaf_values(),
             balance_accounts=[pk for pk, _ in balances],
             balance_amounts=[amount for _, amount in balances],
             cashback_account=cashback_account.pk if counter else None,
