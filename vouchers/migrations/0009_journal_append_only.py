@@ -17,21 +17,21 @@ part of one is refused at COMMIT."""
 from django.db import migrations
 
 APPEND_ONLY_SQL = """
+-- An INSERT (every posting a payment writes) costs what it did: one sum, the new row's entry.
 CREATE OR REPLACE FUNCTION vouchers_check_balanced() RETURNS trigger AS $$
-DECLARE
-    entry bigint;
 BEGIN
-    FOREACH entry IN ARRAY CASE TG_OP
-        WHEN 'INSERT' THEN ARRAY[NEW.transaction_id]
-        WHEN 'DELETE' THEN ARRAY[OLD.transaction_id]
-        ELSE ARRAY[NEW.transaction_id, OLD.transaction_id] END
-    LOOP
-        IF (SELECT COALESCE(SUM(amount), 0) FROM vouchers_posting
-            WHERE transaction_id = entry) <> 0 THEN
-            RAISE EXCEPTION 'vouchers journal transaction % does not sum to zero',
-                entry USING ERRCODE = '23514';
-        END IF;
-    END LOOP;
+    IF TG_OP <> 'DELETE' AND (SELECT COALESCE(SUM(amount), 0) FROM vouchers_posting
+        WHERE transaction_id = NEW.transaction_id) <> 0 THEN
+        RAISE EXCEPTION 'vouchers journal transaction % does not sum to zero',
+            NEW.transaction_id USING ERRCODE = '23514';
+    END IF;
+    IF TG_OP <> 'INSERT'
+        AND (TG_OP = 'DELETE' OR OLD.transaction_id <> NEW.transaction_id)
+        AND (SELECT COALESCE(SUM(amount), 0) FROM vouchers_posting
+            WHERE transaction_id = OLD.transaction_id) <> 0 THEN
+        RAISE EXCEPTION 'vouchers journal transaction % does not sum to zero',
+            OLD.transaction_id USING ERRCODE = '23514';
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
