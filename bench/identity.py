@@ -230,10 +230,7 @@ def main() -> None:
     runs = 200 if args.quick else 2_000
     # Never the test suite's database name: a test run in parallel keeps its own.
     test = connection.settings_dict.setdefault("TEST", {})
-    if connection.vendor == "sqlite":
-        test["NAME"] = str(ROOT / "var" / "bench-identity-db.sqlite3")
-    else:
-        test["NAME"] = f"bench_identity_{connection.settings_dict['NAME']}"
+    test["NAME"] = f"bench_identity_{connection.settings_dict['NAME']}"
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         out(f"# B Pass benchmark ({'quick' if args.quick else 'full'})")

@@ -1,6 +1,6 @@
 """Reads of B Pass. Other apps ask `user_has_valid_credential`; nothing else of identity."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Func, Q, QuerySet
 from django.utils import timezone
 
 from identity.models import Credential, CredentialApplication, PresentationRequest
@@ -64,34 +64,20 @@ def user_has_valid_credential(*, user, credential_type: str, claims: dict | None
     )
 
 
-def _valid_credential_where_sql(*, holder: str, credential_type: str, now: str) -> str:
-    return (
-        f"credential.holder_id = {holder} "
-        f"AND credential.credential_type = {credential_type} "
-        f"AND credential.status = '{Credential.Status.ACTIVE.value}' "
-        f"AND (credential.valid_from IS NULL OR credential.valid_from <= {now}) "
-        f"AND (credential.valid_until IS NULL OR credential.valid_until > {now})"
-    )
+# For other apps' hand-written SQL: identity_credential_claims_valid(holder, type, at), an SQL
+# function (migration 0004) that PostgreSQL inlines into the calling statement.
+CREDENTIAL_CLAIMS_VALID = "identity_credential_claims_valid"
 
 
-def valid_credential_exists_sql(*, holder: str, credential_type: str, now: str) -> str:
-    """`user_has_valid_credential` without claims as an SQL boolean expression, for a hot
-    path that folds the check into a statement of its own (a voucher payment's locking read):
-    does the user whose pk is `holder` hold an active credential of `credential_type`, valid
-    at `now`? The three arguments are SQL expressions of the caller (placeholders or
-    columns), never values."""
-    table = Credential._meta.db_table
-    where = _valid_credential_where_sql(holder=holder, credential_type=credential_type, now=now)
-    return f"EXISTS (SELECT 1 FROM {table} AS credential WHERE {where})"  # noqa: S608
+class ValidCredentialExists(Func):
+    """`user_has_valid_credential` without claims as an ORM expression over three expressions:
+    the holder's pk, the credential type and the time (`ValidCredentialExists(F("user_id"),
+    Value("BusanResidentCredential"), Now())`). Raw SQL writes the same as
+    `EXISTS (SELECT FROM identity_credential_claims_valid(holder, type, at))`."""
 
-
-def valid_credential_claims_sql(*, holder: str, credential_type: str, now: str) -> str:
-    """`credential_claims_valid_for` as an SQL query (one column, `claims`), for a hot path
-    that folds the read into a statement of its own (an exchange order's locking read). The
-    arguments are SQL expressions of the caller, as for `valid_credential_exists_sql`."""
-    table = Credential._meta.db_table
-    where = _valid_credential_where_sql(holder=holder, credential_type=credential_type, now=now)
-    return f"SELECT credential.claims FROM {table} AS credential WHERE {where}"  # noqa: S608
+    template = f"EXISTS (SELECT FROM {CREDENTIAL_CLAIMS_VALID}(%(expressions)s))"
+    arity = 3
+    output_field = BooleanField()
 
 
 def credentials_for_holder(*, user) -> QuerySet[Credential]:

@@ -1,10 +1,11 @@
 """KYC level from B Pass and the rolling caps it sets."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Func, IntegerField
 from django.utils.translation import gettext_lazy as _
 
 from exchange import limits
-from identity.selectors import credential_claims_valid_for, valid_credential_claims_sql
+from identity.selectors import credential_claims_valid_for
 
 KYC_TYPE = "ExchangeKycCredential"
 
@@ -21,15 +22,14 @@ def kyc_level(*, user) -> int:
     return max((lv for lv in levels if isinstance(lv, int) and not isinstance(lv, bool)), default=0)
 
 
-def kyc_level_sql(*, holder: str, now: str) -> str:
-    """`kyc_level` as an SQL expression (PostgreSQL) over the caller's SQL expressions for the
-    user's pk and the time, for a statement that reads it beside what it locks. Like
-    kyc_level, only integer kycLevel claims count (not 2.5, not true, not "2")."""
-    claims = valid_credential_claims_sql(holder=holder, credential_type=f"'{KYC_TYPE}'", now=now)
-    level = "kyc.claims -> 'kycLevel'"
-    integer = f"jsonb_typeof({level}) = 'number' AND ({level})::text ~ '^-?[0-9]+$'"
-    maximum = f"COALESCE(MAX(CASE WHEN {integer} THEN ({level})::text::numeric END), 0)"
-    return f"(SELECT {maximum} FROM ({claims}) AS kyc)"  # noqa: S608 (SQL expressions only)
+class KycLevel(Func):
+    """`kyc_level` as an ORM expression over the user's pk and the time, by the SQL function
+    `exchange_kyc_level` (migration 0015; raw SQL writes `(SELECT level FROM
+    exchange_kyc_level(holder, at))`). Like kyc_level, only integer kycLevel claims count."""
+
+    template = "(SELECT LEAST(level, 2147483647)::integer FROM exchange_kyc_level(%(expressions)s))"
+    arity = 2
+    output_field = IntegerField()
 
 
 def no_kyc_error() -> ValidationError:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
-from busanhub.sql import array_literal
+from busanhub.db import Batch, array_literal, with_arrays
 from exchange import engine
 from exchange.models import (
     Account,
@@ -251,34 +251,6 @@ CROSS JOIN LATERAL (
 """  # noqa: S608 (table names)
 
 
-def _arrays(params) -> list:
-    """`params` with every list as one array literal (each statement casts it: `%s::bigint[]`)."""
-    return [array_literal(value) if isinstance(value, list) else value for value in params]
-
-
-class _Writes:
-    """A batch's write statements, sent together in one round trip (one
-    multi-statement query, inside the batch's transaction) instead of one each. A list
-    parameter goes as one array literal (busanhub.sql.array_literal), not one per element."""
-
-    def __init__(self):
-        self.sql: list[str] = []
-        self.params: list = []
-
-    def add(self, sql: str, params) -> None:
-        self.sql.append(sql)
-        self.params.extend(_arrays(params))
-
-    def send(self, cursor, sql: str | None = None, params=()) -> list | None:
-        """Sends what was added and then `sql`, whose rows it returns."""
-        statements = [*self.sql, sql] if sql else self.sql
-        values = [*self.params, *_arrays(params)]
-        self.sql, self.params = [], []
-        if statements:
-            cursor.execute(";\n".join(statements), values)
-        return cursor.fetchall() if sql else None
-
-
 class _Batch:
     """The results of one batch, accumulated in memory, written by `write`."""
 
@@ -447,7 +419,7 @@ class _Batch:
                         buyer_fee if buyer is taker else seller_fee,
                     )
                 )
-        writes = _Writes()
+        writes = Batch()
         _orders_update(list(self.changed.values()), now=now, writes=writes)
         _requests_sequence(self.requests, writes=writes)
         if trades:
@@ -478,7 +450,7 @@ class _Batch:
         with connection.cursor() as cursor:
             writes.send(cursor)
 
-    def _post(self, *, reference: str, opens: dict, now, writes: _Writes) -> None:
+    def _post(self, *, reference: str, opens: dict, now, writes: Batch) -> None:
         """The batch's money moves as one journal entry, and the changes of what the owners'
         orders may still trade on their quote accounts (`open_notional`), under the accounts'
         locks."""
@@ -532,7 +504,7 @@ class _Batch:
             )
         return records
 
-    def _anchor(self, trades: list[tuple], *, now, writes: _Writes) -> None:
+    def _anchor(self, trades: list[tuple], *, now, writes: Batch) -> None:
         records = self._records(trades)
         # Each ref names a taking order, which takes once (when the matcher places it): the
         # leaves are new, so one INSERT (as anchor_record_new: a clash rolls the batch back).
@@ -555,7 +527,7 @@ class _Batch:
         )
 
 
-def _trades_insert(market: Market, trades: list[tuple], *, now, writes: _Writes) -> None:
+def _trades_insert(market: Market, trades: list[tuple], *, now, writes: Batch) -> None:
     """One INSERT for the batch's trades, in fill order."""
     columns = list(zip(*trades, strict=True))
     writes.add(
@@ -579,7 +551,7 @@ def _trades_insert(market: Market, trades: list[tuple], *, now, writes: _Writes)
 
 
 def _journal_post(
-    *, moves: dict, opens: dict, customers: set, system: set, reference: str, now, writes: _Writes
+    *, moves: dict, opens: dict, customers: set, system: set, reference: str, now, writes: Batch
 ) -> None:
     """`entry_post` of the batch's netted moves, without model instances: locks
     the accounts in primary-key order (creating missing ones through `accounts_lock`), in the
@@ -596,7 +568,9 @@ def _journal_post(
         "OR (owner_id IS NULL AND (kind, asset_id) IN "
         "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))) ORDER BY id FOR UPDATE"
     )
-    params = _arrays([owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]])
+    params = with_arrays(
+        [owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]]
+    )
     with connection.cursor() as cursor:
         rows = writes.send(cursor, sql, params)
         found = {
@@ -665,7 +639,7 @@ ORDER_COLUMNS = (
 )
 
 
-def _orders_update(orders: list[_Live], *, now, writes: _Writes) -> None:
+def _orders_update(orders: list[_Live], *, now, writes: Batch) -> None:
     """One UPDATE for every changed order (UPDATE ... FROM unnest(arrays))."""
     if not orders:
         return
@@ -683,7 +657,7 @@ def _orders_update(orders: list[_Live], *, now, writes: _Writes) -> None:
     writes.add(sql, [now, *columns])
 
 
-def _requests_sequence(pairs: list[tuple[int, int]], *, writes: _Writes) -> None:
+def _requests_sequence(pairs: list[tuple[int, int]], *, writes: Batch) -> None:
     """Records the sequence number the matcher gave each request."""
     if not pairs:
         return
@@ -694,7 +668,7 @@ def _requests_sequence(pairs: list[tuple[int, int]], *, writes: _Writes) -> None
     )
 
 
-def _market_update(market: Market, *, writes: _Writes) -> None:
+def _market_update(market: Market, *, writes: Batch) -> None:
     """Writes the market's sequence and book version (one plain UPDATE)."""
     writes.add(
         f"UPDATE {Market._meta.db_table} SET last_seq = %s, book_version = %s WHERE id = %s",  # noqa: S608

@@ -11,28 +11,28 @@ placements and cancels in one order. What wakes the matcher is `EXCHANGE_MATCHIN
 - ``process``: nothing; a dedicated ``manage.py exchange_matcher`` process drains the log.
 """
 
-import logging
 import os
 import threading
 import uuid
-import weakref
+from collections import namedtuple
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from psycopg2 import sql as pgsql
 
-from busanhub.sql import array_literal
+from busanhub.db import Group, PreparedStatement, array_literal, execute_together, signal
 from exchange import conf, engine, limits
 from exchange.models import Account, Market, Order, OrderRequest, SurveillanceEvent
 
-from .kyc import kyc_level_sql, no_kyc_error
+from .kyc import no_kyc_error
 from .ledger import accounts_lock
 from .matching import book_forget, lock_market, market_close_book, markets_match
 from .volume import windows
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "account_set_frozen",
@@ -160,8 +160,8 @@ def _best_bid(market_pk: int) -> int | None:
 #
 # The statements take a group of placements in one market (arrays, one element per order;
 # distinct owners): a process's concurrent placements share the round trip and the commit
-# (group commit, `_Group`), and a lone placement is a group of one. Each order is decided on
-# its own: one order's refusal does not touch another's.
+# (group commit, busanhub.db.Group), and a lone placement is a group of one. Each order is
+# decided on its own: one order's refusal does not touch another's.
 #
 # The first locks the owners' accounts of the market (pk order, as accounts_lock: no
 # deadlocks). The second starts after the locks are held, so its snapshot holds every
@@ -181,132 +181,102 @@ def _best_bid(market_pk: int) -> int | None:
 # active orders may still trade from her quote account (`open_notional`, which this statement
 # raises by the order's notional and the matcher lowers as orders fill and end): a few rows,
 # however many orders she has open.
-PLACE_LOCK_SQL = """
-SELECT 1 FROM exchange_account
-WHERE kind = 'customer' AND owner_id = ANY ($1) AND asset_id IN ($2, $3)
-ORDER BY id
-FOR UPDATE
-"""
+_SQL = Path(__file__).resolve().parent.parent / "sql"
 PLACE_TYPES = (
     # the market's facts, the time and its cap windows, the caps by KYC level
-    "bigint, timestamptz, bigint, bigint, bigint, bigint, bigint, integer, boolean, "
-    "timestamptz, timestamptz, bigint[], bigint[], "
-    # one element per order, each array one literal (busanhub.sql.array_literal)
-    "bigint[], uuid[], text[], text[], text[], text[], boolean[], bigint[], bigint[], "
-    "bigint[], bigint[], bigint[], text[], bigint[]"
+    ("market", "bigint"),
+    ("now", "timestamptz"),
+    ("tick_size", "bigint"),
+    ("lot_size", "bigint"),
+    ("min_notional", "bigint"),
+    ("base", "bigint"),
+    ("quote", "bigint"),
+    ("decimals", "integer"),
+    ("is_krw", "boolean"),
+    ("day_from", "timestamptz"),
+    ("month_from", "timestamptz"),
+    ("caps_24h", "bigint[]"),
+    ("caps_30d", "bigint[]"),
+    # one element per order
+    ("owners", "bigint[]"),
+    ("public_ids", "uuid[]"),
+    ("client_order_ids", "text[]"),
+    ("sides", "text[]"),
+    ("kinds", "text[]"),
+    ("time_in_forces", "text[]"),
+    ("post_onlys", "boolean[]"),
+    ("prices", "bigint[]"),
+    ("quantities", "bigint[]"),
+    ("quote_amounts", "bigint[]"),
+    ("helds", "bigint[]"),
+    ("notionals", "bigint[]"),
+    ("stps", "text[]"),
+    ("hold_assets", "bigint[]"),
 )
-PLACE_SQL = """
-WITH req AS (
-    SELECT * FROM unnest($14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
-        WITH ORDINALITY AS r(owner, public_id, client_order_id, side, kind, tif, post_only,
-            price, quantity, quote_amount, held, notional, stp, hold_asset, n)
-), market AS (
-    SELECT m.status = 'open' AND m.tick_size = $3 AND m.lot_size = $4
-        AND m.min_notional = $5 AND m.base_id = $6 AND m.quote_id = $7
-        AND base.decimals = $8 AND (quote.symbol = 'KRW') = $9 AS fresh
-    FROM exchange_market AS m
-    JOIN exchange_asset AS base ON base.id = m.base_id
-    JOIN exchange_asset AS quote ON quote.id = m.quote_id
-    WHERE m.id = $1
-), checks AS MATERIALIZED (
-    SELECT r.*, a.id AS hold_account, a.is_frozen AS frozen, a.available,
-        (SELECT COUNT(*) FROM exchange_account AS b
-            WHERE b.kind = 'customer' AND b.owner_id = r.owner AND b.asset_id IN ($6, $7)
-        ) AS found,
-        GREATEST(LEAST({kyc_level}, cardinality($12)), 0)::integer AS level,
-        volume.day, volume.month, q.id AS quote_account, q.open_notional AS open
-    FROM req AS r
-    LEFT JOIN exchange_account AS a
-        ON a.kind = 'customer' AND a.owner_id = r.owner AND a.asset_id = r.hold_asset
-    LEFT JOIN exchange_account AS q
-        ON q.kind = 'customer' AND q.owner_id = r.owner AND q.asset_id = $7
-    CROSS JOIN LATERAL (
-        SELECT COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'hour'), 0) AS day,
-               COALESCE(SUM(v.volume) FILTER (WHERE v.span = 'day'), 0) AS month
-        FROM exchange_tradedvolume AS v
-        WHERE $9 AND v.owner_id = r.owner AND v.asset_id = $7
-            AND ((v.span = 'hour' AND v.start >= $10) OR (v.span = 'day' AND v.start >= $11))
-    ) AS volume
-), decision AS MATERIALIZED (
-    SELECT c.*, CASE
-            WHEN NOT COALESCE((SELECT fresh FROM market), false) THEN 'stale'
-            WHEN c.level <= 0 THEN 'no_kyc'
-            WHEN c.found < 2 THEN 'no_accounts'
-            WHEN c.frozen THEN 'frozen'
-            WHEN c.available < c.held THEN 'insufficient'
-            WHEN $9 AND (c.day + c.open + c.notional > $12[c.level]
-                OR c.month + c.open + c.notional > $13[c.level]) THEN 'over_limit'
-            ELSE 'ok'
-        END AS outcome
-    FROM checks AS c
-), placed AS (
-    INSERT INTO exchange_order (public_id, owner_id, market_id, client_order_id, side, kind,
-        time_in_force, post_only, price, quantity, quote_amount, filled_quantity, filled_quote,
-        held_remaining, notional, stp, status, cancel_reason, seq, created_at, updated_at)
-    SELECT d.public_id, d.owner, $1, d.client_order_id, d.side, d.kind, d.tif, d.post_only,
-        d.price, d.quantity, d.quote_amount, 0, 0, d.held, d.notional, d.stp, 'pending', '',
-        NULL, $2, $2
-    FROM decision AS d WHERE d.outcome = 'ok' ORDER BY d.n
-    ON CONFLICT (owner_id, client_order_id) WHERE NOT (client_order_id = '') DO NOTHING
-    RETURNING id, public_id
-), done AS MATERIALIZED (
-    SELECT d.*, p.id AS order_id FROM decision AS d JOIN placed AS p ON p.public_id = d.public_id
-), request AS (
-    INSERT INTO exchange_orderrequest (market_id, order_id, action, created_at)
-    SELECT $1, done.order_id, 'place', $2 FROM done ORDER BY done.n
-), entry AS (
-    INSERT INTO exchange_journalentry (public_id, kind, reference, created_at)
-    SELECT gen_random_uuid(), 'hold', done.public_id::text, $2 FROM done
-    RETURNING id, reference
-), postings AS (
-    INSERT INTO exchange_posting (entry_id, account_id, asset_id, bucket, amount)
-    SELECT entry.id, done.hold_account, done.hold_asset, line.bucket, line.sign * done.held
-    FROM entry JOIN done ON done.public_id::text = entry.reference,
-        (VALUES ('available', -1), ('held', 1)) AS line(bucket, sign)
-    WHERE done.held <> 0
-), moves AS (
-    SELECT account, SUM(available)::bigint AS available, SUM(held)::bigint AS held,
-        SUM(open)::bigint AS open
-    FROM (
-        SELECT done.hold_account, -done.held, done.held, 0 FROM done
-        UNION ALL
-        SELECT done.quote_account, 0, 0, done.notional FROM done
-    ) AS move(account, available, held, open)
-    GROUP BY account
-), balance AS (
-    UPDATE exchange_account AS a
-    SET available = a.available + moves.available, held = a.held + moves.held,
-        open_notional = a.open_notional + moves.open
-    FROM moves WHERE a.id = moves.account
-)
-SELECT decision.outcome, done.order_id
-FROM decision LEFT JOIN done ON done.n = decision.n
-ORDER BY decision.n
-"""
 
-# Cancels (queued or process matching), in one statement over arrays (a group
-# of concurrent cancels, `_Group`; a lone cancel is a group of one): each order's row, and its
+
+class PlaceOutcome(NamedTuple):
+    outcome: str  # ok, stale, no_kyc, no_accounts, frozen, insufficient, over_limit
+    order_id: int | None  # None: not written (refused, or a duplicate client order id)
+
+
+PLACE_LOCK = PreparedStatement(
+    "exchange_place_lock",
+    (_SQL / "place_lock.sql").read_text(),
+    params=[("owners", "bigint[]"), ("base", "bigint"), ("quote", "bigint")],
+    generic_plan=True,
+)
+PLACE = PreparedStatement(
+    "exchange_place",
+    (_SQL / "place.sql").read_text(),
+    params=PLACE_TYPES,
+    row=PlaceOutcome,
+    generic_plan=True,
+)
+
+# Cancels (queued or process matching), in one statement over arrays (a group of concurrent
+# cancels, busanhub.db.Group; a lone cancel is a group of one): each order's row, and its
 # cancel request in the market's log only if the order is the asker's and active. The rows
 # come back either way (every column, for Order.from_db), so the refusals (another user's
 # order, no longer active) are named from the very row the insert was decided on.
 _ORDER_ATTNAMES = [field.attname for field in Order._meta.concrete_fields]
-_ORDER_COLUMNS = ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
-CANCEL_SQL = f"""
+
+
+def _order_columns(alias: str) -> pgsql.Composable:
+    return pgsql.SQL(", ").join(
+        pgsql.Identifier(alias, field.column) for field in Order._meta.concrete_fields
+    )
+
+
+CANCEL_SQL = pgsql.SQL("""
 WITH target AS (
     SELECT r.n, r.asker, o.*
-    FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS r(id, asker, n),
+    FROM unnest(%(orders)s::bigint[], %(askers)s::bigint[]) WITH ORDINALITY AS r(id, asker, n),
     -- a primary-key lookup per cancel, whatever the plan was made on (OFFSET 0 keeps the
     -- planner from turning it into a join that may scan the whole table)
-    LATERAL (SELECT {_ORDER_COLUMNS} FROM exchange_order AS o WHERE o.id = r.id OFFSET 0) AS o
+    LATERAL (SELECT {order_columns} FROM {order} AS o WHERE o.id = r.id OFFSET 0) AS o
 ), request AS (
-    INSERT INTO exchange_orderrequest (market_id, order_id, action, seq, created_at)
-    SELECT target.market_id, target.id, 'cancel', NULL, $3 FROM target
+    INSERT INTO {request} (market_id, order_id, action, seq, created_at)
+    SELECT target.market_id, target.id, 'cancel', NULL, %(now)s FROM target
     WHERE target.owner_id = target.asker AND target.status IN ('pending', 'open', 'partial')
     ORDER BY target.n
 )
-SELECT {", ".join(f"target.{field.column}" for field in Order._meta.concrete_fields)}, target.n
+SELECT {target_columns}, target.n
 FROM target
-"""  # noqa: S608 (column names)
+""").format(
+    order_columns=_order_columns("o"),
+    order=pgsql.Identifier(Order._meta.db_table),
+    request=pgsql.Identifier(OrderRequest._meta.db_table),
+    target_columns=_order_columns("target"),
+)
+CancelRow = namedtuple("CancelRow", [*_ORDER_ATTNAMES, "n"])
+CANCEL = PreparedStatement(
+    "exchange_cancel",
+    CANCEL_SQL,
+    params=[("orders", "bigint[]"), ("askers", "bigint[]"), ("now", "timestamptz")],
+    row=CancelRow,
+    generic_plan=True,
+)
 
 # The KYC levels' trading caps as arrays indexed by level (1, 2, ...); a level above the
 # highest known gets the highest's caps.
@@ -315,30 +285,11 @@ assert list(range(1, len(_LEVELS) + 1)) == _LEVELS, "KYC levels are 1, 2, ..."
 CAPS_24H = [limits.LEVELS[level].trade_24h for level in _LEVELS]
 CAPS_30D = [limits.LEVELS[level].trade_30d for level in _LEVELS]
 
-# Sent before the prepared statements: a generic plan, planned once per connection. A custom
-# one (the default mode's choice, as it knows each group's size) would plan the statement on
-# every run. Local: for the statement's transaction only.
-GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true); "
-
-_prepared = weakref.WeakSet()  # the database connections where the statements are prepared
-
-
-def _prepare(cursor) -> None:
-    # Prepared statements belong to the session and survive rollbacks.
-    raw = cursor.connection
-    if raw in _prepared:
-        return
-    place = PLACE_SQL.replace("{kyc_level}", kyc_level_sql(holder="r.owner", now="$2"))
-    cursor.execute(f"PREPARE exchange_place_lock (bigint[], bigint, bigint) AS {PLACE_LOCK_SQL}")
-    cursor.execute(f"PREPARE exchange_place ({PLACE_TYPES}) AS {place}")
-    cursor.execute(f"PREPARE exchange_cancel (bigint[], bigint[], timestamptz) AS {CANCEL_SQL}")
-    _prepared.add(raw)
-
 
 @dataclass(frozen=True)
 class _Facts:
     """The market's facts placement validates against: read from the market's row under the
-    market's lock (inline matching), or from a per-process cache that PLACE_SQL checks against
+    market's lock (inline matching), or from a per-process cache that exchange_place checks against
     the committed row."""
 
     status: str
@@ -373,7 +324,7 @@ _facts_cache: dict[int, _Facts] = {}
 
 def _facts_cached(market_pk: int, *, refresh: bool = False) -> _Facts:
     """The market's facts as this process last read them (`refresh`: read them now). Never
-    trusted alone: PLACE_SQL refuses ("stale") to write against facts that are not the
+    trusted alone: exchange_place refuses ("stale") to write against facts that are not the
     committed ones, and a refusal the cached facts give is asked again of fresh ones."""
     facts = None if refresh else _facts_cache.get(market_pk)
     if facts is None:
@@ -472,14 +423,6 @@ def _order_new(**values) -> Order:
     return Order(*args)
 
 
-def _signal() -> threading.Lock:
-    """A one-shot signal: a held lock that its waiter acquires and the setter releases (one
-    futex wake; an Event's set goes through a Condition and its lock as well)."""
-    signal = threading.Lock()
-    signal.acquire()
-    return signal
-
-
 @dataclass(eq=False)
 class _Ticket:
     """A built order waiting for its group: the facts it was validated against and the asset
@@ -490,13 +433,13 @@ class _Ticket:
     hold_asset: int
     outcome: str | None = None
     lead: bool = False  # woken to lead the next group, not with an outcome
-    ready: threading.Lock = field(default_factory=_signal)
+    ready: threading.Lock = field(default_factory=signal)
 
 
 def _place_rows(tickets: list[_Ticket]) -> None:
-    """Runs PLACE_LOCK_SQL and PLACE_SQL for `tickets` (one market, the same facts, distinct
-    owners) in one round trip on this thread's connection; sets each ticket's outcome ("ok":
-    written, and its order is now the stored row)."""
+    """Runs exchange_place_lock and exchange_place for `tickets` (one market, the same facts,
+    distinct owners) in one round trip on this thread's connection; sets each ticket's outcome
+    ("ok": written, and its order is now the stored row)."""
     facts = tickets[0].facts
     now = timezone.now()
     day_from, month_from = windows(now)
@@ -522,33 +465,31 @@ def _place_rows(tickets: list[_Ticket]) -> None:
         )
         for column, value in zip(columns, values, strict=True):
             column.append(value)
-    arrays = [array_literal(column) for column in columns]
-    params = [
-        tickets[0].order.market_id,
-        now,
-        facts.tick_size,
-        facts.lot_size,
-        facts.min_notional,
-        facts.base_id,
-        facts.quote_id,
-        facts.decimals,
-        facts.quote_symbol == "KRW",
-        day_from,
-        month_from,
-        array_literal(CAPS_24H),
-        array_literal(CAPS_30D),
-        *arrays,
-    ]
+    per_order = dict(zip([name for name, _ in PLACE_TYPES[13:]], columns, strict=True))
+    per_order["owners"] = owners = array_literal(columns[0])  # one literal for both statements
     with connection.cursor() as cursor:
-        _prepare(cursor)
-        cursor.execute(
-            GENERIC_PLAN
-            + "EXECUTE exchange_place_lock (%s, %s, %s); EXECUTE exchange_place ("
-            + ", ".join(["%s"] * len(params))
-            + ")",
-            [arrays[0], facts.base_id, facts.quote_id, *params],
+        rows = execute_together(
+            cursor,
+            [
+                PLACE_LOCK.bind(owners=owners, base=facts.base_id, quote=facts.quote_id),
+                PLACE.bind(
+                    market=tickets[0].order.market_id,
+                    now=now,
+                    tick_size=facts.tick_size,
+                    lot_size=facts.lot_size,
+                    min_notional=facts.min_notional,
+                    base=facts.base_id,
+                    quote=facts.quote_id,
+                    decimals=facts.decimals,
+                    is_krw=facts.quote_symbol == "KRW",
+                    day_from=day_from,
+                    month_from=month_from,
+                    caps_24h=CAPS_24H,
+                    caps_30d=CAPS_30D,
+                    **per_order,
+                ),
+            ],
         )
-        rows = cursor.fetchall()
         alias = cursor.db.alias
     for ticket, (outcome, pk) in zip(tickets, rows, strict=True):
         if pk is not None:
@@ -558,82 +499,7 @@ def _place_rows(tickets: list[_Ticket]) -> None:
         ticket.outcome = "duplicate" if outcome == "ok" and pk is None else outcome
 
 
-class _Group:
-    """Group commit for statements outside a transaction: what a process's threads send at the
-    same moment goes to the database as one statement (`run` over a list of tickets), sharing
-    its round trip and its commit. The first waiting thread leads: it takes up to MAX waiting
-    tickets with the first one's `key`, no two with the same `exclusive` value (placements: one
-    market, distinct owners, so an owner's second placement waits for the next group), runs
-    them on its connection, wakes their threads and hands the lead to the next waiting thread.
-    Each ticket gets its own outcome, only after the commit that holds it. A group that fails
-    (a database error) leaves its tickets' outcome None: each thread then runs its own alone,
-    so the error reaches its own caller."""
-
-    MAX = 32
-
-    def __init__(self, run, *, key, exclusive, what: str):
-        self._run, self._key, self._exclusive, self._what = run, key, exclusive, what
-        self._lock = threading.Lock()
-        self._waiting: list = []
-        self._leading = False
-
-    def submit(self, ticket) -> None:
-        """Runs `ticket`: with the other threads' tickets of the moment, or alone inside a
-        caller's transaction or when its group failed. Its outcome is set after."""
-        if not connection.in_atomic_block:
-            self.place(ticket)
-        if ticket.outcome is None:
-            self._run([ticket])
-
-    def place(self, ticket) -> None:
-        with self._lock:
-            self._waiting.append(ticket)
-            lead, self._leading = not self._leading, True
-        if not lead:
-            ticket.ready.acquire()  # released once: outcome set, or the lead handed on
-            if not ticket.lead:
-                return  # placed by the leader
-        group = []
-        try:
-            with self._lock:
-                group = self._take()  # holds `ticket`: it is the first waiting
-            self._run(group)
-        except Exception:
-            logger.warning("a %s group of %d failed; running one by one", self._what, len(group))
-            for member in group:
-                member.outcome = None
-        finally:
-            with self._lock:
-                if self._waiting:
-                    self._waiting[0].lead = True
-                    self._waiting[0].ready.release()
-                else:
-                    self._leading = False
-            for member in group:
-                if member is not ticket:
-                    member.ready.release()
-
-    def _take(self) -> list:
-        key = self._key(self._waiting[0])
-        group, taken, rest = [], set(), []
-        for ticket in self._waiting:
-            exclusive = self._exclusive(ticket)
-            if len(group) < self.MAX and self._key(ticket) == key and exclusive not in taken:
-                group.append(ticket)
-                if exclusive is not None:
-                    taken.add(exclusive)
-            else:
-                rest.append(ticket)
-        self._waiting = rest
-        return group
-
-    def reset(self) -> None:
-        """A forked child starts with no group (its parent's threads are not in it)."""
-        self._lock = threading.Lock()
-        self._waiting, self._leading = [], False
-
-
-_group = _Group(
+_group = Group(
     _place_rows,
     key=lambda ticket: (ticket.order.market_id, ticket.facts),
     exclusive=lambda ticket: ticket.order.owner_id,
@@ -643,8 +509,8 @@ os.register_at_fork(after_in_child=_group.reset)
 
 
 def _place_statement(order: Order, *, facts: _Facts, hold_asset: int) -> str:
-    """Places `order` by PLACE_SQL: with other threads' placements of the moment (`_Group`),
-    or alone inside a caller's transaction. Returns the outcome."""
+    """Places `order` by exchange_place: with other threads' placements of the moment
+    (busanhub.db.Group), or alone inside a caller's transaction. Returns the outcome."""
     ticket = _Ticket(order=order, facts=facts, hold_asset=hold_asset)
     _group.submit(ticket)
     return ticket.outcome
@@ -681,7 +547,7 @@ _REFUSALS = {
 
 def _place_by_statement(*, user, market_pk: int, facts: _Facts, fresh: bool, **fields) -> Order:
     """Placement: builds the order against `facts` and runs _place_statement.
-    Facts not `fresh` (the cache) are read again when they refuse the order or PLACE_SQL
+    Facts not `fresh` (the cache) are read again when they refuse the order or exchange_place
     finds them stale; the owner's first order in the market opens her accounts first."""
     for _attempt in range(4):
         now = timezone.now()
@@ -731,8 +597,8 @@ def order_place(
     The order is `pending` until the matcher takes it (at once when EXCHANGE_MATCHING is
     inline); the matcher anchors its trades (`exchange.trades`).
 
-    With queued or process matching: one round trip (PLACE_LOCK_SQL and PLACE_SQL), its own
-    transaction unless the caller has one. Inline: the same statements in a transaction that
+    With queued or process matching: one round trip (exchange_place_lock and exchange_place),
+    its own transaction unless the caller has one. Inline: the same statements in a transaction that
     holds the market's lock and runs the matcher. A caller who is not signed in is refused as
     one without KYC.
     """
@@ -778,35 +644,32 @@ class _CancelTicket:
     row: tuple | None = None
     outcome: str | None = None
     lead: bool = False
-    ready: threading.Lock = field(default_factory=_signal)
+    ready: threading.Lock = field(default_factory=signal)
 
 
 def _cancel_rows(tickets: list[_CancelTicket]) -> None:
-    """Runs CANCEL_SQL for `tickets` in one round trip on this thread's connection."""
+    """Runs exchange_cancel for `tickets` in one round trip on this thread's connection."""
     with connection.cursor() as cursor:
-        _prepare(cursor)
-        cursor.execute(
-            GENERIC_PLAN + "EXECUTE exchange_cancel (%s, %s, %s)",
-            [
-                array_literal(t.order_pk for t in tickets),
-                array_literal(t.asker for t in tickets),
-                timezone.now(),
-            ],
+        found = CANCEL.execute(
+            cursor,
+            orders=[t.order_pk for t in tickets],
+            askers=[t.asker for t in tickets],
+            now=timezone.now(),
         )
-        rows = {row[-1]: row[:-1] for row in cursor.fetchall()}
+        rows = {row.n: row[:-1] for row in found}
     for n, ticket in enumerate(tickets, 1):
         ticket.row, ticket.outcome = rows.get(n), "done"
 
 
-_cancels = _Group(
+_cancels = Group(
     _cancel_rows, key=lambda ticket: None, exclusive=lambda ticket: None, what="cancel"
 )
 os.register_at_fork(after_in_child=_cancels.reset)
 
 
 def _cancel_statement(*, user, order: Order, mode: str) -> Order:
-    """order_cancel without inline matching: CANCEL_SQL, with other threads'
-    cancels of the moment (`_Group`), or alone inside a caller's transaction."""
+    """order_cancel without inline matching: exchange_cancel, with other threads'
+    cancels of the moment (busanhub.db.Group), or alone inside a caller's transaction."""
     ticket = _CancelTicket(order_pk=order.pk, asker=user.pk)
     _cancels.submit(ticket)
     row = ticket.row
@@ -830,7 +693,7 @@ def order_cancel(*, user, order: Order, reason: str = "user") -> Order:
     Atomic; the request joins the market's log after everything placed before it. With inline
     matching the order comes back cancelled; otherwise it stays active until the matcher takes
     the request. Cancelling another user's order or one that is no longer active is refused
-    and changes nothing. Unless matching is inline: one prepared statement (CANCEL_SQL), its
+    and changes nothing. Unless matching is inline: one prepared statement (exchange_cancel), its
     own transaction unless the caller has one.
     """
     mode = _mode()

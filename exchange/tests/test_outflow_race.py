@@ -3,7 +3,6 @@ concurrent withdrawals, on chain and to the bank, never pass the KYC cap togethe
 paths answer cleanly (never a 500) under concurrent first use of a bank account."""
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -14,11 +13,7 @@ from exchange.models import BankTransfer, ChainWithdrawal, JournalEntry
 from exchange.services import deposit_credit
 from exchange.tests.factories import ETH, fee_tiers, kyc_user, market_eth_krw, verified_link
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.skipif(not ON_POSTGRES, reason="real concurrency needs PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TARGET = "0x000000000000000000000000000000000000dEaD"
 PRICE = 1_000_000  # KRW per ETH: 0.2 ETH is worth 200,000 KRW

@@ -1,9 +1,11 @@
-"""`valid_credential_exists_sql`: the SQL form of `user_has_valid_credential` (no claims)."""
+"""`ValidCredentialExists` (over the SQL function `identity_credential_claims_valid`): the SQL
+form of `user_has_valid_credential` (no claims)."""
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.contrib.auth import get_user_model
+from django.db.models import DateTimeField, F, Value
 from django.utils import timezone
 
 from identity import selectors, services
@@ -11,17 +13,16 @@ from identity.tests.factories import RESIDENT_CLAIMS, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+User = get_user_model()
+
 RESIDENT = "BusanResidentCredential"
 
 
 def sql_says(user, credential_type: str, now) -> bool:
-    expression = selectors.valid_credential_exists_sql(holder="%s", credential_type="%s", now="%s")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT CASE WHEN {expression} THEN 1 ELSE 0 END",  # noqa: S608
-            [user.pk, credential_type, now, now],
-        )
-        return cursor.fetchone()[0] == 1
+    expression = selectors.ValidCredentialExists(
+        F("pk"), Value(credential_type), Value(now, output_field=DateTimeField())
+    )
+    return User.objects.filter(pk=user.pk).values_list(expression, flat=True).get()
 
 
 def issue(city, user, **kwargs):

@@ -8,17 +8,17 @@ before they are checked (`locks.py`), so a deactivation racing a capture either 
 party itself is locked and re-checked the same way: a deactivated party captures nothing.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from busanhub.chain.services import anchor_record, anchor_records
+from busanhub.db import insert_rows
 
 from ..epcis import hashing, identifiers, schema
 from ..models import CaptureJob, Event, EventEPC, Location, Lot, Party, Product, Reading
@@ -619,20 +619,17 @@ def _store_all(
     for row, leaf in zip(new_rows, leaves, strict=True):
         row.anchor_digest = leaf.digest
         row.record_time = now
-    if connection.vendor == "postgresql":
-        ids = _insert_rows(
-            Event,
-            list(_EVENT_COLUMNS),
-            [tuple(getattr(row, column) for column in _EVENT_COLUMNS) for row in new_rows],
-            returning=True,
-        )
-        for row, pk in zip(new_rows, ids, strict=True):
-            row.pk = row.id = pk
-            row._state.adding = False
-    else:
-        Event.objects.bulk_create(new_rows)
+    ids = insert_rows(
+        Event,
+        list(_EVENT_COLUMNS),
+        [tuple(getattr(row, column) for column in _EVENT_COLUMNS) for row in new_rows],
+        returning=True,
+    )
+    for row, pk in zip(new_rows, ids, strict=True):
+        row.pk = row.id = pk
+        row._state.adding = False
     identifier_rows = [event_identifiers(event) for event in new_events]
-    _insert_rows(
+    insert_rows(
         EventEPC,
         ["event_id", "role", "identifier", "quantity", "uom"],
         [
@@ -648,7 +645,7 @@ def _store_all(
         for gln in _glns_of(event):
             party_ids |= parties.get(gln, set())
         links += [(row.pk, party_id) for party_id in party_ids]
-    _insert_rows(Event.parties.through, ["event_id", "party_id"], links)
+    insert_rows(Event.parties.through, ["event_id", "party_id"], links)
     lots = _lots_for({i for rows in identifier_rows for _, i, _, _ in rows}, checker)
     with_ilmd: dict[int, Lot] = {}
     for event, rows in zip(new_events, identifier_rows, strict=True):
@@ -697,42 +694,6 @@ _EVENT_COLUMNS = (
     "job_id",
     "anchor_digest",
 )
-
-
-def _insert_rows(
-    model, columns: list[str], rows: list[tuple], *, returning: bool = False
-) -> list[int]:
-    """Inserts plain rows into `model`'s table in one statement, without model instances;
-    with `returning`, gives back their primary keys in the order of `rows`.
-
-    For captured events and their child rows (EPCs, party links), whose values were checked
-    with their events: compiling `bulk_create`'s statement row by row cost more than the rest
-    of their insert. PostgreSQL takes the rows as one array per column (`unnest`, as Django's
-    own `bulk_create` does there, which also relies on RETURNING keeping the input order);
-    JSON values are sent as text. Other databases get `bulk_create`.
-    """
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        made = model.objects.bulk_create(
-            [model(**dict(zip(columns, row, strict=True))) for row in rows]
-        )
-        return [row.pk for row in made]
-    fields = [model._meta.get_field(column) for column in columns]
-    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    values = [list(column) for column in zip(*rows, strict=True)]
-    for index, field in enumerate(fields):
-        if isinstance(field, models.JSONField):
-            values[index] = [json.dumps(value) for value in values[index]]
-    suffix = f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}" if returning else ""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}){suffix}",  # noqa: S608
-            values,
-        )
-        return [row[0] for row in cursor.fetchall()] if returning else []
 
 
 def _context_list(document: dict) -> list:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from busanhub.sql import array_literal
+from busanhub.db import array_literal
 
 from ..models import Location, Party, Product
 

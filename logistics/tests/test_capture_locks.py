@@ -12,18 +12,13 @@ import threading
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connection, connections, transaction
 
 from logistics import services
 from logistics.models import CaptureJob, Event, Location, Party
 from logistics.tests.factories import Chain, document, object_event
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not ON_POSTGRES, reason="row locks between real connections"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 WAIT = 20  # seconds; far beyond what either side needs
 
 

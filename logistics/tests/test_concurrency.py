@@ -1,4 +1,4 @@
-"""Concurrent captures with real threads (PostgreSQL row locks; SQLite serialises writers)."""
+"""Concurrent captures with real threads (PostgreSQL row locks)."""
 
 import threading
 

@@ -2,16 +2,18 @@
 a journal transaction. Every other service moves money only through `journal_post`."""
 
 import json
-import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2 import sql as pgsql
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_record
+from busanhub.db import PreparedStatement, sql_file
 from vouchers import ledger, limits
 from vouchers.models import Account, JournalTransaction, Policy, Posting, Wallet
 
@@ -88,14 +90,11 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
     Lock order: callers take this lock last, after their wallet and account locks, so a
     shard is never held while waiting for a citizen's row (no deadlock with the payments).
     """
-    first, fallback = POOL_SHARD_SQL, POOL_SHARD_WAIT_SQL
-    if not connection.features.has_select_for_update:  # SQLite: one writer at a time anyway
-        first, fallback = (sql.split(" FOR UPDATE")[0] for sql in (first, fallback))
     with connection.cursor() as cursor:
-        cursor.execute(first, [need, preferred % Account.POOL_SHARDS])
+        cursor.execute(POOL_SHARD_SQL, [need, preferred % Account.POOL_SHARDS])
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(fallback)
+            cursor.execute(POOL_SHARD_WAIT_SQL)
             row = cursor.fetchone()
     if row is None:
         return None
@@ -104,11 +103,7 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
 
 def loaded(model, **values):
     """A model instance from column values read by raw SQL (the other fields deferred), as if
-    the ORM had loaded it. A `public_id` comes back as a UUID on every database (SQLite
-    stores it as 32 hex digits, which the raw read returns as they are)."""
-    public_id = values.get("public_id")
-    if isinstance(public_id, str):
-        values["public_id"] = uuid.UUID(public_id)
+    the ORM had loaded it."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
     return model.from_db(connection.alias, names, [values[name] for name in names])
 
@@ -257,16 +252,46 @@ def journal_post(
     return _journal_write(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
 
 
-# Only these table names and placeholders are formatted into SQL; every value is a parameter.
-_JOURNAL_TABLE = JournalTransaction._meta.db_table
-_POSTING_TABLE = Posting._meta.db_table
-_ACCOUNT_TABLE = Account._meta.db_table
-
-# The anchor leaf, inserted in the journal's own statement (the columns anchor_record_new
-# writes, see busanhub.chain.services.anchor_leaf_columns).
-_LEAF_INSERT = (
-    f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
-    "(kind, ref, version, digest, envelope, is_public, created_at) "
+# The anchor leaf's columns (what anchor_record_new writes, see
+# busanhub.chain.services.anchor_leaf_columns) as parameters of the statements that insert it
+# beside the journal entry (JournalDraft.leaf_values), and the entry's.
+LEAF_PARAMS = [
+    ("leaf_kind", "text"),
+    ("leaf_ref", "text"),
+    ("leaf_version", "integer"),
+    ("digest", "text"),
+    ("envelope", "jsonb"),
+    ("is_public", "boolean"),
+    ("created_at", "timestamptz"),
+]
+ENTRY_PARAMS = [
+    ("entry_public_id", "uuid"),
+    ("entry_kind", "text"),
+    ("business_date", "date"),
+    ("memo", "text"),
+    ("posting_accounts", "bigint[]"),
+    ("posting_amounts", "bigint[]"),
+    ("balance_accounts", "bigint[]"),
+    ("balance_amounts", "bigint[]"),
+]
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# Only table names are formatted into the SQL.
+TABLES = {
+    "leaf": pgsql.Identifier(ANCHOR_LEAF_TABLE),
+    "journal": pgsql.Identifier(JournalTransaction._meta.db_table),
+    "posting": pgsql.Identifier(Posting._meta.db_table),
+    "account": pgsql.Identifier(Account._meta.db_table),
+}
+# One statement writes the anchor leaf, the entry, its postings and the materialised
+# balances (a fixed shape: the postings and balance changes travel as arrays). Model
+# validation is not run: every value is built by _journal_draft, and the database holds the
+# rules that matter (CheckConstraints on balances and postings, the deferred trigger that
+# each transaction sums to zero).
+JOURNAL_WRITE = PreparedStatement(
+    "vouchers_journal_write",
+    sql_file(SQL_DIR / "journal_write.sql").format(**TABLES),
+    params=[*LEAF_PARAMS, *ENTRY_PARAMS],
+    generic_plan=True,  # planned once per connection, not at every movement
 )
 
 
@@ -281,17 +306,24 @@ class JournalDraft:
     postings: list[tuple[int, int]]
     materialised: list[tuple[int, int]]
 
-    def leaf_params(self) -> list:
-        leaf = self.leaf
-        return [
-            leaf["kind"],
-            leaf["ref"],
-            leaf["version"],
-            leaf["digest"],
-            json.dumps(leaf["envelope"]),
-            leaf["is_public"],
-            self.entry.created_at,
-        ]
+    def leaf_values(self) -> dict:
+        """The anchor leaf's and the entry's parameters (LEAF_PARAMS, ENTRY_PARAMS) by name."""
+        leaf, entry = self.leaf, self.entry
+        return {
+            "leaf_kind": leaf["kind"],
+            "leaf_ref": leaf["ref"],
+            "leaf_version": leaf["version"],
+            "digest": leaf["digest"],
+            "envelope": json.dumps(leaf["envelope"]),
+            "is_public": leaf["is_public"],
+            "created_at": entry.created_at,
+            "entry_public_id": str(entry.public_id),
+            "entry_kind": entry.kind,
+            "business_date": entry.business_date,
+            "memo": entry.memo,
+            "posting_accounts": [pk for pk, _ in self.postings],
+            "posting_amounts": [amount for _, amount in self.postings],
+        }
 
 
 def journal_draft(*, kind: str, lines: list[tuple[Account, int]], memo: str, locked: dict):
@@ -354,55 +386,13 @@ def _journal_write(*, kind, net: dict, by_pk: dict, memo: str, locked) -> Journa
     if locked is None or not set(net) <= set(locked):
         locked = accounts_lock(net.keys())
     draft = _journal_draft(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
-    entry, postings, materialised = draft.entry, draft.postings, draft.materialised
-    if connection.vendor != "postgresql":  # SQLite has no INSERT in WITH: the ORM, as before
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _LEAF_INSERT + "VALUES (%s, %s, %s, %s, %s, %s, %s)", draft.leaf_params()
-            )
-        entry.save(force_insert=True)
-        Posting.objects.bulk_create(
-            [Posting(transaction=entry, account_id=pk, amount=amount) for pk, amount in postings]
-        )
-        for pk, amount in materialised:
-            Account.objects.filter(pk=pk).update(balance=F("balance") + amount)
-            locked[pk].balance += amount
-        return entry
-    # One statement writes the anchor leaf, the entry, its postings and the materialised
-    # balances. Model validation is not run: every value is built above, and the database
-    # holds the rules that matter (CheckConstraints on balances and postings, the deferred
-    # trigger that each transaction sums to zero).
-    rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(postings))
-    sql = (
-        f"WITH leaf AS ({_LEAF_INSERT} VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s)), "  # noqa: S608
-        f"entry AS (INSERT INTO {_JOURNAL_TABLE} "  # (table names, placeholders)
-        "(public_id, kind, created_at, business_date, memo, digest) "
-        "VALUES (%s, %s, %s, %s, %s, %s) RETURNING id), "
-        f"lines AS (INSERT INTO {_POSTING_TABLE} (transaction_id, account_id, amount) "
-        f"SELECT entry.id, line.account, line.amount FROM entry, (VALUES {rows}) "
-        "AS line(account, amount))"
-    )
-    params = [
-        *draft.leaf_params(),
-        str(entry.public_id),
-        entry.kind,
-        entry.created_at,
-        entry.business_date,
-        entry.memo,
-        entry.digest,
-        *[value for posting in postings for value in posting],
-    ]
-    if materialised:
-        rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(materialised))
-        sql += (
-            f", balances AS (UPDATE {_ACCOUNT_TABLE} AS account "  # noqa: S608
-            "SET balance = account.balance + delta.amount "
-            f"FROM (VALUES {rows}) AS delta(id, amount) WHERE account.id = delta.id)"
-        )
-        params += [value for posting in materialised for value in posting]
     with connection.cursor() as cursor:
-        cursor.execute(sql + " SELECT id FROM entry", params)  # noqa: S608
-        pk = cursor.fetchone()[0]
+        ((pk,),) = JOURNAL_WRITE.execute(
+            cursor,
+            **draft.leaf_values(),
+            balance_accounts=[account_pk for account_pk, _ in draft.materialised],
+            balance_amounts=[amount for _, amount in draft.materialised],
+        )
     return journal_written(draft, pk, locked)
 
 

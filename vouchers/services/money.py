@@ -2,18 +2,19 @@
 refunds, gifts. Each is one balanced journal transaction, anchored, or nothing at all."""
 
 import json
-import re
-import weakref
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2 import sql as pgsql
 
 from busanhub.accounts.selectors import user_with_verified_email
 from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
-from busanhub.chain.services import ANCHOR_LEAF_TABLE
+from busanhub.db import PreparedStatement, sql_file
 from vouchers import ledger, limits
 from vouchers.models import (
     Account,
@@ -24,7 +25,6 @@ from vouchers.models import (
     Payment,
     PaymentGrantShare,
     PaymentRequest,
-    Posting,
     Refund,
     TopUp,
     Wallet,
@@ -32,6 +32,10 @@ from vouchers.models import (
 
 from .banklinks import bank_link_check_usable
 from .core import (
+    ENTRY_PARAMS,
+    LEAF_PARAMS,
+    SQL_DIR,
+    TABLES,
     accounts_lock,
     check_amount,
     journal_draft,
@@ -197,97 +201,66 @@ def _rate_bp(policy, tier: str) -> int:
     }[tier]
 
 
-def _resident_sql() -> str:
-    from identity import selectors as identity_selectors
+# One round trip for everything a payment reads before it writes (vouchers/sql/
+# payment_lock.sql): it locks the payer's wallet row, then (ORDER BY before the lock: pk
+# order) the wallet's cash, cashback and non-empty grant accounts, and reads the merchant with
+# its account, the policy in force and whether the payer holds a valid
+# BusanResidentCredential (identity's SQL function for the question,
+# identity_credential_claims_valid). Rows locked FOR UPDATE come back in their newest
+# committed version, so the freeze flag and the balances are the ones a concurrent freeze or
+# payment left. Nothing of the merchant is locked: its account's balance is derived (see
+# models.Account.DERIVED_KINDS).
+# The statement is prepared once per connection: planning its joins costs several times what
+# running it does. The accounts' kinds are tested in a CASE, which no index serves: written
+# as `kind IN (...) OR ...`, a generic plan could AND the wallet's index with the partial
+# per-kind unique indexes, whose scan reads every wallet's accounts.
+class PaymentLockRow(NamedTuple):
+    wallet_id: int
+    wallet_is_frozen: bool
+    wallet_frozen_reason: str
+    account_id: int
+    account_kind: str
+    account_balance: int
+    account_public_id: uuid.UUID
+    cashback_month: date | None
+    cashback_month_earned: int
+    programme_valid_until: datetime | None
+    programme_eligible_categories: str | list | None  # jsonb, as text (Django decodes JSON)
+    merchant_id: int
+    merchant_name: str
+    merchant_status: str
+    merchant_is_frozen: bool
+    merchant_tier: str
+    merchant_category: str
+    merchant_owner_id: int
+    merchant_account_id: int
+    merchant_account_public_id: uuid.UUID
+    policy_id: int
+    policy_digest: str
+    is_resident: bool
 
-    return identity_selectors.valid_credential_exists_sql(
-        holder="user_id", credential_type="{credential_type}", now="{now}"
-    )
 
-
-# One round trip for everything a payment reads before it writes: it locks the payer's wallet
-# row, then (ORDER BY before the lock: pk order) the wallet's cash, cashback and non-empty
-# grant accounts, and reads the merchant with its account, the policy in force and whether
-# the payer holds a valid BusanResidentCredential (identity's own SQL for the question). Rows
-# locked FOR UPDATE come back in their newest committed version, so the freeze flag and the
-# balances are the ones a concurrent freeze or payment left. Nothing of the merchant is
-# locked: its account's balance is derived (see models.Account.DERIVED_KINDS).
-# On PostgreSQL the statement is prepared once per connection: planning its joins costs
-# several times what running it does. The accounts' kinds are tested in a CASE, which no
-# index serves: written as `kind IN (...) OR ...`, a generic plan could AND the wallet's
-# index with the partial per-kind unique indexes, whose scan reads every wallet's accounts.
-# (SQLite, the embedded default, has no row locks, the database lock serialises writers; the
-# same query runs there without the locking clauses.)
-PAYMENT_LOCK_SQL = """
-WITH wallet AS MATERIALIZED (
-    SELECT id, is_frozen, frozen_reason, {resident} AS is_resident
-    FROM vouchers_wallet WHERE user_id = {user} FOR UPDATE
+PAYMENT_LOCK = PreparedStatement(
+    "vouchers_payment_lock",
+    (SQL_DIR / "payment_lock.sql").read_text(),
+    params=[
+        ("user", "bigint"),
+        ("code", "text"),
+        ("credential_type", "text"),
+        ("now", "timestamptz"),
+    ],
+    row=PaymentLockRow,
 )
-SELECT wallet.id, wallet.is_frozen, wallet.frozen_reason,
-       account.id, account.kind, account.balance, account.public_id,
-       account.cashback_month, account.cashback_month_earned,
-       programme.valid_until, programme.eligible_categories,
-       merchant.id, merchant.name, merchant.status, merchant.is_frozen, merchant.tier,
-       merchant.category, merchant.owner_id, merchant_account.id, merchant_account.public_id,
-       (SELECT id FROM vouchers_policy ORDER BY version DESC LIMIT 1),
-       (SELECT digest FROM vouchers_policy ORDER BY version DESC LIMIT 1),
-       wallet.is_resident
-FROM wallet
-JOIN vouchers_account AS account ON account.wallet_id = wallet.id
-    AND CASE account.kind WHEN 'cash' THEN true WHEN 'cashback' THEN true
-        WHEN 'grant' THEN account.balance > 0 ELSE false END
-LEFT JOIN vouchers_grantprogramme AS programme ON programme.id = account.programme_id
-JOIN vouchers_merchant AS merchant ON merchant.code = {code}
-JOIN vouchers_account AS merchant_account ON merchant_account.merchant_id = merchant.id
-ORDER BY account.id
-FOR UPDATE OF account
-"""
-_LOCK_PARAMS = {"user": "$1", "code": "$2", "credential_type": "$3", "now": "$4"}
 
 
-_prepared = weakref.WeakSet()  # the database connections where the statements are prepared
-
-
-def _sql(template: str, values: dict) -> tuple[str, list]:
-    """`template` with its {name} placeholders as %s and the values in their order."""
-    names = re.findall(r"\{(\w+)\}", template)
-    return template.format(**dict.fromkeys(names, "%s")), [values[name] for name in names]
-
-
-def _prepare(cursor) -> None:
-    # Prepared statements belong to the session and survive rollbacks.
-    raw = connection.connection
-    if raw in _prepared:
-        return
-    lock = PAYMENT_LOCK_SQL.replace("{resident}", _resident_sql()).format(**_LOCK_PARAMS)
-    cursor.execute(f"PREPARE vouchers_payment_lock (bigint, text, text, timestamptz) AS {lock}")
-    cursor.execute(f"PREPARE vouchers_payment_write ({PAYMENT_WRITE_TYPES}) AS {PAYMENT_WRITE_SQL}")
-    _prepared.add(raw)
-
-
-def _payment_lock_rows(cursor, user_pk: int, code: str, now: datetime) -> list[tuple]:
-    if connection.vendor != "postgresql":
-        template = re.sub(r"\s+FOR UPDATE( OF account)?", "", PAYMENT_LOCK_SQL)
-        template = template.replace("AS MATERIALIZED", "AS").replace("{resident}", _resident_sql())
-        sql, params = _sql(
-            template,
-            {"user": user_pk, "code": code, "credential_type": RESIDENT_CREDENTIAL, "now": now},
-        )
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-    _prepare(cursor)
-    cursor.execute(
-        "EXECUTE vouchers_payment_lock (%s, %s, %s, %s)", [user_pk, code, RESIDENT_CREDENTIAL, now]
-    )
-    return cursor.fetchall()
-
-
-def _payment_lock(payer, code: str, now: datetime) -> list[tuple]:
-    """The rows of PAYMENT_LOCK_SQL; opens the wallet on first use. An unknown or unapproved
+def _payment_lock(payer, code: str, now: datetime) -> list[PaymentLockRow]:
+    """The rows of vouchers_payment_lock; opens the wallet on first use. An unknown or unapproved
     merchant is refused (ValidationError naming `merchant`)."""
     for _attempt in range(2):
         with connection.cursor() as cursor:
-            rows = _payment_lock_rows(cursor, payer.pk, code, now)
+            rows = PAYMENT_LOCK.execute(
+                cursor, user=payer.pk, code=code, credential_type=RESIDENT_CREDENTIAL, now=now
+            )
         if rows:
             return rows
         merchant_payable(code)  # refuses an unknown or unapproved merchant (no account yet)
@@ -348,29 +321,12 @@ def payment_create(
             raise refuse("merchant", _("Unknown merchant code."))
         code = merchant_code.strip().upper()
     rows = _payment_lock(payer, code, now)
-    (
-        wallet_pk,
-        wallet_frozen,
-        frozen_reason,
-        *_account_columns,
-        merchant_pk,
-        merchant_name,
-        merchant_status,
-        merchant_frozen,
-        tier,
-        category,
-        owner_pk,
-        merchant_account_pk,
-        merchant_account_public_id,
-        policy_pk,
-        policy_digest,
-        is_resident,
-    ) = rows[0]
-    if merchant_status != Merchant.Status.APPROVED:
+    first = rows[0]
+    if first.merchant_status != Merchant.Status.APPROVED:
         raise refuse("merchant", _("This merchant is not approved to accept vouchers."))
-    if merchant_frozen:
+    if first.merchant_is_frozen:
         raise refuse("merchant", _("This merchant is frozen and cannot accept payments."))
-    if owner_pk == payer.pk:
+    if first.merchant_owner_id == payer.pk:
         # Self-dealing: the owner would earn cashback from the city's pool on her own sales
         # and settle grant money (spendable only at shops) to her own bank account as cash.
         raise refuse(
@@ -378,55 +334,59 @@ def payment_create(
             _("You cannot pay a merchant you run."),
             code="self_payment",
         )
-    policy = policy_by_pk(policy_pk, digest=policy_digest)
+    policy = policy_by_pk(first.policy_id, digest=first.policy_digest)
     if amount > policy.reauth_threshold and not reauthenticated:
         raise refuse(
             "password",
             _("Payments above %(limit)s KRW need your password again.")
             % {"limit": policy.reauth_threshold},
         )
-    if wallet_frozen:
-        raise refuse("wallet", _("This wallet is frozen: %(reason)s") % {"reason": frozen_reason})
+    if first.wallet_is_frozen:
+        raise refuse(
+            "wallet",
+            _("This wallet is frozen: %(reason)s") % {"reason": first.wallet_frozen_reason},
+        )
     merchant = loaded(
         Merchant,
-        id=merchant_pk,
+        id=first.merchant_id,
         code=code,
-        name=merchant_name,
-        status=merchant_status,
+        name=first.merchant_name,
+        status=first.merchant_status,
         is_frozen=False,
-        tier=tier,
-        category=category,
-        owner_id=owner_pk,
+        tier=first.merchant_tier,
+        category=first.merchant_category,
+        owner_id=first.merchant_owner_id,
     )
     wallet = loaded(
-        Wallet, id=wallet_pk, user_id=payer.pk, is_frozen=False, frozen_reason=frozen_reason
+        Wallet,
+        id=first.wallet_id,
+        user_id=payer.pk,
+        is_frozen=False,
+        frozen_reason=first.wallet_frozen_reason,
     )
     locked: dict[int, Account] = {}
     grants = []
     cash = cashback_account = None
     for row in rows:
-        account = _account(row[3], row[4], row[5], row[6])
+        account = _account(
+            row.account_id, row.account_kind, row.account_balance, row.account_public_id
+        )
         locked[account.pk] = account
         if account.kind == Account.Kind.CASH:
             cash = account
         elif account.kind == Account.Kind.CASHBACK:
             cashback_account = account
-            account.cashback_month, account.cashback_month_earned = row[7], row[8]
-            if isinstance(row[7], str):  # SQLite
-                account.cashback_month = date.fromisoformat(row[7])
+            account.cashback_month = row.cashback_month
+            account.cashback_month_earned = row.cashback_month_earned
         else:
-            valid_until, eligible = row[9], row[10]
+            valid_until, eligible = row.programme_valid_until, row.programme_eligible_categories
             if isinstance(eligible, str):  # Django leaves JSON decoding to the field
                 eligible = json.loads(eligible)
-            if isinstance(valid_until, str):  # SQLite: naive UTC text
-                valid_until = datetime.fromisoformat(valid_until)
-            if timezone.is_naive(valid_until):
-                valid_until = timezone.make_aware(valid_until, UTC)
-            if valid_until > now and category in eligible:
+            if valid_until > now and first.merchant_category in eligible:
                 grants.append((valid_until, account.pk))
     grant_pks = [pk for _valid_until, pk in sorted(grants)]  # the soonest to expire first
     merchant_account = _account(
-        merchant_account_pk, Account.Kind.MERCHANT, 0, merchant_account_public_id
+        first.merchant_account_id, Account.Kind.MERCHANT, 0, first.merchant_account_public_id
     )
     locked[merchant_account.pk] = merchant_account
     try:
@@ -443,7 +403,7 @@ def payment_create(
     cashback = 0
     pool = None
     month = month_start(now).date()
-    rate = _rate_bp(policy, tier)
+    rate = _rate_bp(policy, first.merchant_tier)
     if rate:
         terms = {
             "rate_bp": rate,
@@ -452,8 +412,8 @@ def payment_create(
         }
         due = ledger.cashback_for(amount, pool=amount, **terms)
         # The pool shard is locked last, and only when cashback is really due.
-        if due and is_resident:
-            pool = pool_shard_lock(preferred=wallet_pk, need=due)
+        if due and first.is_resident:
+            pool = pool_shard_lock(preferred=first.wallet_id, need=due)
             if pool is not None:
                 cashback = ledger.cashback_for(amount, pool=pool.balance, **terms)
                 locked[pool.pk] = pool
@@ -478,92 +438,58 @@ def payment_create(
         created_at=now,
     )
     counter = (month, _month_earned(cashback_account, month) + cashback) if cashback else None
-    if connection.vendor == "postgresql":
-        return _payment_write(
-            payment,
-            lines=lines,
-            memo=code,
-            locked=locked,
-            parts=parts,
-            cashback_account=cashback_account,
-            counter=counter,
-        )
-    payment.journal = journal_post(
-        kind=JournalTransaction.Kind.PAYMENT, lines=lines, memo=code, locked=locked
+    return _payment_write(
+        payment,
+        lines=lines,
+        memo=code,
+        locked=locked,
+        parts=parts,
+        cashback_account=cashback_account,
+        counter=counter,
     )
-    if counter:
-        # Under the cashback account's row lock, like its balance.
-        Account.objects.filter(pk=cashback_account.pk).update(
-            cashback_month=counter[0], cashback_month_earned=counter[1]
-        )
-    # No full_clean(): every value is computed above, and the CheckConstraints (sources add
-    # up, refunds within the amount) and unique keys guard the row in the database.
-    payment.save(force_insert=True)
-    if parts:
-        PaymentGrantShare.objects.bulk_create(
-            [PaymentGrantShare(payment=payment, account_id=pk, amount=part) for pk, part in parts]
-        )
-    return payment
 
 
-# Only table names are formatted into SQL; every value is a parameter.
-_T = {
-    "leaf": ANCHOR_LEAF_TABLE,
-    "journal": JournalTransaction._meta.db_table,
-    "posting": Posting._meta.db_table,
-    "account": Account._meta.db_table,
-    "payment": Payment._meta.db_table,
-    "share": PaymentGrantShare._meta.db_table,
-}
-
-# Everything a payment writes, in one statement prepared once per connection (a fixed shape:
-# the postings, balance changes and grant shares travel as arrays): the journal entry's
-# anchor leaf (the columns anchor_record_new writes), the entry, its postings, the
-# materialised balances with the cashback account's monthly counter (a row may be updated
-# once per statement, so the counter rides on its balance update), the payment and its grant
-# shares. No model validation: every value is built in payment_create, and the database holds
-# the rules that matter (CheckConstraints on balances, postings and the payment's sources,
-# unique keys, the deferred trigger that each journal transaction sums to zero).
-PAYMENT_WRITE_TYPES = (
-    "text, text, integer, text, jsonb, boolean, timestamptz, "  # the leaf: $1-$7
-    "uuid, text, date, text, "  # the entry: $8-$11
-    "bigint[], bigint[], bigint[], bigint[], bigint, date, bigint, "  # postings, balances
-    "uuid, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, timestamptz, "
-    "bigint[], bigint[]"  # the payment: $19-$28, its grant shares: $29-$30
+# Everything a payment writes, in one statement prepared once per connection
+# (vouchers/sql/payment_write.sql; a fixed shape: the postings, balance changes and grant
+# shares travel as arrays): the journal entry's anchor leaf (the columns anchor_record_new
+# writes), the entry, its postings, the materialised balances with the cashback account's
+# monthly counter (a row may be updated once per statement, so the counter rides on its
+# balance update), the payment and its grant shares. No model validation: every value is built
+# in payment_create, and the database holds the rules that matter (CheckConstraints on
+# balances, postings and the payment's sources, unique keys, the deferred trigger that each
+# journal transaction sums to zero). Only table names are formatted into the SQL.
+PAYMENT_WRITE = PreparedStatement(
+    "vouchers_payment_write",
+    sql_file(SQL_DIR / "payment_write.sql").format(
+        **TABLES,
+        payment=pgsql.Identifier(Payment._meta.db_table),
+        share=pgsql.Identifier(PaymentGrantShare._meta.db_table),
+    ),
+    params=[
+        *LEAF_PARAMS,
+        *ENTRY_PARAMS,
+        # the cashback account's monthly counter, riding on its balance update
+        ("cashback_account", "bigint"),
+        ("cashback_month", "date"),
+        ("cashback_month_earned", "bigint"),
+        # the payment and its grant shares
+        ("payment_public_id", "uuid"),
+        ("wallet", "bigint"),
+        ("merchant", "bigint"),
+        ("request", "bigint"),
+        ("amount", "bigint"),
+        ("from_grants", "bigint"),
+        ("from_cashback", "bigint"),
+        ("from_cash", "bigint"),
+        ("cashback", "bigint"),
+        ("payment_created_at", "timestamptz"),
+        ("share_accounts", "bigint[]"),
+        ("share_amounts", "bigint[]"),
+    ],
+    # PostgreSQL would otherwise re-plan the statement at every payment (a custom plan knows
+    # the arrays' lengths and so looks cheaper), which costs more than running it.
+    generic_plan=True,
 )
-_PAYMENT_WRITE = """
-WITH leaf AS (
-    INSERT INTO {leaf} (kind, ref, version, digest, envelope, is_public, created_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-), entry AS (
-    INSERT INTO {journal} (public_id, kind, created_at, business_date, memo, digest)
-    VALUES ($8, $9, $7, $10, $11, $4) RETURNING id
-), lines AS (
-    INSERT INTO {posting} (transaction_id, account_id, amount)
-    SELECT entry.id, line.account, line.amount
-    FROM entry, unnest($12::bigint[], $13::bigint[]) AS line(account, amount)
-), balances AS (
-    UPDATE {account} AS account SET
-        balance = account.balance + delta.amount,
-        cashback_month = CASE WHEN account.id = $16 THEN $17 ELSE account.cashback_month END,
-        cashback_month_earned = CASE WHEN account.id = $16 THEN $18
-            ELSE account.cashback_month_earned END
-    FROM unnest($14::bigint[], $15::bigint[]) AS delta(id, amount)
-    WHERE account.id = delta.id AND account.id = ANY($14)  -- by primary key, never a scan
-), payment AS (
-    INSERT INTO {payment} (public_id, wallet_id, merchant_id, request_id, amount, from_grants,
-        from_cashback, from_cash, cashback, refunded, cashback_reversed, returned_cash,
-        returned_cashback, journal_id, created_at)
-    SELECT $19, $20, $21, $22, $23, $24, $25, $26, $27, 0, 0, 0, 0, entry.id, $28 FROM entry
-    RETURNING id
-), shares AS (
-    INSERT INTO {share} (payment_id, account_id, amount, returned)
-    SELECT payment.id, share.account, share.amount, 0
-    FROM payment, unnest($29::bigint[], $30::bigint[]) AS share(account, amount)
-)
-SELECT entry.id, payment.id FROM entry, payment
-"""
-PAYMENT_WRITE_SQL = _PAYMENT_WRITE.format(**_T)
 
 
 def _payment_write(
@@ -572,48 +498,31 @@ def _payment_write(
     draft = journal_draft(
         kind=JournalTransaction.Kind.PAYMENT, lines=lines, memo=memo, locked=locked
     )
-    entry = draft.entry
     balances = draft.materialised
     if counter and cashback_account.pk not in dict(balances):  # its lines netted to zero
         balances = [*balances, (cashback_account.pk, 0)]
-    params = [
-        *draft.leaf_params(),
-        str(entry.public_id),
-        entry.kind,
-        entry.business_date,
-        entry.memo,
-        [pk for pk, _ in draft.postings],
-        [amount for _, amount in draft.postings],
-        [pk for pk, _ in balances],
-        [amount for _, amount in balances],
-        cashback_account.pk if counter else None,
-        counter[0] if counter else None,
-        counter[1] if counter else None,
-        str(payment.public_id),
-        payment.wallet_id,
-        payment.merchant_id,
-        payment.request_id,
-        payment.amount,
-        payment.from_grants,
-        payment.from_cashback,
-        payment.from_cash,
-        payment.cashback,
-        payment.created_at,
-        [pk for pk, _ in parts],
-        [part for _, part in parts],
-    ]
     with connection.cursor() as cursor:
-        _prepare(cursor)
-        placeholders = ", ".join(["%s"] * len(params))
-        # The generic plan, in the same round trip: PostgreSQL would otherwise re-plan the
-        # statement at every payment (a custom plan knows the arrays' lengths and so looks
-        # cheaper), which costs more than running it. SET LOCAL ends with the transaction.
-        cursor.execute(
-            "SET LOCAL plan_cache_mode = force_generic_plan; "
-            f"EXECUTE vouchers_payment_write ({placeholders})",
-            params,
+        ((entry_pk, payment_pk),) = PAYMENT_WRITE.execute(
+            cursor,
+            **draft.leaf_values(),
+            balance_accounts=[pk for pk, _ in balances],
+            balance_amounts=[amount for _, amount in balances],
+            cashback_account=cashback_account.pk if counter else None,
+            cashback_month=counter[0] if counter else None,
+            cashback_month_earned=counter[1] if counter else None,
+            payment_public_id=str(payment.public_id),
+            wallet=payment.wallet_id,
+            merchant=payment.merchant_id,
+            request=payment.request_id,
+            amount=payment.amount,
+            from_grants=payment.from_grants,
+            from_cashback=payment.from_cashback,
+            from_cash=payment.from_cash,
+            cashback=payment.cashback,
+            payment_created_at=payment.created_at,
+            share_accounts=[pk for pk, _ in parts],
+            share_amounts=[part for _, part in parts],
         )
-        entry_pk, payment_pk = cursor.fetchone()
     payment.journal = journal_written(draft, entry_pk, locked)
     payment.pk = payment_pk
     payment._state.adding = False

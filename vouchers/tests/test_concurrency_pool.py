@@ -5,7 +5,6 @@ to one hot merchant all land, and a freeze takes effect against a payment in fli
 import threading
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -20,11 +19,7 @@ from vouchers.tests.factories import (
 )
 from vouchers.tests.test_concurrency import run_threads
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.skipif(not ON_POSTGRES, reason="row locks under real concurrency need PostgreSQL"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def assert_ledger_sound():

@@ -2,16 +2,11 @@
 writes everything in one (see bench/vouchers.py for the figures)."""
 
 import pytest
-from django.conf import settings
 
 from vouchers import services
 from vouchers.tests.factories import topped_up
 
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-pytestmark = [
-    pytest.mark.skipif(not ON_POSTGRES, reason="the one-statement journal write is PostgreSQL's"),
-    pytest.mark.django_db,
-]
+pytestmark = pytest.mark.django_db
 
 
 def test_a_payment_without_cashback_needs_four_queries(

@@ -1,4 +1,4 @@
-"""What a payment writes (one prepared statement on PostgreSQL, the ORM on SQLite): every row
+"""What a payment writes (one prepared statement): every row
 as the service returns it, the journal's anchor leaf as `anchor_record_new` would write it,
 the grant shares and the monthly cashback counter, also when the cashback account's lines
 net to zero."""

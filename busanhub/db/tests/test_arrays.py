@@ -1,11 +1,11 @@
-"""busanhub.sql.array_literal: what PostgreSQL reads back is what was given."""
+"""busanhub.db.array_literal: what PostgreSQL reads back is what was given."""
 
 import uuid
 
 import pytest
 from django.db import connection
 
-from busanhub.sql import array_literal
+from busanhub.db import array_literal
 
 TEXTS = [
     "",
