@@ -67,7 +67,7 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from busanhub.accounts.models import User  # noqa: E402
 from vouchers import selectors, services  # noqa: E402
 from vouchers.models import Account, Merchant, Payment, Wallet  # noqa: E402
-from vouchers.services import money  # noqa: E402
+from vouchers.services import periods  # noqa: E402
 
 WALLETS = 1_000
 MERCHANTS = 100
@@ -267,7 +267,7 @@ def violations() -> int:
             count += 1
     # The monthly cap is enforced from a counter on each cashback account: it must equal what
     # the month's payments kept, and stay within the cap.
-    month = money.month_start()
+    month = periods.month_start()
     kept = dict(
         Payment.objects.filter(created_at__gte=month)
         .values_list("wallet")

@@ -16,6 +16,7 @@ from .core import (
     wallet_open,
     wallet_unfreeze,
 )
+from .gifts import gift_send, gifts_deliver_pending
 from .grants import grants_award_csv, grants_reclaim_expired, programme_create
 from .merchants import (
     merchant_apply,
@@ -25,15 +26,9 @@ from .merchants import (
     merchant_set_frozen,
     payment_request_create,
 )
-from .money import (
-    gift_send,
-    gifts_deliver_pending,
-    payment_create,
-    refund_create,
-    topup_create,
-    topup_settle,
-)
+from .payments import payment_create
 from .reconcile import topup_reconcile, topup_reconcile_by_staff, topups_reconcile_pending
+from .refunds import refund_create
 from .rewards import reward_credit
 from .settlement import (
     day_close,
@@ -42,6 +37,7 @@ from .settlement import (
     settlement_retry,
     settlements_run,
 )
+from .topups import topup_create, topup_settle
 
 __all__ = [
     "bank_link_add",

@@ -328,7 +328,7 @@ class JournalDraft:
 
 def journal_draft(*, kind: str, lines: list[tuple[Account, int]], memo: str, locked: dict):
     """The checks and values of `journal_post` without writing anything, for a hot path that
-    writes the journal in a statement of its own (see money.payment_create): ValueError if
+    writes the journal in a statement of its own (see services/payments/write.py): ValueError if
     the lines do not sum to zero, ValidationError naming `amount` if a money-holding account
     would go below zero. Every account of `lines` must be in `locked`, locked by the caller."""
     by_pk, net = _netted(lines)

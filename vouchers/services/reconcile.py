@@ -17,7 +17,7 @@ from busanhub.bank.gateway import BankUnavailable, gateway
 from vouchers.models import TopUp
 
 from .core import refuse
-from .money import topup_settle
+from .topups import topup_settle
 
 GIVE_UP_AFTER = timedelta(hours=24)
 RECONCILE_AFTER = timedelta(minutes=5)  # younger ones are still in the hands of their task

@@ -10,7 +10,7 @@ from vouchers import limits
 from vouchers.models import Account, JournalTransaction, Reward, Wallet
 
 from .core import check_amount, journal_post, policy_current, refuse, system_account, wallet_open
-from .money import month_start
+from .periods import month_start
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from busanhub.chain import services as chain_services
 from busanhub.chain.models import AnchorLeaf
 from vouchers import selectors, services
 from vouchers.models import Account, Payment, PaymentGrantShare, Posting
-from vouchers.services.money import month_start
+from vouchers.services.periods import month_start
 from vouchers.tests.factories import approved_merchant, topped_up
 
 pytestmark = pytest.mark.django_db
