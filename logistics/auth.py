@@ -28,7 +28,7 @@ class PartnerKeyAuthentication(authentication.BaseAuthentication):
         if key is None:
             raise exceptions.AuthenticationFailed("invalid API key")
         # A deactivated party's keys are disabled, not revoked: reactivating the party (staff
-        # only) brings them back. Capture re-checks the party under a row lock (capture.py).
+        # only) brings them back. Capture re-checks the party under a row lock (services/checks.py).
         if not key.party.is_active:
             raise exceptions.AuthenticationFailed("this API key's party is deactivated")
         return AnonymousUser(), key

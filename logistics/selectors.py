@@ -9,6 +9,7 @@ from django.core import signing
 from django.db.models import QuerySet
 
 from .epcis import identifiers
+from .epcis.times import parse_time
 from .models import Event, EventEPC, Location, Lot, Party, Reading
 
 R = EventEPC.Role
@@ -34,8 +35,6 @@ class QueryError(ValueError):
 
 
 def _times(value: str, parameter: str) -> datetime:
-    from .services.capture import parse_time
-
     try:
         return parse_time(value.replace(" ", "+"))
     except ValueError as exc:

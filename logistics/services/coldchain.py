@@ -11,6 +11,7 @@ from busanhub.chain.services import anchor_record
 
 from .. import coldchain, selectors
 from ..epcis import identifiers
+from ..epcis.times import parse_time
 from ..models import Alert, Breach, Device, Event, Lot, Party, Reading
 from ..notifications import send_breach_emails
 
@@ -93,8 +94,6 @@ def readings_from_events(*, events: list[Event]) -> list[Breach]:
             for report in element.get("sensorReport") or []:
                 if report.get("type") not in TEMPERATURE_TYPES or "value" not in report:
                     continue
-                from .capture import parse_time
-
                 try:
                     moment = parse_time(report.get("time") or metadata.get("time"))
                 except ValueError:
@@ -124,8 +123,6 @@ def readings_ingest(*, device_id: str, readings: list[dict], party: Party | None
     took part in (`selectors.party_may_monitor`), or a malformed reading. Idempotent per
     (lot, time, device).
     """
-    from .capture import parse_time
-
     device = Device.objects.filter(device_id=device_id).first() if device_id else None
     if device is None:
         raise ValidationError({"device_id": _("Unknown data logger.")})

@@ -19,7 +19,7 @@ Logistics staff capture for anyone (no rule applies to them). For a partner P:
    GLNs no party here has registered (a partner outside B-Fresh) are allowed in sources and
    destinations, as before: they link the event to nobody.
 
-The event is linked to every party its GLNs name (capture.py), so a counterparty named on the
+The event is linked to every party its GLNs name (store.py), so a counterparty named on the
 far side sees the shipment or receipt announced to it; it cannot be made to appear as the
 place, the sender of a shipping or the receiver of a receiving.
 

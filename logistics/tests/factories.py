@@ -8,7 +8,7 @@ import factory
 
 from logistics.epcis import identifiers
 from logistics.models import Location, Party, Product
-from logistics.services.capture import _raw_identifiers
+from logistics.services.event_names import raw_identifiers
 from logistics.services.provenance import biz_step_name
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -82,7 +82,7 @@ def register_master_data(document: dict, party: Party | None = None) -> Party:
                     party.save(update_fields=["gln"])
                 else:
                     PartyFactory(gln=parsed.gln)
-        for _, raw in _raw_identifiers(event):
+        for _, raw in raw_identifiers(event):
             parsed = identifiers.parse(raw)
             if parsed.scheme in ("sscc", "giai", "grai"):
                 _register_company_prefix(raw, parsed, party)
