@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from busanhub.testing import run_threads
 from exchange import selectors, services
 from exchange.models import Order, OrderRequest
-from exchange.services import orders as order_services
+from exchange.services.orders import cancel as cancel_services
+from exchange.services.orders import place as place_services
 from exchange.tests.factories import ETH, kyc_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,7 +31,7 @@ def process_mode(settings):
 def _queued(count: int, group=None):
     """Runs with the group's lead held (as if a leader were busy) until `count` tickets wait,
     then hands the lead to the first of them, as a finishing leader does."""
-    group = group or order_services._group
+    group = group or place_services._group
     with group._lock:
         group._leading = True
 
@@ -116,7 +117,7 @@ def test_a_group_that_fails_is_placed_again_one_by_one(market, fund, monkeypatch
     users = [kyc_user(email=f"f{n}@example.kr") for n in range(4)]
     for user in users:
         fund(user, market, krw=100_000, eth=ETH)
-    real = order_services._place_rows
+    real = place_services._place_rows
     groups = []
 
     def failing(tickets):
@@ -125,8 +126,8 @@ def test_a_group_that_fails_is_placed_again_one_by_one(market, fund, monkeypatch
             raise RuntimeError("the group's statement failed")
         real(tickets)
 
-    monkeypatch.setattr(order_services._group, "_run", failing)  # the group's statement
-    monkeypatch.setattr(order_services, "_place_rows", failing)  # one placement's
+    monkeypatch.setattr(place_services._group, "_run", failing)  # the group's statement
+    monkeypatch.setattr(place_services, "_place_rows", failing)  # one placement's
     # When the four place at once
     release = _queued(4)
     release.start()
@@ -153,7 +154,7 @@ def test_the_lead_passes_on_so_placements_keep_flowing(market, fund):
     # Then every order was placed and the group is idle again
     assert not [r for r in results if isinstance(r, Exception)]
     assert Order.objects.count() == 96
-    group = order_services._group
+    group = place_services._group
     assert (group._leading, group._waiting) == (False, [])
     assert selectors.ledger_matches_balances()
 
@@ -168,7 +169,7 @@ def test_waiting_cancels_go_as_one_group_each_with_its_answer(market, fund):
     # When the first four cancel theirs and the fifth tries the first one's, all at once
     askers = [*users[:4], users[4]]
     targets = [*orders[:4], orders[0]]
-    release = _queued(5, order_services._cancels)
+    release = _queued(5, cancel_services._cancels)
     release.start()
     results = run_threads(5, lambda n: services.order_cancel(user=askers[n], order=targets[n]))
     release.join()
@@ -179,7 +180,7 @@ def test_waiting_cancels_go_as_one_group_each_with_its_answer(market, fund):
     cancels = OrderRequest.objects.filter(action="cancel")
     assert sorted(cancels.values_list("order_id", flat=True)) == sorted(o.pk for o in orders[:4])
     assert len(set(cancels.values_list("created_at", flat=True))) == 1  # one statement
-    group = order_services._cancels
+    group = cancel_services._cancels
     assert (group._leading, group._waiting) == (False, [])
 
 
