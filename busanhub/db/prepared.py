@@ -79,6 +79,7 @@ class PreparedStatement:
         self.params = tuple(params)
         self.row = row
         self.generic_plan = generic_plan
+        self._text: str | None = None
         self._names = [param for param, _ in self.params]
         self._array_positions = [
             n for n, (_, kind) in enumerate(self.params) if kind.endswith("[]")
@@ -92,7 +93,13 @@ class PreparedStatement:
 
     def text(self, connection) -> str:
         """The PREPARE statement for `connection` (a psycopg2 connection, for the
-        Composable's quoting)."""
+        Composable's quoting). Rendered once per process: identifiers quote the same on every
+        connection, and a fresh connection (a new thread, a pool's) prepares at once."""
+        if self._text is None:
+            self._text = self._render(connection)
+        return self._text
+
+    def _render(self, connection) -> str:
         body = self.sql if isinstance(self.sql, str) else self.sql.as_string(connection)
         position = {param: n for n, param in enumerate(self._names, 1)}
         used = set(_PLACEHOLDER.findall(body))
