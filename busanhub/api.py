@@ -16,7 +16,6 @@ limit), 415 (where it takes a body) and 429.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter
@@ -47,27 +46,6 @@ def error_response(field: str, message: str, code: int = 400, *, error_code: str
     """A refusal of one input, in the portal's error shape."""
     detail = ErrorDetail(message, code=error_code or FALLBACK_CODE)
     return Response(error_body({field: [detail]}), status=code)
-
-
-def error_for_path(request, *, status_code: int, code: str, message: str):
-    """A refusal outside DRF (Django's 403/404 handlers) in the error format of the API the
-    path belongs to; None for the portal's pages, which answer HTML."""
-    path = request.path
-    if path.startswith("/epcis/"):
-        kind = {404: "NoSuchResourceException", 403: "SecurityException"}.get(
-            status_code, "ValidationException"
-        )
-        body = {
-            "type": f"epcisException:{kind}",
-            "title": message,
-            "status": status_code,
-            "errors": [{"path": "$", "code": code, "message": message}],
-        }
-        return JsonResponse(body, status=status_code)
-    if path.startswith(("/api/", "/vc-api/")):
-        body = {"detail": message, "errors": [{"field": None, "code": code, "message": message}]}
-        return JsonResponse(body, status=status_code)
-    return None
 
 
 class AutoSchema(openapi.AutoSchema):

@@ -11,9 +11,11 @@ The answer speaks the endpoint's error format: the portal API's `Error`, EPCIS's
 """
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from busanhub.errors import error_for_path
 
 CODE = "too_large"
 
@@ -36,27 +38,8 @@ def refusal(request: HttpRequest, limit: int) -> HttpResponse:
     message = _("The request body is larger than this endpoint accepts (%(limit)s).") % {
         "limit": _megabytes(limit)
     }
-    path = request.path
-    if path.startswith("/epcis/"):
-        body = {
-            "type": "epcisException:CaptureLimitExceededException",
-            "title": message,
-            "status": 413,
-            "errors": [{"path": "$", "code": CODE, "message": message}],
-        }
-        return JsonResponse(body, status=413)
-    if path.startswith("/open311/"):
-        if path.endswith(".xml"):
-            xml = (
-                '<?xml version="1.0" encoding="utf-8"?><errors><error><code>413</code>'
-                f"<description>{message}</description></error></errors>"
-            )
-            return HttpResponse(xml, content_type="text/xml; charset=utf-8", status=413)
-        return JsonResponse([{"code": 413, "description": message}], safe=False, status=413)
-    if path.startswith(("/api/", "/vc-api/")):
-        body = {"detail": message, "errors": [{"field": None, "code": CODE, "message": message}]}
-        return JsonResponse(body, status=413)
-    return HttpResponse(message, content_type="text/plain; charset=utf-8", status=413)
+    answer = error_for_path(request, status_code=413, code=CODE, message=message)
+    return answer or HttpResponse(message, content_type="text/plain; charset=utf-8", status=413)
 
 
 class RequestBodyLimitMiddleware:

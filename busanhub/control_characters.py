@@ -22,7 +22,10 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+from busanhub.errors import error_for_path
 
 CODE = "control_character"
 _PATH_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
@@ -59,47 +62,28 @@ def _offending_field(request: HttpRequest) -> str | None:
     return None
 
 
-def _open311_response(request: HttpRequest, message: str) -> HttpResponse:
-    # The platform imports no service app: Open311's error document is small enough to write.
-    if request.path.endswith(".xml"):
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?><errors><error><code>400</code>'
-            f"<description>{message}</description></error></errors>"
-        )
-        return HttpResponse(body, content_type="text/xml; charset=utf-8", status=400)
-    return JsonResponse([{"code": 400, "description": message}], safe=False, status=400)
-
-
 def refusal(request: HttpRequest, field: str) -> HttpResponse:
     """The 400 answer for `field`, in the format of the endpoint the request addressed."""
     message = _("%(field)s contains a control character (such as NUL) that is not allowed.") % {
         "field": field
     }
-    path = request.path
-    if path.startswith("/open311/"):
-        return _open311_response(request, message)
-    if path.startswith("/epcis/"):
-        kind = "ValidationException" if request.method == "POST" else "QueryParameterException"
-        return JsonResponse(
-            {
-                "type": f"epcisException:{kind}",
-                "title": message,
-                "status": 400,
-                "errors": [{"path": field, "code": CODE, "message": message}],
-            },
-            status=400,
-        )
-    if path.startswith(("/api/", "/vc-api/")) or "json" in request.headers.get("Accept", ""):
-        return JsonResponse(
+    kind = "ValidationException" if request.method == "POST" else "QueryParameterException"
+    answer = error_for_path(
+        request, status_code=400, code=CODE, message=message, field=field, epcis_kind=kind
+    )
+    if answer is None and "json" in request.headers.get("Accept", ""):
+        answer = JsonResponse(
             {"detail": message, "errors": [{"field": field, "code": CODE, "message": message}]},
             status=400,
         )
-    body: str
+    if answer is not None:
+        return answer
+    page: str
     try:
-        body = loader.render_to_string("400.html", {"message": message}, request=request)
+        page = loader.render_to_string("400.html", {"message": message}, request=request)
     except Exception:  # noqa: BLE001 - the refusal must answer whatever the templates need
-        body = f"<h1>400</h1><p>{message}</p>"
-    return HttpResponse(body, status=400)
+        page = f"<h1>400</h1><p>{escape(message)}</p>"  # the field's name is the visitor's
+    return HttpResponse(page, status=400)
 
 
 class ControlCharacterMiddleware:

@@ -2,6 +2,8 @@
 the renderer that gives it to refusals views write by hand. See busanhub.api."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -71,3 +73,53 @@ class ErrorJSONRenderer(JSONRenderer):
         ):
             data = error_body(data)
         return super().render(data, accepted_media_type, renderer_context)
+
+
+# The exception type EPCIS names for each status its bindings answer outside a capture.
+_EPCIS_KINDS = {
+    403: "SecurityException",
+    404: "NoSuchResourceException",
+    413: "CaptureLimitExceededException",
+}
+
+
+def error_for_path(
+    request,
+    *,
+    status_code: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    epcis_kind: str | None = None,
+):
+    """A refusal made outside the APIs' views (middleware, Django's 403/404 handlers) in the
+    error format of the API the path belongs to: Open311's `[{code, description}]` (JSON or
+    XML by the path's extension), EPCIS's exception document (`epcis_kind`, else by status),
+    or the portal API's shape. None for the portal's pages, which answer HTML."""
+    path = request.path
+    if path.startswith("/open311/"):
+        if path.endswith(".xml"):
+            xml = (
+                f'<?xml version="1.0" encoding="utf-8"?><errors><error><code>{status_code}'
+                f"</code><description>{escape(message)}</description></error></errors>"
+            )
+            return HttpResponse(xml, content_type="text/xml; charset=utf-8", status=status_code)
+        return JsonResponse(
+            [{"code": status_code, "description": message}], safe=False, status=status_code
+        )
+    if path.startswith("/epcis/"):
+        kind = epcis_kind or _EPCIS_KINDS.get(status_code, "ValidationException")
+        exception = {
+            "type": f"epcisException:{kind}",
+            "title": message,
+            "status": status_code,
+            "errors": [{"path": field or "$", "code": code, "message": message}],
+        }
+        return JsonResponse(exception, status=status_code)
+    if path.startswith(("/api/", "/vc-api/")):
+        refusal = {
+            "detail": message,
+            "errors": [{"field": field, "code": code, "message": message}],
+        }
+        return JsonResponse(refusal, status=status_code)
+    return None

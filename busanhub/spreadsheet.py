@@ -102,19 +102,3 @@ def csv_response(content: str | bytes, *, filename: str) -> HttpResponse:
 def xlsx_response(content: bytes, *, filename: str) -> HttpResponse:
     """A download of a workbook written by `rows_to_xlsx`."""
     return _attachment(content, content_type=XLSX_CONTENT_TYPE, filename=filename)
-
-
-def rows_to_csv_response(
-    header: Sequence[object], rows: Iterable[Sequence[object]], *, filename: str
-) -> HttpResponse:
-    return csv_response(rows_to_csv(header, rows), filename=filename)
-
-
-def rows_to_xlsx_response(
-    header: Sequence[object],
-    rows: Iterable[Sequence[object]],
-    *,
-    filename: str,
-    title: str = "Sheet",
-) -> HttpResponse:
-    return xlsx_response(rows_to_xlsx(header, rows, title=title), filename=filename)

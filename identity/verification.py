@@ -16,11 +16,11 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from busanhub.db import PreparedStatement
 from identity import (
     dataintegrity,
     jsonld,
     multikey,
-    prepared,
     relatedresource,
     statuslist,
     vcmodel,
@@ -140,14 +140,16 @@ def _status_entries(document: dict) -> list[dict]:
 # Verification's one read (its hot path): for each entry, its list, the one byte of the
 # bitstring holding its bit (not the 16 KiB list) and the list's issuer key. The ORM's query
 # building cost more than the query. Table names come from the models; values are parameters.
-STATUS_BYTES_SQL = (
+STATUS_BYTES = PreparedStatement(
+    "bpass_status_bytes",
     "SELECT entry.slug, entry.position, list.purpose, list.credential ->> 'id', "  # noqa: S608
     "CASE WHEN entry.position / 8 < octet_length(list.bits) "
     "THEN get_byte(list.bits, (entry.position / 8)::int) END, "
     "issuer.did, issuer.public_key_multibase "
-    "FROM unnest(%s::text[], %s::bigint[]) AS entry(slug, position) "
+    "FROM unnest(%(slugs)s::text[], %(positions)s::bigint[]) AS entry(slug, position) "
     f"JOIN {StatusList._meta.db_table} AS list ON list.slug = entry.slug "
-    f"JOIN {IssuerKey._meta.db_table} AS issuer ON issuer.id = list.issuer_id"
+    f"JOIN {IssuerKey._meta.db_table} AS issuer ON issuer.id = list.issuer_id",
+    params=[("slugs", "text[]"), ("positions", "bigint[]")],
 )
 STATUS_INDEX_LIMIT = 2**31  # no list is longer; larger indexes are not valid
 
@@ -174,10 +176,7 @@ def _status_bits(document: dict, resolver: KeyResolver) -> dict[tuple[str, int],
         return {}
     slugs, positions = zip(*sorted(wanted), strict=True)
     with connection.cursor() as cursor:
-        prepared.execute(
-            cursor, "bpass_status_bytes", STATUS_BYTES_SQL, [list(slugs), list(positions)]
-        )
-        rows = cursor.fetchall()
+        rows = STATUS_BYTES.execute(cursor, slugs=list(slugs), positions=list(positions))
     found = {}
     for slug, position, purpose, list_id, byte, did, public in rows:
         # The byte as a one-byte list: the bit order stays statuslist's.

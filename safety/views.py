@@ -9,8 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from busanhub.chain.services import receipt_for
-
 from . import geo, photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
@@ -119,10 +117,8 @@ def report_detail(request: HttpRequest, public_id) -> HttpResponse:
     report = get_object_or_404(
         Report.objects.select_related("category__department", "duplicate_of"), public_id=public_id
     )
+    # Each entry's anchoring state comes from the template's one anchor_prefetch query.
     timeline = list(selectors.report_timeline(report=report))
-    for entry in timeline:
-        entry.is_confirmed = receipt_for(entry.digest) is not None
-    verified = next((entry for entry in reversed(timeline) if entry.is_confirmed), None)
     is_follower = (
         request.user.is_authenticated and report.followers.filter(user=request.user).exists()
     )
@@ -133,7 +129,6 @@ def report_detail(request: HttpRequest, public_id) -> HttpResponse:
             "report": report,
             "timeline": timeline,
             "photos": report.photos.only("public_id", "position", "width", "height"),
-            "verified": verified,
             "is_follower": is_follower,
             "is_reporter": request.user.is_authenticated and report.reporter_id == request.user.pk,
             "tile_url": _tile_url(),

@@ -14,7 +14,7 @@ from busanhub import registry
 from busanhub.accounts.forms import ProfileForm
 from busanhub.accounts.middleware import set_language_cookie
 from busanhub.accounts.services import api_token_revoke, api_token_rotate, user_profile_update
-from busanhub.api import error_for_path
+from busanhub.errors import error_for_path
 
 
 def home(request):

@@ -211,7 +211,7 @@ def tx_sign(
     transaction.atomic(), which must record the result; nothing is sent here."""
     full = {
         **tx,
-        "chainId": chain_id or w3.eth.chain_id,
+        "chainId": chain_id or tx.get("chainId") or w3.eth.chain_id,
         "maxFeePerGas": fees.max_fee_per_gas,
         "maxPriorityFeePerGas": fees.max_priority_fee_per_gas,
         "type": 2,

@@ -54,4 +54,6 @@ def gradebook_table(columns, rows) -> tuple[list, list[list]]:
 def gradebook_csv(request, public_id):
     course = taught_course(request, public_id)
     header, table = gradebook_table(*selectors.gradebook(course=course))
-    return spreadsheet.rows_to_csv_response(header, table, filename=f"gradebook-{course.code}.csv")
+    return spreadsheet.csv_response(
+        spreadsheet.rows_to_csv(header, table), filename=f"gradebook-{course.code}.csv"
+    )

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
-from identity import credential_types, dataintegrity, dids, jsonld, keystore, prepared, vcmodel
+from busanhub.db import PreparedStatement
+from identity import credential_types, dataintegrity, dids, jsonld, keystore, vcmodel
 from identity.models import Credential, IssuerKey, StatusList
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -85,30 +86,45 @@ _STATUS_LIST_TABLE = StatusList._meta.db_table
 _TEXT_FIELDS = ("CharField", "SlugField", "TextField")
 
 
+_LEAF_PARAMS = [
+    ("kind", "text"),
+    ("ref", "text"),
+    ("version", "integer"),
+    ("digest", "text"),
+    ("envelope", "jsonb"),
+    ("is_public", "boolean"),
+    ("created_at", "timestamptz"),
+]
+
+
 @functools.cache
-def _credential_insert_sql() -> str:
+def _credential_insert_statement() -> PreparedStatement:
     """One statement: the credential, if its status lists exist and no unique value of it is
     taken (else no row and no error: the caller finds out which), and its anchor leaf. Column
-    names come from the models; every value is a parameter."""
+    names come from the models; every value is a parameter (`c<n>` for the n-th field)."""
     fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     # Typed, since INSERT ... SELECT does not type its values by the columns. Text for
     # character columns: an over-long value then fails the insert instead of being cut.
-    values = ", ".join(
-        f"%s::{'text' if f.get_internal_type() in _TEXT_FIELDS else f.db_type(connection)}"
-        for f in fields
-    )
-    return (
+    types = [
+        "text" if f.get_internal_type() in _TEXT_FIELDS else f.db_type(connection) for f in fields
+    ]
+    params = [(f"c{n}", kind) for n, kind in enumerate(types)]
+    values = ", ".join(f"%({name})s::{kind}" for name, kind in params)
+    leaf = ", ".join(f"%({name})s::{kind}" for name, kind in _LEAF_PARAMS)
+    sql = (
         f"WITH credential AS (INSERT INTO {_CREDENTIAL_TABLE} ({columns}) "  # noqa: S608
         f"SELECT {values} WHERE ((SELECT count(*) FROM {_STATUS_LIST_TABLE} "
-        "WHERE issuer_id = %s::bigint AND slug = ANY(%s::text[])) = %s::bigint) "
+        "WHERE issuer_id = %(issuer)s::bigint AND slug = ANY(%(slugs)s::text[])) "
+        "= %(slug_count)s::bigint) "
         "ON CONFLICT DO NOTHING RETURNING id), "
         f"leaf AS (INSERT INTO {ANCHOR_LEAF_TABLE} "
-        "(kind, ref, version, digest, envelope, is_public, created_at) "
-        "SELECT %s::text, %s::text, %s::integer, %s::text, %s::jsonb, %s::boolean, "
-        "%s::timestamptz FROM credential) "
+        f"(kind, ref, version, digest, envelope, is_public, created_at) SELECT {leaf} "
+        "FROM credential) "
         "SELECT id FROM credential"
     )
+    params += [("issuer", "bigint"), ("slugs", "text[]"), ("slug_count", "bigint")]
+    return PreparedStatement("bpass_credential_insert", sql, params=params + _LEAF_PARAMS)
 
 
 def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bool:
@@ -129,25 +145,21 @@ def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bo
         public=True,
     )
     with connection.cursor() as cursor:
-        prepared.execute(
+        rows = _credential_insert_statement().execute(
             cursor,
-            "bpass_credential_insert",
-            _credential_insert_sql(),
-            [
-                *values,
-                credential.issuer_id,
-                status_slugs,
-                len(status_slugs),
-                leaf["kind"],
-                leaf["ref"],
-                leaf["version"],
-                leaf["digest"],
-                json.dumps(leaf["envelope"]),
-                leaf["is_public"],
-                timezone.now(),
-            ],
+            **{f"c{n}": value for n, value in enumerate(values)},
+            issuer=credential.issuer_id,
+            slugs=status_slugs,
+            slug_count=len(status_slugs),
+            kind=leaf["kind"],
+            ref=leaf["ref"],
+            version=leaf["version"],
+            digest=leaf["digest"],
+            envelope=json.dumps(leaf["envelope"]),
+            is_public=leaf["is_public"],
+            created_at=timezone.now(),
         )
-        row = cursor.fetchone()
+    row = rows[0] if rows else None
     if row is None:
         return False
     credential.pk = row[0]

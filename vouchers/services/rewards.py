@@ -10,6 +10,7 @@ from vouchers import limits
 from vouchers.models import Account, JournalTransaction, Reward, Wallet
 
 from .core import check_amount, journal_post, policy_current, refuse, system_account, wallet_open
+from .holdings import wallet_holdings
 from .periods import month_start
 
 
@@ -50,9 +51,7 @@ def reward_credit(
     existing = Reward.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:  # a concurrent call with the same key committed first
         return existing
-    room = policy_current().holding_cap - (
-        wallet.accounts.aggregate(total=Sum("balance"))["total"] or 0
-    )
+    room = policy_current().holding_cap - wallet_holdings(wallet)
     if monthly_cap is not None:
         earned = (
             Reward.objects.filter(
