@@ -47,6 +47,9 @@ class OrderForm(forms.Form):
         self.fields["quote_amount"].decimals = market.quote.decimals
         self.fields["price"].label = _("Price (%(quote)s)") % {"quote": market.quote.symbol}
         self.fields["quantity"].label = _("Quantity (%(base)s)") % {"base": market.base.symbol}
+        self.fields["quote_amount"].label = _("Or amount to spend (%(quote)s)") % {
+            "quote": market.quote.symbol
+        }
 
 
 class WithdrawalAddressForm(forms.Form):

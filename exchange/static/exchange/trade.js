@@ -1,30 +1,22 @@
-// Trading page: live order book, recent trades and candles from the public API; order preview.
+// Trading page: live order book, recent trades and candles from the public API; the order
+// form's fields per order type and its preview (limit: total and fee; market: an estimate
+// from the book shown, order_estimate.js). The server validates and matches every order.
 (function () {
   "use strict";
   const root = document.getElementById("exchange-trade");
-  if (!root) return;
+  if (!root || !window.BusanExchange) return;
+  const { formatUnits, parseUnits, estimateMarketOrder, formatPrice, formatSeoulTime } =
+    window.BusanExchange;
   const api = root.dataset.api;
   const baseDecimals = Number(root.dataset.baseDecimals);
   const quoteDecimals = Number(root.dataset.quoteDecimals);
+  const quote = root.dataset.quote;
+  const scale = BigInt(root.dataset.scale);
+  const lot = BigInt(root.dataset.lot || "1");
   const takerBps = BigInt(root.dataset.takerBps || "0");
-
-  function format(units, decimals) {
-    const negative = units.startsWith("-");
-    let digits = negative ? units.slice(1) : units;
-    digits = digits.padStart(decimals + 1, "0");
-    const whole = digits.slice(0, digits.length - decimals) || "0";
-    let fraction = decimals ? digits.slice(digits.length - decimals).replace(/0+$/, "") : "";
-    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return (negative ? "-" : "") + grouped + (fraction ? "." + fraction : "");
-  }
-
-  function toUnits(text, decimals) {
-    const clean = (text || "").trim().replace(/,/g, "");
-    if (!/^\d*(\.\d*)?$/.test(clean) || clean === "" || clean === ".") return null;
-    const [whole, fraction = ""] = clean.split(".");
-    if (fraction.length > decimals) return null;
-    return BigInt((whole || "0") + fraction.padEnd(decimals, "0"));
-  }
+  const locale = document.documentElement.lang || "ko";
+  const BOOK_DEPTH = 10;
+  let book = { asks: [], bids: [] }; // the levels shown, best first
 
   function row(cells) {
     const tr = document.createElement("tr");
@@ -37,8 +29,12 @@
   }
 
   function fill(id, rows) {
-    const body = document.getElementById(id);
-    body.replaceChildren(...rows);
+    document.getElementById(id).replaceChildren(...rows);
+  }
+
+  function setText(id, text) {
+    const element = document.getElementById(id);
+    if (element) element.textContent = text;
   }
 
   let chart = null;
@@ -46,65 +42,137 @@
   function ensureChart() {
     if (chart || !window.LightweightCharts) return;
     const element = document.getElementById("exchange-chart");
+    const seoul = (time, options) => formatSeoulTime(new Date(Number(time) * 1000), options);
     chart = window.LightweightCharts.createChart(element, {
-      height: 320,
+      autoSize: true,
       layout: { attributionLogo: false },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      localization: {
+        locale: locale,
+        priceFormatter: (price) => formatPrice(price, { locale, decimals: quoteDecimals, quote }),
+        timeFormatter: (time) => seoul(time, { withDate: true, withSeconds: false }) + " KST",
+      },
+      timeScale: {
+        timeVisible: true,
+        secondsVisible: false,
+        // Ticks in Seoul time: the chart itself knows only UTC.
+        tickMarkFormatter: (time, type) =>
+          type < 3 ? seoul(time, { withDate: true }).slice(5, 10) : seoul(time, { withSeconds: false }),
+      },
+      rightPriceScale: { borderVisible: false },
     });
-    series = chart.addCandlestickSeries();
+    series = chart.addCandlestickSeries({
+      priceFormat: { type: "price", precision: quoteDecimals, minMove: 1 / 10 ** quoteDecimals },
+    });
   }
 
   async function refresh() {
     try {
-      const [book, trades, candles] = await Promise.all([
-        fetch(api + "book/?depth=10").then((r) => r.json()),
+      const [depth, trades, candles] = await Promise.all([
+        fetch(api + "book/?depth=" + BOOK_DEPTH).then((r) => r.json()),
         fetch(api + "trades/").then((r) => r.json()),
         fetch(api + "candles/?interval=1m").then((r) => r.json()),
       ]);
-      fill("exchange-asks", book.asks.slice().reverse().map(([p, q]) =>
-        row([format(p, quoteDecimals), format(q, baseDecimals)])));
-      fill("exchange-bids", book.bids.map(([p, q]) =>
-        row([format(p, quoteDecimals), format(q, baseDecimals)])));
+      book = depth;
+      fill("exchange-asks", depth.asks.slice().reverse().map(([p, q]) =>
+        row([formatUnits(p, quoteDecimals), formatUnits(q, baseDecimals)])));
+      fill("exchange-bids", depth.bids.map(([p, q]) =>
+        row([formatUnits(p, quoteDecimals), formatUnits(q, baseDecimals)])));
       fill("exchange-trades", trades.slice(0, 20).map((t) =>
-        row([format(t.price, quoteDecimals), format(t.quantity, baseDecimals),
-             new Date(t.created_at).toLocaleTimeString()])));
-      if (trades.length) {
-        document.getElementById("exchange-last").textContent = format(trades[0].price, quoteDecimals);
-      }
+        row([formatUnits(t.price, quoteDecimals), formatUnits(t.quantity, baseDecimals),
+             formatSeoulTime(new Date(t.created_at))])));
+      if (trades.length) setText("exchange-last", formatUnits(trades[0].price, quoteDecimals));
       ensureChart();
       if (series) {
-        const scale = 10 ** quoteDecimals;
+        const unit = 10 ** quoteDecimals;
         series.setData(candles.map(([t, o, h, l, c]) => ({
-          time: t, open: Number(o) / scale, high: Number(h) / scale, low: Number(l) / scale,
-          close: Number(c) / scale,
+          time: t, open: Number(o) / unit, high: Number(h) / unit, low: Number(l) / unit,
+          close: Number(c) / unit,
         })));
       }
-      document.getElementById("exchange-candle-count").textContent = String(candles.length);
+      setText("exchange-candle-count", String(candles.length));
+      preview();
       root.dataset.refreshed = String(Date.now());
     } catch (error) {
       // The next refresh tries again; the page keeps what it showed.
     }
   }
 
-  function preview() {
-    const form = document.getElementById("exchange-order-form");
-    if (!form) return;
-    const price = toUnits(form.elements.price.value, quoteDecimals);
-    const quantity = toUnits(form.elements.quantity.value, baseDecimals);
-    const spend = toUnits(form.elements.quote_amount.value, quoteDecimals);
-    let total = null;
-    if (price !== null && quantity !== null) total = (price * quantity) / 10n ** BigInt(baseDecimals);
-    else if (spend !== null) total = spend;
-    document.getElementById("exchange-total").textContent =
-      total === null ? "—" : format(total.toString(), quoteDecimals);
-    document.getElementById("exchange-fee").textContent =
-      total === null ? "—" : format(((total * takerBps) / 10000n).toString(), quoteDecimals) +
-        " (" + (Number(takerBps) / 100).toFixed(2) + " %)";
+  const form = document.getElementById("exchange-order-form");
+
+  function show(name, visible) {
+    const input = form.elements[name];
+    if (!input) return;
+    input.closest(".field").hidden = !visible;
+    input.disabled = !visible; // a hidden field is not sent
   }
 
-  const form = document.getElementById("exchange-order-form");
-  if (form) form.addEventListener("input", preview);
-  preview();
+  // Fields per order type: a limit order has a price, a time in force and post-only; a
+  // market order has none of these but IOC or FOK, and a market buy may give the amount
+  // to spend instead of a quantity.
+  function applyKind({ chooseTimeInForce }) {
+    const isMarket = form.elements.kind.value === "market";
+    const isBuy = form.elements.side.value === "buy";
+    show("price", !isMarket);
+    show("post_only", !isMarket);
+    show("quote_amount", isMarket && isBuy);
+    const timeInForce = form.elements.time_in_force;
+    timeInForce.querySelector('option[value="GTC"]').disabled = isMarket;
+    if (chooseTimeInForce) timeInForce.value = isMarket ? "IOC" : "GTC";
+    else if (isMarket && timeInForce.value === "GTC") timeInForce.value = "IOC";
+    document.getElementById("exchange-preview-limit").hidden = isMarket;
+    document.getElementById("exchange-preview-market").hidden = !isMarket;
+  }
+
+  function feeText(total) {
+    return formatUnits(((total * takerBps) / 10000n).toString(), quoteDecimals) +
+      " " + quote + " (" + (Number(takerBps) / 100).toFixed(2) + " %)";
+  }
+
+  function previewLimit() {
+    const price = parseUnits(form.elements.price.value, quoteDecimals);
+    const quantity = parseUnits(form.elements.quantity.value, baseDecimals);
+    const total = price !== null && quantity !== null ? (price * quantity) / scale : null;
+    setText("exchange-total", total === null ? "—" : formatUnits(total, quoteDecimals));
+    setText("exchange-fee", total === null ? "—" : feeText(total));
+  }
+
+  function previewMarket() {
+    const side = form.elements.side.value;
+    const quantity = parseUnits(form.elements.quantity.value, baseDecimals) || 0n;
+    const spend = side === "buy" ? parseUnits(form.elements.quote_amount.value, quoteDecimals) || 0n : 0n;
+    const shortage = document.getElementById("exchange-liquidity");
+    if (!quantity && !spend) {
+      for (const id of ["exchange-estimate-price", "exchange-estimate-total",
+        "exchange-estimate-quantity", "exchange-estimate-fee"]) setText(id, "—");
+      shortage.hidden = true;
+      return;
+    }
+    const estimate = estimateMarketOrder({
+      side, levels: side === "buy" ? book.asks : book.bids, quantity, quoteAmount: spend, scale, lot,
+    });
+    setText("exchange-estimate-price", estimate.averagePrice === null ? "—"
+      : formatUnits(estimate.averagePrice, quoteDecimals));
+    setText("exchange-estimate-total", formatUnits(estimate.total, quoteDecimals));
+    setText("exchange-estimate-quantity", formatUnits(estimate.quantity, baseDecimals));
+    setText("exchange-estimate-fee", feeText(estimate.total));
+    shortage.hidden = estimate.isComplete;
+    root.dataset.estimate = estimate.isComplete ? "complete" : "insufficient";
+  }
+
+  function preview() {
+    if (!form) return;
+    if (form.elements.kind.value === "market") previewMarket();
+    else previewLimit();
+  }
+
+  if (form) {
+    form.elements.kind.addEventListener("change", () => applyKind({ chooseTimeInForce: true }));
+    form.elements.side.addEventListener("change", () => applyKind({ chooseTimeInForce: false }));
+    form.addEventListener("input", preview);
+    form.addEventListener("change", preview);
+    applyKind({ chooseTimeInForce: false });
+    preview();
+  }
   refresh();
   setInterval(refresh, 2000);
 })();
