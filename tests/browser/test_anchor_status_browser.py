@@ -1,7 +1,8 @@
 """The anchoring state of a record updates in place: a citizen looking at a fresh safety report
 sees "pending", the batch is confirmed, and the same page (no reload) turns to "verified on
-chain" with the block; then it stops asking. And /verify/ on a phone: clear verdict banners,
-the failing step highlighted, nothing wider than the screen."""
+chain" with the block; then it stops asking. And /verify/: clear verdict banners, the failing
+step highlighted, nothing wider than the screen. Each on a phone (390 px) and a desktop
+(1366 px), in Korean and in English."""
 
 import json
 import re
@@ -12,13 +13,43 @@ from playwright.sync_api import expect
 from busanhub.chain import services
 from busanhub.chain.testing import confirm_all
 from safety.tests.factories import make_report
+from tests.browser.viewports import LANGUAGES, SCREENS, VIEWPORTS, fits_width, page_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-NO_OVERFLOW = "document.documentElement.scrollWidth"
+BADGE = {
+    "ko": {
+        "pending": "블록체인 기록 대기 중",
+        "soon": "보통 1분 안에 끝납니다",
+        "anchored": "블록체인에서 검증됨",
+        "block": "블록 {}",
+    },
+    "en": {
+        "pending": "Anchoring on chain",
+        "soon": "usually under a minute",
+        "anchored": "Verified on chain",
+        "block": "block {}",
+    },
+}
+VERDICT = {
+    "ko": {
+        "verified": "검증됨",
+        "pending": "대기 중",
+        "failed": "검증되지 않음",
+        "step2": "2단계 실패: 기록의 데이터가 다이제스트와 일치합니다.",
+        "check": "영수증 검증",
+    },
+    "en": {
+        "verified": "Verified",
+        "pending": "Pending",
+        "failed": "Not verified",
+        "step2": "Step 2 failed: The record's data matches the digest.",
+        "check": "Verify receipt",
+    },
+}
 
 
 @pytest.fixture
@@ -30,8 +61,14 @@ def chain_node(transactional_db, settings, anvil):
     return anvil
 
 
-def test_pending_turns_into_anchored_without_reload(live_server, page, chain_node):
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_pending_turns_into_anchored_without_reload(
+    live_server, browser, chain_node, screen, language
+):
     # Given a report just filed: its version is in the outbox, not on chain yet
+    text = BADGE[language]
+    page = page_in(browser, live_server, screen=screen, language=language)
     report = make_report()
     status_requests = []
     page.on(
@@ -43,9 +80,11 @@ def test_pending_turns_into_anchored_without_reload(live_server, page, chain_nod
     page.goto(f"{live_server.url}{report.get_absolute_url()}")
     badge = page.locator(".report-status .anchor-status")
     expect(badge).to_have_attribute("data-anchor-state", "pending")
-    expect(badge).to_contain_text("블록체인 기록 대기 중")
-    expect(badge).to_contain_text("보통 1분 안에 끝납니다")
-    expect(page.get_by_text("블록체인에서 검증됨")).to_have_count(0)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(badge).to_contain_text(text["pending"])
+    expect(badge).to_contain_text(text["soon"])
+    expect(page.get_by_text(text["anchored"])).to_have_count(0)
+    fits_width(page, VIEWPORTS[screen]["width"])
     page.evaluate("window.__sameDocument = true")
 
     # And the page asks again every few seconds
@@ -60,10 +99,11 @@ def test_pending_turns_into_anchored_without_reload(live_server, page, chain_nod
     # Then the same page (not reloaded) shows it verified, with the block and the Seoul time
     expect(badge).to_have_attribute("data-anchor-state", "anchored", timeout=10_000)
     assert page.evaluate("window.__sameDocument") is True
-    expect(badge).to_contain_text("블록체인에서 검증됨")
-    expect(badge).to_contain_text(f"블록 {batch.block_number}")
+    expect(badge).to_contain_text(text["anchored"])
+    expect(badge).to_contain_text(text["block"].format(batch.block_number))
     expect(badge).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d KST"))
-    link = badge.get_by_role("link", name="블록체인에서 검증됨")
+    fits_width(page, VIEWPORTS[screen]["width"])
+    link = badge.get_by_role("link", name=text["anchored"])
     expect(link).to_have_attribute("href", f"/verify/{report.digest}")
     expect(page.locator('.timeline [data-anchor-state="anchored"]')).to_have_count(1)
 
@@ -75,13 +115,14 @@ def test_pending_turns_into_anchored_without_reload(live_server, page, chain_nod
     assert page.csp_violations == []
 
 
-def _fits_the_phone(page) -> None:
-    assert page.evaluate(NO_OVERFLOW) <= 390, page.evaluate(NO_OVERFLOW)
-
-
-def test_verify_pages_on_a_phone_show_clear_verdicts_without_overflow(
-    live_server, page, chain_node, tmp_path
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_verify_pages_show_clear_verdicts_without_overflow(
+    live_server, browser, chain_node, tmp_path, screen, language
 ):
+    text = VERDICT[language]
+    width = VIEWPORTS[screen]["width"]
+    page = page_in(browser, live_server, screen=screen, language=language)
     # Given one record anchored and one still pending
     anchored = services.anchor_record(
         kind="test.record", ref="phone-1", version=1, data={"title": "자갈치"}, public=True
@@ -90,27 +131,28 @@ def test_verify_pages_on_a_phone_show_clear_verdicts_without_overflow(
     services.batches_submit()
     confirm_all()
     pending = services.anchor_record(kind="test.record", ref="phone-2", version=1, data={})
-    assert page.viewport_size == {"width": 390, "height": 844}
+    assert page.viewport_size == VIEWPORTS[screen]
 
-    # The /verify/ page itself, with the command-line example, fits the phone
+    # The /verify/ page itself, with the command-line example, fits the screen
     page.goto(f"{live_server.url}/verify/")
+    expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator(".verify-cli")).to_be_visible()
-    _fits_the_phone(page)
+    fits_width(page, width)
 
     # An anchored digest: a green "verified" banner, eight steps held
     page.goto(f"{live_server.url}/verify/{anchored.digest}")
     verdict = page.locator(".verify-verdict")
     expect(verdict).to_have_class(re.compile(r"\bis-ok\b"))
-    expect(verdict.locator(".verify-verdict-title")).to_have_text("검증됨")
+    expect(verdict.locator(".verify-verdict-title")).to_have_text(text["verified"])
     expect(page.locator(".verify-step.is-ok")).to_have_count(8)
-    _fits_the_phone(page)
+    fits_width(page, width)
 
     # A pending digest: a "pending" banner with the live component
     page.goto(f"{live_server.url}/verify/{pending.digest}")
     expect(verdict).to_have_class(re.compile(r"\bis-pending\b"))
-    expect(verdict.locator(".verify-verdict-title")).to_have_text("대기 중")
+    expect(verdict.locator(".verify-verdict-title")).to_have_text(text["pending"])
     expect(verdict.locator('[data-anchor-state="pending"]')).to_be_visible()
-    _fits_the_phone(page)
+    fits_width(page, width)
 
     # A receipt whose data was changed: "not verified", step 2 highlighted, 3–8 not reached
     receipt = services.receipt_for(anchored.digest)
@@ -119,14 +161,15 @@ def test_verify_pages_on_a_phone_show_clear_verdicts_without_overflow(
     path.write_text(json.dumps(receipt), encoding="utf-8")
     page.goto(f"{live_server.url}/verify/")
     page.locator('input[type="file"][name="file"]').set_input_files(str(path))
-    page.get_by_role("button", name="영수증 검증").click()
+    page.get_by_role("button", name=text["check"]).click()
     expect(verdict).to_have_class(re.compile(r"\bis-failed\b"))
-    expect(verdict.locator(".verify-verdict-title")).to_have_text("검증되지 않음")
-    expect(verdict).to_contain_text("2단계 실패: 기록의 데이터가 다이제스트와 일치합니다.")
+    expect(verdict.locator(".verify-verdict-title")).to_have_text(text["failed"])
+    expect(verdict).to_contain_text(text["step2"])
     failed = page.locator(".verify-step.is-failed")
     expect(failed).to_have_count(1)
     expect(failed).to_have_attribute("aria-current", "step")
     expect(page.locator(".verify-step.is-not-reached")).to_have_count(6)
-    expect(page.get_by_text("equals the leaf")).to_have_count(0)
-    _fits_the_phone(page)
+    if language == "ko":  # no English step text left in the Korean page
+        expect(page.get_by_text("equals the leaf")).to_have_count(0)
+    fits_width(page, width)
     assert page.csp_violations == []
