@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install chromium lint bench clean-dev
+.PHONY: run test install chromium lint bench screenshots clean-dev
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/anchoring.py --quick
+
+# PNGs of the main pages (phone and desktop, ko and en) and var/screenshots/index.html, from
+# the portal at BASE_URL (default http://127.0.0.1:8000) or one the script starts and stops.
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean-dev:
 	-$(BIN)/python -m busanhub.devdb stop
