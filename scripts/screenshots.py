@@ -328,6 +328,7 @@ def contact_sheet(out: Path, rows: list[tuple[Shot, str | None, dict]], notes: d
         "body{font-family:sans-serif;margin:1rem;background:#f4f6f8}"
         "table{border-collapse:collapse}td,th{vertical-align:top;padding:.4rem;"
         "border-bottom:1px solid #ccd}th{text-align:left}"
+        "tr>th:first-child{width:10rem;min-width:10rem;overflow-wrap:anywhere}"
         "img{display:block;border:1px solid #aab;background:#fff}"
         ".phone img{width:195px}.desktop img{width:341px}.note{color:#a33}"
         "td img{max-height:600px;object-fit:cover;object-position:top}",
