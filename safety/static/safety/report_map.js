@@ -9,9 +9,7 @@
     if (element.dataset.tileUrl) {
       L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
     }
-    fetch(element.dataset.boundaryUrl).then(function (response) { return response.json(); })
-      .then(function (geojson) { L.geoJSON(geojson, { interactive: false }).addTo(map); })
-      .catch(function () {});
+    window.BusanBasemap.draw(map, Boolean(element.dataset.tileUrl));
     L.marker(point, { keyboard: false }).addTo(map);
   }
   if (document.readyState === "complete") { init(); } else { window.addEventListener("load", init); }
