@@ -37,7 +37,7 @@ def test_consumer_follows_the_digital_link_and_a_receipt_to_verify(live_server, 
     chart = page.get_by_test_id("temperature-chart")
     expect(chart.locator("svg polyline")).to_have_count(1)
     expect(chart.locator("circle.chart-breach")).to_have_count(4)
-    expect(page.get_by_test_id("route-map").locator("svg circle")).to_have_count(6)
+    expect(page.get_by_test_id("route-map").locator("svg circle.route-stop")).to_have_count(6)
 
     # When they follow the first "verified on chain" link of the timeline
     # (its wording comes from the portal's shared catalogue; the link is the receipt's)

@@ -66,7 +66,7 @@
           style: hasTiles ? STYLES.districtOverTiles : STYLES.district
         }).addTo(group);
         if (!hasTiles) {
-          L.geoJSON(layers.coastline, { interactive: false, style: STYLES.coastline }).addTo(group);
+          L.geoJSON(layers.coastline, { interactive: false, style: STYLES.coastline, className: "basemap-coastline" }).addTo(group);
         }
         group.addTo(map);
         container.dataset.basemapDistricts = String(layers.district.length);
