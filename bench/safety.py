@@ -55,6 +55,7 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from busanhub import basemap  # noqa: E402
 from busanhub.accounts.models import User  # noqa: E402
 from safety import geo, selectors, services  # noqa: E402
 from safety.models import Category, Report  # noqa: E402
@@ -261,7 +262,7 @@ def points_in_busan(count: int, seed: int) -> list[tuple[float, float]]:
     import numpy
     import shapely
 
-    polygon = geo._boundary().context
+    polygon = basemap.busan_area()
     generator = numpy.random.default_rng(seed)
     found: list[tuple[float, float]] = []
     while len(found) < count:

@@ -85,3 +85,13 @@ def _distance(celsius: Decimal, rule: Rule) -> Decimal:
     if rule.high is not None and celsius > rule.high:
         return celsius - rule.high
     return Decimal(0)
+
+
+def back_in_range_at(readings: list[Reading], rule: Rule, last_out: datetime) -> datetime:
+    """When a breach whose last out-of-range reading is at `last_out` ended: the time of the next
+    reading, which is in range (each reading holds until the next one, as `detect` counts the
+    minutes), or `last_out` itself when no reading followed."""
+    later = sorted(
+        (reading for reading in readings if reading.time > last_out), key=lambda r: r.time
+    )
+    return later[0].time if later else last_out

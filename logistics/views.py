@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from . import charts, forms, selectors, services
@@ -47,6 +47,9 @@ def provenance(request: HttpRequest, gtin: str, lot_code: str) -> HttpResponse:
     if lot is None:
         raise Http404
     journey = selectors.lot_provenance(lot)
+    breaches = list(lot.breaches.all()) + [
+        breach for origin in journey.origins for breach in origin.breaches.all()
+    ]
     return render(
         request,
         "logistics/provenance.html",
@@ -55,9 +58,11 @@ def provenance(request: HttpRequest, gtin: str, lot_code: str) -> HttpResponse:
             "journey": journey,
             "timeline": charts.timeline(journey),
             "chart": charts.temperature_svg(journey.readings, lot.product.storage_class),
-            "route": charts.route_svg(journey),
-            "breaches": list(lot.breaches.all())
-            + [b for origin in journey.origins for b in origin.breaches.all()],
+            "route": charts.route_svg(journey, language=get_language() or "ko"),
+            "route_stops": charts.route_stops(journey),
+            "breaches": charts.breach_summaries(
+                breaches, journey.readings, lot.product.storage_class
+            ),
             "recalls": list(lot.recalls.all()),
             "catch": charts.catch_facts(lot, journey),
         },

@@ -1,41 +1,23 @@
 """Where a report is: the Busan boundary check, distances and districts (no Django imports).
 
-The boundary is Busan Metropolitan City's administrative polygon (KOSTAT 2013, simplified to
-67 vertices; see data/busan_boundary.geojson for its source). A point is inside when the
-polygon covers it: a bounding box would accept Gimhae and Yangsan, which it must not.
+Busan is the union of its 16 district polygons from the vendored base map (NGII 2023
+administrative boundaries, simplified; busanhub.basemap) plus a thin margin of coastal water.
+A point is inside when that area covers it: a bounding box would accept Gimhae and Yangsan,
+which it must not. A report's district is the district polygon that covers its point.
 """
 
-import json
 import math
-from functools import lru_cache
-from pathlib import Path
 
-from shapely.geometry import Point, shape
-from shapely.prepared import prep
+from busanhub import basemap
 
-BOUNDARY_FILE = Path(__file__).resolve().parent / "data" / "busan_boundary.geojson"
 EARTH_RADIUS_M = 6_371_008.8
 
-# Approximate centres of Busan's 16 districts (gu/gun). A report's district is the nearest
-# centre: good enough for filtering a triage queue, not a cadastral answer.
-DISTRICTS: dict[str, tuple[float, float]] = {
-    "jung": (35.1063, 129.0323),
-    "seo": (35.0850, 129.0190),
-    "dong": (35.1293, 129.0454),
-    "yeongdo": (35.0810, 129.0680),
-    "busanjin": (35.1630, 129.0532),
-    "dongnae": (35.2050, 129.0837),
-    "nam": (35.1300, 129.0930),
-    "buk": (35.2400, 129.0150),
-    "haeundae": (35.1900, 129.1630),
-    "saha": (35.0870, 128.9760),
-    "geumjeong": (35.2570, 129.0920),
-    "gangseo": (35.1200, 128.8850),
-    "yeonje": (35.1810, 129.0800),
-    "suyeong": (35.1560, 129.1130),
-    "sasang": (35.1530, 128.9900),
-    "gijang": (35.3000, 129.2000),
-}
+# Busan's 16 districts (gu/gun), in administrative order; their polygons are the vendored base
+# map's (busanhub.basemap, same codes: tested).
+DISTRICTS: tuple[str, ...] = (
+    "jung", "seo", "dong", "yeongdo", "busanjin", "dongnae", "nam", "buk",
+    "haeundae", "saha", "geumjeong", "gangseo", "yeonje", "suyeong", "sasang", "gijang",
+)  # fmt: skip
 
 
 # How addresses name the districts, in Korean and in English.
@@ -60,19 +42,10 @@ DISTRICT_NAMES: dict[str, tuple[str, ...]] = {
 CITY_NAMES = ("부산", "busan")
 
 
-@lru_cache(maxsize=1)
-def _boundary():
-    with BOUNDARY_FILE.open(encoding="utf-8") as handle:
-        collection = json.load(handle)
-    polygon = shape(collection["features"][0]["geometry"])
-    return prep(polygon)
-
-
 def is_in_busan(*, lat: float, long: float) -> bool:
-    """True when (lat, long) in WGS84 lies inside (or on) Busan's boundary polygon."""
-    if not (math.isfinite(lat) and math.isfinite(long)):
-        return False
-    return _boundary().covers(Point(long, lat))
+    """True when (lat, long) in WGS84 lies inside Busan: its districts, or water within about
+    150 m of its coast (piers, beaches), never a neighbouring municipality."""
+    return basemap.is_in_busan(lat=lat, long=long)
 
 
 def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
@@ -92,8 +65,12 @@ def bounding_box(lat: float, long: float, radius_m: float) -> tuple[float, float
 
 
 def district_of(*, lat: float, long: float) -> str:
-    """The code of the district whose centre is nearest to the point."""
-    return min(DISTRICTS, key=lambda code: distance_m(lat, long, *DISTRICTS[code]))
+    """The code of the district whose boundary polygon covers the point.
+
+    A point inside Busan that no district polygon covers (harbour water, a pier, a beach the
+    simplified coast leaves out) takes the nearest district.
+    """
+    return basemap.district_at(lat=lat, long=long) or basemap.district_nearest(lat=lat, long=long)
 
 
 def address_names_busan(address: str) -> bool:

@@ -40,7 +40,6 @@ urlpatterns = [
     path("safety/report/", views.report_new, name="report-new"),
     path("safety/mine/", views.my_reports, name="mine"),
     path("safety/map/", views.public_map, name="map"),
-    path("safety/boundary.geojson", views.boundary, name="boundary"),
     path("safety/reports/<uuid:public_id>/", views.report_detail, name="report-detail"),
     path("safety/reports/<uuid:public_id>/follow/", views.report_follow, name="report-follow"),
     path("safety/photos/<uuid:public_id>.jpg", views.photo, name="photo"),

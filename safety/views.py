@@ -4,12 +4,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import geo, photos, selectors, services, throttle
+from . import photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
 
@@ -105,11 +105,6 @@ def public_map(request: HttpRequest) -> HttpResponse:
             "tile_url": _tile_url(),
         },
     )
-
-
-@require_GET
-def boundary(request: HttpRequest) -> FileResponse:
-    return FileResponse(geo.BOUNDARY_FILE.open("rb"), content_type="application/geo+json")
 
 
 @require_GET

@@ -8,9 +8,7 @@
     var points = JSON.parse(data.textContent);
     var map = L.map(element, { maxZoom: 19 }).setView([35.16, 129.06], 11);
     if (element.dataset.tileUrl) { L.tileLayer(element.dataset.tileUrl, { maxZoom: 19 }).addTo(map); }
-    fetch(element.dataset.boundaryUrl).then(function (response) { return response.json(); })
-      .then(function (geojson) { L.geoJSON(geojson, { interactive: false }).addTo(map); })
-      .catch(function () {});
+    window.BusanBasemap.draw(map, Boolean(element.dataset.tileUrl));
     var clusters = L.markerClusterGroup();
     points.forEach(function (point) {
       clusters.addLayer(L.marker([point.lat, point.long], { title: point.status + " " + point.id.slice(0, 8) }));

@@ -9,10 +9,7 @@
     if (element.dataset.tileUrl) {
       L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
     }
-    fetch(element.dataset.boundaryUrl).then(function (response) { return response.json(); })
-      .then(function (geojson) {
-        L.geoJSON(geojson, { interactive: false, style: { weight: 2, fillOpacity: 0.05 } }).addTo(map);
-      }).catch(function () {});
+    window.BusanBasemap.draw(map, Boolean(element.dataset.tileUrl));
     var clusters = L.markerClusterGroup();
     map.addLayer(clusters);
 

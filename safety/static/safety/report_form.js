@@ -84,10 +84,7 @@
     if (form.dataset.tileUrl) {
       L.tileLayer(form.dataset.tileUrl, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
     }
-    fetch(form.dataset.boundaryUrl).then(function (response) { return response.json(); })
-      .then(function (geojson) {
-        L.geoJSON(geojson, { interactive: false, style: { weight: 2, fillOpacity: 0.05 } }).addTo(map);
-      }).catch(function () {});
+    window.BusanBasemap.draw(map, Boolean(form.dataset.tileUrl));
     map.on("click", function (event) { place(event.latlng.lat, event.latlng.lng, true); });
     var lat = parseFloat(latInput.value);
     var long = parseFloat(longInput.value);
