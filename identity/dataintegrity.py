@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from busanhub.chain import canonical as jcs
 
 from . import jsonld, multikey
 
@@ -51,8 +52,8 @@ def _hash_canonical(cryptosuite: str, document: dict) -> bytes:
         canonical = jsonld.canonize(document).encode("utf-8")
     else:
         try:
-            canonical = rfc8785.dumps(document)
-        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+            canonical = jcs.canonicalize(document)
+        except jcs.CanonicalizationError as exc:
             raise ProofError(f"document is not canonicalizable JSON: {exc}") from exc
     return hashlib.sha256(canonical).digest()
 

@@ -4,13 +4,14 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-import rfc8785
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from busanhub.chain import canonical
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
 from busanhub.db import PreparedStatement
 from identity import credential_types, dataintegrity, dids, jsonld, keystore, vcmodel
@@ -21,7 +22,7 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 def document_digest(document: dict) -> str:
     """0x-prefixed sha256 of the JCS (RFC 8785) form of a document."""
-    return "0x" + hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return "0x" + hashlib.sha256(canonical.canonicalize(document)).hexdigest()
 
 
 def _iso(moment: datetime) -> str:
@@ -29,7 +30,24 @@ def _iso(moment: datetime) -> str:
 
 
 def schema_url(credential_type: str) -> str:
-    return dids.site_url(reverse("identity:schema", kwargs={"name": credential_type}))
+    return site_url_for("identity:schema", name=credential_type)
+
+
+def site_url_for(viewname: str, **kwargs: str) -> str:
+    """The absolute URL of one of B Pass's pages; every issue names a few (schema, status
+    lists), so they are kept per process, keyed by everything `reverse` and `site_url` read."""
+    return _site_url_for(
+        viewname,
+        tuple(sorted(kwargs.items())),
+        settings.SITE_URL,
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _site_url_for(viewname, kwargs, _site_url, _script_prefix, urlconf) -> str:
+    return dids.site_url(reverse(viewname, urlconf=urlconf, kwargs=dict(kwargs)))
 
 
 def _signed_credential(
@@ -52,7 +70,7 @@ def _signed_credential(
     try:
         signed = dataintegrity.proof_create(
             document,
-            private_key=keystore.decrypt_private_key(issuer.private_key_encrypted),
+            private_key=keystore.issuer_private_key(issuer.private_key_encrypted),
             verification_method=issuer.verification_method,
             cryptosuite=cryptosuite,
             created=_iso(timezone.now()),

@@ -3,15 +3,14 @@ from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import anchor_record
-from identity import dataintegrity, dids, keystore, statuslist
+from identity import dataintegrity, keystore, statuslist
 from identity.models import Credential, IssuerKey, StatusChange, StatusList
 
-from .credentials import document_digest
+from .credentials import document_digest, site_url_for
 
 
 def status_list_url(status_list: StatusList) -> str:
@@ -19,7 +18,7 @@ def status_list_url(status_list: StatusList) -> str:
 
 
 def _status_list_url(slug: str) -> str:
-    return dids.site_url(reverse("identity:status-list", kwargs={"slug": slug}))
+    return site_url_for("identity:status-list", slug=slug)
 
 
 def _iso(moment) -> str:
@@ -44,7 +43,7 @@ def _sign_list(status_list: StatusList) -> dict:
     }
     return dataintegrity.proof_create(
         document,
-        private_key=keystore.decrypt_private_key(issuer.private_key_encrypted),
+        private_key=keystore.issuer_private_key(issuer.private_key_encrypted),
         verification_method=issuer.verification_method,
         created=document["validFrom"],
     )
