@@ -478,7 +478,7 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
     one INSERT of all the credentials (busanhub.db.insert_rows) and one of all their anchor
     leaves. An index another issue took meanwhile fails the INSERT, which rolls back to its
     savepoint, and the batch is signed again with fresh indexes (a few times at most)."""
-    from .status import status_entries, status_lists_ensure
+    from .status import status_entries_for, status_lists_ensure
 
     if not items:
         return []
@@ -489,6 +489,7 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
     with_status = [position for position, item in enumerate(items) if item[2]]
     if with_status:
         status_lists_ensure(issuer=issuer)
+    status_entries = status_entries_for(issuer=issuer)
     for _attempt in range(STATUS_INDEX_ATTEMPTS):
         indexes: list[int | None] = [None] * len(items)
         for position, index in zip(
@@ -503,7 +504,7 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
             if index is not None:
                 document = {
                     **document,
-                    "credentialStatus": status_entries(issuer=issuer, index=index),
+                    "credentialStatus": status_entries(index),
                 }
             try:
                 credentials.append(

@@ -1,4 +1,5 @@
 import secrets
+from collections.abc import Callable
 from datetime import UTC
 
 from django.core.exceptions import ValidationError
@@ -112,10 +113,19 @@ def status_index_allocate(*, issuer: IssuerKey, check_free: bool = True) -> int:
 def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
     """The credential's BitstringStatusListEntry entries, one per purpose. Reads nothing: the
     issue statement checks that the lists exist (status_lists_ensure makes them)."""
-    entries = []
-    for purpose in StatusList.Purpose.values:
-        url = _status_list_url(status_list_slug(issuer=issuer, purpose=purpose))
-        entries.append(
+    return status_entries_for(issuer=issuer)(index)
+
+
+def status_entries_for(*, issuer: IssuerKey) -> Callable[[int], list[dict]]:
+    """`status_entries` of one issuer as a function of the index, the lists' URLs worked out
+    once (for a batch of credentials)."""
+    urls = [
+        (purpose, _status_list_url(status_list_slug(issuer=issuer, purpose=purpose)))
+        for purpose in StatusList.Purpose.values
+    ]
+
+    def entries(index: int) -> list[dict]:
+        return [
             {
                 "id": f"{url}#{index}",
                 "type": "BitstringStatusListEntry",
@@ -123,7 +133,9 @@ def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
                 "statusListIndex": str(index),
                 "statusListCredential": url,
             }
-        )
+            for purpose, url in urls
+        ]
+
     return entries
 
 

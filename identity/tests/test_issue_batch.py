@@ -67,9 +67,7 @@ def test_a_batch_issues_verifiable_credentials_with_distinct_status_entries(city
     assert all(verification.credential_verify(c.document).verified for c in issued)
     indexes = [c.status_index for c in issued]
     assert None not in indexes and len(set(indexes)) == 5
-    assert [
-        int(c.document["credentialStatus"][0]["statusListIndex"]) for c in issued
-    ] == indexes
+    assert [int(c.document["credentialStatus"][0]["statusListIndex"]) for c in issued] == indexes
     assert StatusList.objects.filter(issuer=city).count() == 2
     # And each has its anchor leaf (version 1, active)
     leaves = AnchorLeaf.objects.filter(
@@ -128,9 +126,7 @@ def test_batches_issued_at_once_share_no_status_index():
     # When four batches of 25 are issued at the same moment, each on its own connection
     results = run_threads(
         4,
-        lambda _index: services.credential_issue_many(
-            issuer=city, requests=[_resident(did)] * 25
-        ),
+        lambda _index: services.credential_issue_many(issuer=city, requests=[_resident(did)] * 25),
     )
 
     # Then none failed, and the 100 credentials hold 100 distinct indexes
