@@ -3,31 +3,40 @@
 
     .venv/bin/python bench/identity.py --quick
     .venv/bin/python bench/identity.py --quick --workers 1    # single process only
+    .venv/bin/python bench/identity.py --quick --batch 200    # credentials per batch issue
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub_identity \
         .venv/bin/python bench/identity.py
 
 Runs against a throw-away database made by Django's test-database machinery (on whatever
 DATABASE_URL names); removes it at the end. Prints figures only, asserts nothing about timing.
 "Issue" is the whole service (schema check, status index allocation, signature, storage and
-anchor leaf); "verify" is every check (structure, JSON-LD, signature, issuer, validity,
-status). Both are measured after a warm-up of five credentials per process (not timed; the
-single-process figures in BENCHMARKS.md from before --workers include that cold start).
-The single-process run also prints the CPU milliseconds per credential, of this process and
-of its PostgreSQL backend (/proc, when the server runs on this machine), and the rate all
-CPUs would give at that cost: unlike the rates, it hardly depends on the machine's load.
+anchor leaf), one credential per call and transaction (credential_issue); "batch issue" the
+same for --batch credentials per call and transaction (credential_issue_many, what
+POST /vc-api/credentials/issue-batch runs); "verify" is every check (structure, JSON-LD,
+signature, issuer, validity, status). All are measured after a warm-up per process (five
+credentials one by one and ten in a batch, not timed; the single-process figures in
+BENCHMARKS.md from before --workers include that cold start).
+Every run also prints the CPU milliseconds per credential, of the Python process(es) and of
+their PostgreSQL backends (/proc, when the server runs on this machine), and the rate all
+CPUs would give at that cost: unlike the rates, it hardly depends on the machine's load (the
+figure to compare across minutes on a shared machine). The HTTP part measures the VC-API
+doors in this process (Django's test client: DRF parsing, validation, rendering; no socket).
 
 Each suite is measured twice: in this one process, one credential after the other (the cost
 of one operation), and by --workers processes at once (default: the CPU count), each with its
 own database connection, as a server with that many workers would run. The workers are
 forked after the set-up, warm up (a few issues and verifications each, not timed), then issue
-their share together, wait for each other, and verify what they issued together; a phase is
+their share one by one together, wait for each other, issue as many in batches together,
+wait, and verify all they issued together; each keeps its connection throughout. A phase is
 timed between the barriers the workers and this process wait at, and its rate is all the
 workers' credentials over that time. PostgreSQL runs on the same CPUs.
 
-The last line printed is the headline, eddsa-rdfc-2022's AGGREGATE issue and verify rates
-(all workers; with --workers 1, the single-process rates) and the status check:
+The last line printed is the headline, eddsa-rdfc-2022's AGGREGATE issue, batch issue and
+verify rates (all workers; with --workers 1, the single-process rates), their CPU ms per
+credential (Python + PostgreSQL backend, summed over the workers), and the status check:
 
-    issue_per_s=N verify_per_s=N status_check_ms=N
+    issue_per_s=N issue_batch_per_s=N verify_per_s=N issue_cpu_ms=N issue_batch_cpu_ms=N
+    verify_cpu_ms=N status_check_ms=N
 """
 
 import argparse
@@ -82,6 +91,23 @@ def issue_many(holder, did: str, suite: str, count: int) -> list:
     ]
 
 
+def issue_batches(holder, did: str, suite: str, count: int, batch: int) -> list:
+    city = services.city_issuer()
+    request = {
+        "subject_did": did,
+        "types": ["BusanResidentCredential"],
+        "claims": {"district": "Haeundae-gu", "residentSince": "2020-01-01"},
+        "holder": holder,
+    }
+    issued: list = []
+    while len(issued) < count:
+        size = min(batch, count - len(issued))
+        issued += services.credential_issue_many(
+            issuer=city, requests=[request] * size, cryptosuite=suite
+        )
+    return issued
+
+
 def verify_all(credentials: list) -> None:
     for credential in credentials:
         if not verification.credential_verify(credential.document).verified:
@@ -117,33 +143,58 @@ def timed(step) -> tuple[float, float, float]:
     )
 
 
-def issue_and_verify(holder, did: str, suite: str, count: int):
-    """Rates in this one process, and CPU milliseconds per credential (Python, PostgreSQL
-    backend) for issue and verify; after a warm-up, as in each worker."""
+PHASES = ("issue", "issue_batch", "verify")
+
+
+def warm_up(holder, did: str, suite: str, batch: int) -> None:
+    """Not timed: the connection's statements and plans, shape templates, the issuer's lists."""
     verify_all(issue_many(holder, did, suite, WARM_UP))
-    credentials: list = []
-    issue = timed(lambda: credentials.extend(issue_many(holder, did, suite, count)))
-    verify = timed(lambda: verify_all(credentials))
-    cpu_ms = {
-        name: (1000 * cpu / count, 1000 * backend / count)
-        for name, (_wall, cpu, backend) in (("issue", issue), ("verify", verify))
+    verify_all(issue_batches(holder, did, suite, min(batch, 2 * WARM_UP), batch))
+
+
+def issue_and_verify(holder, did: str, suite: str, count: int, batch: int):
+    """In this one process, after a warm-up as in each worker: per phase (issue, batch issue,
+    verify) the rate and the CPU seconds (Python, PostgreSQL backend) per credential."""
+    warm_up(holder, did, suite, batch)
+    single: list = []
+    batched: list = []
+    results = {
+        "issue": timed(lambda: single.extend(issue_many(holder, did, suite, count))),
+        "issue_batch": timed(
+            lambda: batched.extend(issue_batches(holder, did, suite, count, batch))
+        ),
+        "verify": timed(lambda: verify_all(single + batched)),
     }
-    return count / issue[0], count / verify[0], credentials, cpu_ms
+    counts = {"issue": count, "issue_batch": count, "verify": 2 * count}
+    return {
+        name: (counts[name] / wall, cpu / counts[name], backend / counts[name])
+        for name, (wall, cpu, backend) in results.items()
+    }, single + batched
 
 
-def _worker(holder_pk: int, did: str, suite: str, count: int, barrier, results) -> None:
-    """One forked worker: warm up, then issue `count` and verify them, each phase started
-    and ended together with the other workers (the barrier)."""
+def _worker(holder_pk: int, did: str, suite: str, count: int, batch: int, barrier, results) -> None:
+    """One forked worker: warm up, then issue `count` one by one, `count` in batches, and
+    verify them all, each phase started and ended together with the other workers (the
+    barrier); reports its CPU seconds and its backend's per phase."""
     connections.close_all()  # never the parent's connection: a fresh one of our own
     try:
         holder = User.objects.get(pk=holder_pk)
-        verify_all(issue_many(holder, did, suite, WARM_UP))
+        warm_up(holder, did, suite, batch)
+        backend_cpu = backend_cpu_reader()
+        issued: list = []
+        steps = {
+            "issue": lambda: issued.extend(issue_many(holder, did, suite, count)),
+            "issue_batch": lambda: issued.extend(issue_batches(holder, did, suite, count, batch)),
+            "verify": lambda: verify_all(issued),
+        }
+        cpu = {}
+        for name in PHASES:
+            barrier.wait()
+            backend, process = backend_cpu(), time.process_time()
+            steps[name]()
+            cpu[name] = (time.process_time() - process, backend_cpu() - backend)
         barrier.wait()
-        issued = issue_many(holder, did, suite, count)
-        barrier.wait()
-        verify_all(issued)
-        barrier.wait()
-        results.put(None)
+        results.put(cpu)
     except BaseException as exc:  # noqa: BLE001 (reported by the parent, which stops)
         barrier.abort()
         results.put(f"{type(exc).__name__}: {exc}")
@@ -151,36 +202,60 @@ def _worker(holder_pk: int, did: str, suite: str, count: int, barrier, results) 
         connections.close_all()
 
 
-def issue_and_verify_workers(holder, did: str, suite: str, count: int, workers: int):
-    """Aggregate issue and verify rates of `workers` processes, `count` credentials each."""
+def issue_and_verify_workers(holder, did: str, suite: str, count: int, batch: int, workers: int):
+    """Per phase, the aggregate rate of `workers` processes (`count` credentials each to issue
+    one by one, `count` in batches, then all of them to verify) and the CPU seconds per
+    credential summed over the workers (Python, backends)."""
     connections.close_all()  # never share the parent's connection with forked children
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(workers + 1)
     results = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(holder.pk, did, suite, count, barrier, results))
+        context.Process(
+            target=_worker, args=(holder.pk, did, suite, count, batch, barrier, results)
+        )
         for _ in range(workers)
     ]
     for process in processes:
         process.start()
-    started = issued = verified = 0.0
+    moments = []
     try:
-        barrier.wait()  # all warmed up
-        started = time.perf_counter()
-        barrier.wait()  # all issued
-        issued = time.perf_counter()
-        barrier.wait()  # all verified
-        verified = time.perf_counter()
+        for _phase in range(len(PHASES) + 1):  # warmed up, then the end of each phase
+            barrier.wait()
+            moments.append(time.perf_counter())
     except threading.BrokenBarrierError:
         pass  # a worker failed: it says why below
-    errors = [results.get(timeout=600) for _ in processes]
+    reports = [results.get(timeout=600) for _ in processes]
     for process in processes:
         process.join()
-    failed = [error for error in errors if error]
+    failed = [report for report in reports if isinstance(report, str)]
     if failed:
         raise SystemExit(f"a worker failed: {failed[0]}")
-    total = count * workers
-    return total / (issued - started), total / (verified - issued)
+    counts = {"issue": count, "issue_batch": count, "verify": 2 * count}
+    return {
+        name: (
+            workers * counts[name] / (moments[n + 1] - moments[n]),
+            sum(report[name][0] for report in reports) / (workers * counts[name]),
+            sum(report[name][1] for report in reports) / (workers * counts[name]),
+        )
+        for n, name in enumerate(PHASES)
+    }
+
+
+def cpu_line(label: str, phases: dict) -> str:
+    """CPU ms per credential per phase, and the rate all CPUs would give at that cost."""
+    cpus = os.cpu_count() or 1
+    return f"{label}, CPU ms per credential (Python + PostgreSQL backend): " + ", ".join(
+        f"{name} {1000 * python:.2f} + {1000 * backend:.2f}"
+        f" (ceiling on {cpus} CPUs {cpus / (python + backend):,.0f}/s)"
+        for name, (_rate, python, backend) in phases.items()
+    )
+
+
+def rate_line(label: str, phases: dict) -> str:
+    return f"{label}: " + ", ".join(
+        f"{name} {rate:,.1f} credentials/s" for name, (rate, _python, _backend) in phases.items()
+    )
 
 
 def status_check_ms(runs: int) -> tuple[float, float]:
@@ -215,6 +290,47 @@ def http_verify_ms(credentials: list, runs: int) -> tuple[float, float]:
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
+def http_issue_cpu_ms(count: int, batch: int) -> dict:
+    """CPU ms per credential (Python + backend) and wall ms per request of the VC-API issue
+    doors, in this process: `count` credentials one per request, then in requests of `batch`."""
+    issuer = User.objects.create_superuser(email="bench-issuer@example.kr", password="x-bench-1")
+    client = Client()
+    client.force_login(issuer)
+    body = {
+        "credential": {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"],
+            "credentialSubject": {"id": "did:example:bench", "name": "Kim"},
+        },
+        "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}},
+    }
+
+    def post(path: str, data: dict) -> None:
+        response = client.post(path, data, content_type="application/json")
+        if response.status_code != 201:
+            raise SystemExit(f"HTTP {path} answered {response.status_code}")
+
+    def singles(n: int) -> None:
+        for _ in range(n):
+            post("/vc-api/credentials/issue", body)
+
+    def batches(n: int) -> None:
+        for _ in range(n // batch):
+            post("/vc-api/credentials/issue-batch", {"credentials": [body] * batch})
+
+    singles(WARM_UP)
+    batches(batch)
+    figures = {}
+    for name, step, requests in (
+        ("issue", lambda: singles(count), count),
+        ("issue-batch", lambda: batches(count), count // batch),
+    ):
+        wall, cpu, backend = timed(step)
+        done = requests if name == "issue" else requests * batch
+        figures[name] = (1000 * cpu / done, 1000 * backend / done, 1000 * wall / requests)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
@@ -224,8 +340,12 @@ def main() -> None:
         default=os.cpu_count() or 1,
         help="processes issuing and verifying at once (default: the CPU count)",
     )
+    parser.add_argument(
+        "--batch", type=int, default=100, help="credentials per batch issue (default 100)"
+    )
     args = parser.parse_args()
     workers = max(1, args.workers)
+    batch = max(1, args.batch)
     count = 100 if args.quick else 1_000
     runs = 200 if args.quick else 2_000
     # Never the test suite's database name: a test run in parallel keeps its own.
@@ -242,39 +362,19 @@ def main() -> None:
         )
         holder = User.objects.create_user(email="bench@example.kr", password="bench-password-1")
         did = services.wallet_open(user=holder).did
-        rates = {}
+        headline = {}
         credentials = []
         for suite in SUITES:
-            issue_rate, verify_rate, issued, cpu_ms = issue_and_verify(holder, did, suite, count)
-            rates[suite] = (issue_rate, verify_rate)
+            phases, issued = issue_and_verify(holder, did, suite, count, batch)
+            headline[suite] = phases
             credentials.extend(issued)
-            out(
-                f"{suite}, 1 process: issue {issue_rate:,.1f} credentials/s, verify"
-                f" {verify_rate:,.1f} credentials/s ({count} credentials)"
-            )
-            # CPU per credential does not depend on the other work on the machine as the
-            # rates do; all CPUs at that cost would give the ceiling (no waits counted).
-            # /proc counts the backend's CPU in clock ticks: that is its resolution.
-            tick_ms = 1000 / os.sysconf("SC_CLK_TCK") / count
-            out(
-                f"{suite}, CPU ms per credential (Python + PostgreSQL backend, the latter"
-                f" ±{tick_ms:.2f}): "
-                + ", ".join(
-                    f"{name} {python:.2f} + {backend:.2f}"
-                    f" (ceiling on {os.cpu_count()} CPUs"
-                    f" {(os.cpu_count() or 1) * 1000 / (python + backend):,.0f}/s)"
-                    for name, (python, backend) in cpu_ms.items()
-                )
-            )
+            out(rate_line(f"{suite}, 1 process ({count} credentials, batches of {batch})", phases))
+            out(cpu_line(f"{suite}, 1 process", phases))
             if workers > 1:
-                issue_rate, verify_rate = issue_and_verify_workers(
-                    holder, did, suite, count, workers
-                )
-                rates[suite] = (issue_rate, verify_rate)
-                out(
-                    f"{suite}, {workers} processes: issue {issue_rate:,.1f} credentials/s, verify"
-                    f" {verify_rate:,.1f} credentials/s ({count} credentials each, aggregate)"
-                )
+                phases = issue_and_verify_workers(holder, did, suite, count, batch, workers)
+                headline[suite] = phases
+                out(rate_line(f"{suite}, {workers} processes (aggregate)", phases))
+                out(cpu_line(f"{suite}, {workers} processes", phases))
         median_ms, entries = status_check_ms(runs)
         out(
             f"status check: decode {entries:,}-entry list + read one bit, median {median_ms:.3f} ms"
@@ -284,10 +384,19 @@ def main() -> None:
             f"HTTP POST /vc-api/credentials/verify: median {http_median:.1f} ms,"
             f" p95 {http_p95:.1f} ms"
         )
-        issue_headline, verify_headline = rates["eddsa-rdfc-2022"]
+        for name, (python, backend, wall) in http_issue_cpu_ms(count, batch).items():
+            out(
+                f"HTTP POST /vc-api/credentials/{name}: CPU ms per credential {python:.2f} +"
+                f" {backend:.2f}, wall {wall:.1f} ms per request"
+            )
+        phases = headline["eddsa-rdfc-2022"]
         out(
-            f"issue_per_s={issue_headline:.0f} verify_per_s={verify_headline:.0f} "
-            f"status_check_ms={median_ms:.3f}"
+            " ".join(f"{name}_per_s={phases[name][0]:.0f}" for name in PHASES)
+            + " "
+            + " ".join(
+                f"{name}_cpu_ms={1000 * (phases[name][1] + phases[name][2]):.2f}" for name in PHASES
+            )
+            + f" status_check_ms={median_ms:.3f}"
         )
     finally:
         teardown_databases(old_config, verbosity=0)

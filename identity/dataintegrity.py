@@ -10,9 +10,10 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from busanhub.chain import canonical as jcs
 
 from . import jsonld, multikey
 
@@ -51,15 +52,33 @@ def _hash_canonical(cryptosuite: str, document: dict) -> bytes:
         canonical = jsonld.canonize(document).encode("utf-8")
     else:
         try:
-            canonical = rfc8785.dumps(document)
-        except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+            canonical = jcs.canonicalize(document)
+        except jcs.CanonicalizationError as exc:
             raise ProofError(f"document is not canonicalizable JSON: {exc}") from exc
     return hashlib.sha256(canonical).digest()
 
 
 def hash_data(cryptosuite: str, unsecured: dict, proof_config: dict) -> bytes:
     """proofConfigHash || transformedDocumentHash, as both cryptosuites define."""
-    return _hash_canonical(cryptosuite, proof_config) + _hash_canonical(cryptosuite, unsecured)
+    return _config_hash(cryptosuite, proof_config) + _hash_canonical(cryptosuite, unsecured)
+
+
+# Proof configurations repeat (one issuer's key and contexts, `created` to the second): their
+# hashes are kept, keyed by the configuration's repr (which tells 1 from "1", unlike JSON
+# text), at most _CONFIG_HASHES_MAX.
+_CONFIG_HASHES: dict[tuple[str, str], bytes] = {}
+_CONFIG_HASHES_MAX = 1024
+
+
+def _config_hash(cryptosuite: str, config: dict) -> bytes:
+    key = (cryptosuite, repr(config))
+    digest = _CONFIG_HASHES.get(key)
+    if digest is None:
+        digest = _hash_canonical(cryptosuite, config)
+        if len(_CONFIG_HASHES) >= _CONFIG_HASHES_MAX:
+            _CONFIG_HASHES.clear()
+        _CONFIG_HASHES[key] = digest
+    return digest
 
 
 def _proof_config(cryptosuite: str, document: dict, options: dict) -> dict:

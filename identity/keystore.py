@@ -56,3 +56,25 @@ def decrypt_private_key(token: str) -> Ed25519PrivateKey:
             "a private key cannot be decrypted: IDENTITY_KEY_ENCRYPTION_KEY changed?"
         ) from exc
     return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def issuer_private_key(token: str) -> Ed25519PrivateKey:
+    """`decrypt_private_key` for an issuer's key, which signs every credential: the key object
+    is kept per process (Fernet's HMAC and AES cost an issue more than its signature). Keyed by
+    the token and the key-encryption material, so a changed key is read afresh. Citizens' keys
+    are never kept: they go through `decrypt_private_key`."""
+    configured = getattr(settings, "IDENTITY_KEY_ENCRYPTION_KEY", "") or os.environ.get(
+        "IDENTITY_KEY_ENCRYPTION_KEY", ""
+    )
+    return _issuer_private_key(token, configured, "" if configured else settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=32)
+def _issuer_private_key(token: str, configured: str, secret_key: str) -> Ed25519PrivateKey:
+    try:
+        raw = _fernet_for(configured, secret_key).decrypt(token.encode("ascii"))
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "a private key cannot be decrypted: IDENTITY_KEY_ENCRYPTION_KEY changed?"
+        ) from exc
+    return Ed25519PrivateKey.from_private_bytes(raw)

@@ -25,6 +25,17 @@ class IssueRequestSerializer(serializers.Serializer):
         return value
 
 
+class IssueBatchRequestSerializer(serializers.Serializer):
+    """B Pass extension of the VC-API: many standard issue bodies in one request."""
+
+    credentials = serializers.ListField(
+        child=IssueRequestSerializer(),
+        min_length=1,
+        max_length=1000,
+        help_text="Each item is the body of POST /vc-api/credentials/issue.",
+    )
+
+
 class VerifyOptionsSerializer(serializers.Serializer):
     checks = serializers.ListField(
         child=serializers.ChoiceField(choices=verification.CREDENTIAL_CHECK_NAMES),

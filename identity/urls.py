@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("identity/present/<uuid:public_id>/", views.present, name="present"),
     path("vc-api/credentials/issue", vcapi.IssueCredentialView.as_view(), name="vc-issue"),
+    path(
+        "vc-api/credentials/issue-batch",
+        vcapi.IssueCredentialBatchView.as_view(),
+        name="vc-issue-batch",
+    ),
     path("vc-api/credentials/verify", vcapi.VerifyCredentialView.as_view(), name="vc-verify"),
     path(
         "vc-api/presentations/verify",

@@ -1,5 +1,5 @@
 """W3C VC API doors: /vc-api/credentials/issue, /credentials/verify, /presentations/verify,
-/challenges."""
+/challenges; and B Pass's extension /vc-api/credentials/issue-batch."""
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
@@ -68,6 +68,29 @@ ISSUE_REFUSED = {
 }
 
 
+def _related_resource_problems(credential: dict, prefix: str) -> list[tuple[str, str]]:
+    related = credential.get("relatedResource")
+    problems = [] if related is None else relatedresource.errors(related)
+    return [(f"{prefix}credential.{field}", message) for field, message in problems]
+
+
+def _refused(problems: list[tuple[str, str]]) -> Response:
+    """400 naming each malformed field, as the single issue answers it."""
+    errors = [f"{field}: {message}" for field, message in problems]
+    body: dict = {"detail": "; ".join(errors), "errors": errors}
+    for field, message in problems:
+        body.setdefault(field, []).append(message)
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _unprocessable(exc: ValidationError) -> Response:
+    errors = _errors_as_list(exc)
+    return Response(
+        {"detail": "; ".join(errors), "errors": errors},
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
+
+
 class IssueCredentialView(APIView):
     permission_classes = [IsIdentityIssuer]
 
@@ -76,14 +99,9 @@ class IssueCredentialView(APIView):
         incoming = s.IssueRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         options = incoming.validated_data["options"]
-        related = incoming.validated_data["credential"].get("relatedResource")
-        problems = [] if related is None else relatedresource.errors(related)
+        problems = _related_resource_problems(incoming.validated_data["credential"], "")
         if problems:
-            errors = [f"credential.{field}: {message}" for field, message in problems]
-            body: dict = {"detail": "; ".join(errors), "errors": errors}
-            for field, message in problems:
-                body.setdefault(f"credential.{field}", []).append(message)
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+            return _refused(problems)
         try:
             credential = services.credential_issue_document(
                 issuer=services.city_issuer(),
@@ -92,12 +110,58 @@ class IssueCredentialView(APIView):
                 with_status="credentialStatus" in options,
             )
         except ValidationError as exc:
-            errors = _errors_as_list(exc)
-            return Response(
-                {"detail": "; ".join(errors), "errors": errors},
-                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-            )
+            return _unprocessable(exc)
         return Response({"verifiableCredential": credential.document}, status=201)
+
+
+class IssueCredentialBatchView(APIView):
+    """B Pass extension: many credentials in one request and one database transaction."""
+
+    permission_classes = [IsIdentityIssuer]
+
+    @extend_schema(
+        request=s.IssueBatchRequestSerializer,
+        responses={201: dict, 422: ISSUE_REFUSED},
+        description=(
+            "B Pass extension of the VC-API (not in the VC-API specification): "
+            '`{"credentials": [<issue body>, ...]}`, each item exactly the body of POST '
+            "/vc-api/credentials/issue (at most 1,000). All or nothing: the credentials are "
+            "signed and stored in one transaction, and one refused item refuses the batch "
+            "(its errors name `credentials[<n>]`). 201 "
+            '`{"verifiableCredentials": [...]}` in the order of the request.'
+        ),
+    )
+    def post(self, request):
+        incoming = s.IssueBatchRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        items = incoming.validated_data["credentials"]
+        problems = [
+            problem
+            for position, item in enumerate(items)
+            for problem in _related_resource_problems(
+                item["credential"], f"credentials[{position}]."
+            )
+        ]
+        if problems:
+            return _refused(problems)
+        try:
+            credentials = services.credential_issue_documents(
+                issuer=services.city_issuer(),
+                requests=[
+                    {
+                        "credential": item["credential"],
+                        "cryptosuite": item["options"].get("cryptosuite", "eddsa-rdfc-2022"),
+                        "with_status": "credentialStatus" in item["options"],
+                    }
+                    for item in items
+                ],
+            )
+        except ValidationError as exc:
+            return _unprocessable(exc)
+        return Response(
+            {"verifiableCredentials": [credential.document for credential in credentials]},
+            status=201,
+        )
 
 
 # 400: the document did not verify (the result says why), or the request was malformed.

@@ -2,7 +2,13 @@
 selectors in identity.selectors; nothing else."""
 
 from .applications import application_approve, application_reject, application_submit
-from .credentials import credential_issue, credential_issue_document, document_digest
+from .credentials import (
+    credential_issue,
+    credential_issue_document,
+    credential_issue_documents,
+    credential_issue_many,
+    document_digest,
+)
 from .keys import city_issuer, issuer_ensure, issuer_for_university, wallet_export_jwk, wallet_open
 from .presentations import (
     challenge_issue,
@@ -25,6 +31,8 @@ __all__ = [
     "city_issuer",
     "credential_issue",
     "credential_issue_document",
+    "credential_issue_documents",
+    "credential_issue_many",
     "credential_reinstate",
     "credential_revoke",
     "credential_suspend",

@@ -1,18 +1,21 @@
 import functools
 import hashlib
 import json
+import secrets
 import uuid
 from datetime import UTC, datetime
 
-import rfc8785
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection
-from django.urls import reverse
+from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
-from busanhub.db import PreparedStatement
+from busanhub.chain import canonical
+from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns, anchor_records_new
+from busanhub.db import PreparedStatement, insert_rows
 from identity import credential_types, dataintegrity, dids, jsonld, keystore, vcmodel
 from identity.models import Credential, IssuerKey, StatusList
 
@@ -21,7 +24,7 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 def document_digest(document: dict) -> str:
     """0x-prefixed sha256 of the JCS (RFC 8785) form of a document."""
-    return "0x" + hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    return "0x" + hashlib.sha256(canonical.canonicalize(document)).hexdigest()
 
 
 def _iso(moment: datetime) -> str:
@@ -29,7 +32,24 @@ def _iso(moment: datetime) -> str:
 
 
 def schema_url(credential_type: str) -> str:
-    return dids.site_url(reverse("identity:schema", kwargs={"name": credential_type}))
+    return site_url_for("identity:schema", name=credential_type)
+
+
+def site_url_for(viewname: str, **kwargs: str) -> str:
+    """The absolute URL of one of B Pass's pages; every issue names a few (schema, status
+    lists), so they are kept per process, keyed by everything `reverse` and `site_url` read."""
+    return _site_url_for(
+        viewname,
+        tuple(sorted(kwargs.items())),
+        settings.SITE_URL,
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _site_url_for(viewname, kwargs, _site_url, _script_prefix, urlconf) -> str:
+    return dids.site_url(reverse(viewname, urlconf=urlconf, kwargs=dict(kwargs)))
 
 
 def _signed_credential(
@@ -42,6 +62,7 @@ def _signed_credential(
     credential_type: str,
     claims: dict,
     status_index: int | None,
+    created: str | None = None,
 ) -> Credential:
     """The signed credential, checked (full_clean) but not saved."""
     if cryptosuite not in dataintegrity.CRYPTOSUITES:
@@ -52,10 +73,10 @@ def _signed_credential(
     try:
         signed = dataintegrity.proof_create(
             document,
-            private_key=keystore.decrypt_private_key(issuer.private_key_encrypted),
+            private_key=keystore.issuer_private_key(issuer.private_key_encrypted),
             verification_method=issuer.verification_method,
             cryptosuite=cryptosuite,
-            created=_iso(timezone.now()),
+            created=created or _iso(timezone.now()),
         )
     except (dataintegrity.ProofError, jsonld.JsonLdProcessingError) as exc:
         raise ValidationError({"credential": [str(exc)]}) from exc
@@ -251,6 +272,35 @@ def credential_issue(
     referenced in `credentialSchema`; other types (e.g. education's OpenBadgeCredential) bring
     their own `contexts`. Raises ValidationError naming the field on bad input.
     """
+    document, store = _typed_document(
+        issuer=issuer,
+        subject_did=subject_did,
+        types=types,
+        claims=claims,
+        holder=holder,
+        contexts=contexts,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        name=name,
+    )
+    return _store_with_status_index(
+        issuer=issuer, document=document, with_status=with_status, cryptosuite=cryptosuite, **store
+    )
+
+
+def _typed_document(
+    *,
+    issuer: IssuerKey,
+    subject_did: str,
+    types: list[str],
+    claims: dict,
+    holder=None,
+    contexts: list | None = None,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    name: str | None = None,
+) -> tuple[dict, dict]:
+    """credential_issue's unsigned document and what is stored beside it, checked."""
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         raise ValidationError({"types": _("Give one or more credential types.")})
     if not isinstance(claims, dict):
@@ -282,16 +332,8 @@ def credential_issue(
     document["credentialSubject"] = {"id": subject_did, **claims}
     if primary in credential_types.TYPES:
         document["credentialSchema"] = {"id": schema_url(primary), "type": "JsonSchema"}
-    return _store_with_status_index(
-        issuer=issuer,
-        document=document,
-        with_status=with_status,
-        cryptosuite=cryptosuite,
-        public_id=public_id,
-        holder=holder,
-        credential_type=primary,
-        claims=claims,
-    )
+    store = {"public_id": public_id, "holder": holder, "credential_type": primary, "claims": claims}
+    return document, store
 
 
 def credential_issue_document(
@@ -310,6 +352,14 @@ def credential_issue_document(
     BitstringStatusListEntry entries. Atomic as credential_issue (one INSERT statement).
     Raises ValidationError naming what is wrong.
     """
+    document, store = _supplied_document(issuer=issuer, credential=credential)
+    return _store_with_status_index(
+        issuer=issuer, document=document, with_status=with_status, cryptosuite=cryptosuite, **store
+    )
+
+
+def _supplied_document(*, issuer: IssuerKey, credential: dict) -> tuple[dict, dict]:
+    """credential_issue_document's unsigned document and what is stored beside it, checked."""
     if not isinstance(credential, dict):
         raise ValidationError({"credential": [_("The credential is a JSON object.")]})
     public_id = uuid.uuid4()
@@ -337,13 +387,192 @@ def credential_issue_document(
     types = document["type"] if isinstance(document["type"], list) else [document["type"]]
     subjects = document["credentialSubject"]
     claims = subjects if isinstance(subjects, dict) else {"subjects": subjects}
-    return _store_with_status_index(
-        issuer=issuer,
-        document=document,
-        with_status=with_status,
-        cryptosuite=cryptosuite,
-        public_id=public_id,
-        holder=None,
-        credential_type=types[-1],
-        claims={k: v for k, v in claims.items() if k != "id"},
+    store = {
+        "public_id": public_id,
+        "holder": None,
+        "credential_type": types[-1],
+        "claims": {k: v for k, v in claims.items() if k != "id"},
+    }
+    return document, store
+
+
+# A batch is one transaction: its commit (the WAL flush) and its statements are shared by
+# all its credentials. The cap keeps one request's transaction and response moderate.
+BATCH_MAX = 1000
+
+
+def _batch_errors(exc: ValidationError, position: int) -> ValidationError:
+    """The item's errors, each field prefixed with the item's place in the batch."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(
+            {f"credentials[{position}].{field}": m for field, m in exc.message_dict.items()}
+        )
+    return ValidationError({f"credentials[{position}]": exc.messages})
+
+
+def credential_issue_many(
+    *,
+    issuer: IssuerKey,
+    requests: list[dict],
+    cryptosuite: str = "eddsa-rdfc-2022",
+    with_status: bool = True,
+) -> list[Credential]:
+    """`credential_issue` for many credentials at once; each request is a dict of its keyword
+    arguments (`subject_did`, `types`, `claims`, optional `holder`, `contexts`, `valid_from`,
+    `valid_until`, `name`). All or nothing, in one transaction (see _store_many): one invalid
+    request refuses the batch, with a ValidationError naming `credentials[<n>].<field>`.
+    Returns the credentials in the order of the requests."""
+    items = []
+    for position, request in enumerate(requests):
+        try:
+            document, store = _typed_document(issuer=issuer, **request)
+        except ValidationError as exc:
+            raise _batch_errors(exc, position) from exc
+        items.append((document, {**store, "cryptosuite": cryptosuite}, with_status))
+    return _store_many(issuer=issuer, items=items)
+
+
+def credential_issue_documents(*, issuer: IssuerKey, requests: list[dict]) -> list[Credential]:
+    """`credential_issue_document` for many credentials at once (the B Pass batch extension of
+    the VC-API); each request is a dict of its keyword arguments (`credential`, optional
+    `cryptosuite`, `with_status`). All or nothing, in one transaction, as
+    `credential_issue_many`."""
+    items = []
+    for position, request in enumerate(requests):
+        try:
+            document, store = _supplied_document(issuer=issuer, credential=request["credential"])
+        except ValidationError as exc:
+            raise _batch_errors(exc, position) from exc
+        store["cryptosuite"] = request.get("cryptosuite", "eddsa-rdfc-2022")
+        items.append((document, store, bool(request.get("with_status", False))))
+    return _store_many(issuer=issuer, items=items)
+
+
+def _free_indexes(*, issuer: IssuerKey, count: int) -> list[int]:
+    """`count` distinct random status list indexes that no credential of the issuer held when
+    this looked: random draws, one read for all of them, the taken ones drawn again."""
+    from .status import status_index_allocate
+
+    chosen: set[int] = set()
+    for _attempt in range(50):
+        drawn = set()
+        while len(chosen) + len(drawn) < count:
+            index = status_index_allocate(issuer=issuer, check_free=False)
+            if index not in chosen:
+                drawn.add(index)
+        taken = set(
+            Credential.objects.filter(issuer=issuer, status_index__in=drawn).values_list(
+                "status_index", flat=True
+            )
+        )
+        chosen |= drawn - taken
+        if len(chosen) == count:
+            return secrets.SystemRandom().sample(sorted(chosen), count)
+    raise ValidationError({"credentialStatus": _("The status list is full.")})
+
+
+@transaction.atomic
+def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> list[Credential]:
+    """Signs and stores a batch of (document, what is stored beside it, with status) in one
+    transaction: the issuer's lists made if missing, one read choosing every free status index,
+    one INSERT of all the credentials (busanhub.db.insert_rows) and one of all their anchor
+    leaves. An index another issue took meanwhile fails the INSERT, which rolls back to its
+    savepoint, and the batch is signed again with fresh indexes (a few times at most)."""
+    from .status import status_entries_for, status_lists_ensure
+
+    if not items:
+        return []
+    if len(items) > BATCH_MAX:
+        raise ValidationError(
+            {"credentials": _("At most %(count)d credentials at once.") % {"count": BATCH_MAX}}
+        )
+    with_status = [position for position, item in enumerate(items) if item[2]]
+    if with_status:
+        status_lists_ensure(issuer=issuer)
+    status_entries = status_entries_for(issuer=issuer)
+    for _attempt in range(STATUS_INDEX_ATTEMPTS):
+        indexes: list[int | None] = [None] * len(items)
+        for position, index in zip(
+            with_status, _free_indexes(issuer=issuer, count=len(with_status)), strict=True
+        ):
+            indexes[position] = index
+        created = _iso(timezone.now())
+        credentials = []
+        for position, ((document, store, _status), index) in enumerate(
+            zip(items, indexes, strict=True)
+        ):
+            if index is not None:
+                document = {
+                    **document,
+                    "credentialStatus": status_entries(index),
+                }
+            try:
+                credentials.append(
+                    _signed_credential(
+                        issuer=issuer,
+                        document=document,
+                        status_index=index,
+                        created=created,
+                        **store,
+                    )
+                )
+            except ValidationError as exc:
+                raise _batch_errors(exc, position) from exc
+        try:
+            with transaction.atomic():
+                _credentials_insert_many(credentials)
+        except IntegrityError:
+            if (
+                with_status
+                and Credential.objects.filter(
+                    issuer=issuer, status_index__in=[i for i in indexes if i is not None]
+                ).exists()
+            ):
+                continue
+            raise ValidationError(
+                {
+                    "credentials": [
+                        _(
+                            "A credential id was given twice, or was already issued, with the "
+                            "same content in the same second; leave id out to issue another "
+                            "credential."
+                        )
+                    ]
+                }
+            ) from None
+        return credentials
+    raise ValidationError(
+        {"credentialStatus": _("No free status list entry was found; try again.")}
+    )
+
+
+def _credentials_insert_many(credentials: list[Credential]) -> None:
+    """One INSERT of the credentials and one of their anchor leaves (version 1)."""
+    fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
+    rows = [
+        tuple(
+            value if isinstance(field, JSONField) else field.get_db_prep_save(value, connection)
+            for field in fields
+            for value in (field.pre_save(credential, True),)
+        )
+        for credential in credentials
+    ]
+    pks = insert_rows(Credential, [f.attname for f in fields], rows, returning=True)
+    for credential, pk in zip(credentials, pks, strict=True):
+        credential.pk = pk
+        credential._state.adding = False
+        credential._state.db = connection.alias
+    anchor_records_new(
+        {
+            "kind": "identity.credential",
+            "ref": str(credential.public_id),
+            "version": 1,
+            "data": {
+                "credentialDigest": credential.digest,
+                "issuer": credential.issuer.did,
+                "status": "active",
+            },
+            "public": True,
+        }
+        for credential in credentials
     )

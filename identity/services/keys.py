@@ -17,16 +17,22 @@ def _issuer_private_key_from_env(slug: str):
     return multikey.decode_private_multikey(value) if value else None
 
 
-@transaction.atomic
 def issuer_ensure(*, slug: str, name: str) -> IssuerKey:
     """The issuer `slug` with its did:web key, created once (from the environment or generated).
 
     Idempotent and race-safe: the unique slug decides; the private key is stored encrypted and
     never rewritten.
     """
+    # Every VC-API issue asks for the city's issuer: the usual answer is one read, without
+    # the BEGIN and COMMIT round trips a transaction around it would add.
     existing = IssuerKey.objects.filter(slug=slug).first()
     if existing is not None:
         return existing
+    return _issuer_create(slug=slug, name=name)
+
+
+@transaction.atomic
+def _issuer_create(*, slug: str, name: str) -> IssuerKey:
     private_key = _issuer_private_key_from_env(slug) or multikey.generate()
     issuer = IssuerKey(
         slug=slug,

@@ -1,17 +1,17 @@
 import secrets
+from collections.abc import Callable
 from datetime import UTC
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from busanhub.chain.services import anchor_record
-from identity import dataintegrity, dids, keystore, statuslist
+from identity import dataintegrity, keystore, statuslist
 from identity.models import Credential, IssuerKey, StatusChange, StatusList
 
-from .credentials import document_digest
+from .credentials import document_digest, site_url_for
 
 
 def status_list_url(status_list: StatusList) -> str:
@@ -19,7 +19,7 @@ def status_list_url(status_list: StatusList) -> str:
 
 
 def _status_list_url(slug: str) -> str:
-    return dids.site_url(reverse("identity:status-list", kwargs={"slug": slug}))
+    return site_url_for("identity:status-list", slug=slug)
 
 
 def _iso(moment) -> str:
@@ -44,7 +44,7 @@ def _sign_list(status_list: StatusList) -> dict:
     }
     return dataintegrity.proof_create(
         document,
-        private_key=keystore.decrypt_private_key(issuer.private_key_encrypted),
+        private_key=keystore.issuer_private_key(issuer.private_key_encrypted),
         verification_method=issuer.verification_method,
         created=document["validFrom"],
     )
@@ -113,10 +113,19 @@ def status_index_allocate(*, issuer: IssuerKey, check_free: bool = True) -> int:
 def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
     """The credential's BitstringStatusListEntry entries, one per purpose. Reads nothing: the
     issue statement checks that the lists exist (status_lists_ensure makes them)."""
-    entries = []
-    for purpose in StatusList.Purpose.values:
-        url = _status_list_url(status_list_slug(issuer=issuer, purpose=purpose))
-        entries.append(
+    return status_entries_for(issuer=issuer)(index)
+
+
+def status_entries_for(*, issuer: IssuerKey) -> Callable[[int], list[dict]]:
+    """`status_entries` of one issuer as a function of the index, the lists' URLs worked out
+    once (for a batch of credentials)."""
+    urls = [
+        (purpose, _status_list_url(status_list_slug(issuer=issuer, purpose=purpose)))
+        for purpose in StatusList.Purpose.values
+    ]
+
+    def entries(index: int) -> list[dict]:
+        return [
             {
                 "id": f"{url}#{index}",
                 "type": "BitstringStatusListEntry",
@@ -124,7 +133,9 @@ def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
                 "statusListIndex": str(index),
                 "statusListCredential": url,
             }
-        )
+            for purpose, url in urls
+        ]
+
     return entries
 
 

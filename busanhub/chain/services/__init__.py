@@ -16,6 +16,7 @@ from .records import (
     anchor_record,
     anchor_record_new,
     anchor_records,
+    anchor_records_new,
     receipt_for,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "anchor_record",
     "anchor_record_new",
     "anchor_records",
+    "anchor_records_new",
     "batch_requeue",
     "batch_seal",
     "batches_confirm",

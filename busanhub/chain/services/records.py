@@ -87,6 +87,29 @@ def anchor_record_new(
     return leaf
 
 
+def anchor_records_new(records: Iterable[dict]) -> list[AnchorLeaf]:
+    """`anchor_record_new` for many records the caller has just created under fresh refs (a
+    batch of credentials): one INSERT for all their leaves, no lookup first and no savepoint.
+    Each record is a dict with the keyword arguments of `anchor_record_new`. A (kind, ref,
+    version) that exists already raises IntegrityError; call it inside the caller's
+    transaction, which then rolls back whole."""
+    leaves = [
+        AnchorLeaf(
+            **anchor_leaf_columns(
+                kind=record["kind"],
+                ref=record["ref"],
+                version=record["version"],
+                data=record["data"],
+                public=bool(record.get("public", False)),
+            )
+        )
+        for record in records
+    ]
+    if leaves:
+        _leaves_insert(leaves)
+    return leaves
+
+
 # The outbox table, for hot paths that insert a leaf inside a statement of their own.
 ANCHOR_LEAF_TABLE = AnchorLeaf._meta.db_table
 
