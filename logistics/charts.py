@@ -52,12 +52,21 @@ def timeline(journey) -> list[dict]:
             {
                 "time": event.event_time,
                 "label": label or step or event.event_type,
-                "location": location.name if location else "",
+                "location": location.localized_name if location else "",
                 "event_id": event.event_id,
                 "digest": event.anchor_digest,
             }
         )
     return rows
+
+
+def _vessel_name(name: str, journey) -> str:
+    """The ILMD's vesselName is the English name the event carried; the vessel's location, when
+    it is that one, has it in the reader's language."""
+    for location in journey.locations.values():
+        if location.kind == "vessel" and location.name == name:
+            return location.localized_name
+    return name
 
 
 def catch_facts(lot, journey) -> dict:
@@ -71,7 +80,7 @@ def catch_facts(lot, journey) -> dict:
     return {
         "species": facts.get("speciesName") or lot.product.species,
         "catch_area": facts.get("catchArea", ""),
-        "vessel": facts.get("vesselName", ""),
+        "vessel": _vessel_name(facts.get("vesselName", ""), journey),
         "catch_date": facts.get("harvestStartDate", ""),
         "gear": facts.get("fishingGearTypeCode", ""),
         "trace_number": lot.trace_number or facts.get("traceNumber", ""),
@@ -173,7 +182,7 @@ def route_svg(journey, width: int = 640, height: int = 240) -> SafeString:
         parts.append(
             f'<circle cx="{px(lo):.1f}" cy="{py(la):.1f}" r="6" fill="#0b3d6e"/>'
             f'<text x="{px(lo) + 9:.1f}" y="{py(la) + 4:.1f}" font-size="12" fill="#111">'
-            f"{number}. {escape(stop.name)}</text>"
+            f"{number}. {escape(stop.localized_name)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - names are escaped
