@@ -30,7 +30,8 @@ class DecisionForm(forms.Form):
         label=_("Reason"),
         required=False,
         max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        # The box sits in the read-only change form but belongs to the reject form.
+        widget=forms.Textarea(attrs={"rows": 3, "form": "bpass-reject"}),
         help_text=_("Needed to reject: the applicant reads it on their wallet page and by e-mail."),
     )
 
@@ -107,6 +108,7 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
         }
         return {
             **(extra_context or {}),
+            "title": _("Review a B Pass application"),
             "decision_form": form,
             "approve_url": urls["approve"],
             "reject_url": urls["reject"],

@@ -129,7 +129,7 @@ class Credential(models.Model):
         indexes = [models.Index(fields=["holder", "credential_type", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.credential_type} {self.public_id}"
+        return f"{TYPE_LABELS.get(self.credential_type, self.credential_type)} {self.public_id}"
 
 
 class StatusChange(models.Model):
