@@ -20,7 +20,7 @@ class CatalogueForm(forms.Form):
     def __init__(self, *args, universities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["university"].choices = [("", _("Any university"))] + [
-            (u.slug, u.name) for u in universities
+            (u.slug, u.localized_name) for u in universities
         ]
 
 

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from busanhub.i18n import LocalizedName
 
-class University(models.Model):
+
+class University(LocalizedName, models.Model):
     """A partner institution; it issues certificates as its own did:web issuer (identity)."""
 
     slug = models.SlugField(_("slug"), max_length=40, unique=True)
@@ -26,7 +28,7 @@ class University(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
 
 
 class Instructor(models.Model):

@@ -1,10 +1,19 @@
-from django.contrib import admin
+import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from busanhub.admin_tools import ReadOnlyAdmin, ReasonActionForm, run_action
 from identity import services
-from identity.forms import CLAIM_LABELS, DOCUMENT_LABELS, EVIDENCE_LABELS, TYPE_LABELS
+from identity.labels import DOCUMENT_LABELS, EVIDENCE_LABELS, claims_in_words, type_label
 from identity.models import (
     ConsentReceipt,
     Credential,
@@ -16,17 +25,38 @@ from identity.models import (
 )
 
 
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        # The box sits in the read-only change form but belongs to the reject form.
+        widget=forms.Textarea(attrs={"rows": 3, "form": "bpass-reject"}),
+        help_text=_("Needed to reject: the applicant reads it on their wallet page and by e-mail."),
+    )
+
+
+def application_decide(*, application, decision: str, by, reason: str = ""):
+    """The one path from the admin to the identity services, for the bulk actions and the
+    buttons of the application's page alike."""
+    if decision == "approve":
+        return services.application_approve(application=application, by=by)
+    return services.application_reject(application=application, by=by, reason=reason)
+
+
 @admin.register(CredentialApplication)
 class CredentialApplicationAdmin(admin.ModelAdmin):
+    """An application is what the citizen submitted: staff read it in words (never the raw
+    JSON), and approve or reject it with the buttons of its page or the list's actions; nobody
+    edits or deletes it."""
+
     action_form = ReasonActionForm
     list_display = ["credential_type", "applicant", "status", "created_at", "decided_by"]
     list_filter = ["status", "credential_type"]
     search_fields = ["applicant__email", "public_id"]
-    readonly_fields = [
+    fields = readonly_fields = [
         "public_id",
-        "applicant",
         "applicant_profile",
-        "credential_type",
         "claims_in_words",
         "evidence_in_words",
         "evidence",
@@ -41,6 +71,91 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # The list's actions need "change"; one application's page is read-only (its decision
+        # goes through decide_view, which asks for the same permission).
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        own = [
+            path(
+                f"<path:object_id>/{decision}/",
+                self.admin_site.admin_view(self.decide_view),
+                {"decision": decision},
+                name=f"identity_credentialapplication_{decision}",
+            )
+            for decision in ("approve", "reject")
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            extra_context=self._decision_context(object_id, DecisionForm(), extra_context),
+        )
+
+    @staticmethod
+    def _decision_context(object_id, form, extra_context=None) -> dict:
+        urls = {
+            decision: reverse(f"admin:identity_credentialapplication_{decision}", args=[object_id])
+            for decision in ("approve", "reject")
+        }
+        return {
+            **(extra_context or {}),
+            "title": _("Review a B Pass application"),
+            "decision_form": form,
+            "approve_url": urls["approve"],
+            "reject_url": urls["reject"],
+            "show_delete": False,
+        }
+
+    @method_decorator(require_POST)
+    def decide_view(self, request, object_id: str, decision: str):
+        """Approve or reject one application (POST, CSRF, staff with the change permission).
+        A second click on a decided application changes nothing and says so."""
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            raise Http404
+        if not super().has_change_permission(request, application):
+            raise PermissionDenied
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                application_decide(
+                    application=application,
+                    decision=decision,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                if "reason" not in error.message_dict:
+                    self.message_user(request, " ".join(error.messages), messages.WARNING)
+                    return HttpResponseRedirect(self._change_url(application))
+                form.add_error("reason", error.message_dict["reason"])
+            else:
+                done = (
+                    _("Approved: the credential is in the applicant's wallet.")
+                    if decision == "approve"
+                    else _("Rejected: the applicant has been told why.")
+                )
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(application))
+        # The page again, with the form's error under the reason box.
+        page = copy.copy(request)
+        page.method = "GET"
+        return super().change_view(
+            page, object_id, extra_context=self._decision_context(object_id, form)
+        )
+
+    @staticmethod
+    def _change_url(application) -> str:
+        return reverse("admin:identity_credentialapplication_change", args=[application.pk])
 
     @staticmethod
     def _rows(rows):
@@ -62,10 +177,8 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("claims to certify"))
     def claims_in_words(self, obj):
-        label = TYPE_LABELS.get(obj.credential_type, obj.credential_type)
         return self._rows(
-            [(_("credential"), label)]
-            + [(CLAIM_LABELS.get(key, key), value) for key, value in obj.claims.items()]
+            [(_("credential"), type_label(obj.credential_type))] + claims_in_words(obj.claims)
         )
 
     @admin.display(description=_("evidence to check"))
@@ -82,27 +195,24 @@ class CredentialApplicationAdmin(admin.ModelAdmin):
             ]
         )
 
-    @admin.action(description=_("Approve and issue the credential"), permissions=["change"])
-    def approve(self, request, queryset):
+    def _run(self, request, queryset, decision: str, success: str):
         run_action(
             self,
             request,
             queryset,
-            lambda obj, reason: services.application_approve(application=obj, by=request.user),
-            _("%(count)d credential(s) issued."),
+            lambda obj, reason: application_decide(
+                application=obj, decision=decision, by=request.user, reason=reason
+            ),
+            success,
         )
+
+    @admin.action(description=_("Approve and issue the credential"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._run(request, queryset, "approve", _("%(count)d credential(s) issued."))
 
     @admin.action(description=_("Reject (give a reason)"), permissions=["change"])
     def reject(self, request, queryset):
-        run_action(
-            self,
-            request,
-            queryset,
-            lambda obj, reason: services.application_reject(
-                application=obj, by=request.user, reason=reason
-            ),
-            _("%(count)d application(s) rejected."),
-        )
+        self._run(request, queryset, "reject", _("%(count)d application(s) rejected."))
 
 
 class StatusChangeInline(admin.TabularInline):

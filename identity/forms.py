@@ -6,50 +6,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from identity import credential_types, evidence
+from identity.labels import (
+    CLAIM_LABELS,
+    DISTRICT_LABELS,
+    DISTRICTS,
+    DOCUMENT_LABELS,
+    EVIDENCE_LABELS,
+    TIER_LABELS,
+    TYPE_LABELS,
+)
 from identity.services.applications import check_evidence
-
-TYPE_LABELS = {
-    credential_types.RESIDENT: _("Busan resident"),
-    credential_types.ADULT: _("Adult (19 or over)"),
-    credential_types.STUDENT: _("University student"),
-    credential_types.EXCHANGE_KYC: _("Exchange identity verification (KYC)"),
-    credential_types.MERCHANT: _("Registered merchant"),
-}
-
-CLAIM_LABELS = {
-    "district": _("District"),
-    "residentSince": _("Resident since"),
-    "ageOver": _("Age at least"),
-    "university": _("University"),
-    "programme": _("Programme"),
-    "studentUntil": _("Student until"),
-    "kycLevel": _("Verification level"),
-    "businessNumber": _("Business registration number"),
-    "category": _("Business category"),
-    "tier": _("Merchant tier"),
-}
-
-DISTRICTS = credential_types.schema(credential_types.RESIDENT)["properties"]["district"]["enum"]
-
-DOCUMENT_LABELS = {
-    "resident_registration": _("Resident registration abstract"),
-    "lease": _("Lease contract"),
-    "utility_bill": _("Utility bill"),
-    "id_card": _("Resident registration card"),
-    "driving_licence": _("Driving licence"),
-    "passport": _("Passport"),
-    "alien_registration": _("Residence card (foreign resident)"),
-    "enrolment_certificate": _("Certificate of enrolment"),
-    "student_card": _("Student ID card"),
-    "business_registration": _("Business registration certificate"),
-}
-
-EVIDENCE_LABELS = {
-    "document": _("Document staff can check"),
-    "address": _("Address in Busan"),
-    "student_number": _("Student number"),
-    "full_name": _("Full name as on the document"),
-}
 
 # Which form fields each type uses; the rest are ignored for that type.
 TYPE_FIELDS = {
@@ -68,7 +34,7 @@ class ApplicationForm(forms.Form):
     district = forms.ChoiceField(
         label=CLAIM_LABELS["district"],
         required=False,
-        choices=[("", "—")] + [(d, d) for d in DISTRICTS],
+        choices=[("", "—")] + [(d, DISTRICT_LABELS[d]) for d in DISTRICTS],
     )
     residentSince = forms.DateField(  # noqa: N815
         label=CLAIM_LABELS["residentSince"],
@@ -105,7 +71,7 @@ class ApplicationForm(forms.Form):
     tier = forms.ChoiceField(
         label=CLAIM_LABELS["tier"],
         required=False,
-        choices=[("", "—"), ("small", _("small")), ("medium", _("medium")), ("large", _("large"))],
+        choices=[("", "—"), *TIER_LABELS.items()],
     )
     document = forms.ChoiceField(
         label=EVIDENCE_LABELS["document"],

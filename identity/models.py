@@ -7,14 +7,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from busanhub.i18n import LocalizedName
 from identity import credential_types
+from identity.labels import TYPE_LABELS
 
 
-class IssuerKey(models.Model):
-    """An issuer's did:web identity and its Ed25519 key (private part encrypted at rest)."""
+class IssuerKey(LocalizedName, models.Model):
+    """An issuer's did:web identity and its Ed25519 key (private part encrypted at rest).
+
+    `name` is the English name the credentials carry (`issuer.name`); pages show
+    `localized_name` (busanhub.i18n)."""
 
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
     did = models.CharField(_("DID"), max_length=300, unique=True)
     public_key_multibase = models.CharField(_("public key (Multikey)"), max_length=100)
     private_key_encrypted = models.TextField(_("private key (encrypted)"), editable=False)
@@ -26,7 +32,7 @@ class IssuerKey(models.Model):
         ordering = ["slug"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.did})"
+        return f"{self.localized_name} ({self.did})"
 
     @property
     def verification_method(self) -> str:
@@ -123,7 +129,7 @@ class Credential(models.Model):
         indexes = [models.Index(fields=["holder", "credential_type", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.credential_type} {self.public_id}"
+        return f"{TYPE_LABELS.get(self.credential_type, self.credential_type)} {self.public_id}"
 
 
 class StatusChange(models.Model):
@@ -159,7 +165,7 @@ class CredentialApplication(models.Model):
     credential_type = models.CharField(
         _("credential type"),
         max_length=100,
-        choices=[(t, t) for t in credential_types.TYPES],
+        choices=[(t, TYPE_LABELS[t]) for t in credential_types.TYPES],
     )
     claims = models.JSONField(_("claims"), default=dict, blank=True)
     evidence_details = models.JSONField(
@@ -192,7 +198,7 @@ class CredentialApplication(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.credential_type} — {self.applicant}"
+        return f"{self.get_credential_type_display()} — {self.applicant}"
 
 
 REQUEST_LIFETIME = timedelta(minutes=10)

@@ -10,14 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from busanhub.i18n import localized
 from identity import credential_types, dids, jsonld, selectors, services, verification
-from identity.forms import (
-    CLAIM_LABELS,
-    TYPE_LABELS,
-    ApplicationForm,
-    KeyExportForm,
-    PresentationRequestForm,
-)
+from identity.forms import ApplicationForm, KeyExportForm, PresentationRequestForm
+from identity.labels import CLAIM_LABELS, TYPE_LABELS, claims_in_words
 from identity.models import Credential, IssuerKey, PresentationRequest, StatusList
 from identity.qr import qr_data_uri
 
@@ -76,11 +72,7 @@ def context(request):
 
 
 def _claims_in_words(credential: Credential) -> list[tuple[str, str]]:
-    return [
-        (str(CLAIM_LABELS.get(key, key)), str(value))
-        for key, value in credential.claims.items()
-        if key != "id"
-    ]
+    return claims_in_words(credential.claims)
 
 
 def _own_credential(request, public_id) -> Credential:
@@ -262,8 +254,8 @@ def _request_context(presentation_request: PresentationRequest) -> dict:
         "shared": [
             {
                 "label": TYPE_LABELS.get(item["type"], item["type"]),
-                "issuer": item["issuer"],
-                "claims": [(CLAIM_LABELS.get(k, k), v) for k, v in item["claims"].items()],
+                "issuer": localized(item, "issuer"),
+                "claims": claims_in_words(item["claims"]),
             }
             for item in (presentation_request.result or {}).get("credentials", [])
         ],
@@ -323,7 +315,7 @@ def present(request, public_id):
             "credentials": [
                 {
                     "label": TYPE_LABELS.get(c.credential_type, c.credential_type),
-                    "issuer": c.issuer.name,
+                    "issuer": c.issuer.localized_name,
                     "claims": _claims_in_words(c),
                     "status": selectors.credential_display_status(c),
                 }

@@ -129,7 +129,10 @@ class LotAdmin(RefusesDeletingUsedRows):
         if form.is_valid():
             try:
                 recall = services.recall_create(
-                    lots=lots, reason=form.cleaned_data["reason"], user=request.user
+                    lots=lots,
+                    reason=form.cleaned_data["reason"],
+                    reason_ko=form.cleaned_data["reason_ko"],
+                    user=request.user,
                 )
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
@@ -166,7 +169,7 @@ class RecallAdmin(admin.ModelAdmin):
         "affected",
         "workflow",
     ]
-    fields = ["reason", *readonly_fields]
+    fields = ["reason", "reason_ko", *readonly_fields]
 
     def has_add_permission(self, request):
         return False  # recalls start from the lots list ("Recall the selected lots")

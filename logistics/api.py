@@ -116,6 +116,7 @@ class PartySerializer(serializers.Serializer):
     public_id = serializers.UUIDField(read_only=True)
     gln = _gln()
     name = serializers.CharField(max_length=200)
+    name_ko = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     kind = serializers.ChoiceField(choices=Party.Kind.choices)
     contact_email = serializers.EmailField(required=False, default="", allow_blank=True)
     company_prefix = serializers.CharField(
@@ -129,6 +130,7 @@ class LocationSerializer(serializers.Serializer):
     party = serializers.CharField(source="party.gln", read_only=True)
     gln = _gln()
     name = serializers.CharField(max_length=200)
+    name_ko = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     kind = serializers.ChoiceField(choices=Location.Kind.choices)
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True

@@ -63,12 +63,21 @@ def timeline(journey) -> list[dict]:
             {
                 "time": event.event_time,
                 "label": label or step or event.event_type,
-                "location": location.name if location else "",
+                "location": location.localized_name if location else "",
                 "event_id": event.event_id,
                 "digest": event.anchor_digest,
             }
         )
     return rows
+
+
+def _vessel_name(name: str, journey) -> str:
+    """The ILMD's vesselName is the English name the event carried; the vessel's location, when
+    it is that one, has it in the reader's language."""
+    for location in journey.locations.values():
+        if location.kind == "vessel" and location.name == name:
+            return location.localized_name
+    return name
 
 
 def catch_facts(lot, journey) -> dict:
@@ -82,7 +91,7 @@ def catch_facts(lot, journey) -> dict:
     return {
         "species": facts.get("speciesName") or lot.product.species,
         "catch_area": facts.get("catchArea", ""),
-        "vessel": facts.get("vesselName", ""),
+        "vessel": _vessel_name(facts.get("vesselName", ""), journey),
         "catch_date": facts.get("harvestStartDate", ""),
         "gear": facts.get("fishingGearTypeCode", ""),
         "trace_number": lot.trace_number or facts.get("traceNumber", ""),

@@ -20,26 +20,27 @@ def seed(*, stdout, users) -> None:
         stdout.write("logistics: demo data already there")
         return
     parties = {}
-    for key, body, name, kind in [
-        ("vessel", "880123400001", "Daeyang Fisheries (대양수산)", "vessel"),
-        ("auction", "880123400002", "Busan Cooperative Fish Market (부산공동어시장)", "auction"),
-        ("processor", "880123400003", "Gamcheon Seafood (감천수산)", "processor"),
-        ("cold", "880123400004", "Amnam Cold Storage (암남냉동)", "cold_store"),
-        ("carrier", "880123400005", "Haeyang Logistics (해양물류)", "carrier"),
-        ("retailer", "880123400006", "Haeundae Fresh Market (해운대신선마트)", "retailer"),
+    for key, body, name, name_ko, kind in [
+        ("vessel", "880123400001", "Daeyang Fisheries", "대양수산", "vessel"),
+        ("auction", "880123400002", "Busan Cooperative Fish Market", "부산공동어시장", "auction"),
+        ("processor", "880123400003", "Gamcheon Seafood", "감천수산", "processor"),
+        ("cold", "880123400004", "Amnam Cold Storage", "암남냉동", "cold_store"),
+        ("carrier", "880123400005", "Haeyang Logistics", "해양물류", "carrier"),
+        ("retailer", "880123400006", "Haeundae Fresh Market", "해운대신선마트", "retailer"),
     ]:
         # The demo's pallets (SSCC) are the processor's: its company prefix.
         prefix = "8801234" if key == "processor" else ""
         parties[key] = services.party_create(
-            gln=_gln(body), name=name, kind=kind, company_prefix=prefix
+            gln=_gln(body), name=name, name_ko=name_ko, kind=kind, company_prefix=prefix
         )
     locations = {}
-    for key, party, body, name, kind, lat, lon in [
+    for key, party, body, name, name_ko, kind, lat, lon in [
         (
             "vessel",
             "vessel",
             "880123410001",
-            "Daeyang-ho 7 (대양7호)",
+            "Daeyang-ho 7",
+            "대양7호",
             "vessel",
             "34.950000",
             "128.900000",
@@ -49,6 +50,7 @@ def seed(*, stdout, users) -> None:
             "auction",
             "880123410002",
             "Busan Cooperative Fish Market",
+            "부산공동어시장",
             "auction",
             "35.089700",
             "129.018900",
@@ -58,6 +60,7 @@ def seed(*, stdout, users) -> None:
             "processor",
             "880123410003",
             "Gamcheon processing plant",
+            "감천수산 가공공장",
             "plant",
             "35.078900",
             "129.003300",
@@ -67,6 +70,7 @@ def seed(*, stdout, users) -> None:
             "cold",
             "880123410004",
             "Amnam cold store",
+            "암남 냉동창고",
             "cold_store",
             "35.064000",
             "129.017000",
@@ -76,6 +80,7 @@ def seed(*, stdout, users) -> None:
             "carrier",
             "880123410005",
             "Reefer truck 부산80바1234",
+            "냉동탑차 부산80바1234",
             "truck",
             "35.120000",
             "129.080000",
@@ -85,13 +90,20 @@ def seed(*, stdout, users) -> None:
             "retailer",
             "880123410006",
             "Haeundae Fresh Market",
+            "해운대신선마트",
             "shop",
             "35.163100",
             "129.163500",
         ),
     ]:
         locations[key] = services.location_create(
-            party=parties[party], gln=_gln(body), name=name, kind=kind, latitude=lat, longitude=lon
+            party=parties[party],
+            gln=_gln(body),
+            name=name,
+            name_ko=name_ko,
+            kind=kind,
+            latitude=lat,
+            longitude=lon,
         )
     whole = services.product_create(
         gtin=_gln("880123420001"),
@@ -165,7 +177,7 @@ def seed(*, stdout, users) -> None:
             "ilmd": {
                 "cbvmda:speciesName": "Scomber japonicus (고등어)",
                 "cbvmda:catchArea": "FAO 61 (Northwest Pacific)",
-                "cbvmda:vesselName": "Daeyang-ho 7 (대양7호)",
+                "cbvmda:vesselName": "Daeyang-ho 7",
                 "cbvmda:harvestStartDate": at(0)[:10],
                 "cbvmda:fishingGearTypeCode": "PS (purse seine)",
                 "bfresh:traceNumber": "KR-SEA-2611-0042",
@@ -289,7 +301,11 @@ def seed(*, stdout, users) -> None:
         },
     )
     lot = Lot.objects.get(lot_code=DEMO_LOT)
-    services.recall_create(lots=[lot], reason="Histamine above the legal limit in a sample (demo).")
+    services.recall_create(
+        lots=[lot],
+        reason="Histamine above the legal limit in a sample (demo).",
+        reason_ko="시료에서 히스타민이 법정 기준을 넘었습니다 (시연).",
+    )
     fillet_url = identifiers.lot_dl(gtin=fillet.gtin, lot=DEMO_FILLET).replace(
         identifiers.DL_ROOT, ""
     )

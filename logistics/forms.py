@@ -10,6 +10,13 @@ class RecallForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the recall"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    reason_ko = forms.CharField(
+        label=_("Reason for the recall, in Korean"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text=_("Korean pages and e-mails show it; the English reason otherwise."),
+    )
 
 
 class LookupForm(forms.Form):
@@ -45,6 +52,7 @@ class PartyForm(forms.Form):
 
     gln = _gln_field()
     name = forms.CharField(label=pgettext_lazy("b-fresh", "Name"), max_length=200)
+    name_ko = forms.CharField(label=_("Korean name"), max_length=200, required=False)
     kind = forms.ChoiceField(label=pgettext_lazy("b-fresh", "Kind"), choices=Party.Kind.choices)
     contact_email = forms.EmailField(
         label=pgettext_lazy("b-fresh", "Contact email"), required=False
@@ -71,6 +79,7 @@ class LocationForm(forms.Form):
     )
     gln = _gln_field()
     name = forms.CharField(label=pgettext_lazy("b-fresh", "Name"), max_length=200)
+    name_ko = forms.CharField(label=_("Korean name"), max_length=200, required=False)
     kind = forms.ChoiceField(label=pgettext_lazy("b-fresh", "Kind"), choices=Location.Kind.choices)
     latitude = forms.DecimalField(
         label=pgettext_lazy("b-fresh", "Latitude"),

@@ -9,8 +9,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from busanhub.i18n import LocalizedName
 
-class Party(models.Model):
+
+class Party(LocalizedName, models.Model):
     """A company in the chain, identified by its party GLN (PGLN)."""
 
     class Kind(models.TextChoices):
@@ -25,6 +27,7 @@ class Party(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gln = models.CharField(_("GLN"), max_length=13, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="logistics_parties"
@@ -53,7 +56,7 @@ class Party(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.gln})"
+        return f"{self.localized_name} ({self.gln})"
 
 
 class PartnerKey(models.Model):
@@ -78,7 +81,7 @@ class PartnerKey(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class Location(models.Model):
+class Location(LocalizedName, models.Model):
     """A place with a GLN: a vessel, landing site, auction hall, plant, cold store, truck, shop."""
 
     class Kind(models.TextChoices):
@@ -93,6 +96,7 @@ class Location(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gln = models.CharField(_("GLN"), max_length=13, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_ko = models.CharField(_("Korean name"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="locations")
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
@@ -105,10 +109,10 @@ class Location(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.gln})"
+        return f"{self.localized_name} ({self.gln})"
 
 
-class Product(models.Model):
+class Product(LocalizedName, models.Model):
     class StorageClass(models.TextChoices):
         CHILLED = "chilled", _("Chilled")
         FROZEN = "frozen", _("Frozen")
@@ -140,7 +144,7 @@ class Product(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.gtin})"
+        return f"{self.localized_name} ({self.gtin})"
 
 
 class Lot(models.Model):
@@ -169,7 +173,7 @@ class Lot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product.name} {self.lot_code}"
+        return f"{self.product.localized_name} {self.lot_code}"
 
 
 class CaptureJob(models.Model):
@@ -345,6 +349,7 @@ class Recall(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reason = models.TextField(_("reason"))
+    reason_ko = models.TextField(_("reason in Korean"), blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     lots = models.ManyToManyField(Lot, related_name="recalls_chosen", verbose_name=_("lots"))
     affected_lots = models.ManyToManyField(Lot, blank=True, related_name="recalls")

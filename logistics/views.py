@@ -107,7 +107,7 @@ _KINDS = {
             model=Party,
             form=forms.PartyForm,
             key="public_id",
-            fields=("gln", "name", "kind", "contact_email", "company_prefix"),
+            fields=("gln", "name", "name_ko", "kind", "contact_email", "company_prefix"),
             can_deactivate=True,
             rows=lambda parties: (
                 Party.objects.order_by("name")
@@ -120,7 +120,7 @@ _KINDS = {
             update=lambda row, changes: services.party_update(party=row, changes=changes),
             delete=lambda row: services.party_delete(party=row),
             is_referenced=services.party_is_referenced,
-            describe=lambda row: (row.name, row.gln, row.get_kind_display()),
+            describe=lambda row: (row.localized_name, row.gln, row.get_kind_display()),
         ),
         _Kind(
             slug="locations",
@@ -128,7 +128,7 @@ _KINDS = {
             model=Location,
             form=forms.LocationForm,
             key="public_id",
-            fields=("gln", "name", "kind", "latitude", "longitude"),
+            fields=("gln", "name", "name_ko", "kind", "latitude", "longitude"),
             can_deactivate=True,
             rows=_owned("party", Location.objects.select_related("party").order_by("name")),
             create=lambda data, user, scope: services.location_create(**data),
@@ -136,9 +136,9 @@ _KINDS = {
             delete=lambda row: services.location_delete(location=row),
             is_referenced=services.location_is_referenced,
             describe=lambda row: (
-                row.name,
+                row.localized_name,
                 row.gln,
-                f"{row.get_kind_display()} · {row.party.name}",
+                f"{row.get_kind_display()} · {row.party.localized_name}",
             ),
         ),
         _Kind(
@@ -155,7 +155,7 @@ _KINDS = {
             delete=lambda row: services.product_delete(product=row),
             is_referenced=services.product_is_referenced,
             describe=lambda row: (
-                row.name,
+                row.localized_name,
                 row.gtin,
                 f"{row.get_product_form_display()} · {row.get_storage_class_display()}",
             ),
@@ -177,7 +177,7 @@ _KINDS = {
             delete=lambda row: services.lot_delete(lot=row),
             is_referenced=services.lot_is_referenced,
             describe=lambda row: (
-                f"{row.product.name} · {row.lot_code}",
+                f"{row.product.localized_name} · {row.lot_code}",
                 row.identifier,
                 row.get_status_display(),
             ),

@@ -9,6 +9,11 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Accounts")
 
+    def ready(self):
+        from busanhub.i18n import translate_derived_verbose_names
+
+        translate_derived_verbose_names()
+
 
 class BusanAdminConfig(admin_apps.AdminConfig):
     """Replaces "django.contrib.admin" in INSTALLED_APPS so `admin.site` is the MFA-gated site."""

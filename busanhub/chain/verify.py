@@ -61,11 +61,48 @@ VERIFY_ABI = [
 ]
 
 
+# What each step found, in English (the CLI, the JSON answer); `code` and `params` let the
+# portal's /verify/ page say it in the reader's language (busanhub.chain.views.STEP_DETAILS
+# holds the same texts as translatable strings; a test keeps the two in step).
+DETAILS = {
+    "format-ok": "a BusanAnchorReceipt, version 1",
+    "format-type": "not a BusanAnchorReceipt (type)",
+    "format-version": "unsupported receipt version",
+    "format-hex": "%(key)s is not 0x + 64 lower-case hex digits",
+    "format-proof": "proof is not a list of 0x + 64 hex digits",
+    "format-anchor": "anchor is missing",
+    "format-contract": "anchor.contract is not an address",
+    "format-tx": "anchor.txHash is not a transaction hash",
+    "format-integer": "anchor.%(key)s is not an integer",
+    "format-record": "record (kind, ref, version) is missing",
+    "envelope-private": "the record's data is not public; the digest stands alone",
+    "envelope-ok": "sha256(JCS(envelope)) equals the digest",
+    "envelope-digest": "the envelope hashes to %(computed)s, not %(digest)s",
+    "envelope-record": "the envelope names another record than the receipt",
+    "leaf-ok": "keccak256(keccak256(digest)) equals the leaf",
+    "leaf-mismatch": "keccak256(keccak256(digest)) is %(computed)s, not the leaf",
+    "proof-ok": "the %(steps)s-step proof leads from the leaf to the root",
+    "proof-mismatch": "the proof leads to %(computed)s, not to the root",
+    "chain-id": "the node serves chain %(chain_id)s",
+    "chain-unreachable": "the chain node could not be reached (%(error)s)",
+    "chain-error": "the node could not be asked: %(error)s",
+    "anchored-no-contract": "there is no BusanAnchor contract at %(address)s",
+    "anchored-ok": "contract %(address)s anchored the root at %(time)s UTC",
+    "anchored-missing": "contract %(address)s has not anchored this root",
+    "contract-verify-ok": "the contract's verify(proof, root, digest) returns true",
+    "contract-verify-false": "the contract's verify(proof, root, digest) returns false",
+    "block-ok": "transaction %(tx)s in block %(block)s emitted Anchored(root)",
+    "block-mismatch": "the transaction, its block or its Anchored event does not match the receipt",
+}
+
+
 @dataclass
 class Step:
     name: str
     ok: bool | None  # None: not checked (no data to check against)
     detail: str
+    code: str = ""
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -84,6 +121,11 @@ class Result:
         self.steps.append(Step(name, ok, detail))
         return ok is not False
 
+    def explain(self, name: str, ok: bool | None, code: str, **params: object) -> bool:
+        """`add` with the detail named by its DETAILS code."""
+        self.steps.append(Step(name, ok, DETAILS[code] % params, code, params))
+        return ok is not False
+
     def as_dict(self) -> dict:
         return {
             "valid": self.ok,
@@ -91,30 +133,30 @@ class Result:
         }
 
 
-def _check_format(receipt: dict) -> str | None:
+def _check_format(receipt: dict) -> tuple[str, dict] | None:
     if not isinstance(receipt, dict) or receipt.get("type") != "BusanAnchorReceipt":
-        return "not a BusanAnchorReceipt (type)"
+        return "format-type", {}
     if receipt.get("version") != 1:
-        return "unsupported receipt version"
+        return "format-version", {}
     for key in ("digest", "leaf", "root"):
         if not isinstance(receipt.get(key), str) or not HEX32.match(receipt[key]):
-            return f"{key} is not 0x + 64 lower-case hex digits"
+            return "format-hex", {"key": key}
     proof = receipt.get("proof")
     if not isinstance(proof, list) or not all(isinstance(p, str) and HEX32.match(p) for p in proof):
-        return "proof is not a list of 0x + 64 hex digits"
+        return "format-proof", {}
     anchor = receipt.get("anchor")
     if not isinstance(anchor, dict):
-        return "anchor is missing"
+        return "format-anchor", {}
     if not isinstance(anchor.get("contract"), str) or not ADDRESS.match(anchor["contract"]):
-        return "anchor.contract is not an address"
+        return "format-contract", {}
     if not isinstance(anchor.get("txHash"), str) or not HEX32.match(anchor["txHash"].lower()):
-        return "anchor.txHash is not a transaction hash"
+        return "format-tx", {}
     for key in ("chainId", "blockNumber"):
         if not isinstance(anchor.get(key), int) or isinstance(anchor.get(key), bool):
-            return f"anchor.{key} is not an integer"
+            return "format-integer", {"key": key}
     record = receipt.get("record")
     if not isinstance(record, dict) or not {"kind", "ref", "version"} <= record.keys():
-        return "record (kind, ref, version) is missing"
+        return "format-record", {}
     return None
 
 
@@ -122,11 +164,12 @@ def verify_offline(receipt: dict) -> Result:
     """Steps that need no node: format, envelope digest, leaf, proof → root."""
     result = Result()
     problem = _check_format(receipt)
-    if not result.add("format", problem is None, problem or "a BusanAnchorReceipt, version 1"):
+    code, params = problem or ("format-ok", {})
+    if not result.explain("format", problem is None, code, **params):
         return result
     envelope = receipt.get("envelope")
     if envelope is None:
-        result.add("envelope", None, "the record's data is not public; the digest stands alone")
+        result.explain("envelope", None, "envelope-private")
     else:
         from busanhub.chain import canonical
 
@@ -135,33 +178,32 @@ def verify_offline(receipt: dict) -> Result:
             envelope.get(k) == receipt["record"][k] for k in ("kind", "ref", "version")
         )
         ok = envelope_digest == receipt["digest"] and same_record
-        result.add(
-            "envelope",
-            ok,
-            "sha256(JCS(envelope)) equals the digest"
-            if ok
-            else f"the envelope hashes to {envelope_digest}, not {receipt['digest']}"
-            if envelope_digest != receipt["digest"]
-            else "the envelope names another record than the receipt",
-        )
+        if ok:
+            result.explain("envelope", True, "envelope-ok")
+        elif envelope_digest != receipt["digest"]:
+            result.explain(
+                "envelope",
+                False,
+                "envelope-digest",
+                computed=envelope_digest,
+                digest=receipt["digest"],
+            )
+        else:
+            result.explain("envelope", False, "envelope-record")
     digest = merkle.to_bytes32(receipt["digest"])
     leaf = merkle.leaf_hash(digest)
-    if not result.add(
-        "leaf",
-        merkle.to_hex(leaf) == receipt["leaf"],
-        "keccak256(keccak256(digest)) equals the leaf"
-        if merkle.to_hex(leaf) == receipt["leaf"]
-        else f"keccak256(keccak256(digest)) is {merkle.to_hex(leaf)}, not the leaf",
+    leaf_ok = merkle.to_hex(leaf) == receipt["leaf"]
+    if not (
+        result.explain("leaf", True, "leaf-ok")
+        if leaf_ok
+        else result.explain("leaf", False, "leaf-mismatch", computed=merkle.to_hex(leaf))
     ):
         return result
     root = merkle.process_proof(leaf, [merkle.to_bytes32(p) for p in receipt["proof"]])
-    result.add(
-        "proof",
-        merkle.to_hex(root) == receipt["root"],
-        f"the {len(receipt['proof'])}-step proof leads from the leaf to the root"
-        if merkle.to_hex(root) == receipt["root"]
-        else f"the proof leads to {merkle.to_hex(root)}, not to the root",
-    )
+    if merkle.to_hex(root) == receipt["root"]:
+        result.explain("proof", True, "proof-ok", steps=len(receipt["proof"]))
+    else:
+        result.explain("proof", False, "proof-mismatch", computed=merkle.to_hex(root))
     return result
 
 
@@ -175,7 +217,7 @@ def verify_on_chain(receipt: dict, w3: Web3, result: Result | None = None) -> Re
         return result
     anchor = receipt["anchor"]
     chain_id = w3.eth.chain_id
-    if not result.add("chain", chain_id == anchor["chainId"], f"the node serves chain {chain_id}"):
+    if not result.explain("chain", chain_id == anchor["chainId"], "chain-id", chain_id=chain_id):
         return result
     address = Web3.to_checksum_address(anchor["contract"])
     contract = w3.eth.contract(address=address, abi=VERIFY_ABI)
@@ -183,21 +225,26 @@ def verify_on_chain(receipt: dict, w3: Web3, result: Result | None = None) -> Re
     try:
         anchored_at = contract.functions.anchoredAt(root).call()
     except BadFunctionCallOutput:  # no contract (or not a BusanAnchor) at that address
-        result.add("anchored", False, f"there is no BusanAnchor contract at {address}")
+        result.explain("anchored", False, "anchored-no-contract", address=address)
         return result
-    if not result.add(
-        "anchored",
-        anchored_at > 0,
-        f"contract {address} anchored the root at "
-        f"{datetime.fromtimestamp(anchored_at, tz=UTC):%Y-%m-%d %H:%M:%S} UTC"
-        if anchored_at
-        else f"contract {address} has not anchored this root",
+    if not (
+        result.explain(
+            "anchored",
+            True,
+            "anchored-ok",
+            address=address,
+            time=f"{datetime.fromtimestamp(anchored_at, tz=UTC):%Y-%m-%d %H:%M:%S}",
+        )
+        if anchored_at > 0
+        else result.explain("anchored", False, "anchored-missing", address=address)
     ):
         return result
     proof = [merkle.to_bytes32(p) for p in receipt["proof"]]
     on_chain = contract.functions.verify(proof, root, merkle.to_bytes32(receipt["digest"])).call()
-    if not result.add(
-        "contract-verify", on_chain, "the contract's verify(proof, root, digest) returns true"
+    if not result.explain(
+        "contract-verify",
+        on_chain,
+        "contract-verify-ok" if on_chain else "contract-verify-false",
     ):
         return result
     try:
@@ -212,13 +259,10 @@ def verify_on_chain(receipt: dict, w3: Web3, result: Result | None = None) -> Re
         and block_hash == str(anchor.get("blockHash", "")).lower()
         and any(bytes(e["args"]["root"]) == root for e in events)
     )
-    result.add(
-        "block",
-        ok,
-        f"transaction {anchor['txHash']} in block {anchor['blockNumber']} emitted Anchored(root)"
-        if ok
-        else "the transaction, its block or its Anchored event does not match the receipt",
-    )
+    if ok:
+        result.explain("block", True, "block-ok", tx=anchor["txHash"], block=anchor["blockNumber"])
+    else:
+        result.explain("block", False, "block-mismatch")
     return result
 
 
@@ -245,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         result = verify_on_chain(receipt, w3)
     except Exception as exc:  # the node is down or answered nonsense: say so, exit 1
         result = verify_offline(receipt)
-        result.add("chain", False, f"the node could not be asked: {type(exc).__name__}: {exc}")
+        result.explain("chain", False, "chain-error", error=f"{type(exc).__name__}: {exc}")
     print_result(result, as_json=args.json)
     return 0 if result.ok else 1
 

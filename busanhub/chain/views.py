@@ -30,6 +30,49 @@ STEP_LABELS = {
 }
 
 
+# What a step found, as busanhub.chain.verify.DETAILS says it in English (same keys and texts:
+# busanhub/chain/tests/test_verify_details.py keeps them in step), for the reader's language.
+STEP_DETAILS = {
+    "format-ok": _("a BusanAnchorReceipt, version 1"),
+    "format-type": _("not a BusanAnchorReceipt (type)"),
+    "format-version": _("unsupported receipt version"),
+    "format-hex": _("%(key)s is not 0x + 64 lower-case hex digits"),
+    "format-proof": _("proof is not a list of 0x + 64 hex digits"),
+    "format-anchor": _("anchor is missing"),
+    "format-contract": _("anchor.contract is not an address"),
+    "format-tx": _("anchor.txHash is not a transaction hash"),
+    "format-integer": _("anchor.%(key)s is not an integer"),
+    "format-record": _("record (kind, ref, version) is missing"),
+    "envelope-private": _("the record's data is not public; the digest stands alone"),
+    "envelope-ok": _("sha256(JCS(envelope)) equals the digest"),
+    "envelope-digest": _("the envelope hashes to %(computed)s, not %(digest)s"),
+    "envelope-record": _("the envelope names another record than the receipt"),
+    "leaf-ok": _("keccak256(keccak256(digest)) equals the leaf"),
+    "leaf-mismatch": _("keccak256(keccak256(digest)) is %(computed)s, not the leaf"),
+    "proof-ok": _("the %(steps)s-step proof leads from the leaf to the root"),
+    "proof-mismatch": _("the proof leads to %(computed)s, not to the root"),
+    "chain-id": _("the node serves chain %(chain_id)s"),
+    "chain-unreachable": _("the chain node could not be reached (%(error)s)"),
+    "chain-error": _("the node could not be asked: %(error)s"),
+    "anchored-no-contract": _("there is no BusanAnchor contract at %(address)s"),
+    "anchored-ok": _("contract %(address)s anchored the root at %(time)s UTC"),
+    "anchored-missing": _("contract %(address)s has not anchored this root"),
+    "contract-verify-ok": _("the contract's verify(proof, root, digest) returns true"),
+    "contract-verify-false": _("the contract's verify(proof, root, digest) returns false"),
+    "block-ok": _("transaction %(tx)s in block %(block)s emitted Anchored(root)"),
+    "block-mismatch": _(
+        "the transaction, its block or its Anchored event does not match the receipt"
+    ),
+}
+
+
+def step_detail(step: verify.Step) -> str:
+    """The step's finding in the active language (its English detail when it has no code)."""
+    if step.code in STEP_DETAILS:
+        return str(STEP_DETAILS[step.code]) % step.params
+    return step.detail
+
+
 @dataclass(frozen=True)
 class ShownStep:
     number: int
@@ -58,7 +101,7 @@ def verdict_of(result: verify.Result) -> Verdict:
             state, detail = "not-reached", ""
         else:
             state = {True: "ok", False: "failed", None: "skipped"}[step.ok]
-            detail = step.detail
+            detail = step_detail(step)
         shown = ShownStep(number, name, str(STEP_LABELS.get(name, name)), state, detail)
         if state == "failed":
             failed = shown
@@ -74,7 +117,7 @@ def check_receipt(receipt: dict) -> verify.Result:
     try:
         return verify.verify_on_chain(receipt, node.web3(), result)
     except node.TRANSIENT_ERRORS as exc:
-        result.add("chain", False, f"the chain node could not be reached ({type(exc).__name__})")
+        result.explain("chain", False, "chain-unreachable", error=type(exc).__name__)
         return result
 
 

@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "busanhub.registry.portal_context",
             ],
+            # `localized_name` and `localized` on every page (busanhub/i18n.py).
+            "builtins": ["busanhub.i18n"],
         },
     },
 ]

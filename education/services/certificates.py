@@ -41,7 +41,9 @@ def achievement(course: Course, issuer_did: str) -> dict:
 
 
 def _issuer(course: Course):
-    return identity.issuer_for_university(course.university.slug, name=course.university.name)
+    return identity.issuer_for_university(
+        course.university.slug, name=course.university.name, name_ko=course.university.name_ko
+    )
 
 
 @transaction.atomic

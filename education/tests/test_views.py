@@ -285,3 +285,20 @@ def test_feedback_after_a_numeric_answer_with_a_decimal_comma(client, course, st
 
     assert response.status_code == 200
     assert [row["correct"] for row in response.context["feedback"]] == [True, True, True]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown", "hidden"),
+    [
+        ("ko", "부경대학교", "Pukyong National University"),
+        ("en", "Pukyong National University", "부경대학교"),
+    ],
+)
+def test_the_university_is_named_in_the_pages_language(client, language, shown, hidden):
+    university = UniversityFactory(name="Pukyong National University", name_ko="부경대학교")
+    course = CourseFactory(title="Merkle trees", university=university)
+
+    for url in (reverse("education:home"), course.get_absolute_url()):
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert shown in html
+        assert hidden not in html

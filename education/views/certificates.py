@@ -62,7 +62,11 @@ def certificate(request, public_id):
             "rows": rows,
             "achievement": subject.get("achievement", {}),
             "subject_did": subject.get("id", ""),
-            "issuer": credential.document["issuer"],
+            # The VC carries the English name; the page names the university in its language.
+            "issuer": {
+                **credential.document["issuer"],
+                "name": certificate.enrollment.course.university.localized_name,
+            },
             "share_url": share_url,
             "qr": qr_data_uri(share_url),
             "anchor_digest": identity_selectors.anchor_digest_for(credential),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from identity import credential_types, dids
 from identity import evidence as evidence_rules
+from identity.labels import type_label
 from identity.models import Credential, CredentialApplication
 
 from .credentials import credential_issue
@@ -86,13 +87,13 @@ def _notify(application: CredentialApplication) -> None:
         if application.status == CredentialApplication.Status.APPROVED:
             subject = _("Your B Pass credential is ready")
             body = _("Your %(type)s is now in your B Pass wallet: %(url)s") % {
-                "type": application.credential_type,
+                "type": type_label(application.credential_type),
                 "url": dids.site_url(reverse("identity:wallet")),
             }
         else:
             subject = _("Your B Pass application was not approved")
             body = _("Your application for %(type)s was not approved: %(reason)s") % {
-                "type": application.credential_type,
+                "type": type_label(application.credential_type),
                 "reason": application.decision_reason,
             }
     send_mail(subject, body, None, [user.email], fail_silently=True)

@@ -9,6 +9,7 @@ from identity import dids, keystore, multikey
 from identity.models import IssuerKey, Wallet
 
 CITY_NAME = "Busan Metropolitan City"
+CITY_NAME_KO = "부산광역시"
 
 
 def _issuer_private_key_from_env(slug: str):
@@ -17,26 +18,30 @@ def _issuer_private_key_from_env(slug: str):
     return multikey.decode_private_multikey(value) if value else None
 
 
-def issuer_ensure(*, slug: str, name: str) -> IssuerKey:
+def issuer_ensure(*, slug: str, name: str, name_ko: str = "") -> IssuerKey:
     """The issuer `slug` with its did:web key, created once (from the environment or generated).
 
     Idempotent and race-safe: the unique slug decides; the private key is stored encrypted and
-    never rewritten.
+    never rewritten. A Korean name given for an issuer that has none is filled in.
     """
     # Every VC-API issue asks for the city's issuer: the usual answer is one read, without
     # the BEGIN and COMMIT round trips a transaction around it would add.
     existing = IssuerKey.objects.filter(slug=slug).first()
     if existing is not None:
+        if name_ko and not existing.name_ko:
+            existing.name_ko = name_ko
+            existing.save(update_fields=["name_ko"])
         return existing
-    return _issuer_create(slug=slug, name=name)
+    return _issuer_create(slug=slug, name=name, name_ko=name_ko)
 
 
 @transaction.atomic
-def _issuer_create(*, slug: str, name: str) -> IssuerKey:
+def _issuer_create(*, slug: str, name: str, name_ko: str) -> IssuerKey:
     private_key = _issuer_private_key_from_env(slug) or multikey.generate()
     issuer = IssuerKey(
         slug=slug,
         name=name,
+        name_ko=name_ko,
         did=dids.did_for_issuer(slug),
         public_key_multibase=multikey.public_multikey(multikey.public_key_raw(private_key)),
         private_key_encrypted=keystore.encrypt_private_key(private_key),
@@ -52,14 +57,14 @@ def _issuer_create(*, slug: str, name: str) -> IssuerKey:
 
 def city_issuer() -> IssuerKey:
     """The city's own issuer (did:web:<host>)."""
-    return issuer_ensure(slug=dids.CITY_SLUG, name=CITY_NAME)
+    return issuer_ensure(slug=dids.CITY_SLUG, name=CITY_NAME, name_ko=CITY_NAME_KO)
 
 
-def issuer_for_university(slug: str, *, name: str | None = None) -> IssuerKey:
+def issuer_for_university(slug: str, *, name: str | None = None, name_ko: str = "") -> IssuerKey:
     """A partner university's issuer, did:web:<host>:issuers:<slug> (created once)."""
     if slug == dids.CITY_SLUG:
         raise ValidationError({"slug": _("This slug is reserved for the city.")})
-    return issuer_ensure(slug=slug, name=name or slug)
+    return issuer_ensure(slug=slug, name=name or slug, name_ko=name_ko)
 
 
 @transaction.atomic

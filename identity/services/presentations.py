@@ -183,6 +183,7 @@ def presentation_respond(*, request: PresentationRequest, holder, consent: bool)
             {
                 "type": c.credential_type,
                 "issuer": c.issuer.name,
+                "issuer_ko": c.issuer.name_ko,
                 "claims": {k: v for k, v in c.claims.items() if k in request.claims}
                 if request.claims
                 else c.claims,

@@ -396,6 +396,7 @@ def test_presentation_flow_and_consent_receipt(resident_credential, citizen):
         {
             "type": "BusanResidentCredential",
             "issuer": "Busan Metropolitan City",
+            "issuer_ko": "부산광역시",
             "claims": {"district": "Haeundae-gu"},
         }
     ]

@@ -224,3 +224,29 @@ def test_profile_page_shows_the_b_pass_did_once_the_wallet_exists(client):
     wallet = services.wallet_open(user=user)
     after = client.get(reverse("accounts:profile")).content.decode()
     assert wallet.did in after
+
+
+@pytest.mark.parametrize(
+    ("language", "issuer_name", "district", "other_language"),
+    [
+        ("ko", "부산광역시", "해운대구", ["Busan Metropolitan City", "Haeundae-gu"]),
+        ("en", "Busan Metropolitan City", "Haeundae-gu", ["부산광역시", "해운대구"]),
+    ],
+)
+def test_issuer_and_district_are_named_in_the_pages_language(
+    client, resident_credential, citizen, language, issuer_name, district, other_language
+):
+    citizen.preferred_language = language
+    citizen.save(update_fields=["preferred_language"])
+    client.force_login(citizen)
+    detail = reverse("identity:credential", kwargs={"public_id": resident_credential.public_id})
+
+    wallet_html = client.get(reverse("identity:wallet")).content.decode()
+    detail_html = client.get(detail).content.decode()
+
+    assert issuer_name in wallet_html
+    assert issuer_name in detail_html
+    assert district in detail_html
+    for text in other_language:
+        assert text not in wallet_html
+        assert text not in detail_html

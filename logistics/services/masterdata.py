@@ -29,6 +29,7 @@ def party_create(
     kind: str,
     contact_email: str = "",
     company_prefix: str = "",
+    name_ko: str = "",
     member=None,
 ) -> Party:
     """Registers a party by its GLN (check digit verified); `member` joins it when given.
@@ -37,7 +38,12 @@ def party_create(
     if not identifiers.is_valid_gln(gln):
         raise ValidationError({"gln": _("Enter a 13-digit GLN with a correct check digit.")})
     party = Party(
-        gln=gln, name=name, kind=kind, contact_email=contact_email, company_prefix=company_prefix
+        gln=gln,
+        name=name,
+        name_ko=name_ko,
+        kind=kind,
+        contact_email=contact_email,
+        company_prefix=company_prefix,
     )
     party.full_clean()
     party.save()
@@ -58,13 +64,26 @@ def partner_key_create(*, party: Party, name: str) -> tuple[PartnerKey, str]:
 
 @transaction.atomic
 def location_create(
-    *, party: Party, gln: str, name: str, kind: str, latitude=None, longitude=None
+    *,
+    party: Party,
+    gln: str,
+    name: str,
+    kind: str,
+    latitude=None,
+    longitude=None,
+    name_ko: str = "",
 ) -> Location:
     """Registers a location of a party by its GLN (check digit verified)."""
     if not identifiers.is_valid_gln(gln):
         raise ValidationError({"gln": _("Enter a 13-digit GLN with a correct check digit.")})
     location = Location(
-        party=party, gln=gln, name=name, kind=kind, latitude=latitude, longitude=longitude
+        party=party,
+        gln=gln,
+        name=name,
+        name_ko=name_ko,
+        kind=kind,
+        latitude=latitude,
+        longitude=longitude,
     )
     location.full_clean()
     location.save()
@@ -214,8 +233,8 @@ def _lot_in_events(lot: Lot) -> bool:
     return EventEPC.objects.filter(identifier=lot.identifier).exists()
 
 
-PARTY_FIELDS = ("gln", "name", "kind", "contact_email", "company_prefix", "is_active")
-LOCATION_FIELDS = ("gln", "name", "kind", "latitude", "longitude", "is_active")
+PARTY_FIELDS = ("gln", "name", "name_ko", "kind", "contact_email", "company_prefix", "is_active")
+LOCATION_FIELDS = ("gln", "name", "name_ko", "kind", "latitude", "longitude", "is_active")
 PRODUCT_FIELDS = (
     "gtin",
     "name",

@@ -13,14 +13,14 @@ from ..models import Alert, Lot, Recall
 
 
 @transaction.atomic
-def recall_create(*, lots: list[Lot], reason: str, user=None) -> Recall:
+def recall_create(*, lots: list[Lot], reason: str, reason_ko: str = "", user=None) -> Recall:
     """Opens a recall of the chosen lots; every lot downstream of them is affected.
 
     The affected lots are marked recalled. Anchored as `logistics.recall` version 1.
     """
     if not lots:
         raise ValidationError({"lots": _("Choose at least one lot.")})
-    recall = Recall(reason=reason.strip(), created_by=user)
+    recall = Recall(reason=reason.strip(), reason_ko=reason_ko.strip(), created_by=user)
     recall.full_clean()
     recall.save()
     recall.lots.set(lots)

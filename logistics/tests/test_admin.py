@@ -42,7 +42,7 @@ def test_staff_recall_workflow_choose_review_notify_export(staff_client):
     assert opened.status_code == 302
     assert recall.affected_lots.count() == 2
     page = staff_client.get(f"/admin/logistics/recall/{recall.pk}/change/").content.decode()
-    assert "Haeundae Fresh Market" in page
+    assert "해운대신선마트" in page  # the staff user reads Korean
     # notify: one alert per holder of an affected lot, once
     alerts_before = Alert.objects.count()
     assert staff_client.post(f"/admin/logistics/recall/{recall.pk}/notify/").status_code == 302

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from busanhub.chain import testing as chain_testing
 from logistics import demo
@@ -34,7 +35,7 @@ def test_provenance_page_shows_catch_timeline_chart_and_recall_in_korean_and_eng
     html = korean.content.decode()
     assert "고등어 필렛" in html
     assert "FAO 61 (Northwest Pacific)" in html
-    assert "Daeyang-ho 7" in html
+    assert "대양7호" in html
     assert 'class="temperature-chart"' in html
     assert 'class="chart-breach"' in html
     assert 'data-testid="recall-banner"' in html
@@ -42,6 +43,36 @@ def test_provenance_page_shows_catch_timeline_chart_and_recall_in_korean_and_eng
     english = Client(HTTP_ACCEPT_LANGUAGE="en").get(url).content.decode()
     assert "Recalled: do not eat this product." in english
     assert "Chub mackerel fillet" in english
+
+
+def test_places_parties_and_the_recall_reason_read_in_the_pages_language():
+    lot = _demo()
+    url = f"/01/{lot.product.gtin}/10/{lot.lot_code}"
+
+    korean = Client(HTTP_ACCEPT_LANGUAGE="ko").get(url).content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get(url).content.decode()
+
+    for ko, en in [
+        ("대양7호", "Daeyang-ho 7"),
+        ("부산공동어시장", "Busan Cooperative Fish Market"),
+        ("감천수산 가공공장", "Gamcheon processing plant"),
+        ("암남 냉동창고", "Amnam cold store"),
+        ("시료에서 히스타민이 법정 기준을 넘었습니다 (시연).", "Histamine above the legal limit"),
+    ]:
+        assert ko in korean
+        assert en not in korean
+        assert en in english
+        assert ko not in english
+
+
+def test_a_party_is_named_in_the_readers_language():
+    from logistics.models import Party
+
+    party = Party.objects.create(gln="8801234000017", name="Gamcheon Seafood", name_ko="감천수산")
+    with translation.override("ko"):
+        assert str(party) == "감천수산 (8801234000017)"
+    with translation.override("en"):
+        assert str(party) == "Gamcheon Seafood (8801234000017)"
 
 
 def test_unknown_digital_link_is_404():
@@ -69,7 +100,8 @@ def test_dashboard_shows_the_b_fresh_panel_with_open_recalls():
     client.force_login(user)
     page = client.get("/me/").content.decode()
     assert "B-Fresh 수산물" in page  # the user's preferred language (Korean by default)
-    assert "Histamine above the legal limit in a sample (demo)." in page
+    assert "시료에서 히스타민이 법정 기준을 넘었습니다 (시연)." in page
+    assert "Histamine above the legal limit" not in page
 
 
 def test_home_looks_a_package_up_and_lists_recalls():

@@ -87,7 +87,7 @@ def test_apply_approve_present_revoke(live_server, browser, settings):
     expect(verifier_page.locator(".bpass-outcome")).to_have_text("검증됨")
     expect(verifier_page.locator(".bpass-check-failed")).to_have_count(0)
     expect(verifier_page.locator(".bpass-check-ok").first).to_be_visible()
-    expect(verifier_page.locator(".bpass-result")).to_contain_text("Suyeong-gu")
+    expect(verifier_page.locator(".bpass-result")).to_contain_text("수영구")
 
     # When staff revoke the credential with a reason
     staff_page.goto(f"{live_server.url}/admin/identity/credential/")

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             result = verify.verify_on_chain(receipt, w3)
         except node.TRANSIENT_ERRORS as exc:
             result = verify.verify_offline(receipt)
-            result.add("chain", False, f"the node could not be asked: {exc}")
+            result.explain("chain", False, "chain-error", error=str(exc))
         verify.print_result(result, as_json=json, out=self.stdout)
         if not result.ok:
             sys.exit(1)
