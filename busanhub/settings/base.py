@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "busanhub.registry.portal_context",
             ],
+            # Money formatting (`amount`, `won`) in every template without `{% load %}`.
+            "builtins": ["busanhub.amount_filters"],
         },
     },
 ]
@@ -147,7 +149,13 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # "Resend the confirmation e-mail" (accounts:resend-confirmation), per IP; each address is
+    # also held to "confirm_email" above.
+    "resend_confirmation": "10/h/ip",
 }
+ACCOUNT_FORMS = {"signup": "busanhub.accounts.forms.SignupForm"}
+# The privacy officer's address in the privacy policy and terms (PIPA art. 31).
+PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@busanhub.example")
 # Re-entering the password for a sensitive action (B Pass key export, large voucher
 # payments: busanhub.accounts.reauth.password_recheck): after REAUTH_MAX_FAILURES wrong
 # passwords within REAUTH_WINDOW_SECONDS the user is locked out of every re-entry until the
