@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from busanhub.accounts.models import User
 
@@ -21,7 +22,7 @@ class SignupForm(AllauthSignupForm):
     privacy policy (the adapter stores the name and records the versions accepted)."""
 
     name = forms.CharField(
-        label=_("Name"),
+        label=pgettext_lazy("person", "Name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text=_("As it should appear on your certificates and receipts."),

@@ -6,6 +6,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -85,7 +86,7 @@ class Consent(models.Model):
         User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("user")
     )
     document = models.CharField(_("document"), max_length=16, choices=Document.choices)
-    version = models.CharField(_("version"), max_length=32)
+    version = models.CharField(pgettext_lazy("legal document", "version"), max_length=32)
     accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
 
     class Meta:
