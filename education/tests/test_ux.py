@@ -82,7 +82,7 @@ def test_multi_answer_questions_say_select_all_that_apply(client, quiz):
     assert len(legends) == 3 and len(hinted) == 1
     assert "Which are hash functions?" in hinted[0]
     multiple = quiz.questions.get(kind="multiple")
-    assert html.count(f'type="checkbox" id="c') == multiple.choices.count()
+    assert html.count('type="checkbox" id="c') == multiple.choices.count()
 
 
 @pytest.mark.parametrize(
