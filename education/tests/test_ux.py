@@ -2,10 +2,13 @@
 say "select all that apply", the certificate names the student, the lab's start shows its
 progress, and the transaction sent from the sandbox fills the hand-in field."""
 
+import csv
+import io
 import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from education import services
 from education.models import Certificate, QuizAttempt
@@ -155,3 +158,44 @@ def test_sending_from_the_sandbox_fills_the_transaction_field(client, anchor_lab
     other_client.force_login(other)
     other_client.post(lesson.get_absolute_url(), {"action": "lab-open"})
     assert tx_hash not in other_client.get(lesson.get_absolute_url()).content.decode()
+
+
+def test_my_learning_csv_lists_only_my_courses_and_certificates(quiz):
+    course = quiz.module.course
+    me, other = UserFactory(name="김지우"), UserFactory()
+    enrollment = services.enrollment_create(course=course, student=me)
+    services.enrollment_create(course=course, student=other)
+    attempt = services.quiz_attempt_start(enrollment=enrollment, lesson=quiz)
+    services.quiz_attempt_submit(attempt=attempt, answers=right_answers(quiz))
+    services.certificates_issue(course=course)
+    certificate = Certificate.objects.get(enrollment=enrollment)
+    client = Client()
+    client.force_login(me)
+
+    response = client.get(reverse("education:my-learning-csv"))
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(r["course"], r["status"], r["certificate_status"]) for r in rows] == [
+        ("Merkle trees", "completed", certificate.status)
+    ]
+    assert rows[0]["certificate_url"].endswith(certificate.get_absolute_url())
+    assert rows[0]["progress_percent"] == "100"
+    anonymous = Client().get(reverse("education:my-learning-csv"))
+    assert anonymous.status_code == 302
+
+
+def test_my_learning_and_the_catalogue_are_paginated(client):
+    me = UserFactory(preferred_language="en")
+    courses = [CourseFactory(title=f"Course {n:02d}") for n in range(22)]
+    for course in courses:
+        services.enrollment_create(course=course, student=me)
+    client.force_login(me)
+
+    mine = client.get(reverse("education:my-learning")).content.decode()
+    catalogue = client.get(reverse("education:home"), {"q": "course", "page": "2"})
+
+    assert "1–20 of 22" in mine and 'href="?page=2"' in mine
+    assert reverse("education:my-learning-csv") in mine
+    assert "21–22 of 22" in catalogue.content.decode()
+    assert 'href="?q=course&amp;page=1"' in catalogue.content.decode()
