@@ -199,3 +199,23 @@ def test_my_learning_and_the_catalogue_are_paginated(client):
     assert reverse("education:my-learning-csv") in mine
     assert "21–22 of 22" in catalogue.content.decode()
     assert 'href="?q=course&amp;page=1"' in catalogue.content.decode()
+
+
+@pytest.mark.parametrize("headers", [{}, {"HTTP_HX_REQUEST": "true"}])
+def test_starting_a_lab_while_the_lab_chain_is_down_says_so(client, settings, headers):
+    # Given a lab whose chain does not answer (nothing listens on port 9)
+    settings.EDUCATION_LAB_RPC_URL = "http://127.0.0.1:9"
+    course = CourseFactory()
+    lesson = LessonFactory(
+        module=ModuleFactory(course=course), kind="lab", lab_task="anchor_digest", body=""
+    )
+    student = UserFactory(preferred_language="en")
+    enrollment = services.enrollment_create(course=course, student=student)
+    client.force_login(student)
+
+    response = client.post(lesson.get_absolute_url(), {"action": "lab-open"}, **headers)
+
+    assert response.status_code in (200, 302)  # not a 500
+    page = client.get(lesson.get_absolute_url()).content.decode()
+    assert "The lab chain is not available right now. Try again later." in page
+    assert enrollment.labs.count() == 0
