@@ -151,3 +151,15 @@ def test_resend_with_a_bad_address_is_a_form_error(client):
 
     assert response.status_code == 400
     assert "email" in response.context["form"].errors
+
+
+def test_staff_see_a_users_consents_in_the_admin(client):
+    signup(client)
+    user = User.objects.get(email="seojun@example.kr")
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    html = client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
+
+    assert html.count(legal.TERMS_VERSION) >= 2  # one row per document
+    assert "이용약관" in html and "개인정보 처리방침" in html  # the admin is in Korean
