@@ -22,6 +22,7 @@ class Service:
     name: Any  # a lazy translatable string
     url_name: str
     order: int = 100
+    description: Any = ""  # one sentence on the home page's card: what the service does
 
     @property
     def url(self) -> str:

@@ -13,7 +13,14 @@ class EducationConfig(registry.ServiceConfig):
     name = "education"
     verbose_name = _("Blockchain education")
     service = registry.Service(
-        slug="education", name=_("Blockchain education"), url_name="education:home", order=60
+        slug="education",
+        name=_("Blockchain education"),
+        description=_(
+            "Take blockchain courses from Busan's universities, try the chain in a sandbox lab "
+            "and earn a certificate anyone can verify."
+        ),
+        url_name="education:home",
+        order=60,
     )
     dashboard_panel = registry.DashboardPanel(
         slug="education",

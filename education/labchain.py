@@ -39,7 +39,10 @@ def allowed_chain_ids() -> list[int]:
 
 def checked_web3() -> Web3:
     w3 = web3()
-    chain_id = w3.eth.chain_id
+    try:
+        chain_id = w3.eth.chain_id
+    except OSError as exc:  # requests' connection errors and timeouts: the node is down
+        raise LabChainError(f"the lab chain does not answer: {exc}") from exc
     if chain_id not in allowed_chain_ids():
         raise LabChainError(f"chain {chain_id} is not a lab chain (EDUCATION_LAB_CHAIN_IDS)")
     return w3

@@ -7,6 +7,7 @@ app_name = "education"
 urlpatterns = [
     path("education/", catalogue.home, name="home"),
     path("education/me/", catalogue.my_learning, name="my-learning"),
+    path("education/me/learning.csv", catalogue.my_learning_csv, name="my-learning-csv"),
     path("education/courses/<uuid:public_id>/", catalogue.course, name="course"),
     path("education/courses/<uuid:public_id>/enroll/", catalogue.enroll, name="enroll"),
     path("education/lessons/<uuid:public_id>/", lessons.lesson, name="lesson"),

@@ -2,6 +2,8 @@
 
 from decimal import Decimal, InvalidOperation
 
+from busanhub.amounts import grouped
+
 # The largest amount or price the exchange accepts, in ledger units (10**15: a million ETH at 9
 # decimals, a thousand trillion won). Far above any real request, and far enough below the
 # 64-bit columns (9.2 * 10**18) that sums of a few never overflow them.
@@ -24,8 +26,4 @@ def to_units(text: str, decimals: int) -> int:
 
 def from_units(units: int, decimals: int) -> str:
     """150000000 with 9 decimals -> "0.15" (no trailing zeros; thousands separated)."""
-    value = Decimal(int(units)).scaleb(-decimals)
-    text = f"{value:,.{decimals}f}" if decimals else f"{value:,.0f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    return grouped(units, decimals)

@@ -21,7 +21,14 @@ class ExchangeConfig(registry.ServiceConfig):
     name = "exchange"
     verbose_name = _("Busan Digital Asset Exchange")
     service = registry.Service(
-        slug="exchange", name=_("Busan Digital Asset Exchange"), url_name="exchange:home", order=30
+        slug="exchange",
+        name=_("Busan Digital Asset Exchange"),
+        description=_(
+            "Trade digital assets against won on a regulated exchange whose reserves you can "
+            "check yourself."
+        ),
+        url_name="exchange:home",
+        order=30,
     )
     dashboard_panel = registry.DashboardPanel(
         slug="exchange",

@@ -7,12 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from busanhub import spreadsheet
 from busanhub.bank.links import bank_links_of
 from busanhub.chain.qr import svg_data_uri
-from exchange import selectors, services, sumtree
+from busanhub.pagination import page_of
+from exchange import exports, selectors, services, sumtree
 from exchange.forms import (
     BankForm,
     OrderForm,
@@ -174,10 +177,31 @@ def wallet(request):
             "withdrawal_form": withdrawal_form,
             "bank_form": bank_form,
             "has_bank_links": bool(links),
-            "deposits": selectors.deposits_for(user=user)[:50],
-            "withdrawals": selectors.withdrawals_for(user=user)[:50],
+            "deposits": page_of(
+                request,
+                selectors.deposits_for(user=user).order_by("-created_at", "-pk"),
+                param="deposits_page",
+            ),
+            "withdrawals": page_of(
+                request,
+                selectors.withdrawals_for(user=user).order_by("-created_at", "-pk"),
+                param="withdrawals_page",
+            ),
         },
         status=status,
+    )
+
+
+@login_required
+@require_GET
+def history_csv(request, kind):
+    """The requester's own orders, trades, deposits or withdrawals as CSV."""
+    if kind not in exports.KINDS:
+        raise Http404
+    day = timezone.localdate().isoformat()
+    return spreadsheet.csv_response(
+        exports.history_csv(user=request.user, kind=kind),
+        filename=f"exchange-{kind}-{day}.csv",
     )
 
 

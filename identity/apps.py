@@ -20,7 +20,14 @@ class IdentityConfig(registry.ServiceConfig):
     name = "identity"
     verbose_name = _("B Pass")
     service = registry.Service(
-        slug="identity", name=_("B Pass"), url_name="identity:wallet", order=10
+        slug="identity",
+        name=_("B Pass"),
+        description=_(
+            "Your mobile digital ID: keep verified credentials and show only what a service "
+            "needs to know."
+        ),
+        url_name="identity:wallet",
+        order=10,
     )
     dashboard_panel = registry.DashboardPanel(
         slug="identity",

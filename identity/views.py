@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from busanhub.i18n import localized
+from busanhub.pagination import page_of
 from identity import credential_types, dids, jsonld, selectors, services, verification
 from identity.forms import ApplicationForm, KeyExportForm, PresentationRequestForm
 from identity.labels import CLAIM_LABELS, TYPE_LABELS, claims_in_words
@@ -92,10 +93,11 @@ def wallet(request):
         }
         for c in selectors.credentials_for_holder(user=request.user)
     ]
-    applications = [
-        {"application": a, "label": TYPE_LABELS.get(a.credential_type, a.credential_type)}
-        for a in selectors.applications_for(user=request.user)[:20]
-    ]
+    applications = page_of(request, selectors.applications_for(user=request.user), param="apps")
+    for application in applications:
+        application.label = TYPE_LABELS.get(
+            application.credential_type, application.credential_type
+        )
     return render(
         request,
         "identity/wallet.html",

@@ -21,6 +21,9 @@ class LogisticsConfig(registry.ServiceConfig):
     service = registry.Service(
         slug="logistics",
         name=_("B-Fresh seafood traceability"),
+        description=_(
+            "Follow Busan seafood from the boat to the shop: catch, cold chain and recalls."
+        ),
         url_name="logistics:home",
         order=50,
     )

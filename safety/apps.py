@@ -15,7 +15,13 @@ class SafetyConfig(registry.ServiceConfig):
     name = "safety"
     verbose_name = _("Citizen Safety Report")
     service = registry.Service(
-        slug="safety", name=_("Citizen Safety Report"), url_name="safety:home", order=40
+        slug="safety",
+        name=_("Citizen Safety Report"),
+        description=_(
+            "Report a hazard in the city with a photo and a place, and follow it until it is fixed."
+        ),
+        url_name="safety:home",
+        order=40,
     )
     dashboard_panel = registry.DashboardPanel(
         slug="safety",

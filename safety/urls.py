@@ -39,6 +39,7 @@ urlpatterns = [
     path("safety/", views.home, name="home"),
     path("safety/report/", views.report_new, name="report-new"),
     path("safety/mine/", views.my_reports, name="mine"),
+    path("safety/mine.csv", views.my_reports_csv, name="mine-csv"),
     path("safety/map/", views.public_map, name="map"),
     path("safety/reports/<uuid:public_id>/", views.report_detail, name="report-detail"),
     path("safety/reports/<uuid:public_id>/follow/", views.report_follow, name="report-follow"),

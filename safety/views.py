@@ -6,10 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import photos, selectors, services, throttle
+from busanhub import spreadsheet
+from busanhub.pagination import page_of
+
+from . import exports, photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
 
@@ -80,8 +84,18 @@ def report_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def my_reports(request: HttpRequest) -> HttpResponse:
-    reports = selectors.reports_of_user(user=request.user)
+    reports = page_of(request, selectors.reports_of_user(user=request.user))
     return render(request, "safety/my_reports.html", {"reports": reports})
+
+
+@login_required
+@require_GET
+def my_reports_csv(request: HttpRequest) -> HttpResponse:
+    """The requester's own reports as CSV."""
+    day = timezone.localdate().isoformat()
+    return spreadsheet.csv_response(
+        exports.my_reports_csv(user=request.user), filename=f"my-safety-reports-{day}.csv"
+    )
 
 
 @require_GET

@@ -14,7 +14,14 @@ class VouchersConfig(registry.ServiceConfig):
     name = "vouchers"
     verbose_name = _("Busan Digital Voucher")
     service = registry.Service(
-        slug="vouchers", name=_("Busan Digital Voucher"), url_name="vouchers:home", order=20
+        slug="vouchers",
+        name=_("Busan Digital Voucher"),
+        description=_(
+            "Pay at local shops with the city's digital voucher, get cashback and receive "
+            "city grants."
+        ),
+        url_name="vouchers:home",
+        order=20,
     )
     dashboard_panel = registry.DashboardPanel(
         slug="vouchers",

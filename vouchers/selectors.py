@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 # Linked bank accounts are the platform's; vouchers' pages list them through these.
 from busanhub.bank.links import bank_link_label, bank_links_of  # noqa: F401
@@ -63,6 +64,37 @@ def wallet_history(
     if until:
         postings = postings.filter(transaction__business_date__lte=until)
     return postings.order_by("-transaction_id", "pk")
+
+
+# A wallet's cashback postings say what they are, not just the journal's kind ("Payment"):
+# the cashback account moves both ways in one payment or refund.
+ENTRY_LABELS = {
+    "cashback_earned": _("Cashback earned"),
+    "paid_from_cashback": _("Paid from cashback"),
+    "cashback_reversed": _("Cashback reversed"),
+    "cashback_returned": _("Cashback returned by a refund"),
+    "reward_points": _("Reward points (cashback)"),
+}
+
+
+def posting_entry(posting: Posting) -> str:
+    """A stable code for what a wallet posting is: "cashback_earned", "paid_from_cashback",
+    "cashback_reversed", "cashback_returned", "reward_points", or the journal's kind."""
+    kind = posting.transaction.kind
+    if posting.account.kind == Account.Kind.CASHBACK:
+        if kind == JournalTransaction.Kind.PAYMENT:
+            return "cashback_earned" if posting.amount > 0 else "paid_from_cashback"
+        if kind == JournalTransaction.Kind.REFUND:
+            return "cashback_returned" if posting.amount > 0 else "cashback_reversed"
+        if kind == JournalTransaction.Kind.REWARD:
+            return "reward_points"
+    return kind
+
+
+def posting_label(posting: Posting) -> str:
+    """What the citizen reads for a posting in their history (cashback labelled as such)."""
+    entry = posting_entry(posting)
+    return str(ENTRY_LABELS.get(entry) or posting.transaction.get_kind_display())
 
 
 def payments_for_wallet(*, wallet: Wallet | None) -> QuerySet[Payment]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("vouchers/", views.home, name="home"),
     path("vouchers/topup/", views.topup, name="topup"),
     path("vouchers/topups/", views.topups, name="topups"),
+    path("vouchers/history.csv", views.history_csv, name="history-csv"),
     path("vouchers/bank-links/", views.bank_links, name="bank-links"),
     path("vouchers/bank-links/<uuid:public_id>/", views.bank_link, name="bank-link"),
     path(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from busanhub import spreadsheet
 from busanhub.accounts.reauth import ReauthLocked, password_recheck
+from busanhub.pagination import page_of
 
 from . import forms, reports, selectors, services
 from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement, TopUp
@@ -27,7 +28,9 @@ def _apply_errors(form, error: ValidationError) -> None:
 @login_required
 def home(request):
     wallet = selectors.wallet_for(user=request.user)
-    history = list(selectors.wallet_history(wallet=wallet)[:30])
+    history = page_of(request, selectors.wallet_history(wallet=wallet))
+    for posting in history:
+        posting.label = selectors.posting_label(posting)
     links = selectors.bank_links_of(user=request.user, verified_only=True)
     return render(
         request,
@@ -37,7 +40,12 @@ def home(request):
             "balances": selectors.wallet_balances(wallet=wallet),
             "grants": selectors.wallet_grants(wallet=wallet),
             "history": history,
-            "payments": list(selectors.payments_for_wallet(wallet=wallet).order_by("-pk")[:10]),
+            "payments": page_of(
+                request,
+                selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
+                per_page=10,
+                param="payments_page",
+            ),
             "policy": services.policy_current(),
             "topup_form": forms.TopUpForm(links=links),
             "has_links": bool(links),
@@ -79,7 +87,17 @@ def topups(request):
     return render(
         request,
         "vouchers/topups.html",
-        {"topups": list(selectors.topups_of(user=request.user)[:100])},
+        {"topups": page_of(request, selectors.topups_of(user=request.user))},
+    )
+
+
+@login_required
+def history_csv(request):
+    """The citizen's own wallet history as CSV (every posting; the wallet is the requester's)."""
+    wallet = selectors.wallet_for(user=request.user)
+    day = timezone.localdate().isoformat()
+    return spreadsheet.csv_response(
+        reports.wallet_history_csv(wallet=wallet), filename=f"voucher-history-{day}.csv"
     )
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from busanhub.accounts.models import User
+from busanhub.accounts.models import Consent, User
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -16,6 +16,19 @@ class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class ConsentInline(admin.TabularInline):
+    """What the person accepted at sign-up, and when: a record, never edited."""
+
+    model = Consent
+    extra = 0
+    can_delete = False
+    fields = ("document", "version", "accepted_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
@@ -39,6 +52,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
+
+    def get_inlines(self, request, obj):
+        return (ConsentInline,) if obj is not None else ()  # the add form has no consents
+
     add_fieldsets = (
         (
             None,

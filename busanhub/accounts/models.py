@@ -6,6 +6,7 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -71,3 +72,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
+
+
+class Consent(models.Model):
+    """A person's acceptance of one version of the terms or the privacy policy (PIPA art. 22:
+    the portal must be able to show what was agreed to, and when). Append-only."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("Terms of use")
+        PRIVACY = "privacy", _("Privacy policy")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="consents", verbose_name=_("user")
+    )
+    document = models.CharField(_("document"), max_length=16, choices=Document.choices)
+    version = models.CharField(pgettext_lazy("legal document", "version"), max_length=32)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "document", "version"], name="consent_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.document} {self.version}"

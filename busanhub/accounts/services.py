@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import transaction
 
-from busanhub.accounts.models import User
+from busanhub.accounts.models import Consent, User
 
 LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
@@ -48,3 +48,20 @@ def api_token_revoke(*, user: User) -> bool:
 
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)
+
+
+@transaction.atomic
+def consent_record(*, user: User, versions: dict[str, str]) -> list[Consent]:
+    """Records that `user` accepted each document's version now ({"terms": "2026-12-01", …}).
+
+    Atomic and idempotent: accepting a version already accepted keeps the first time.
+    """
+    consents = []
+    for document, version in sorted(versions.items()):
+        consent = Consent(user=user, document=document, version=version)
+        consent.full_clean(exclude=["user"], validate_unique=False)
+        consent, _created = Consent.objects.get_or_create(
+            user=user, document=document, version=version
+        )
+        consents.append(consent)
+    return consents

@@ -9,4 +9,11 @@ urlpatterns = [
     path("me/", views.dashboard, name="dashboard"),
     path("me/profile/", views.profile, name="profile"),
     path("me/api-token/", views.api_token, name="api-token"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("terms/", views.terms, name="terms"),
+    path(
+        "accounts/resend-confirmation/",
+        views.resend_confirmation,
+        name="resend-confirmation",
+    ),
 ]

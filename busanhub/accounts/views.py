@@ -1,17 +1,20 @@
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_http_methods
 
 from busanhub import registry
-from busanhub.accounts.forms import ProfileForm
+from busanhub.accounts import legal
+from busanhub.accounts.forms import ProfileForm, ResendConfirmationForm
 from busanhub.accounts.middleware import set_language_cookie
 from busanhub.accounts.services import api_token_revoke, api_token_rotate, user_profile_update
 from busanhub.errors import error_for_path
@@ -19,6 +22,70 @@ from busanhub.errors import error_for_path
 
 def home(request):
     return render(request, "home.html", {"services": registry.services()})
+
+
+def legal_page(request, document: str):
+    """The terms of use or the privacy policy, in the active language."""
+    return render(
+        request,
+        legal.template_for(document),
+        {
+            "version": legal.VERSIONS[document],
+            "effective_date": legal.EFFECTIVE_DATE,
+            "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
+            "other_url": reverse("accounts:privacy" if document == "terms" else "accounts:terms"),
+        },
+    )
+
+
+def privacy(request):
+    return legal_page(request, "privacy")
+
+
+def terms(request):
+    return legal_page(request, "terms")
+
+
+@require_http_methods(["GET", "POST"])
+def resend_confirmation(request):
+    """Sends the e-mail confirmation link again to an address still waiting for it.
+
+    The answer is the same whether or not the address has an account (no way to learn who is
+    signed up). Rate-limited twice: per IP (ACCOUNT_RATE_LIMITS "resend_confirmation") and per
+    address (allauth's "confirm_email", the limit of every confirmation e-mail it sends).
+    """
+    from allauth.account.models import EmailAddress
+    from allauth.core.ratelimit import consume, respond_429
+
+    form = ResendConfirmationForm(request.POST or None, initial={"email": request.GET.get("email")})
+    if request.method == "POST" and form.is_valid():
+        if not consume(request, action="resend_confirmation"):
+            return respond_429(request)
+        email = form.cleaned_data["email"].lower()
+        if consume(request, action="confirm_email", key=email):
+            address = (
+                EmailAddress.objects.filter(
+                    email__iexact=email, verified=False, user__is_active=True
+                )
+                .select_related("user")
+                .first()
+            )
+            if address is not None:
+                address.send_confirmation(request)
+        messages.info(
+            request,
+            _(
+                "If an account with this address is waiting for confirmation, a new e-mail is "
+                "on its way. You can ask again in a few minutes."
+            ),
+        )
+        return redirect("accounts:resend-confirmation")
+    return render(
+        request,
+        "accounts/resend_confirmation.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -98,8 +98,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "busanhub.registry.portal_context",
             ],
-            # `localized_name` and `localized` on every page (busanhub/i18n.py).
-            "builtins": ["busanhub.i18n"],
+            # `localized_name`, `localized` (busanhub/i18n.py) and money formatting (`amount`,
+            # `won`: busanhub/amount_filters.py) in every template without `{% load %}`.
+            "builtins": ["busanhub.i18n", "busanhub.amount_filters"],
         },
     },
 ]
@@ -149,7 +150,13 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # "Resend the confirmation e-mail" (accounts:resend-confirmation), per IP; each address is
+    # also held to "confirm_email" above.
+    "resend_confirmation": "10/h/ip",
 }
+ACCOUNT_FORMS = {"signup": "busanhub.accounts.forms.SignupForm"}
+# The privacy officer's address in the privacy policy and terms (PIPA art. 31).
+PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@busanhub.example")
 # Re-entering the password for a sensitive action (B Pass key export, large voucher
 # payments: busanhub.accounts.reauth.password_recheck): after REAUTH_MAX_FAILURES wrong
 # passwords within REAUTH_WINDOW_SECONDS the user is locked out of every re-entry until the

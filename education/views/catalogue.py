@@ -4,9 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from busanhub import spreadsheet
+from busanhub.pagination import page_of
 from education import selectors, services
 from education.forms import CatalogueForm
 from education.models import Course, Enrollment, University
@@ -27,7 +30,9 @@ def home(request):
         level=filters.get("level", ""),
         language=filters.get("language", ""),
     )
-    return render(request, "education/catalogue.html", {"form": form, "courses": courses})
+    return render(
+        request, "education/catalogue.html", {"form": form, "courses": page_of(request, courses)}
+    )
 
 
 def _published_course(public_id) -> Course:
@@ -75,5 +80,42 @@ def enroll(request, public_id):
 @require_GET
 def my_learning(request):
     return render(
-        request, "education/my_learning.html", {"rows": selectors.my_learning(user=request.user)}
+        request,
+        "education/my_learning.html",
+        {"rows": page_of(request, selectors.my_learning(user=request.user))},
+    )
+
+
+MY_LEARNING_HEADER = [
+    "course", "university", "enrolled_at", "status", "progress_percent", "certificate_status",
+    "certificate_issued_at", "certificate_url",
+]  # fmt: skip
+
+
+@login_required
+@require_GET
+def my_learning_csv(request):
+    """The requester's own courses and certificates as CSV."""
+    rows = []
+    for row in selectors.my_learning(user=request.user):
+        certificate = row["certificate"]
+        rows.append(
+            [
+                row["course"].title,
+                row["course"].university.name,
+                row["enrollment"].created_at.isoformat(),
+                row["enrollment"].status,
+                row["percent"],
+                certificate.status if certificate else None,
+                certificate.issued_at.isoformat()
+                if certificate and certificate.issued_at
+                else None,
+                request.build_absolute_uri(certificate.get_absolute_url())
+                if certificate and certificate.status != "pending"
+                else None,
+            ]
+        )
+    day = timezone.localdate().isoformat()
+    return spreadsheet.csv_response(
+        spreadsheet.rows_to_csv(MY_LEARNING_HEADER, rows), filename=f"my-learning-{day}.csv"
     )

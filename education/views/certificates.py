@@ -62,6 +62,8 @@ def certificate(request, public_id):
             "rows": rows,
             "achievement": subject.get("achievement", {}),
             "subject_did": subject.get("id", ""),
+            # The name given at sign-up, else the e-mail's local part (User.get_short_name).
+            "student_name": certificate.enrollment.student.get_short_name(),
             # The VC carries the English name; the page names the university in its language.
             "issuer": {
                 **credential.document["issuer"],

@@ -13,7 +13,11 @@ from education.forms import LabTxForm, LabVerifyForm, SandboxAnchorForm
 from education.models import Enrollment, LabChallenge, Lesson
 
 
-def lab_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
+def _last_tx_key(challenge: LabChallenge) -> str:
+    return f"education_last_tx:{challenge.pk}"
+
+
+def lab_context(lesson: Lesson, enrollment: Enrollment | None, session=None) -> dict:
     challenge = (
         LabChallenge.objects.select_related("sandbox__contract")
         .filter(enrollment=enrollment, lesson=lesson)
@@ -24,7 +28,10 @@ def lab_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
     context = {
         "challenge": challenge,
         "verify_form": LabVerifyForm(),
-        "tx_form": LabTxForm(),
+        # The transaction the student just sent from the sandbox is the one to hand in.
+        "tx_form": LabTxForm(
+            initial={"tx_hash": (session or {}).get(_last_tx_key(challenge)) if challenge else None}
+        ),
         "anchor_form": SandboxAnchorForm(),
         "rpc_url": labchain.rpc_url(),
     }
@@ -51,7 +58,7 @@ def lab_action(request, action: str, challenge: LabChallenge) -> None:
             )
         tx_hash = services.sandbox_anchor(sandbox=challenge.sandbox, text=form.cleaned_data["text"])
         messages.success(request, _("Anchored in transaction %(tx)s.") % {"tx": tx_hash})
-        request.session["education_last_tx"] = tx_hash
+        request.session[_last_tx_key(challenge)] = tx_hash
     else:
         form = LabVerifyForm(request.POST) if action == "lab-verify" else LabTxForm(request.POST)
         if not form.is_valid():

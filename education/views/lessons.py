@@ -4,6 +4,7 @@ submit a quiz, work in a lab. Quizzes and labs add their own context and actions
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -65,7 +66,7 @@ def lesson(request, public_id):
     if lesson.kind == Lesson.Kind.QUIZ:
         context.update(quiz_context(lesson, enrollment))
     elif lesson.kind == Lesson.Kind.LAB:
-        context.update(lab_context(lesson, enrollment))
+        context.update(lab_context(lesson, enrollment, session=request.session))
     return render(request, "education/lesson.html", context)
 
 
@@ -102,4 +103,9 @@ def _lesson_post(request, lesson: Lesson, enrollment: Enrollment | None):
         flash_errors(request, error)
     except labchain.LabChainError:
         messages.error(request, _("The lab chain is not available right now. Try again later."))
+    if request.headers.get("HX-Request") == "true":
+        # htmx posted it (the lab's start, with its progress): the page loads again in full.
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = lesson.get_absolute_url()
+        return response
     return redirect(lesson.get_absolute_url())

@@ -98,3 +98,60 @@ def test_student_earns_a_certificate_that_a_visitor_sees_verified(
     expect(page).to_have_url(re.compile(r"/verify/0x[0-9a-f]{64}$"))
     assert page.csp_violations == []
     assert student_page.csp_violations == []
+
+
+@pytest.mark.parametrize(
+    ("language", "viewport", "hint", "failed", "passed"),
+    [
+        (
+            "ko",
+            {"width": 390, "height": 844},
+            "해당하는 것을 모두 고르세요",
+            "불합격 (합격 기준 70%)",
+            "합격 (합격 기준 70%)",
+        ),
+        (
+            "en",
+            {"width": 1280, "height": 900},
+            "Select all that apply",
+            "Not passed (pass mark 70%)",
+            "Passed (pass mark 70%)",
+        ),
+    ],
+)
+def test_the_quiz_result_says_pass_or_fail(
+    live_server, browser, language, viewport, hint, failed, passed
+):
+    # Given a student enrolled in a course whose pass mark is 70 %, on a phone (ko) or desktop (en)
+    course = CourseFactory(title="Merkle trees", pass_mark=70)
+    quiz = quiz_for(ModuleFactory(course=course), max_attempts=2)
+    student = UserFactory(preferred_language=language)
+    Enrollment.objects.create(course=course, student=student, status="active")
+    page = _signed_in_page(browser, live_server, student, viewport=viewport)
+    page.goto(f"{live_server.url}{quiz.get_absolute_url()}")
+    start = page.get_by_role("button", name=re.compile("퀴즈 시작|Start the quiz"))
+
+    # When they answer only the multi-answer question right (33 %)
+    start.click()
+    multiple = page.locator("fieldset", has_text="Which are hash functions?")
+    expect(multiple.locator("legend")).to_contain_text(hint)
+    page.get_by_label("128 bits").check()
+    page.get_by_label("SHA-256").check()
+    page.get_by_label("Keccak-256").check()
+    page.locator("input[inputmode=decimal]").fill("9")
+    page.locator("main form button[type=submit]").click()
+
+    # Then the result says they did not pass, against the course's pass mark
+    expect(page.locator("#quiz-verdict")).to_have_text(failed)
+
+    # When they try again and answer everything right
+    start.click()
+    page.get_by_label("256 bits").check()
+    page.get_by_label("SHA-256").check()
+    page.get_by_label("Keccak-256").check()
+    page.locator("input[inputmode=decimal]").fill("8")
+    page.locator("main form button[type=submit]").click()
+
+    # Then they passed
+    expect(page.locator("#quiz-verdict")).to_have_text(passed)
+    assert page.csp_violations == []

@@ -41,7 +41,7 @@ def test_topup_pay_by_dynamic_link_receipt_and_partial_refund(browser, live_serv
     citizen_page.get_by_label("금액 (원)").fill("30000")
     citizen_page.get_by_label("연결 은행 계좌").select_option(label="신한은행 ···6789")
     citizen_page.get_by_role("button", name="충전하기").click()
-    expect(citizen_page.get_by_test_id("balance-total")).to_have_text("30000")
+    expect(citizen_page.get_by_test_id("balance-total")).to_have_text("30,000원")
 
     # The merchant makes a 12,000 KRW payment QR.
     shop_page.goto(f"{live_server.url}/vouchers/merchant/")
@@ -53,24 +53,24 @@ def test_topup_pay_by_dynamic_link_receipt_and_partial_refund(browser, live_serv
     # The citizen opens the link, sees the shop and the amount, pays.
     citizen_page.goto(link)
     expect(citizen_page.get_by_test_id("merchant-name")).to_contain_text(merchant.name)
-    expect(citizen_page.get_by_test_id("request-amount")).to_have_text("12000 원")
+    expect(citizen_page.get_by_test_id("request-amount")).to_have_text("12,000원")
     citizen_page.get_by_role("button", name="지금 결제").click()
     expect(citizen_page.get_by_role("heading", name="영수증")).to_be_visible()
-    expect(citizen_page.get_by_test_id("receipt-cashback")).to_have_text("1200 원")
+    expect(citizen_page.get_by_test_id("receipt-cashback")).to_have_text("1,200원")
     payment = Payment.objects.get()
     verify = citizen_page.get_by_test_id("verify-link")
     expect(verify).to_have_attribute("href", f"/verify/{payment.journal.digest}")
     citizen_page.goto(f"{live_server.url}/vouchers/")
-    expect(citizen_page.get_by_test_id("balance-cash")).to_have_text("18000 원")
-    expect(citizen_page.get_by_test_id("balance-cashback")).to_have_text("1200 원")
+    expect(citizen_page.get_by_test_id("balance-cash")).to_have_text("18,000원")
+    expect(citizen_page.get_by_test_id("balance-cashback")).to_have_text("1,200원")
 
     # The merchant sees the payment and refunds 3,000 KRW of it.
     shop_page.goto(f"{live_server.url}/vouchers/merchant/")
-    expect(shop_page.get_by_test_id("today-gross")).to_have_text("12000 원")
+    expect(shop_page.get_by_test_id("today-gross")).to_have_text("12,000원")
     shop_page.get_by_role("link", name="상세 및 환불").click()
     shop_page.get_by_label("환불 금액 (원)").fill("3000")
     shop_page.get_by_role("button", name="환불", exact=True).click()
-    expect(shop_page.get_by_test_id("receipt-refunded")).to_have_text("3000 원")
+    expect(shop_page.get_by_test_id("receipt-refunded")).to_have_text("3,000원")
     payment.refresh_from_db()
     assert (payment.refunded, payment.cashback_reversed) == (3_000, 300)
 

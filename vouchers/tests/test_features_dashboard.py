@@ -18,7 +18,10 @@ def test_dashboard_lists_todays_refunds(client, resident, merchant):
     page = client.get(url).content.decode()
     table = page[page.index('data-testid="today-refunds"') :]
     table = table[: table.index("</table>")]
-    assert "<td>4000</td><td>400</td><td>wrong size</td>" in table
+    assert (
+        '<td class="amount">4,000 KRW</td><td class="amount">400 KRW</td><td>wrong size</td>'
+        in table
+    )
     assert reverse("vouchers:receipt", args=[payment.public_id]) in table
     merchant.owner.preferred_language = "ko"
     merchant.owner.save(update_fields=["preferred_language"])

@@ -52,8 +52,8 @@ def test_the_citizen_sees_a_pending_topup_and_never_anothers(client, citizen):
     theirs = pending_topup(other, 7_777, kind="timeout")
     client.force_login(citizen)
     page = client.get(reverse("vouchers:topups")).content.decode()
-    assert "20000" in page and "Waiting for the bank" in page
-    assert "7777" not in page and theirs.bank_link.account_ref[-4:] not in page
+    assert "20,000 KRW" in page and "Waiting for the bank" in page
+    assert "7,777" not in page and theirs.bank_link.account_ref[-4:] not in page
     home = client.get(reverse("vouchers:home")).content.decode()
     assert 'data-testid="pending-topups"' in home and "One top-up is waiting for the bank." in home
     api = APIClient()

@@ -28,8 +28,8 @@ def test_wallet_page_shows_the_split(client, resident, merchant):
     services.payment_create(payer=resident, merchant_code=merchant.code, amount=5_000)
     client.force_login(resident)
     page = client.get(reverse("vouchers:home")).content.decode()
-    assert '<span data-testid="balance-total">5500</span>' in page
-    assert '<dd data-testid="balance-cash">5000 KRW</dd>' in page
+    assert '<span data-testid="balance-total">5,500 KRW</span>' in page
+    assert '<dd data-testid="balance-cash">5,000 KRW</dd>' in page
     assert '<dd data-testid="balance-cashback">500 KRW</dd>' in page
     assert "Verify on chain" in page
 
@@ -65,7 +65,7 @@ def test_pay_by_code_then_receipt_with_verify_link(client, citizen, merchant):
     assert paid["Location"] == reverse("vouchers:receipt", args=[payment.public_id])
     receipt = client.get(paid["Location"]).content.decode()
     assert f'href="/verify/{payment.journal.digest}"' in receipt
-    assert '<dd data-testid="receipt-amount">3000 KRW</dd>' in receipt
+    assert '<dd data-testid="receipt-amount">3,000 KRW</dd>' in receipt
 
 
 def test_over_balance_on_the_page_is_a_form_error(client, citizen, merchant):
@@ -97,7 +97,7 @@ def test_merchant_dashboard_request_qr_and_refund(client, citizen, merchant):
     payment = services.payment_create(payer=citizen, merchant_code=merchant.code, amount=6_000)
     client.force_login(merchant.owner)
     dashboard = client.get(reverse("vouchers:merchant-home"), follow=True).content.decode()
-    assert '<dd data-testid="today-gross">6000 KRW</dd>' in dashboard
+    assert '<dd data-testid="today-gross">6,000 KRW</dd>' in dashboard
     assert "data:image/svg+xml;base64," in dashboard
     made = client.post(
         reverse("vouchers:merchant-request", args=[merchant.code]), {"amount": 2_500}

@@ -17,9 +17,11 @@ def test_a_sign_up_confirmation_names_the_portal(client):
     client.post(
         "/accounts/signup/",
         {
+            "name": "New Citizen",
             "email": "new@example.org",
             "password1": "a-long-pass-phrase-2026",
             "password2": "a-long-pass-phrase-2026",
+            "accept_terms": "on",
         },
     )
     assert len(mail.outbox) == 1

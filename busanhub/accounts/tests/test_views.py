@@ -26,7 +26,13 @@ def confirmation_link(message) -> str:
 def test_signup_requires_email_confirmation_then_logs_in_as_citizen(client):
     response = client.post(
         reverse("account_signup"),
-        {"email": "minji@example.kr", "password1": SIGNUP_PASSWORD, "password2": SIGNUP_PASSWORD},
+        {
+            "name": "김민지",
+            "email": "minji@example.kr",
+            "password1": SIGNUP_PASSWORD,
+            "password2": SIGNUP_PASSWORD,
+            "accept_terms": "on",
+        },
     )
 
     # Mandatory verification: not logged in yet, one email sent.

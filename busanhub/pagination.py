@@ -1,0 +1,40 @@
+"""Every list a citizen sees is paginated the same way: `page_of` here, the include
+`includes/pagination.html` in the template ("1–20 of 134", previous/next).
+
+    page = page_of(request, selectors.topups_of(user=request.user))
+    {% for topup in page %}…{% endfor %}
+    {% include "includes/pagination.html" with page=page %}
+
+A page number that is not a number, or past the end, shows the last page (never a 404 or 500).
+Two lists on one page take different `param`s.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+PER_PAGE = 20
+
+
+def page_of(
+    request: HttpRequest, items: Sequence[Any] | Any, *, per_page: int = PER_PAGE, param="page"
+) -> Page:
+    """The page of `items` (a queryset or list) the request asks for, with the links to its
+    neighbours (`previous_url`, `next_url`: the request's query with only `param` changed)."""
+    page = Paginator(items, per_page).get_page(request.GET.get(param))
+    page.param = param  # type: ignore[attr-defined]
+    page.previous_url = (  # type: ignore[attr-defined]
+        _url(request, param, page.previous_page_number()) if page.has_previous() else ""
+    )
+    page.next_url = (  # type: ignore[attr-defined]
+        _url(request, param, page.next_page_number()) if page.has_next() else ""
+    )
+    return page
+
+
+def _url(request: HttpRequest, param: str, number: int) -> str:
+    query = request.GET.copy()
+    query[param] = str(number)
+    return "?" + query.urlencode()

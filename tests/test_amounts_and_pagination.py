@@ -1,0 +1,97 @@
+"""The platform's money display (busanhub.amounts, the `amount` and `won` template builtins)
+and its one pagination (busanhub.pagination + includes/pagination.html)."""
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import translation
+
+from busanhub.amounts import grouped
+from busanhub.pagination import page_of
+
+
+@pytest.mark.parametrize(
+    ("units", "decimals", "text"),
+    [
+        (0, 0, "0"),
+        (999, 0, "999"),
+        (109_200, 0, "109,200"),
+        (-1_234_567, 0, "-1,234,567"),
+        (150_000_000, 9, "0.15"),
+        (1_234_500_000_000, 9, "1,234.5"),
+        (1_000_000_000, 9, "1"),
+        (123_456_789, 2, "1,234,567.89"),
+    ],
+)
+def test_grouped(units, decimals, text):
+    assert grouped(units, decimals) == text
+
+
+def render(source: str, **context) -> str:
+    return Template(source).render(Context(context))
+
+
+@pytest.mark.parametrize(("language", "text"), [("ko", "109,200원"), ("en", "109,200 KRW")])
+def test_won_in_each_language(language, text):
+    with translation.override(language):
+        assert render("{{ value|won }}", value=109_200) == text
+
+
+def test_amount_needs_no_load_and_tolerates_empty_values():
+    assert (
+        render(
+            "{{ a|amount }}|{{ b|amount:9 }}|{{ c|amount }}|{{ d|won }}",
+            a=5500,
+            b=10**9,
+            c=None,
+            d="x",
+        )
+        == "5,500|1|—|—"
+    )
+
+
+def test_the_exchange_units_filter_is_the_platforms_grouping():
+    from exchange.amounts import from_units
+
+    assert from_units(1_234_500_000_000, 9) == grouped(1_234_500_000_000, 9) == "1,234.5"
+
+
+@pytest.mark.parametrize(
+    ("query", "number", "count_text"),
+    [
+        ({}, 1, "1–20 of 134"),
+        ({"page": "7"}, 7, "121–134 of 134"),
+        ({"page": "99"}, 7, "121–134 of 134"),
+        ({"page": "nope"}, 1, "1–20 of 134"),
+    ],
+)
+def test_page_of_and_the_include(query, number, count_text):
+    request = RequestFactory().get("/list/", {"q": "busan", **query})
+
+    page = page_of(request, list(range(134)))
+    with translation.override("en"):
+        html = render('{% include "includes/pagination.html" with page=page %}', page=page)
+
+    assert page.number == number
+    assert count_text in html
+    assert f"Page {number} of 7" in html
+    if number > 1:
+        assert f'href="?q=busan&amp;page={number - 1}"' in html
+    if number < 7:
+        assert f'href="?q=busan&amp;page={number + 1}"' in html
+
+
+def test_the_include_in_korean_and_for_an_empty_list():
+    request = RequestFactory().get("/list/")
+    with translation.override("ko"):
+        html = render(
+            '{% include "includes/pagination.html" with page=page %}',
+            page=page_of(request, list(range(1234))),
+        )
+        empty = render(
+            '{% include "includes/pagination.html" with page=page %}',
+            page=page_of(request, []),
+        )
+
+    assert "전체 1,234개 중 1–20" in html and "다음" in html
+    assert empty.strip() == ""
