@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import coldchain
-from .epcis import identifiers
+from .epcis import identifiers, vocabulary
 
 STEPS = {
     "commissioning": _("Caught and landed"),
@@ -30,15 +30,10 @@ STEPS = {
 AUCTION_STEP = "buy"
 
 
-def _bare(value: str) -> str:
-    value = value or ""
-    return value.rsplit("-", 1)[-1] if value.startswith("http") else value.rsplit(":", 1)[-1]
-
-
 def timeline(journey) -> list[dict]:
     rows = []
     for event in journey.events:
-        step = _bare(event.biz_step)
+        step = vocabulary.bare_term(event.biz_step)
         gln = identifiers.parse(event.biz_location or event.read_point).gln
         location = journey.locations.get(gln)
         label = STEPS.get(step)
