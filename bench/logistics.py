@@ -7,8 +7,9 @@
 Runs against a throw-away database made by Django's test-database machinery (on the server
 DATABASE_URL names; unset, the embedded cluster `make run` starts) and removes it at the end.
 Prints figures only, it asserts nothing about timing. The full run stores 1,000,000 events for
-the query figure; `--quick` stores 100,000 (and says so). The last line printed is the
-headline:
+the query figure; `--quick` stores 100,000 (and says so). Capture also prints its CPU per event
+(this process + its PostgreSQL backend, read from /proc when the server runs here), the figure
+to compare on a loaded machine. The last line printed is the headline:
 
     events_per_s=N query_p95_ms=N trace_ms=N
 """
@@ -67,9 +68,25 @@ def master_data():
     return party, location, product
 
 
+def backend_cpu_s() -> float | None:
+    """CPU seconds this connection's PostgreSQL backend has used (None when the server is not a
+    process of this machine, or its /proc entry cannot be read)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def capture_documents(party, location, product, documents: int) -> float:
     sgln = identifiers.sgln_urn(gln=location.gln)
     company, item = "8809999", "0" + product.gtin[8:13]
+    # CPU per event (this process + its database backend) beside the rate: on a shared,
+    # loaded machine the wall-clock rate swings with the load, the CPU per event much less.
+    client_started, backend_started = time.process_time(), backend_cpu_s()
     started = time.perf_counter()
     for number in range(documents):
         events = []
@@ -104,7 +121,23 @@ def capture_documents(party, location, product, documents: int) -> float:
             },
             party=party,
         )
-    return documents * 100 / (time.perf_counter() - started)
+    rate = documents * 100 / (time.perf_counter() - started)
+    client = (time.process_time() - client_started) * 1000 / (documents * 100)
+    backend_ended = backend_cpu_s()
+    backend = (
+        (backend_ended - backend_started) * 1000 / (documents * 100)
+        if backend_started is not None and backend_ended is not None
+        else None
+    )
+    out(
+        f"capture CPU per event: client {client:.3f} ms"
+        + (
+            f", database backend {backend:.3f} ms, total {client + backend:.3f} ms"
+            if backend is not None
+            else " (database backend not readable here)"
+        )
+    )
+    return rate
 
 
 def bulk_events(total: int, job: CaptureJob, gtin: str) -> None:

@@ -15,7 +15,7 @@ from shapely.geometry import box, shape
 from busanhub import basemap
 
 from . import coldchain
-from .epcis import identifiers
+from .epcis import identifiers, vocabulary
 
 # The consumer page speaks Busan's time whatever the server's zone: the journey, the chart's axis
 # and tooltips and the breach's period, each labelled KST.
@@ -41,15 +41,10 @@ STEPS = {
 AUCTION_STEP = "buy"
 
 
-def _bare(value: str) -> str:
-    value = value or ""
-    return value.rsplit("-", 1)[-1] if value.startswith("http") else value.rsplit(":", 1)[-1]
-
-
 def timeline(journey) -> list[dict]:
     rows = []
     for event in journey.events:
-        step = _bare(event.biz_step)
+        step = vocabulary.bare_term(event.biz_step)
         gln = identifiers.parse(event.biz_location or event.read_point).gln
         location = journey.locations.get(gln)
         label = STEPS.get(step)

@@ -38,7 +38,7 @@ class ReceiptView(APIView):
         receipt = receipt_for_viewer(digest, request.user)
         if receipt is None:
             return Response(
-                {"detail": "not anchored yet", "status": selectors.leaf_status(digest)},
+                {"detail": "not anchored yet", "status": selectors.anchor_state(digest).status},
                 status=404,
             )
         return Response(receipt)

@@ -135,11 +135,15 @@ def fees_bumped(
 
 
 def _signer_locked(address: str) -> ChainSigner:
+    """The signer's row, locked until the caller's transaction ends (created on first use)."""
     if not connection.in_atomic_block:
         raise RuntimeError("the signer's lock needs the caller's transaction.atomic()")
     address = Web3.to_checksum_address(address)
-    ChainSigner.objects.get_or_create(address=address)
-    return ChainSigner.objects.select_for_update().get(address=address)
+    row = ChainSigner.objects.select_for_update().filter(address=address).first()
+    if row is None:
+        ChainSigner.objects.get_or_create(address=address)
+        row = ChainSigner.objects.select_for_update().get(address=address)
+    return row
 
 
 def nonce_take(w3: Web3, address: str) -> int:
@@ -153,6 +157,13 @@ def nonce_take(w3: Web3, address: str) -> int:
     (its caller rolled back before sending, or abandoned it: `nonce_abandon`) is reused, so
     no gap blocks the account."""
     row = _signer_locked(address)
+    nonce = _nonce_reserve(w3, row)
+    row.save(update_fields=["next_nonce", "in_flight"])
+    return nonce
+
+
+def _nonce_reserve(w3: Web3, row: ChainSigner) -> int:
+    """`nonce_take` on a signer row the caller has locked; the caller saves the row."""
     account = Web3.to_checksum_address(row.address)
     latest = w3.eth.get_transaction_count(account, "latest")
     floor = max(latest, w3.eth.get_transaction_count(account, "pending"))
@@ -163,14 +174,7 @@ def nonce_take(w3: Web3, address: str) -> int:
     )
     row.next_nonce = max(row.next_nonce, nonce + 1)
     row.in_flight = in_flight
-    row.save(update_fields=["next_nonce", "in_flight"])
     return nonce
-
-
-def _note_in_flight(address: str, signed: SignedTx) -> None:
-    row = _signer_locked(address)
-    row.in_flight = {**row.in_flight, str(signed.nonce): {"hash": signed.tx_hash}}
-    row.save(update_fields=["in_flight"])
 
 
 def nonce_abandon(*, address: str, nonce: int, tx_hashes: list[str]) -> None:
@@ -219,7 +223,9 @@ def tx_sign(
     full.pop("gasPrice", None)
     if "gas" not in full:
         full["gas"] = int(w3.eth.estimate_gas({**full, "from": account.address}) * 12 // 10)
-    full["nonce"] = nonce_take(w3, account.address) if nonce is None else nonce
+    # One lock of the signer's row serves the nonce and the note of what is in flight.
+    row = _signer_locked(account.address)
+    full["nonce"] = _nonce_reserve(w3, row) if nonce is None else nonce
     full.pop("from", None)
     signed = account.sign_transaction(full)
     result = SignedTx(
@@ -229,7 +235,8 @@ def tx_sign(
         fees=fees,
         gas=int(full["gas"]),
     )
-    _note_in_flight(account.address, result)
+    row.in_flight = {**row.in_flight, str(result.nonce): {"hash": result.tx_hash}}
+    row.save(update_fields=["next_nonce", "in_flight"])
     return result
 
 

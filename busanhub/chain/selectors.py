@@ -28,6 +28,16 @@ class AnchorState:
     created_at: datetime | None = None
 
     @property
+    def status(self) -> str:
+        """The same state in the words of the receipt API's and CLI's "not anchored yet"
+        answers: "unknown", "pending" (not sealed yet), "sealed", "submitted" or "confirmed"."""
+        if self.state == "anchored":
+            return "confirmed"
+        if self.state == "failed":
+            return "unknown"
+        return "pending" if self.step == "waiting" else self.step
+
+    @property
     def is_pending(self) -> bool:
         return self.state == "pending"
 
@@ -104,18 +114,6 @@ def anchor_states(digests: Iterable[str]) -> dict[str, AnchorState]:
 def anchor_state(digest: str) -> AnchorState:
     """The anchoring state of one digest, in one query (none for a malformed digest)."""
     return anchor_states([digest]).get(digest) or AnchorState(digest=digest, state="failed")
-
-
-def leaf_status(digest: str) -> str:
-    """'unknown', 'pending' (not sealed yet), 'sealed', 'submitted' or 'confirmed'."""
-    try:
-        digest = canonical.normalize_digest(digest)
-    except ValueError:
-        return "unknown"
-    row = AnchorLeaf.objects.filter(digest=digest).values_list("batch__status", flat=True).first()
-    if row is None and not AnchorLeaf.objects.filter(digest=digest).exists():
-        return "unknown"
-    return row or "pending"
 
 
 def anchoring_dashboard() -> dict:

@@ -168,7 +168,7 @@ def verify_digest(request, digest: str):
             status=400,
         )
     receipt = receipt_for_viewer(digest, request.user)
-    status = "confirmed" if receipt else selectors.leaf_status(digest)
+    status = "confirmed" if receipt else selectors.anchor_state(digest).status
     result = check_receipt(receipt) if receipt else None
     if _wants_json(request):
         if receipt is None or result is None:

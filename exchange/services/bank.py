@@ -23,7 +23,14 @@ from exchange.models import Account, Asset, BankTransfer
 
 from .kyc import kyc_level, require_kyc
 from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
-from .outflow import amount_too_large, outflow_check, outflow_lock
+from .outflow import (
+    amount_too_large,
+    outflow_approve,
+    outflow_check,
+    outflow_lock,
+    outflow_refund,
+    outflow_reject,
+)
 
 
 @transaction.atomic
@@ -138,49 +145,23 @@ def krw_withdraw(*, user, bank_link: BankLink, amount: int) -> BankTransfer:
     return bank_transfer_settle(transfer=transfer)
 
 
-def _awaiting(transfer: BankTransfer) -> BankTransfer:
-    transfer = BankTransfer.objects.select_for_update().get(pk=transfer.pk)
-    if (
-        transfer.direction != BankTransfer.Direction.OUT
-        or transfer.status != BankTransfer.Status.AWAITING_APPROVAL
-    ):
-        raise ValidationError(
-            {"status": _("This withdrawal is not awaiting approval.")}, code="not_awaiting"
-        )
-    return transfer
-
-
 def krw_withdrawal_approve(*, staff, transfer: BankTransfer) -> BankTransfer:
     """Staff approval of a KRW withdrawal at or above the threshold, by another person than
-    its owner; then pays it (outside the transaction: the bank is called with the transfer's
-    key, so `bank_transfer_settle` may retry it). Refusals change nothing."""
+    its owner (`outflow_approve`, shared with chain withdrawals); then pays it (outside the
+    transaction: the bank is called with the transfer's key, so `bank_transfer_settle` may
+    retry it). Refusals change nothing."""
     with transaction.atomic():
-        transfer = _awaiting(transfer)
-        if transfer.owner_id == staff.pk:
-            raise ValidationError(
-                {"approved_by": _("Nobody approves their own withdrawal.")}, code="own"
-            )
-        transfer.status = BankTransfer.Status.PENDING
-        transfer.approved_by = staff
-        transfer.save(update_fields=["status", "approved_by"])
+        transfer = outflow_approve(
+            staff=staff, withdrawal=transfer, status=BankTransfer.Status.PENDING
+        )
     return bank_transfer_settle(transfer=transfer)
 
 
 @transaction.atomic
 def krw_withdrawal_reject(*, staff, transfer: BankTransfer) -> BankTransfer:
-    """Staff rejection of a KRW withdrawal awaiting approval: the hold goes back. Atomic."""
-    transfer = _awaiting(transfer)
-    krw = _krw()
-    account = accounts_lock(pairs=[(transfer.owner_id, krw.pk)])[(transfer.owner_id, krw.pk)]
-    entry_post(
-        kind="bank_refund",
-        reference=str(transfer.public_id),
-        lines=[(account, HELD, -transfer.amount), (account, AVAILABLE, transfer.amount)],
-    )
-    transfer.status = BankTransfer.Status.REJECTED
-    transfer.approved_by = staff
-    transfer.save(update_fields=["status", "approved_by"])
-    return transfer
+    """Staff rejection of a KRW withdrawal awaiting approval: the hold goes back
+    (`outflow_reject`, shared with chain withdrawals). Atomic."""
+    return outflow_reject(staff=staff, withdrawal=transfer)
 
 
 def bank_transfer_settle(*, transfer: BankTransfer) -> BankTransfer:
@@ -209,6 +190,9 @@ def bank_transfer_settle(*, transfer: BankTransfer) -> BankTransfer:
         transfer = BankTransfer.objects.select_for_update().get(pk=transfer.pk)
         if transfer.status != BankTransfer.Status.PENDING:
             return transfer
+        if transfer.direction == BankTransfer.Direction.OUT and outcome == "failed":
+            outflow_refund(transfer, status=BankTransfer.Status.FAILED)  # the decline refunds
+            return transfer
         krw = _krw()
         owner_id = transfer.owner_id
         accounts = accounts_lock(pairs=[(owner_id, krw.pk)], system=[("custody", krw.pk)])
@@ -225,12 +209,6 @@ def bank_transfer_settle(*, transfer: BankTransfer) -> BankTransfer:
                 kind="bank_withdrawal",
                 reference=reference,
                 lines=[(mine, HELD, -transfer.amount), (custody, AVAILABLE, transfer.amount)],
-            )
-        elif transfer.direction == "out":
-            entry_post(
-                kind="bank_refund",
-                reference=reference,
-                lines=[(mine, HELD, -transfer.amount), (mine, AVAILABLE, transfer.amount)],
             )
         transfer.status = outcome
         transfer.bank_transfer_id = result.transfer_id if result else ""

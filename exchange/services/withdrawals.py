@@ -16,8 +16,16 @@ from exchange.amounts import MAX_AMOUNT
 from exchange.models import Asset, ChainWithdrawal, WithdrawalAddress
 
 from .kyc import kyc_level
-from .ledger import AVAILABLE, HELD, accounts_lock, entry_post
-from .outflow import amount_too_large, krw_value, outflow_check, outflow_lock
+from .ledger import AVAILABLE, HELD, entry_post
+from .outflow import (
+    amount_too_large,
+    krw_value,
+    outflow_approve,
+    outflow_check,
+    outflow_lock,
+    outflow_refund,
+    outflow_reject,
+)
 
 
 @transaction.atomic
@@ -62,18 +70,9 @@ def withdrawal_anchor(withdrawal: ChainWithdrawal) -> None:
 
 def withdrawal_refund(withdrawal: ChainWithdrawal, status: str) -> None:
     """Gives the held amount back to the customer and ends the withdrawal in `status`
-    (rejected, or failed on chain). Inside the caller's transaction, with the withdrawal's row
-    locked."""
-    account = accounts_lock(pairs=[(withdrawal.owner_id, withdrawal.asset_id)])[
-        (withdrawal.owner_id, withdrawal.asset_id)
-    ]
-    entry_post(
-        kind="withdrawal_refund",
-        reference=str(withdrawal.public_id),
-        lines=[(account, HELD, -withdrawal.amount), (account, AVAILABLE, withdrawal.amount)],
-    )
-    withdrawal.status = status
-    withdrawal.save(update_fields=["status", "updated_at"])
+    (rejected, or failed on chain), anchored. Inside the caller's transaction, with the
+    withdrawal's row locked."""
+    outflow_refund(withdrawal, status=status)
     withdrawal_anchor(withdrawal)
 
 
@@ -112,8 +111,13 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
         )
     from exchange import limits
 
-    # One decision per customer: lock first, then read what she withdrew (see outflow).
+    # One decision per customer: lock first, then read what she withdrew (see outflow). Every
+    # check comes before the first write: a refused request writes nothing.
     account = outflow_lock(user=user, asset=asset_row)[(user.pk, asset_row.pk)]
+    if account.is_frozen:
+        raise ValidationError({"account": _("Your account is frozen.")})
+    if account.available < amount:
+        raise ValidationError({"amount": _("Insufficient available balance.")})
     value = krw_value(asset_row, amount)
     outflow_check(user=user, caps=limits.limits_for(level), value=value)
     threshold = int(conf.get("EXCHANGE_APPROVAL_THRESHOLD_KRW"))
@@ -131,10 +135,6 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
     )
     withdrawal.full_clean()
     withdrawal.save()
-    if account.is_frozen:
-        raise ValidationError({"account": _("Your account is frozen.")})
-    if account.available < amount:
-        raise ValidationError({"amount": _("Insufficient available balance.")})
     entry_post(
         kind="withdrawal_hold",
         reference=str(withdrawal.public_id),
@@ -146,25 +146,19 @@ def withdrawal_request(*, user, asset: str, address: str, amount: int) -> ChainW
 
 @transaction.atomic
 def withdrawal_approve(*, staff, withdrawal: ChainWithdrawal) -> ChainWithdrawal:
-    """Staff approval of a withdrawal above the threshold (another person than its owner)."""
-    withdrawal = ChainWithdrawal.objects.select_for_update().get(pk=withdrawal.pk)
-    if withdrawal.status != ChainWithdrawal.Status.AWAITING_APPROVAL:
-        raise ValidationError({"status": _("This withdrawal is not awaiting approval.")})
-    if withdrawal.owner_id == staff.pk:
-        raise ValidationError({"approved_by": _("Nobody approves their own withdrawal.")})
-    withdrawal.status = ChainWithdrawal.Status.APPROVED
-    withdrawal.approved_by = staff
-    withdrawal.save(update_fields=["status", "approved_by", "updated_at"])
+    """Staff approval of a withdrawal awaiting it, by another person than its owner
+    (`outflow_approve`, shared with KRW withdrawals); the new status is anchored. Atomic."""
+    withdrawal = outflow_approve(
+        staff=staff, withdrawal=withdrawal, status=ChainWithdrawal.Status.APPROVED
+    )
     withdrawal_anchor(withdrawal)
     return withdrawal
 
 
 @transaction.atomic
 def withdrawal_reject(*, staff, withdrawal: ChainWithdrawal) -> ChainWithdrawal:
-    """Staff rejection: the held amount goes back to the customer."""
-    withdrawal = ChainWithdrawal.objects.select_for_update().get(pk=withdrawal.pk)
-    if withdrawal.status != ChainWithdrawal.Status.AWAITING_APPROVAL:
-        raise ValidationError({"status": _("This withdrawal is not awaiting approval.")})
-    withdrawal.approved_by = staff
-    withdrawal_refund(withdrawal, ChainWithdrawal.Status.REJECTED)
+    """Staff rejection: the held amount goes back to the customer (`outflow_reject`, shared
+    with KRW withdrawals); the new status is anchored. Atomic."""
+    withdrawal = outflow_reject(staff=staff, withdrawal=withdrawal)
+    withdrawal_anchor(withdrawal)
     return withdrawal

@@ -18,6 +18,18 @@ CONTEXTS = Path(__file__).resolve().parent / "contexts"
 ROOT_CONTEXT = "epcis-context-root.jsonld"
 
 
+def bare_term(value: object) -> str:
+    """A CBV term in its bare spelling (`shipping`), from the bare, URN
+    (`urn:epcglobal:cbv:bizstep:shipping`) or web URI (`https://ref.gs1.org/cbv/BizStep-shipping`)
+    spellings; "" for none. The one reading of a business step (provenance rules, the
+    consumer page's timeline)."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    bare = text.rsplit("-", 1)[-1] if text.startswith("http") else text.rsplit(":", 1)[-1]
+    return bare.lower()
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """The expansion of one vocabulary-typed field."""

@@ -7,11 +7,11 @@ company prefixes, provenance (`provenance.py`) and what is left of the lots cons
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from ..epcis import hashing, identifiers
 from ..epcis.times import parse_time
-from ..models import Event, EventEPC, Location, Lot, Party, Product, Reading
+from ..models import Event, EventEPC, Party, Reading
 from . import consumption, locks, provenance
 from .coldchain import TEMPERATURE_TYPES, _celsius
 from .event_names import QUANTITY_LISTS, event_identifiers, glns_of, raw_identifiers
@@ -108,38 +108,39 @@ class Checker:
                 if parsed.gtin and parsed.scheme != "grai":
                     gtins.add(parsed.gtin)
                 prefixes |= company_prefixes(parsed)
-        # Locked before they are read: a concurrent deactivation comes wholly before or after.
-        locks.master_data_share(
-            glns=glns, gtins=gtins, party_pks=[capturer.pk] if capturer is not None else []
-        )
-        self.capturer_is_active = capturer is None or (
-            Party.objects.filter(pk=capturer.pk, is_active=True).exists()
-        )
-        # Whether each is active comes with the same queries (a deactivated row, or a location
-        # of a deactivated party, may not be named by new events).
-        self.locations = {
-            loc.gln: loc
-            for loc in Location.objects.filter(gln__in=glns).annotate(
-                party_is_active=F("party__is_active")
-            )
+        self.released = {
+            stored.pk
+            for event, event_hash in zip(events, self.hashes, strict=True)
+            if event.get("errorDeclaration")
+            and (stored := self.by_hash.get(event_hash)) is not None
+            and not stored.data.get("errorDeclaration")
         }
-        # Parties named by their own GLN (PGLN sources and destinations): GLN → (pk, active).
-        self.parties = {
-            gln: (pk, is_active)
-            for gln, pk, is_active in Party.objects.filter(gln__in=glns).values_list(
-                "gln", "pk", "is_active"
-            )
+        new = [event for index, event in enumerate(events) if self._is_new(index, event)]
+        taken = {
+            identifier
+            for event in new
+            if event.get("type") == "TransformationEvent"
+            for role, identifier, _, _ in event_identifiers(event)
+            if role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
         }
-        self.products = {prod.gtin: prod for prod in Product.objects.filter(gtin__in=gtins)}
+        # Locked and read in one statement: a concurrent deactivation comes wholly before or
+        # after, and whether each row is active is read as locked (a deactivated row, or a
+        # location of a deactivated party, may not be named by new events).
+        master = locks.master_data_lock(
+            glns=glns,
+            gtins=gtins,
+            party_pks=[capturer.pk] if capturer is not None else [],
+            prefixes=prefixes,
+            lots=taken,
+        )
+        self.capturer_is_active = capturer is None or master.party_is_active.get(capturer.pk, False)
+        self.locations = master.locations
+        # Parties by their own GLN (PGLN sources and destinations): GLN → (pk, active).
+        self.parties = master.parties
+        self.products = master.products
         # GS1 company prefix → whether its party is active (SSCC, GIAI and GRAI owners).
-        self.company_prefixes = dict(
-            Party.objects.filter(company_prefix__in=prefixes).values_list(
-                "company_prefix", "is_active"
-            )
-            if prefixes
-            else []
-        )
-        self._load_balances(events)
+        self.company_prefixes = master.company_prefixes
+        self._load_balances(new, taken)
         # eventIDs that would be lost or name two events: refused with 409 (see capture docs).
         self.conflicts: list[dict] = []
         self._ids_here: dict[str, str] = {}  # hash → the ID it is stored under by this capture
@@ -206,7 +207,7 @@ class Checker:
                 errors.append({"path": f"{path}.{where}", "message": message})
         if self.capturer is not None:
             errors += provenance.event_foreign_names(
-                event, path=path, capturer_pk=self.capturer.pk, parties_of=self._parties_of
+                event, path=path, capturer_pk=self.capturer.pk, parties_of=self.parties_of
             )
         if self._is_new(index, event) and event.get("type") == "TransformationEvent":
             errors += self._consume(event, path)
@@ -237,30 +238,11 @@ class Checker:
         is_stored = self.hashes[max(index, 0)] in self.stored_hashes
         return not is_stored and not event.get("errorDeclaration")
 
-    def _load_balances(self, events: list[dict]) -> None:
-        """What is left of every lot and object the document's new transformations take.
-
-        Stored events this document declares erroneous release what they consumed. The lots'
-        rows are locked first: two transformations of one lot are serialised, and the second
-        reads the first's consumption once it commits.
+    def _load_balances(self, new: list[dict], taken: set[str]) -> None:
+        """What is left of every lot and object (`taken`) the document's new transformations
+        take. Stored events this document declares erroneous release what they consumed. The
+        lots' rows are locked (`locks.py`) before this reads them.
         """
-        self.released = {
-            stored.pk
-            for event, event_hash in zip(events, self.hashes, strict=True)
-            if event.get("errorDeclaration")
-            and (stored := self.by_hash.get(event_hash)) is not None
-            and not stored.data.get("errorDeclaration")
-        }
-        new = [event for index, event in enumerate(events) if self._is_new(index, event)]
-        taken = {
-            identifier
-            for event in new
-            if event.get("type") == "TransformationEvent"
-            for role, identifier, _, _ in event_identifiers(event)
-            if role in (EventEPC.Role.INPUT, EventEPC.Role.INPUT_QUANTITY)
-        }
-        if taken:
-            list(Lot.objects.select_for_update().filter(identifier__in=taken).values_list("pk"))
         self.balances = consumption.balances_stored(taken, released_event_pks=self.released)
         # What this document's own new events produce counts, whatever their order.
         for event in new:
@@ -306,7 +288,7 @@ class Checker:
             return f"{parsed.scheme.upper()} {key}: its company prefix's party is inactive"
         return ""
 
-    def _parties_of(self, gln: str) -> set[int]:
+    def parties_of(self, gln: str) -> set[int]:
         """The parties a GLN of the document belongs to: a location's owner, a party's own."""
         found = set()
         if gln in self.locations:

@@ -36,7 +36,7 @@ GLN names.
 
 from collections.abc import Callable
 
-from ..epcis import identifiers
+from ..epcis import identifiers, vocabulary
 
 FOREIGN_LOCATION = "foreign_location"
 FOREIGN_PARTY = "foreign_party"
@@ -47,17 +47,6 @@ FORBIDDEN_CODES = frozenset({FOREIGN_LOCATION, FOREIGN_PARTY, FOREIGN_GOODS, INA
 
 _SHIPPING = frozenset({"shipping", "departing"})
 _RECEIVING = frozenset({"receiving", "arriving"})
-
-
-def biz_step_name(value: object) -> str:
-    """A CBV business step in its bare spelling (`shipping`), from the bare, URN
-    (`urn:epcglobal:cbv:bizstep:shipping`) or web URI (`https://ref.gs1.org/cbv/BizStep-shipping`)
-    spellings; "" for none."""
-    if not isinstance(value, str):
-        return ""
-    text = value.strip()
-    bare = text.rsplit("-", 1)[-1] if text.startswith("http") else text.rsplit(":", 1)[-1]
-    return bare.lower()
 
 
 def event_foreign_names(
@@ -81,7 +70,7 @@ def event_foreign_names(
                     "capturing party's own locations",
                 }
             )
-    step = biz_step_name(event.get("bizStep"))
+    step = vocabulary.bare_term(event.get("bizStep"))
     lists = {}
     for key, field in (("sourceList", "source"), ("destinationList", "destination")):
         entries = event.get(key)

@@ -20,18 +20,10 @@ DEFAULT_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonl
 
 
 def _parties_by_gln(events: list[dict], checker: Checker) -> dict[str, set[int]]:
-    """GLN → the parties it names (a location's owner, or a party's own GLN).
-
-    The checker loaded the locations and parties of every GLN of the document at once.
-    """
+    """GLN → the parties it names (a location's owner, or a party's own GLN), as the checker
+    locked and read them for every GLN of the document."""
     glns = set().union(*(glns_of(event) for event in events)) if events else set()
-    found: dict[str, set[int]] = {}
-    for gln in sorted(glns):
-        if gln in checker.locations:
-            found.setdefault(gln, set()).add(checker.locations[gln].party_id)
-        if gln in checker.parties:
-            found.setdefault(gln, set()).add(checker.parties[gln][0])
-    return found
+    return {gln: parties for gln in sorted(glns) if (parties := checker.parties_of(gln))}
 
 
 def _lots_for(identifier_set: set[str], checker: Checker) -> dict[str, Lot]:
@@ -44,11 +36,11 @@ def _lots_for(identifier_set: set[str], checker: Checker) -> dict[str, Lot]:
         product = checker.products.get(parsed.gtin)
         if product is None:
             continue
-        missing.append(Lot(product=product, lot_code=parsed.lot[:20], identifier=identifier))
+        missing.append(Lot(product_id=product.pk, lot_code=parsed.lot[:20], identifier=identifier))
     # Uniqueness is held by the database constraints; per-row unique queries would dominate
     # bulk capture. The (product, lot code) constraint is checked for all the new lots in one
     # query: a lot that breaks it gets the full check, which raises its usual error. The
-    # product needs no existence query either: it was just read from the database.
+    # product needs no existence query either: the capture holds its row locked.
     taken: set[tuple[int, str]] = set()
     if missing:
         pairs = Q()

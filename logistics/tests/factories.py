@@ -7,9 +7,9 @@ from pathlib import Path
 import factory
 
 from logistics.epcis import identifiers
+from logistics.epcis.vocabulary import bare_term
 from logistics.models import Location, Party, Product
 from logistics.services.event_names import raw_identifiers
-from logistics.services.provenance import biz_step_name
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -70,7 +70,7 @@ def register_master_data(document: dict, party: Party | None = None) -> Party:
                 )
         # The capturer's side of a transfer names the capturer (the provenance rule): its
         # sources when it ships, its destinations otherwise; the far side is another party.
-        step = biz_step_name(event.get("bizStep"))
+        step = bare_term(event.get("bizStep"))
         near = "sourceList" if step in ("shipping", "departing") else "destinationList"
         for key, field in (("sourceList", "source"), ("destinationList", "destination")):
             for entry in event.get(key) or []:

@@ -138,3 +138,35 @@ def test_a_deactivation_waits_for_a_capture_in_flight_which_is_stored():
     assert waited is True
     assert Event.objects.count() == 1
     assert Location.objects.get(pk=chain.plant.pk).is_active is False
+
+
+def test_a_company_prefixs_party_deactivated_while_a_capture_waits_refuses_the_capture():
+    # given the retailer's GS1 company prefix, and a deactivation of the retailer holding its
+    # row lock, not yet committed
+    chain = Chain()
+    chain.retailer.company_prefix = "8812345"
+    chain.retailer.save(update_fields=["company_prefix"])
+    deactivate = Side(
+        lambda: services.party_update(party=chain.retailer, changes={"is_active": False}),
+        hold=True,
+    )
+    event = object_event(
+        chain, lot=chain.lot(chain.whole, "RACE-3"), minutes=0, location=chain.plant
+    )
+    event["epcList"] = ["urn:epc:id:sscc:8812345.0000000001"]  # a pallet of the retailer's
+    doc = document(event)
+    capture = Side(
+        lambda: services.epcis_document_capture(document=doc, party=chain.processor), hold=False
+    )
+    # when the processor captures an event naming the retailer's SSCC meanwhile
+    waited = _race(deactivate, capture)
+    # then the capture waited for the deactivation (the prefix's party is locked too), was
+    # refused naming the SSCC, and stored nothing
+    assert not isinstance(deactivate.outcome, Exception), deactivate.outcome
+    assert waited is True
+    assert isinstance(capture.outcome, services.CaptureError), capture.outcome
+    assert capture.outcome.status == 422
+    assert [error["path"] for error in capture.outcome.errors] == [
+        "$.epcisBody.eventList[0].epcList[0]"
+    ]
+    assert Event.objects.count() == 0

@@ -6,6 +6,8 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from busanhub.accounts.models import User
@@ -332,3 +334,28 @@ def test_a_party_registers_its_company_prefix_over_the_api(chain):
     )
     observed["epcList"] = ["urn:epc:id:sscc:8809999.0000000001"]
     assert len(services.epcis_event_capture(event=single(observed)).created) == 1
+
+
+def test_a_capture_locks_and_reads_its_master_data_in_one_statement(chain):
+    # given a lot commissioned at the vessel, which a transformation at the plant then takes,
+    # captured by the processor (its own party locked and checked too)
+    whole = chain.lot(chain.whole, "W-ONE")
+    services.epcis_document_capture(document=document(_catch(chain, whole)))
+    doc = document(_transform(chain, whole, 10, chain.lot(chain.fillet, "F-ONE"), 60))
+    # when it is captured
+    with CaptureQueriesContext(connection) as queries:
+        services.epcis_document_capture(document=doc, party=chain.processor)
+    # then the parties, locations and products are read once, by the locking statement, and
+    # nothing else of the capture reads them again
+    locking = [q["sql"] for q in queries if "logistics_capture_lock" in q["sql"]]
+    assert len([sql for sql in locking if sql.startswith("EXECUTE")]) == 1, locking
+    tables = ("logistics_party", "logistics_location", "logistics_product")
+    again = [
+        q["sql"]
+        for q in queries
+        if "logistics_capture_lock" not in q["sql"]
+        and any(f'"{table}"' in q["sql"] for table in tables)
+        and not q["sql"].startswith("INSERT")
+    ]
+    assert again == []
+    assert _lot("W-ONE").is_consumed is False

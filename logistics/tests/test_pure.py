@@ -352,3 +352,18 @@ def test_event_hash_expands_curie_values_of_extensions():
     # and a value whose prefix is not declared stays as written
     undeclared = _sensor_event({}, **{"ex:feature": "other:product"})
     assert "feature=other:product" in hashing.pre_hash_string(undeclared, context=context)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "shipping",
+        "urn:epcglobal:cbv:bizstep:shipping",
+        "https://ref.gs1.org/cbv/BizStep-shipping",
+        " https://ref.gs1.org/cbv/BizStep-Shipping ",
+    ],
+)
+def test_a_business_step_reads_the_same_in_every_spelling(spelling):
+    # The one reading serves the provenance rules and the consumer page's timeline.
+    assert vocabulary.bare_term(spelling) == "shipping"
+    assert vocabulary.bare_term(None) == vocabulary.bare_term("") == ""

@@ -55,7 +55,7 @@ def test_a_pending_record_in_a_sealed_batch_is_still_pending():
     leaf = pending_leaf()
     services.batches_seal_all()
     state = selectors.anchor_state(leaf.digest)
-    assert (state.state, state.step) == ("pending", "sealed")
+    assert (state.state, state.step, state.status) == ("pending", "sealed", "sealed")
     html = render("{% anchor_status digest %}", digest=leaf.digest)
     assert 'data-anchor-state="pending"' in html and not CLAIMS.search(html)
 
@@ -180,3 +180,14 @@ def test_endpoint_json(chain, client):
     assert (waiting.json()["state"], waiting.json()["step"]) == ("pending", "waiting")
     unknown = client.get(f"/verify/status/{UNKNOWN}?format=json")
     assert unknown.status_code == 404 and unknown.json()["state"] == "failed"
+
+
+def test_the_api_status_is_the_same_state_in_other_words(chain):
+    # One selector serves the component and the "not anchored yet" answers of the receipt
+    # API and CLI: their status words are read from the same state.
+    [anchored] = anchored_records(1)
+    leaf = pending_leaf("later")
+    assert selectors.anchor_state(leaf.digest).status == "pending"
+    assert selectors.anchor_state(UNKNOWN).status == "unknown"
+    assert selectors.anchor_state("nothex").status == "unknown"
+    assert selectors.anchor_state(anchored.digest).status == "confirmed"

@@ -5,7 +5,8 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from eth_account import Account
 from web3 import Web3
 
@@ -116,6 +117,23 @@ def test_a_rollback_gives_the_nonce_back_a_commit_keeps_it(anvil):
     assert sign(w3).nonce == start
     # And once the node has the transactions, the count follows the node
     assert evm.tx_broadcast(w3, third.raw_tx) in (evm.Broadcast.SENT, evm.Broadcast.KNOWN)
+
+
+@pytest.mark.django_db
+def test_a_signature_locks_the_signers_row_once(anvil):
+    # Given a signer that has signed before (its row exists)
+    w3 = client(anvil)
+    sign(w3)
+    table = ChainSigner._meta.db_table
+    # When it signs again, with its next nonce and with a nonce it was given
+    for kwargs in ({}, {"nonce": sign(w3).nonce}):
+        with CaptureQueriesContext(connection) as queries:
+            sign(w3, **kwargs)
+        # Then its row was read once, locked, and written once (the nonce and the note)
+        touching = [query["sql"] for query in queries if table in query["sql"]]
+        assert len(touching) == 2, touching
+        assert "FOR UPDATE" in touching[0]
+        assert touching[1].startswith("UPDATE")
 
 
 @pytest.mark.django_db(transaction=True)

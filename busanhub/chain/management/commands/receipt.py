@@ -15,5 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, digest: str, no_envelope: bool, **options):
         receipt = services.receipt_for(digest, include_envelope=not no_envelope)
         if receipt is None:
-            raise CommandError(f"not anchored yet (status: {selectors.leaf_status(digest)})")
+            status = selectors.anchor_state(digest).status
+            raise CommandError(f"not anchored yet (status: {status})")
         self.stdout.write(json.dumps(receipt, indent=2))
