@@ -7,14 +7,14 @@ per-row cost is the bottleneck (a voucher payment, an order placement, an EPCIS 
 - `insert_rows` (bulk.py): plain rows into a model's table as one `unnest` INSERT.
 - `array_literal` (arrays.py): a list as one array parameter.
 - `Group` (groups.py): group commit of what a process's threads send at the same moment.
-- `Batch` (batch.py): plain statements added one by one and sent in one round trip.
+- `Batch` (batch.py): prepared statements' calls added one by one, sent in one round trip.
 
 SQL is built with `psycopg2.sql` (identifiers) or kept in `.sql` files beside the app that
 owns it (`sql_file`); values are always parameters.
 """
 
 from .arrays import array_literal
-from .batch import Batch, with_arrays
+from .batch import Batch
 from .bulk import insert_rows
 from .groups import Group, signal
 from .prepared import GENERIC_PLAN, Call, PreparedStatement, execute_together, sql_file
@@ -29,6 +29,5 @@ __all__ = [
     "execute_together",
     "insert_rows",
     "signal",
-    "with_arrays",
     "sql_file",
 ]

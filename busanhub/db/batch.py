@@ -1,31 +1,24 @@
-"""Several plain statements in one round trip (one multi-statement query), for a writer that
-builds them one by one (the exchange matcher's batch)."""
+"""Prepared statements added one by one and sent in one round trip, for a writer that builds
+them as it goes (the exchange matcher's batch)."""
 
-from .arrays import array_literal
-
-
-def with_arrays(params) -> list:
-    """`params` with every list as one array literal (the statement casts it: `%s::bigint[]`)."""
-    return [array_literal(value) if isinstance(value, list) else value for value in params]
+from .prepared import Call, execute_together
 
 
 class Batch:
-    """Statements added one by one and sent together, inside the caller's transaction. A list
-    parameter goes as one array literal, not one parameter per element."""
+    """Calls (`PreparedStatement.bind(...)`) added one by one and sent together, inside the
+    caller's transaction."""
 
     def __init__(self):
-        self.sql: list[str] = []
-        self.params: list = []
+        self.calls: list[Call] = []
 
-    def add(self, sql: str, params) -> None:
-        self.sql.append(sql)
-        self.params.extend(with_arrays(params))
+    def add(self, call: Call) -> None:
+        self.calls.append(call)
 
-    def send(self, cursor, sql: str | None = None, params=()) -> list | None:
-        """Sends what was added and then `sql`, whose rows it returns."""
-        statements = [*self.sql, sql] if sql else self.sql
-        values = [*self.params, *with_arrays(params)]
-        self.sql, self.params = [], []
-        if statements:
-            cursor.execute(";\n".join(statements), values)
-        return cursor.fetchall() if sql else None
+    def send(self, cursor, last: Call | None = None) -> list | None:
+        """Sends what was added and then `last`, whose rows it returns (None without one)."""
+        calls = [*self.calls, last] if last is not None else self.calls
+        self.calls = []
+        if not calls:
+            return None
+        rows = execute_together(cursor, calls)
+        return rows if last is not None else None

@@ -47,12 +47,7 @@ class Call(NamedTuple):
 
     @property
     def sql(self) -> str:
-        placeholders = ", ".join(["%s"] * len(self.values))
-        return (
-            f"EXECUTE {self.statement.name} ({placeholders})"
-            if self.values
-            else (f"EXECUTE {self.statement.name}")
-        )
+        return self.statement.execute_sql
 
 
 class PreparedStatement:
@@ -80,7 +75,13 @@ class PreparedStatement:
         self.row = row
         self.generic_plan = generic_plan
         self._text: str | None = None
-        self._names = [param for param, _ in self.params]
+        self._names = tuple(param for param, _ in self.params)
+        # Rendered once: what runs the statement (psycopg2 fills in the values).
+        placeholders = ", ".join(["%s"] * len(self.params))
+        self.execute_sql = f"EXECUTE {name} ({placeholders})" if self.params else f"EXECUTE {name}"
+        self._alone_sql = (
+            f"{GENERIC_PLAN}; {self.execute_sql}" if generic_plan else self.execute_sql
+        )
         self._array_positions = [
             n for n, (_, kind) in enumerate(self.params) if kind.endswith("[]")
         ]
@@ -125,7 +126,9 @@ class PreparedStatement:
             done.add(self.name)
 
     def bind(self, **values) -> Call:
-        """The EXECUTE of this statement with `values` (every parameter, by name)."""
+        """The EXECUTE of this statement with `values` (every parameter, by name), in the
+        declared order; an array parameter given as a list (any iterable but a string) goes
+        as one array literal."""
         try:
             ordered = [values[name] for name in self._names]
         except KeyError:
@@ -136,7 +139,7 @@ class PreparedStatement:
             raise TypeError(f"{self.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
         for position in self._array_positions:
             value = ordered[position]
-            if value is not None and not isinstance(value, str):
+            if value is not None and value.__class__ is not str:
                 ordered[position] = array_literal(value)
         return Call(self, ordered)
 
@@ -151,13 +154,36 @@ class PreparedStatement:
 def execute_together(cursor, calls: Sequence[Call]) -> list:
     """Runs `calls` in one round trip (one multi-statement query; GENERIC_PLAN first if any of
     them asks for it), preparing those not yet prepared on this connection; returns the last
-    one's rows, mapped to its statement's row type."""
+    one's rows, mapped to its statement's row type ([] when it returns none).
+
+    `cursor` is a Django cursor. When Django logs queries (DEBUG, a test's
+    CaptureQueriesContext) or a caller installed an execute wrapper, the query goes through
+    it; otherwise straight to psycopg2's cursor, with the same database-error translation and
+    broken-transaction check as Django's wrapper (its layers cost more than EXECUTE's Python)."""
+    raw_cursor = cursor.cursor
+    done = _prepared.get(raw_cursor.connection)
     for call in calls:
-        call.statement.prepare(cursor)
-    parts = [GENERIC_PLAN] if any(call.statement.generic_plan for call in calls) else []
-    parts += [call.sql for call in calls]
-    cursor.execute("; ".join(parts), [value for call in calls for value in call.values])
-    return calls[-1].statement.rows(cursor.fetchall())
+        if done is None or call.statement.name not in done:
+            call.statement.prepare(cursor)
+            done = _prepared[raw_cursor.connection]
+    if len(calls) == 1:
+        last = calls[0]
+        sql, values = last.statement._alone_sql, last.values
+    else:
+        last = calls[-1]
+        parts = [GENERIC_PLAN] if any(call.statement.generic_plan for call in calls) else []
+        parts += [call.statement.execute_sql for call in calls]
+        sql, values = "; ".join(parts), [value for call in calls for value in call.values]
+    db = cursor.db
+    if db.execute_wrappers or db.queries_logged:
+        cursor.execute(sql, values)
+    else:
+        db.validate_no_broken_transaction()
+        with db.wrap_database_errors:
+            raw_cursor.execute(sql, values)
+    if raw_cursor.description is None:  # the last statement returns no rows
+        return []
+    return last.statement.rows(raw_cursor.fetchall())
 
 
 def forget(connection) -> None:

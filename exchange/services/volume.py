@@ -9,9 +9,11 @@ stricter.
 """
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from django.db.models import Q
 
+from busanhub.db import PreparedStatement
 from exchange.models import TradedVolume
 
 HOUR = TradedVolume.Span.HOUR
@@ -31,14 +33,18 @@ def windows(now: datetime) -> tuple[datetime, datetime]:
     return _hour(now - timedelta(hours=24)), _day(now - timedelta(days=30))
 
 
-_ADD_SQL = f"""
-INSERT INTO {TradedVolume._meta.db_table} AS t (owner_id, asset_id, span, start, volume)
-SELECT v.owner, v.asset, s.span, s.start, v.volume
-FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(owner, asset, volume),
-    (VALUES ('{HOUR}', %s::timestamptz), ('{DAY}', %s::timestamptz)) AS s(span, start)
-ORDER BY v.owner, s.span, v.asset
-ON CONFLICT (owner_id, span, start, asset_id) DO UPDATE SET volume = t.volume + EXCLUDED.volume
-"""  # noqa: S608 (table name and span constants only)
+VOLUME_ADD = PreparedStatement(
+    "exchange_volume_add",
+    (Path(__file__).resolve().parent.parent / "sql" / "volume_add.sql").read_text(),
+    params=[
+        ("owners", "bigint[]"),
+        ("assets", "bigint[]"),
+        ("volumes", "bigint[]"),
+        ("hour", "timestamptz"),
+        ("day", "timestamptz"),
+    ],
+    generic_plan=True,
+)
 
 
 def volume_add(amounts: dict[tuple[int, int], int], *, now: datetime, writes) -> None:
@@ -50,14 +56,13 @@ def volume_add(amounts: dict[tuple[int, int], int], *, now: datetime, writes) ->
     if not amounts:
         return
     writes.add(
-        _ADD_SQL,
-        [
-            [owner for owner, _ in amounts],
-            [asset for _, asset in amounts],
-            list(amounts.values()),
-            _hour(now),
-            _day(now),
-        ],
+        VOLUME_ADD.bind(
+            owners=[owner for owner, _ in amounts],
+            assets=[asset for _, asset in amounts],
+            volumes=list(amounts.values()),
+            hour=_hour(now),
+            day=_day(now),
+        )
     )
 
 

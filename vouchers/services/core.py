@@ -70,15 +70,15 @@ def pool_shards() -> list[Account]:
     return shards
 
 
-POOL_SHARD_SQL = """
-SELECT id, balance, public_id FROM vouchers_account
-WHERE kind = 'incentive' AND balance >= %s
-ORDER BY shard <> %s, shard LIMIT 1 FOR UPDATE SKIP LOCKED
-"""
-POOL_SHARD_WAIT_SQL = """
-SELECT id, balance, public_id FROM vouchers_account
-WHERE kind = 'incentive' ORDER BY balance DESC, shard LIMIT 1 FOR UPDATE
-"""
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+POOL_SHARD_LOCK = PreparedStatement(
+    "vouchers_pool_shard_lock",
+    (SQL_DIR / "pool_shard_lock.sql").read_text(),
+    params=[("need", "bigint"), ("preferred", "integer")],
+)
+POOL_SHARD_WAIT = PreparedStatement(
+    "vouchers_pool_shard_wait", (SQL_DIR / "pool_shard_wait.sql").read_text()
+)
 
 
 def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
@@ -91,13 +91,12 @@ def pool_shard_lock(*, preferred: int, need: int) -> Account | None:
     shard is never held while waiting for a citizen's row (no deadlock with the payments).
     """
     with connection.cursor() as cursor:
-        cursor.execute(POOL_SHARD_SQL, [need, preferred % Account.POOL_SHARDS])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute(POOL_SHARD_WAIT_SQL)
-            row = cursor.fetchone()
-    if row is None:
+        rows = POOL_SHARD_LOCK.execute(
+            cursor, need=need, preferred=preferred % Account.POOL_SHARDS
+        ) or POOL_SHARD_WAIT.execute(cursor)
+    if not rows:
         return None
+    row = rows[0]
     return loaded(Account, id=row[0], kind=Account.Kind.INCENTIVE, balance=row[1], public_id=row[2])
 
 
@@ -274,7 +273,6 @@ ENTRY_PARAMS = [
     ("balance_accounts", "bigint[]"),
     ("balance_amounts", "bigint[]"),
 ]
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # Only table names are formatted into the SQL.
 TABLES = {
     "leaf": pgsql.Identifier(ANCHOR_LEAF_TABLE),
@@ -282,17 +280,28 @@ TABLES = {
     "posting": pgsql.Identifier(Posting._meta.db_table),
     "account": pgsql.Identifier(Account._meta.db_table),
 }
+
+
 # One statement writes the anchor leaf, the entry, its postings and the materialised
 # balances (a fixed shape: the postings and balance changes travel as arrays). Model
 # validation is not run: every value is built by _journal_draft, and the database holds the
 # rules that matter (CheckConstraints on balances and postings, the deferred trigger that
 # each transaction sums to zero).
-JOURNAL_WRITE = PreparedStatement(
-    "vouchers_journal_write",
-    sql_file(SQL_DIR / "journal_write.sql").format(**TABLES),
-    params=[*LEAF_PARAMS, *ENTRY_PARAMS],
-    generic_plan=True,  # planned once per connection, not at every movement
-)
+def journal_statement(name: str, rest: str, *, params, **tables) -> PreparedStatement:
+    """The prepared statement `name` that writes a journal transaction's anchor leaf, entry and
+    postings (sql/journal_entry.sql: LEAF_PARAMS, ENTRY_PARAMS) and goes on with the file
+    `rest` (its own CTEs, the balances, what it returns) and its `params`; table names from
+    TABLES and `tables`. Planned once per connection (generic plan), not at every movement."""
+    return PreparedStatement(
+        name,
+        sql_file(SQL_DIR / "journal_entry.sql").format(**TABLES)
+        + sql_file(SQL_DIR / rest).format(**TABLES, **tables),
+        params=[*LEAF_PARAMS, *ENTRY_PARAMS, *params],
+        generic_plan=True,
+    )
+
+
+JOURNAL_WRITE = journal_statement("vouchers_journal_write", "journal_write.sql", params=[])
 
 
 @dataclass

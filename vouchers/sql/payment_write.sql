@@ -1,20 +1,7 @@
--- vouchers_payment_write: everything a payment writes, in one statement (the anchor leaf, the
--- journal entry, its postings, the balances and the cashback counter, the payment, its grant
--- shares). Table names are psycopg2.sql identifiers in braces; values are parameters.
-WITH leaf AS (
-    INSERT INTO {leaf} (kind, ref, version, digest, envelope, is_public, created_at)
-    VALUES (%(leaf_kind)s, %(leaf_ref)s, %(leaf_version)s, %(digest)s, %(envelope)s,
-        %(is_public)s, %(created_at)s)
-), entry AS (
-    INSERT INTO {journal} (public_id, kind, created_at, business_date, memo, digest)
-    VALUES (%(entry_public_id)s, %(entry_kind)s, %(created_at)s, %(business_date)s, %(memo)s,
-        %(digest)s)
-    RETURNING id
-), lines AS (
-    INSERT INTO {posting} (transaction_id, account_id, amount)
-    SELECT entry.id, line.account, line.amount
-    FROM entry, unnest(%(posting_accounts)s, %(posting_amounts)s) AS line(account, amount)
-), balances AS (
+-- vouchers_payment_write (after journal_entry.sql): everything a payment writes, in one
+-- statement (the anchor leaf, the journal entry, its postings, the balances and the cashback
+-- counter, the payment, its grant shares).
+, balances AS (
     UPDATE {account} AS account SET
         balance = account.balance + delta.amount,
         cashback_month = CASE WHEN account.id = %(cashback_account)s THEN %(cashback_month)s

@@ -5,7 +5,8 @@ import uuid
 from typing import NamedTuple
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from psycopg2 import sql as pgsql
 
@@ -110,3 +111,63 @@ def test_wrong_parameters_and_names_are_refused():
     with pytest.raises(ValueError, match="placeholders"):
         undeclared.text(None)
     assert registered()["test_db_pairs"] is PAIRS
+
+
+UNIQUE_INSERT = PreparedStatement(
+    "test_db_unique_insert",
+    "INSERT INTO prepared_test (n) VALUES (%(n)s)",
+    params=[("n", "bigint")],
+)
+
+
+def _unique_table():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE prepared_test (n bigint PRIMARY KEY)")
+
+
+def test_a_statement_without_rows_answers_an_empty_list():
+    _unique_table()
+    with connection.cursor() as cursor:
+        assert UNIQUE_INSERT.execute(cursor, n=1) == []
+        cursor.execute("SELECT n FROM prepared_test")
+        assert cursor.fetchall() == [(1,)]
+
+
+def test_unlogged_runs_go_to_psycopg2_and_errors_come_as_djangos():
+    # Given no query log and no execute wrapper: the statement skips Django's cursor wrapper
+    _unique_table()
+    assert not connection.queries_logged and not connection.execute_wrappers
+    with connection.cursor() as cursor:
+        UNIQUE_INSERT.execute(cursor, n=1)
+        # When it breaks a constraint, then the error is Django's, as through the wrapper
+        with pytest.raises(IntegrityError), transaction.atomic():
+            UNIQUE_INSERT.execute(cursor, n=1)
+        cursor.execute("SELECT count(*) FROM prepared_test")
+        assert cursor.fetchall() == [(1,)]
+
+
+def test_a_broken_transaction_is_refused_before_anything_is_sent():
+    _unique_table()
+    with connection.cursor() as cursor:
+        UNIQUE_INSERT.execute(cursor, n=1)
+        with transaction.atomic():
+            with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+                UNIQUE_INSERT.execute(cursor, n=1)  # the outer block is now broken
+            with pytest.raises(TransactionManagementError):
+                UNIQUE_INSERT.execute(cursor, n=2)
+        cursor.execute("SELECT n FROM prepared_test")
+        assert cursor.fetchall() == [(1,)]
+
+
+def test_an_execute_wrapper_sees_the_statement():
+    seen = []
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        PAIRS.prepare(cursor)
+        with connection.execute_wrapper(wrapper):
+            assert PAIRS.execute(cursor, numbers=[4], label="", least=0) == [Pair(4, "4")]
+    assert seen == ["EXECUTE test_db_pairs (%s, %s, %s)"]

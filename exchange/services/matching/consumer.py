@@ -2,9 +2,12 @@
 consumer that drains a market's log batch after batch."""
 
 import uuid
+from pathlib import Path
 
 from django.db import connection, transaction
+from psycopg2 import sql as pgsql
 
+from busanhub.db import PreparedStatement, execute_together, sql_file
 from exchange.models import Asset, Market, Order, OrderRequest
 
 from .batch import MatchBatch
@@ -20,26 +23,50 @@ PLACE = OrderRequest.Action.PLACE
 CANCEL = OrderRequest.Action.CANCEL
 
 
-# One constant statement (the matcher runs it at every batch).
-_REQUESTS_SQL = (
-    "SELECT r.id, r.action, r.order_id, "  # noqa: S608 (table names)
-    + ", ".join(f"o.{name}" for name in Row.FIELDS[3:])
-    + f" FROM {OrderRequest._meta.db_table} AS r JOIN {Order._meta.db_table} AS o"
-    " ON o.id = r.order_id WHERE r.market_id = %s AND r.seq IS NULL ORDER BY r.id LIMIT %s"
+_SQL = Path(__file__).resolve().parent.parent.parent / "sql"
+_MARKET = [("lock_class", "integer"), ("market", "integer")]  # an advisory lock's two keys
+REQUESTS_WAITING = PreparedStatement(
+    "exchange_requests_waiting",
+    (_SQL / "requests_waiting.sql").read_text(),
+    params=[("market", "bigint"), ("limit", "integer")],
+)
+assert len(Row.FIELDS) == 20, "requests_waiting.sql selects Row.FIELDS, in their order"
+WRITER_LOCK = PreparedStatement(
+    "exchange_market_writer_lock", (_SQL / "market_writer_lock.sql").read_text(), params=_MARKET
+)
+_MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
+MARKET_ROW_LOCK = PreparedStatement(
+    "exchange_market_row_lock",
+    sql_file(_SQL / "market_row_lock.sql").format(
+        columns=pgsql.SQL(", ").join(
+            pgsql.Identifier("m", field.column) for field in Market._meta.concrete_fields
+        )
+    ),
+    params=[("market", "bigint")],
+)
+CONSUMER_LOCK = PreparedStatement(
+    "exchange_consumer_lock", (_SQL / "consumer_lock.sql").read_text(), params=_MARKET
+)
+CONSUMER_UNLOCK = PreparedStatement(
+    "exchange_consumer_unlock", (_SQL / "consumer_unlock.sql").read_text(), params=_MARKET
+)
+ANY_WAITING = PreparedStatement(
+    "exchange_requests_any_waiting",
+    (_SQL / "requests_any_waiting.sql").read_text(),
+    params=[("market", "bigint")],
 )
 
 
 def _requests_waiting(market_pk: int, limit: int) -> list[Row]:
     with connection.cursor() as cursor:
-        cursor.execute(_REQUESTS_SQL, [market_pk, limit])
-        rows = cursor.fetchall()
+        rows = REQUESTS_WAITING.execute(cursor, market=market_pk, limit=limit)
     return [Row(values) for values in rows]
 
 
 def lock_market(market_pk: int) -> Market:
     """Takes the market's writer lock for the current transaction and returns the row."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, market_pk])
+        WRITER_LOCK.execute(cursor, lock_class=LOCK_CLASS, market=market_pk)
     # NO KEY UPDATE: placements insert orders referencing the market (a KEY SHARE lock) while
     # holding their accounts, which the matcher then locks; FOR UPDATE would deadlock them.
     return (
@@ -49,26 +76,20 @@ def lock_market(market_pk: int) -> Market:
     )
 
 
-_MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
-_MARKET_LOCK_SQL = (
-    "SELECT "  # noqa: S608 (table and column names)
-    + ", ".join(f"m.{field.column}" for field in Market._meta.concrete_fields)
-    + f", b.decimals FROM {Market._meta.db_table} AS m JOIN {Asset._meta.db_table} AS b"
-    " ON b.id = m.base_id WHERE m.id = %s FOR NO KEY UPDATE OF m"
-)
-
-
 def _market_locked(market_pk: int) -> Market:
-    """`lock_market` for the matcher: the same locks, the row read by a constant statement,
+    """`lock_market` for the matcher: the same locks, the row read by a prepared statement,
     with its base asset's decimals only (what `Market.scale` needs)."""
     with connection.cursor() as cursor:  # one round trip: the writer lock, then the row
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s); " + _MARKET_LOCK_SQL,
-            [LOCK_CLASS, market_pk, market_pk],
+        rows = execute_together(
+            cursor,
+            [
+                WRITER_LOCK.bind(lock_class=LOCK_CLASS, market=market_pk),
+                MARKET_ROW_LOCK.bind(market=market_pk),
+            ],
         )
-        row = cursor.fetchone()
-    if row is None:
+    if not rows:
         raise Market.DoesNotExist(market_pk)
+    row = rows[0]
     market = Market.from_db(connection.alias, _MARKET_FIELDS, row[:-1])
     market.base = Asset(pk=market.base_id, decimals=row[-1])
     return market
@@ -122,20 +143,22 @@ def markets_match(*, market_pk: int, limit: int = BATCH) -> int:
         return _drain(market_pk, limit)
     while True:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [CONSUMER_CLASS, market_pk])
-            if not cursor.fetchone()[0]:
-                return total
+            ((locked,),) = CONSUMER_LOCK.execute(
+                cursor, lock_class=CONSUMER_CLASS, market=market_pk
+            )
+        if not locked:
+            return total
         try:
             total += _drain(market_pk, limit)
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s); "
-                    "SELECT EXISTS (SELECT 1 FROM exchange_orderrequest "
-                    "WHERE market_id = %s AND seq IS NULL)",
-                    [CONSUMER_CLASS, market_pk, market_pk],
+            with connection.cursor() as cursor:  # two statements: the look after letting go
+                ((waiting,),) = execute_together(
+                    cursor,
+                    [
+                        CONSUMER_UNLOCK.bind(lock_class=CONSUMER_CLASS, market=market_pk),
+                        ANY_WAITING.bind(market=market_pk),
+                    ],
                 )
-                waiting = cursor.fetchone()[0]
         if not waiting:
             return total
 

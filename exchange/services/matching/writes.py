@@ -1,59 +1,135 @@
 """A batch's writes: fees, trades, the netted journal entry and balances, anchor leaves,
 traded volume, surveillance events, order updates, the requests' sequence numbers and the
-market's row, in a few bulk statements (busanhub.db.Batch)."""
+market's row, in a few bulk statements: prepared statements (busanhub.db) of
+exchange/sql/match_*.sql, sent together (busanhub.db.Batch)."""
 
 import json
 import uuid
 from collections import defaultdict
+from pathlib import Path
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from psycopg2 import sql as pgsql
 
 from busanhub.chain.services import ANCHOR_LEAF_TABLE, anchor_leaf_columns
-from busanhub.db import Batch, array_literal, with_arrays
-from exchange.models import (
-    Account,
-    FeeTier,
-    JournalEntry,
-    Market,
-    Order,
-    Posting,
-    SurveillanceEvent,
-    Trade,
-    TradedVolume,
-)
+from busanhub.db import Batch, PreparedStatement, execute_together, sql_file
+from exchange.models import Account, Market, Order, SurveillanceEvent
 
 from ..ledger import AVAILABLE, HELD, InsufficientFunds, accounts_lock
 from ..volume import volume_add, windows
 from .batch import MatchBatch
 from .live import Live, tradable
 
+_SQL = Path(__file__).resolve().parent.parent.parent / "sql"
+
+
+def _statement(name: str, params, **kwargs) -> PreparedStatement:
+    """exchange_<name>, from exchange/sql/<name>.sql. Array statements run on the generic
+    plan: the default would plan them again for every batch's lengths."""
+    return PreparedStatement(
+        f"exchange_{name}", (_SQL / f"{name}.sql").read_text(), params=params, **kwargs
+    )
+
+
+FEE_TIERS = _statement(
+    "match_fee_tiers", [("owners", "bigint[]"), ("month_from", "timestamptz")], generic_plan=True
+)
+ORDERS_UPDATE = _statement(
+    "match_orders_update",
+    [
+        ("now", "timestamptz"),
+        ("ids", "bigint[]"),
+        ("statuses", "text[]"),
+        ("cancel_reasons", "text[]"),
+        ("filled_quantities", "bigint[]"),
+        ("filled_quotes", "bigint[]"),
+        ("helds", "bigint[]"),
+        ("seqs", "bigint[]"),
+    ],
+    generic_plan=True,
+)
+REQUESTS_SEQUENCE = _statement(
+    "match_requests_sequence", [("ids", "bigint[]"), ("seqs", "bigint[]")], generic_plan=True
+)
+TRADES_INSERT = _statement(
+    "match_trades_insert",
+    [
+        ("market", "bigint"),
+        ("now", "timestamptz"),
+        ("public_ids", "uuid[]"),
+        ("makers", "bigint[]"),
+        ("takers", "bigint[]"),
+        ("sides", "text[]"),
+        ("prices", "bigint[]"),
+        ("quantities", "bigint[]"),
+        ("notionals", "bigint[]"),
+        ("maker_fees", "bigint[]"),
+        ("taker_fees", "bigint[]"),
+    ],
+    generic_plan=True,
+)
+LEAVES_INSERT = PreparedStatement(
+    "exchange_match_leaves_insert",
+    sql_file(_SQL / "match_leaves_insert.sql").format(leaf=pgsql.Identifier(ANCHOR_LEAF_TABLE)),
+    params=[
+        ("now", "timestamptz"),
+        ("kinds", "text[]"),
+        ("refs", "text[]"),
+        ("versions", "integer[]"),
+        ("digests", "text[]"),
+        ("envelopes", "jsonb[]"),
+        ("publics", "boolean[]"),
+    ],
+    generic_plan=True,
+)
+ACCOUNTS_LOCK = _statement(
+    "match_accounts_lock",
+    [
+        ("owners", "bigint[]"),
+        ("assets", "bigint[]"),
+        ("system_kinds", "text[]"),
+        ("system_assets", "bigint[]"),
+    ],
+    generic_plan=True,
+)
+_BALANCE_PARAMS = [
+    ("accounts", "bigint[]"),
+    ("availables", "bigint[]"),
+    ("helds", "bigint[]"),
+    ("opens", "bigint[]"),
+]
+BALANCES = _statement("match_balances", _BALANCE_PARAMS, generic_plan=True)
+# The entry and its postings, then the same balance UPDATE as BALANCES (one text, two uses).
+POST = PreparedStatement(
+    "exchange_match_post",
+    (_SQL / "match_entry.sql").read_text() + (_SQL / "match_balances.sql").read_text(),
+    params=[
+        ("public_id", "uuid"),
+        ("reference", "text"),
+        ("now", "timestamptz"),
+        ("posting_accounts", "bigint[]"),
+        ("posting_assets", "bigint[]"),
+        ("posting_buckets", "text[]"),
+        ("posting_amounts", "bigint[]"),
+        *_BALANCE_PARAMS,
+    ],
+    generic_plan=True,
+)
+MARKET_UPDATE = _statement(
+    "match_market_update",
+    [("last_seq", "bigint"), ("book_version", "uuid"), ("market", "bigint")],
+)
+
 
 def _fee_bps(owner_ids, *, now) -> dict:
     """{owner_id: (maker_bps, taker_bps)}: the highest tier each owner's 30-day traded quote
     volume reaches (the lowest tier below all of them; no tiers, no fees)."""
     with connection.cursor() as cursor:  # one statement: every owner's volume and tier
-        cursor.execute(_FEES_SQL, [array_literal(owner_ids), windows(now)[1]])
-        fees = {owner: (maker, taker) for owner, maker, taker in cursor.fetchall()}
+        rows = FEE_TIERS.execute(cursor, owners=owner_ids, month_from=windows(now)[1])
+    fees = {owner: (maker, taker) for owner, maker, taker in rows}
     return fees or defaultdict(lambda: (0, 0))
-
-
-_FEES_SQL = f"""
-SELECT o.owner, tier.maker_bps, tier.taker_bps
-FROM unnest(%s::bigint[]) AS o(owner)
-CROSS JOIN LATERAL (
-    SELECT COALESCE(SUM(v.volume), 0) AS volume FROM {TradedVolume._meta.db_table} AS v
-    WHERE v.owner_id = o.owner AND v.span = 'day' AND v.start >= %s
-) AS traded
-CROSS JOIN LATERAL (
-    SELECT t.maker_bps, t.taker_bps FROM {FeeTier._meta.db_table} AS t
-    ORDER BY t.min_volume_30d <= traded.volume DESC,
-        CASE WHEN t.min_volume_30d <= traded.volume THEN -t.min_volume_30d
-             ELSE t.min_volume_30d END
-    LIMIT 1
-) AS tier
-"""  # noqa: S608 (table names)
 
 
 def batch_write(batch: MatchBatch, *, first_seq: int, last_seq: int) -> None:
@@ -192,43 +268,37 @@ def _anchor(batch: MatchBatch, trades: list[tuple], *, now, writes: Batch) -> No
     # leaves are new, so one INSERT (as anchor_record_new: a clash rolls the batch back).
     leaves = [anchor_leaf_columns(**record) for record in records]
     writes.add(
-        f"INSERT INTO {ANCHOR_LEAF_TABLE} "  # noqa: S608 (table name)
-        "(kind, ref, version, digest, envelope, is_public, created_at) "
-        "SELECT v.kind, v.ref, v.version, v.digest, v.envelope, v.is_public, %s "
-        "FROM unnest(%s::varchar[], %s::varchar[], %s::int[], %s::varchar[], "
-        "%s::jsonb[], %s::boolean[]) AS v(kind, ref, version, digest, envelope, is_public)",
-        [
-            now,
-            [leaf["kind"] for leaf in leaves],
-            [leaf["ref"] for leaf in leaves],
-            [leaf["version"] for leaf in leaves],
-            [leaf["digest"] for leaf in leaves],
-            [json.dumps(leaf["envelope"]) for leaf in leaves],
-            [leaf["is_public"] for leaf in leaves],
-        ],
+        LEAVES_INSERT.bind(
+            now=now,
+            kinds=[leaf["kind"] for leaf in leaves],
+            refs=[leaf["ref"] for leaf in leaves],
+            versions=[leaf["version"] for leaf in leaves],
+            digests=[leaf["digest"] for leaf in leaves],
+            envelopes=[json.dumps(leaf["envelope"]) for leaf in leaves],
+            publics=[leaf["is_public"] for leaf in leaves],
+        )
     )
 
 
 def _trades_insert(market: Market, trades: list[tuple], *, now, writes: Batch) -> None:
     """One INSERT for the batch's trades, in fill order."""
-    columns = list(zip(*trades, strict=True))
+    public_ids, makers, takers, sides, prices, quantities, notionals, maker_fees, taker_fees = zip(
+        *trades, strict=True
+    )
     writes.add(
-        f"INSERT INTO {Trade._meta.db_table} "  # noqa: S608 (table name)
-        "(public_id, market_id, maker_order_id, taker_order_id, taker_side, price, quantity, "
-        "notional, maker_fee, taker_fee, is_anchored, created_at) "
-        "SELECT v.public_id, %s, v.maker, v.taker, v.side, v.price, v.quantity, v.notional, "
-        "v.maker_fee, v.taker_fee, false, %s FROM unnest(%s::uuid[], %s::bigint[], "
-        "%s::bigint[], %s::varchar[], %s::bigint[], %s::bigint[], %s::bigint[], "
-        "%s::bigint[], %s::bigint[]) WITH ORDINALITY AS v(public_id, maker, taker, side, "
-        "price, quantity, notional, maker_fee, taker_fee, n) ORDER BY v.n",
-        [
-            market.pk,
-            now,
-            list(columns[0]),
-            [maker.pk for maker in columns[1]],
-            [taker.pk for taker in columns[2]],
-            *(list(column) for column in columns[3:]),
-        ],
+        TRADES_INSERT.bind(
+            market=market.pk,
+            now=now,
+            public_ids=public_ids,
+            makers=[maker.pk for maker in makers],
+            takers=[taker.pk for taker in takers],
+            sides=sides,
+            prices=prices,
+            quantities=quantities,
+            notionals=notionals,
+            maker_fees=maker_fees,
+            taker_fees=taker_fees,
+        )
     )
 
 
@@ -243,26 +313,21 @@ def _journal_post(
     owners = sorted({owner for owner, _ in customers})
     assets = sorted({asset for _, asset in customers})
     system_kinds = sorted(system)
-    sql = (
-        f"SELECT id, owner_id, asset_id, kind, available, held FROM {Account._meta.db_table} "  # noqa: S608
-        "WHERE (kind = 'customer' AND owner_id = ANY(%s::bigint[]) "
-        "AND asset_id = ANY(%s::bigint[])) "
-        "OR (owner_id IS NULL AND (kind, asset_id) IN "
-        "(SELECT * FROM unnest(%s::varchar[], %s::bigint[]))) ORDER BY id FOR UPDATE"
-    )
-    params = with_arrays(
-        [owners, assets, [k for k, _ in system_kinds], [a for _, a in system_kinds]]
+    lock = ACCOUNTS_LOCK.bind(
+        owners=owners,
+        assets=assets,
+        system_kinds=[k for k, _ in system_kinds],
+        system_assets=[a for _, a in system_kinds],
     )
     with connection.cursor() as cursor:
-        rows = writes.send(cursor, sql, params)
+        rows = writes.send(cursor, lock)
         found = {
             (owner if kind == Account.Kind.CUSTOMER else kind, asset): (pk, kind, available, held)
             for pk, owner, asset, kind, available, held in rows
         }
         if (customers | system) - set(found):
             accounts_lock(pairs=customers, system=system)  # creates the missing ones
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            rows = execute_together(cursor, [lock])
             found = {
                 (owner if kind == Account.Kind.CUSTOMER else kind, asset): (pk, kind, avail, held)
                 for pk, owner, asset, kind, avail, held in rows
@@ -288,71 +353,58 @@ def _journal_post(
             ):
                 raise InsufficientFunds({"amount": _("Insufficient available balance.")})
         pks = list(deltas)
-        update = (
-            f"UPDATE {Account._meta.db_table} AS a "  # noqa: S608 (table names)
-            "SET available = a.available + v.available, held = a.held + v.held, "
-            "open_notional = a.open_notional + v.open "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
-            "AS v(id, available, held, open) WHERE a.id = v.id"
-        )
-        changes = [pks, *([deltas[pk][n] for pk in pks] for n in range(3))]
+        changes = {
+            "accounts": pks,
+            "availables": [deltas[pk][0] for pk in pks],
+            "helds": [deltas[pk][1] for pk in pks],
+            "opens": [deltas[pk][2] for pk in pks],
+        }
         if not postings[0]:  # only what open orders may trade changed
-            writes.add(update, changes)
+            writes.add(BALANCES.bind(**changes))
             return
         writes.add(
-            f"WITH e AS (INSERT INTO {JournalEntry._meta.db_table} "  # noqa: S608 (table names)
-            "(public_id, kind, reference, created_at) VALUES (%s, 'match', %s, %s) RETURNING id), "
-            f"p AS (INSERT INTO {Posting._meta.db_table} "
-            "(entry_id, account_id, asset_id, bucket, amount) "
-            "SELECT e.id, v.account, v.asset, v.bucket, v.amount FROM e, "
-            "unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::bigint[]) "
-            "AS v(account, asset, bucket, amount)) " + update,
-            [uuid.uuid4(), reference, now, *postings, *changes],
+            POST.bind(
+                public_id=uuid.uuid4(),
+                reference=reference,
+                now=now,
+                posting_accounts=postings[0],
+                posting_assets=postings[1],
+                posting_buckets=postings[2],
+                posting_amounts=postings[3],
+                **changes,
+            )
         )
-
-
-ORDER_COLUMNS = (
-    ("status", "varchar"),
-    ("cancel_reason", "varchar"),
-    ("filled_quantity", "bigint"),
-    ("filled_quote", "bigint"),
-    ("held_remaining", "bigint"),
-    ("seq", "bigint"),
-)
 
 
 def _orders_update(orders: list[Live], *, now, writes: Batch) -> None:
     """One UPDATE for every changed order (UPDATE ... FROM unnest(arrays))."""
     if not orders:
         return
-    names = [name for name, _ in ORDER_COLUMNS]
-    arrays = ", ".join(f"%s::{kind}[]" for _, kind in ORDER_COLUMNS)
-    sets = ", ".join(f"{name} = v.{name}" for name in names)
-    # Only the constant column names and types above are formatted in; the values are
-    # parameters (an array per column).
-    sql = (
-        f"UPDATE exchange_order AS o SET {sets}, updated_at = %s "  # noqa: S608
-        f"FROM unnest(%s::bigint[], {arrays}) AS v(id, {', '.join(names)}) WHERE o.id = v.id"
+    writes.add(
+        ORDERS_UPDATE.bind(
+            now=now,
+            ids=[live.pk for live in orders],
+            statuses=[live.status for live in orders],
+            cancel_reasons=[live.cancel_reason for live in orders],
+            filled_quantities=[live.filled_quantity for live in orders],
+            filled_quotes=[live.filled_quote for live in orders],
+            helds=[live.held_remaining for live in orders],
+            seqs=[live.seq for live in orders],
+        )
     )
-    columns = [[live.pk for live in orders]]
-    columns += [[getattr(live, name) for live in orders] for name in names]
-    writes.add(sql, [now, *columns])
 
 
 def _requests_sequence(pairs: list[tuple[int, int]], *, writes: Batch) -> None:
     """Records the sequence number the matcher gave each request."""
     if not pairs:
         return
-    writes.add(
-        "UPDATE exchange_orderrequest AS r SET seq = v.seq "
-        "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, seq) WHERE r.id = v.id",
-        [[pk for pk, _ in pairs], [seq for _, seq in pairs]],
-    )
+    writes.add(REQUESTS_SEQUENCE.bind(ids=[pk for pk, _ in pairs], seqs=[seq for _, seq in pairs]))
 
 
 def _market_update(market: Market, *, writes: Batch) -> None:
-    """Writes the market's sequence and book version (one plain UPDATE)."""
+    """Writes the market's sequence and book version."""
     writes.add(
-        f"UPDATE {Market._meta.db_table} SET last_seq = %s, book_version = %s WHERE id = %s",  # noqa: S608
-        [market.last_seq, market.book_version, market.pk],
+        MARKET_UPDATE.bind(
+            last_seq=market.last_seq, book_version=market.book_version, market=market.pk
+        )
     )

@@ -1,11 +1,13 @@
 """An order's input checks against its market's facts, and the unsaved order they build."""
 
 import uuid
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.db import PreparedStatement
 from exchange.models import Market, Order
 
 from .facts import Facts
@@ -80,23 +82,19 @@ def _market_buy_estimate(*, market_pk: int, scale: int, user, quantity: int) -> 
     return None
 
 
-# ORDER BY ... LIMIT 1, not MAX(): the planner turns MAX into a read of the index's last entry
-# only when the table's statistics say so; without them (a fresh or fast-growing table) it
-# aggregated every resting bid: 15 ms with 8,000 resting, on every market sell.
-BEST_BID_SQL = """
-SELECT price FROM exchange_order
-WHERE market_id = %s AND side = 'buy' AND status IN ('open', 'partial')
-ORDER BY price DESC LIMIT 1
-"""
+BEST_BID = PreparedStatement(
+    "exchange_best_bid",
+    (Path(__file__).resolve().parent.parent.parent / "sql" / "best_bid.sql").read_text(),
+    params=[("market", "bigint")],
+)
 
 
 def _best_bid(market_pk: int) -> int | None:
-    """The highest resting bid (the last entry of the book's index; plain SQL: a market sell
-    asks this on every placement, and building the ORM's query cost more than running it)."""
+    """The highest resting bid (a prepared statement: a market sell asks this on every
+    placement, and building the ORM's query cost more than running it)."""
     with connection.cursor() as cursor:
-        cursor.execute(BEST_BID_SQL, [market_pk])
-        row = cursor.fetchone()
-    return None if row is None else row[0]
+        rows = BEST_BID.execute(cursor, market=market_pk)
+    return rows[0][0] if rows else None
 
 
 _SIDES = frozenset(Order.Side.values)

@@ -4,30 +4,24 @@ payment and its grant shares."""
 from django.db import connection
 from psycopg2 import sql as pgsql
 
-from busanhub.db import PreparedStatement, sql_file
 from vouchers.models import JournalTransaction, Payment, PaymentGrantShare
 
-from ..core import ENTRY_PARAMS, LEAF_PARAMS, SQL_DIR, TABLES, journal_draft, journal_written
+from ..core import journal_draft, journal_statement, journal_written
 
 # Everything a payment writes, in one statement prepared once per connection
-# (vouchers/sql/payment_write.sql; a fixed shape: the postings, balance changes and grant
-# shares travel as arrays): the journal entry's anchor leaf (the columns anchor_record_new
-# writes), the entry, its postings, the materialised balances with the cashback account's
-# monthly counter (a row may be updated once per statement, so the counter rides on its
-# balance update), the payment and its grant shares. No model validation: every value is built
-# in payment_create, and the database holds the rules that matter (CheckConstraints on
-# balances, postings and the payment's sources, unique keys, the deferred trigger that each
-# journal transaction sums to zero). Only table names are formatted into the SQL.
-PAYMENT_WRITE = PreparedStatement(
+# (vouchers/sql/journal_entry.sql, then payment_write.sql; a fixed shape: the postings,
+# balance changes and grant shares travel as arrays): the journal entry's anchor leaf (the
+# columns anchor_record_new writes), the entry, its postings, the materialised balances with
+# the cashback account's monthly counter (a row may be updated once per statement, so the
+# counter rides on its balance update), the payment and its grant shares. No model
+# validation: every value is built in payment_create, and the database holds the rules that
+# matter (CheckConstraints on balances, postings and the payment's sources, unique keys, the
+# deferred trigger that each journal transaction sums to zero). Only table names are
+# formatted into the SQL.
+PAYMENT_WRITE = journal_statement(
     "vouchers_payment_write",
-    sql_file(SQL_DIR / "payment_write.sql").format(
-        **TABLES,
-        payment=pgsql.Identifier(Payment._meta.db_table),
-        share=pgsql.Identifier(PaymentGrantShare._meta.db_table),
-    ),
+    "payment_write.sql",
     params=[
-        *LEAF_PARAMS,
-        *ENTRY_PARAMS,
         # the cashback account's monthly counter, riding on its balance update
         ("cashback_account", "bigint"),
         ("cashback_month", "date"),
@@ -46,9 +40,8 @@ PAYMENT_WRITE = PreparedStatement(
         ("share_accounts", "bigint[]"),
         ("share_amounts", "bigint[]"),
     ],
-    # PostgreSQL would otherwise re-plan the statement at every payment (a custom plan knows
-    # the arrays' lengths and so looks cheaper), which costs more than running it.
-    generic_plan=True,
+    payment=pgsql.Identifier(Payment._meta.db_table),
+    share=pgsql.Identifier(PaymentGrantShare._meta.db_table),
 )
 
 
