@@ -122,7 +122,23 @@ def prepare(values: dict[str, str]) -> None:
         subprocess.run([str(BIN / "python"), "-m", "busanhub.devdb", "start"], cwd=ROOT, check=True)
     manage(values, "migrate", "--noinput", "-v", "0")
     manage(values, "setup_periodic_tasks")
-    manage(values, "collectstatic", "--noinput", "-v", "0")
+    if static_changed():
+        manage(values, "collectstatic", "--noinput", "-v", "0")
+
+
+def static_changed() -> bool:
+    """Whether a static source is newer than the last collectstatic's manifest (compressing
+    every file again takes minutes on a busy 2-CPU machine)."""
+    manifest = ROOT / "var" / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    collected = manifest.stat().st_mtime
+    for folder in ROOT.glob("**/static"):
+        if folder.is_relative_to(ROOT / "var") or ".venv" in folder.parts:
+            continue
+        if any(path.stat().st_mtime > collected for path in folder.rglob("*") if path.is_file()):
+            return True
+    return False
 
 
 def main(argv: list[str]) -> int:
