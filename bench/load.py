@@ -319,8 +319,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the load database")
     args = parser.parse_args()
     levels = [int(n) for n in (args.users or ("50,200" if args.quick else "50,200,500")).split(",")]
-    seconds = args.seconds or (45 if args.quick else 180)
-    citizens = args.citizens or (600 if args.quick else 20_000)
+    seconds = args.seconds or (40 if args.quick else 180)
+    citizens = args.citizens or (400 if args.quick else 20_000)
 
     environment = environment_for(args)
     url = args.url or f"http://127.0.0.1:{environment['WEB_PORT']}"
