@@ -283,7 +283,7 @@ def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
     # The city issuer's keys and status lists exist before the workers race to make them.
     from identity import services as identity_services
 
-    identity_services.city_issuer()
+    identity_services.status_lists_ensure(issuer=identity_services.city_issuer())
     connections.close_all()
     context = multiprocessing.get_context("fork")
     queue = context.Queue()

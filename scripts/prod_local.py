@@ -43,6 +43,9 @@ DEFAULTS = {
     # README: gunicorn --workers 2 --threads 16 per 2 CPUs.
     "WEB_CONCURRENCY": "2",
     "WEB_THREADS": "16",
+    # Longer than any client's or proxy's idle keep-alive (nginx upstream: 60 s): gunicorn's
+    # 2 s default closes connections that clients are about to reuse (status 0 in bench/load.py).
+    "WEB_KEEPALIVE": "75",
     "WORKERS_ANCHORING": "1",
     "WORKERS_MATCHING": "1",
     "WORKERS_DEFAULT": "2",
