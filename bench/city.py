@@ -655,7 +655,8 @@ def main() -> None:
         version = connection.pg_version
         print(
             f"# city seeding ({'quick' if args.quick else 'full'}): "
-            f"{datetime.date.today()}; {platform.machine()} x{os.cpu_count()}; "
+            f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
+            f"{platform.machine()} x{os.cpu_count()}; "
             f"load {os.getloadavg()[0]:.1f}; PostgreSQL {version // 10000}; "
             f"workers {args.workers}; {counts}",
             flush=True,
