@@ -231,32 +231,35 @@ def citizens_chunk(prefix: str, start: int, stop: int, suite: str) -> int:
     )
     Group.objects.get(name="citizen").user_set.add(*users)
     issuer = identity_services.city_issuer()
-    # One transaction per chunk, not per service call (each service's own atomic block
-    # becomes a savepoint); the seed's commits need not wait for the WAL flush.
+    # The seed's commits need not wait for the WAL flush (this connection only).
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    # Wallets: one transaction per chunk, not per service call (each service's own atomic
+    # block becomes a savepoint).
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        wallets = []
-        for offset, user in enumerate(users):
-            wallet = identity_services.wallet_open(user=user)
-            identity_services.credential_issue(
-                issuer=issuer,
-                subject_did=wallet.did,
-                types=[ct.RESIDENT],
-                claims={
-                    "district": districts[(start + offset) % len(districts)],
-                    "residentSince": "2020-01-01",
-                },
-                holder=user,
-                cryptosuite=suite,
-            )
-            wallets.append(voucher_services.wallet_open(user=user))
-        cash = Account.objects.filter(wallet__in=wallets, kind=Account.Kind.CASH)
+        wallets = [identity_services.wallet_open(user=user) for user in users]
+        voucher_wallets = [voucher_services.wallet_open(user=user) for user in users]
+        cash = Account.objects.filter(wallet__in=voucher_wallets, kind=Account.Kind.CASH)
         voucher_services.journal_post(
             kind="topup",
-            lines=[(voucher_services.system_account(Account.Kind.BANK), -TOPUP * len(wallets))]
+            lines=[(voucher_services.system_account(Account.Kind.BANK), -TOPUP * len(users))]
             + [(account, TOPUP) for account in cash],
             memo="city top-up",
+        )
+    # Credentials: each in its own transaction, as the service runs in production. In one
+    # long transaction per chunk, two workers' uncommitted random status indexes collide in
+    # the unique index and wait for each other (a deadlock, seen at 20,000 citizens).
+    for offset, (user, wallet) in enumerate(zip(users, wallets, strict=True)):
+        identity_services.credential_issue(
+            issuer=issuer,
+            subject_did=wallet.did,
+            types=[ct.RESIDENT],
+            claims={
+                "district": districts[(start + offset) % len(districts)],
+                "residentSince": "2020-01-01",
+            },
+            holder=user,
+            cryptosuite=suite,
         )
     return len(users)
 
