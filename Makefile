@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install chromium lint bench screenshots clean-dev
+.PHONY: run test install chromium lint bench screenshots clean-dev prod-local
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ run: install
 	@echo "Stop with Ctrl-C. Chain: anvil on 127.0.0.1:8545, state in var/chain-state.json."
 	@echo
 	$(BIN)/honcho start -f Procfile.dev
+
+# Production's processes on this machine (gunicorn, a Celery worker per queue, beat, the
+# matcher, anvil) under busanhub.settings.prod with LOCAL-ONLY secrets: scripts/prod_local.py.
+prod-local: install
+	$(BIN)/python scripts/prod_local.py start
 
 test: install chromium
 	$(BIN)/pytest $(PYTEST_ARGS)

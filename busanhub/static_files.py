@@ -1,7 +1,9 @@
-"""WhiteNoise for BusanHub: the same middleware, with STATIC_ROOT created before it is indexed."""
+"""WhiteNoise for BusanHub: the middleware (STATIC_ROOT created before it is indexed) and the
+production storage."""
 
 from django.conf import settings as django_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from busanhub.local_folders import folders_create
 
@@ -14,3 +16,17 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
         if settings.STATIC_ROOT:
             folders_create([settings.STATIC_ROOT])
         super().__init__(get_response, settings=settings)
+
+
+class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+    """Production's static files: hashed names and compressed copies (WhiteNoise), except that
+    a JavaScript file's `//# sourceMappingURL=` is left as it is. The vendored builds name
+    source maps that are not shipped (static/vendor/README.md lists what is), and Django's
+    storage fails `collectstatic` on a reference it cannot resolve; CSS references are
+    still rewritten and checked."""
+
+    patterns = tuple(
+        (extension, rules)
+        for extension, rules in CompressedManifestStaticFilesStorage.patterns
+        if extension != "*.js"
+    )

@@ -80,6 +80,8 @@ class AccountAdmin(admin.ModelAdmin):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
+    show_full_result_count = False
     list_display = [
         "public_id",
         "owner",

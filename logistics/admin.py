@@ -251,6 +251,8 @@ class RecallAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
+    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
+    show_full_result_count = False
     list_display = ["event_type", "event_time", "biz_step", "biz_location", "record_time"]
     list_filter = ["event_type", "biz_step"]
     search_fields = ["event_id", "event_hash"]

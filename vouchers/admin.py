@@ -296,6 +296,8 @@ class JournalTransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
+    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
+    show_full_result_count = False
     list_display = ["public_id", "merchant", "amount", "cashback", "refunded", "created_at"]
     list_filter = ["merchant__tier"]
     search_fields = ["public_id", "merchant__code"]

@@ -104,6 +104,8 @@ class AnchorBatchAdmin(admin.ModelAdmin):
 
 @admin.register(AnchorLeaf)
 class AnchorLeafAdmin(ReadOnlyAdmin):
+    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
+    show_full_result_count = False
     list_display = ["digest", "kind", "ref", "version", "is_public", "batch_status", "created_at"]
     list_filter = ["batch__status", "kind", "is_public", ("batch", admin.EmptyFieldListFilter)]
     search_fields = ["digest", "ref", "kind"]

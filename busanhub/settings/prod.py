@@ -59,6 +59,6 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "busanhub.static_files.ManifestStaticFilesStorage"},
 }
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}

@@ -1,0 +1,679 @@
+"""A scaled synthetic Busan, seeded through the services: citizens and everything they do.
+
+    .venv/bin/python bench/city.py --quick            # 20,000 citizens, the rest scaled down
+    .venv/bin/python bench/city.py                    # 1,000,000 citizens
+    .venv/bin/python bench/city.py --citizens 5000 --workers 2
+
+Runs against a throw-away database made by Django's test-database machinery (on whatever
+DATABASE_URL names), removed at the end; `bench/load.py` calls `seed_city()` on the database
+of its production-like topology instead. Prints the seeding speed per kind and, last, the
+headline `k=v ...`. Asserts nothing about timing; checks that each kind was created.
+
+What is created, and by which service (nothing is inserted behind a service's back, except
+the users themselves: `User` rows in bulk with an unusable password and a verified
+`EmailAddress`, as sign-up leaves them after confirmation; the load test signs them in with
+server-side sessions, not passwords):
+
+- citizens: the `citizen` role; a B Pass wallet (`identity.services.wallet_open`, a did:key)
+  and a `BusanResidentCredential` naming one of Busan's 16 districts
+  (`identity.services.credential_issue`, eddsa-jcs-2022, with its status entry and anchor
+  leaf); a voucher wallet (`vouchers.services.wallet_open`); every wallet is topped up by one
+  balanced `vouchers.services.journal_post` per chunk (a real top-up is a bank round trip:
+  tests/test_services.py covers it). Chunks of CHUNK citizens, split over --workers processes.
+- merchants: `merchant_apply` + `merchant_approve`; payments: `payment_create` by random
+  citizens at random merchants (residents: cashback from the incentive pool).
+- safety reports: `safety.services.report_create` at random points around each district's
+  centre (inside the city boundary: the service refuses points outside).
+- exchange: the ETH-KRW market (`exchange.demo.seed`'s catalogue), traders with an
+  `ExchangeKycCredential` and balances (`exchange.services.deposit_credit`), then resting
+  limit orders on both sides of the book (`order_place`, never crossing).
+- logistics: a processor, its plant and a product (the master-data services), lots
+  (`lot_create`) and EPCIS ObjectEvents per lot captured in documents of up to 100 events
+  (`epcis_document_capture`: validated, hashed, anchored).
+- education: courses with a reading and a three-question quiz (`course_create`,
+  `module_create`, `lesson_create`, `question_create`, `course_publish`), and enrolments of
+  random citizens (`enrollment_create`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import multiprocessing
+import os
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CHUNK = 250
+TOPUP = 200_000
+POOL = 10**12
+GWEI_PER_ETH = 10**9
+DOMAIN = "city.bench"
+EPCIS_CONTEXT = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
+# Categories without required questions: a report is a location, a category and a text.
+REPORT_CATEGORIES = ["POTHOLE", "SINKHOLE", "WALL", "DUMPING", "COAST"]
+STAFF_ROLES = [
+    "staff-safety",
+    "staff-vouchers",
+    "staff-exchange",
+    "staff-logistics",
+    "staff-education",
+]
+
+
+@dataclass
+class Counts:
+    citizens: int = 20
+    merchants: int = 3
+    payments: int = 20
+    reports: int = 20
+    traders: int = 4
+    orders: int = 20
+    lots: int = 2
+    events_per_lot: int = 5
+    courses: int = 2
+    enrolments: int = 20
+
+
+QUICK = Counts(
+    citizens=20_000,
+    merchants=20,
+    payments=1_000,
+    reports=1_000,
+    traders=100,
+    orders=1_000,
+    lots=100,
+    events_per_lot=5,
+    courses=10,
+    enrolments=1_000,
+)
+FULL = Counts(
+    citizens=1_000_000,
+    merchants=2_000,
+    payments=200_000,
+    reports=100_000,
+    traders=10_000,
+    orders=100_000,
+    lots=10_000,
+    events_per_lot=10,
+    courses=200,
+    enrolments=100_000,
+)
+
+
+@dataclass
+class Seeded:
+    """What seed_city made: per kind (count, seconds), and the names the load test needs."""
+
+    timings: dict[str, tuple[int, float]] = field(default_factory=dict)
+    prefix: str = "city"
+    market: str = "ETH-KRW"
+    merchant_codes: list[str] = field(default_factory=list)
+    gtin: str = ""
+    lot_codes: list[str] = field(default_factory=list)
+
+
+def citizen_email(prefix: str, index: int) -> str:
+    return f"{prefix}-c{index}@{DOMAIN}"
+
+
+def staff_email(prefix: str, role: str) -> str:
+    return f"{prefix}-{role}@{DOMAIN}"
+
+
+def merchant_email(prefix: str, index: int) -> str:
+    return f"{prefix}-m{index}@{DOMAIN}"
+
+
+def gln(body: str) -> str:
+    from logistics.epcis import identifiers
+
+    return body + identifiers.check_digit(body)
+
+
+def _timed(seeded: Seeded, kind: str, out: Callable[[str], None]):
+    class Timer:
+        def __enter__(self):
+            self.started = time.perf_counter()
+            return self
+
+        def __exit__(self, *exc):
+            if exc[0] is None:
+                seconds = time.perf_counter() - self.started
+                seeded.timings[kind] = (self.count, seconds)
+                rate = self.count / seconds if seconds else 0.0
+                out(f"seeded {kind:<11} {self.count:>9,} in {seconds:7.1f} s  {rate:9,.0f}/s")
+
+    timer = Timer()
+    timer.count = 0
+    return timer
+
+
+# --- the catalogue: once per city ------------------------------------------------------------
+
+
+def catalogue(prefix: str) -> dict:
+    """Policy, pool, safety catalogue, the exchange's market, staff logins (idempotent)."""
+    from busanhub.accounts.management.commands.seed_demo import demo_user_upsert
+    from exchange import demo as exchange_demo
+    from safety.seed import seed_catalogue
+    from vouchers import services as voucher_services
+    from vouchers.models import Account
+
+    staff = {}
+    for role in STAFF_ROLES:
+        staff[role] = demo_user_upsert(
+            email=staff_email(prefix, role),
+            name=f"City {role}",
+            password=f"{prefix}-{role}-local-only",
+            roles=[role],
+            is_staff=True,
+        )
+    if voucher_services.policy_current().version == 0:
+        voucher_services.policy_publish(
+            by=staff["staff-vouchers"], holding_cap=10_000_000, monthly_topup_cap=10_000_000
+        )
+    voucher_services.treasury_fund(
+        to=voucher_services.system_account(Account.Kind.INCENTIVE), amount=POOL, memo="city"
+    )
+    seed_catalogue()
+
+    class Quiet:
+        def write(self, text: str) -> None:
+            pass
+
+    exchange_demo.seed(stdout=Quiet(), users={})
+    return staff
+
+
+# --- citizens: the bulk, in worker processes -------------------------------------------------
+
+
+def resident_districts() -> list[str]:
+    """The district names BusanResidentCredential's schema allows (Busan's 16)."""
+    schema = ROOT / "identity" / "schemas" / "BusanResidentCredential.json"
+    return json.loads(schema.read_text())["properties"]["district"]["enum"]
+
+
+def citizens_chunk(prefix: str, start: int, stop: int, suite: str) -> int:
+    """Citizens start..stop-1: users, roles, B Pass wallet + resident credential, voucher
+    wallet, one top-up journal transaction for the chunk."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.models import Group
+    from django.db import connection, transaction
+
+    from busanhub.accounts.models import User
+    from identity import credential_types as ct
+    from identity import services as identity_services
+    from vouchers import services as voucher_services
+    from vouchers.models import Account
+
+    districts = resident_districts()
+    users = User.objects.bulk_create(
+        [
+            User(email=citizen_email(prefix, index), name=f"Citizen {index}", password="!")
+            for index in range(start, stop)
+        ]
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users]
+    )
+    Group.objects.get(name="citizen").user_set.add(*users)
+    issuer = identity_services.city_issuer()
+    # The seed's commits need not wait for the WAL flush (this connection only).
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    # Wallets: one transaction per chunk, not per service call (each service's own atomic
+    # block becomes a savepoint).
+    with transaction.atomic():
+        wallets = [identity_services.wallet_open(user=user) for user in users]
+        voucher_wallets = [voucher_services.wallet_open(user=user) for user in users]
+        cash = Account.objects.filter(wallet__in=voucher_wallets, kind=Account.Kind.CASH)
+        voucher_services.journal_post(
+            kind="topup",
+            lines=[(voucher_services.system_account(Account.Kind.BANK), -TOPUP * len(users))]
+            + [(account, TOPUP) for account in cash],
+            memo="city top-up",
+        )
+    # Credentials: each in its own transaction, as the service runs in production. In one
+    # long transaction per chunk, two workers' uncommitted random status indexes collide in
+    # the unique index and wait for each other (a deadlock, seen at 20,000 citizens).
+    for offset, (user, wallet) in enumerate(zip(users, wallets, strict=True)):
+        identity_services.credential_issue(
+            issuer=issuer,
+            subject_did=wallet.did,
+            types=[ct.RESIDENT],
+            claims={
+                "district": districts[(start + offset) % len(districts)],
+                "residentSince": "2020-01-01",
+            },
+            holder=user,
+            cryptosuite=suite,
+        )
+    return len(users)
+
+
+def _citizens_worker(prefix: str, ranges: list[tuple[int, int]], suite: str, queue) -> None:
+    from django.db import connections
+
+    try:
+        made = sum(citizens_chunk(prefix, start, stop, suite) for start, stop in ranges)
+        queue.put(("ok", made))
+    except BaseException as exc:  # reported to the parent, which stops
+        queue.put(("error", repr(exc)))
+        raise
+    finally:
+        connections.close_all()
+
+
+def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
+    from django.db import connections
+
+    chunks = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    if workers <= 1 or len(chunks) < 2:
+        return sum(citizens_chunk(prefix, start, stop, suite) for start, stop in chunks)
+    # The city issuer's keys and status lists exist before the workers race to make them.
+    from identity import services as identity_services
+
+    identity_services.status_lists_ensure(issuer=identity_services.city_issuer())
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [
+        context.Process(
+            target=_citizens_worker, args=(prefix, chunks[index::workers], suite, queue)
+        )
+        for index in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    results = [queue.get() for _ in processes]
+    for process in processes:
+        process.join()
+    errors = [detail for status, detail in results if status == "error"]
+    if errors:
+        raise SystemExit(f"a citizens worker failed: {errors[0]}")
+    return sum(made for _status, made in results)
+
+
+def citizens_sample(prefix: str, count: int, rng: random.Random, total: int) -> list:
+    from busanhub.accounts.models import User
+
+    emails = [citizen_email(prefix, rng.randrange(total)) for _ in range(count)]
+    by_email = User.objects.in_bulk(emails, field_name="email")
+    return [by_email[email] for email in emails]
+
+
+# --- the other kinds -------------------------------------------------------------------------
+
+
+def merchants_seed(*, prefix: str, count: int, staff) -> list[str]:
+    from busanhub.accounts.models import User
+    from busanhub.accounts.roles import role_assign
+    from safety import geo
+    from vouchers import services as voucher_services
+
+    codes = []
+    centres = list(geo.DISTRICTS.values())
+    categories = ["traditional_market", "restaurant", "grocery"]
+    for index in range(count):
+        owner = User.objects.create_user(
+            email=merchant_email(prefix, index), password=None, name=f"Merchant {index}"
+        )
+        role_assign(user=owner, role="merchant")
+        lat, long = centres[index % len(centres)]
+        shop = voucher_services.merchant_apply(
+            owner=owner,
+            name=f"City shop {index}",
+            business_number=f"{600 + index // 100_000:03d}-{index // 1000 % 100:02d}-"
+            f"{index % 100_000:05d}",
+            category=categories[index % len(categories)],
+            address="Busan",
+            latitude=Decimal(f"{lat:.6f}"),
+            longitude=Decimal(f"{long:.6f}"),
+            tier="small",
+            bank_account_ref=f"city-{index}",
+        )
+        codes.append(voucher_services.merchant_approve(merchant=shop, by=staff).code)
+    return codes
+
+
+def payments_seed(*, prefix, count, total, codes, rng) -> int:
+    from vouchers import services as voucher_services
+
+    for payer in citizens_sample(prefix, count, rng, total):
+        voucher_services.payment_create(
+            payer=payer, merchant_code=rng.choice(codes), amount=rng.randrange(10, 300) * 100
+        )
+    return count
+
+
+def reports_seed(*, prefix, count, total, rng) -> int:
+    from safety import geo
+    from safety import services as safety_services
+    from safety.models import Category
+
+    categories = list(Category.objects.filter(service_code__in=REPORT_CATEGORIES))
+    centres = list(geo.DISTRICTS.values())
+    made = 0
+    for reporter in citizens_sample(prefix, count, rng, total):
+        lat, long = rng.choice(centres)
+        for _attempt in range(10):  # a point off the coast is refused: draw again
+            point = (lat + rng.uniform(-0.01, 0.01), long + rng.uniform(-0.01, 0.01))
+            if geo.is_in_busan(lat=point[0], long=point[1]):
+                lat, long = point
+                break
+        safety_services.report_create(
+            category=rng.choice(categories),
+            lat=lat,
+            long=long,
+            description=f"City report {made}: needs a look.",
+            answers={},
+            reporter=reporter,
+        )
+        made += 1
+    return made
+
+
+def exchange_seed(*, prefix, traders, orders, total, rng) -> tuple[int, int]:
+    from busanhub.accounts.models import User
+    from exchange import services as exchange_services
+    from exchange.models import Asset, Market
+    from identity import credential_types as ct
+    from identity import services as identity_services
+
+    market = Market.objects.get(symbol="ETH-KRW")
+    krw, eth = Asset.objects.get(symbol="KRW"), Asset.objects.get(symbol="ETH")
+    issuer = identity_services.city_issuer()
+    people = list(
+        User.objects.filter(
+            email__in=[citizen_email(prefix, index) for index in range(min(traders, total))]
+        )
+    )
+    for user in people:
+        identity_services.credential_issue(
+            issuer=issuer,
+            subject_did=identity_services.wallet_open(user=user).did,
+            types=[ct.EXCHANGE_KYC],
+            claims={"kycLevel": 2},
+            holder=user,
+            cryptosuite="eddsa-jcs-2022",
+        )
+        exchange_services.deposit_credit(
+            owner_id=user.pk, asset=krw, amount=50_000_000, kind="city", reference="city"
+        )
+        exchange_services.deposit_credit(
+            owner_id=user.pk, asset=eth, amount=10 * GWEI_PER_ETH, kind="city", reference="city"
+        )
+    mid = 4_500_000
+    for index in range(orders):
+        side = "buy" if index % 2 else "sell"
+        ticks = rng.randrange(1, 200)
+        price = mid - ticks * 1_000 if side == "buy" else mid + ticks * 1_000
+        exchange_services.order_place(
+            user=people[index % len(people)],
+            market=market,
+            side=side,
+            price=price,
+            quantity=rng.randrange(2, 20) * 10**6,
+        )
+    return len(people), orders
+
+
+def logistics_seed(*, prefix, lots, events_per_lot, rng) -> tuple[str, list[str], int]:
+    from logistics import services as logistics_services
+    from logistics.epcis import identifiers
+
+    party = logistics_services.party_create(
+        gln=gln("880777700001"), name="City Seafood (시티수산)", kind="processor"
+    )
+    location = logistics_services.location_create(
+        party=party, gln=gln("880777710001"), name="City plant", kind="plant"
+    )
+    product = logistics_services.product_create(
+        gtin=gln("0880777720001"),
+        name="City mackerel",
+        product_form="whole",
+        storage_class="chilled",
+    )
+    sgln = identifiers.sgln_urn(gln=location.gln)
+    codes = []
+    events = []
+    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    for number in range(lots):
+        code = f"{prefix[:8]}-{number}"
+        logistics_services.lot_create(product=product, lot_code=code)
+        codes.append(code)
+        lgtin = identifiers.lgtin_urn(gtin=product.gtin, lot=code)
+        for step in range(events_per_lot):
+            when += datetime.timedelta(seconds=rng.randrange(1, 60))
+            events.append(
+                {
+                    "type": "ObjectEvent",
+                    "eventTime": when.isoformat(),
+                    "eventTimeZoneOffset": "+09:00",
+                    "action": "OBSERVE",
+                    "quantityList": [{"epcClass": lgtin, "quantity": 10 + step, "uom": "KGM"}],
+                    "bizStep": "receiving" if step == 0 else "storing",
+                    "readPoint": {"id": sgln},
+                    "bizLocation": {"id": sgln},
+                }
+            )
+    for start in range(0, len(events), 100):
+        logistics_services.epcis_document_capture(
+            document={
+                "@context": EPCIS_CONTEXT,
+                "type": "EPCISDocument",
+                "schemaVersion": "2.0",
+                "creationDate": "2026-11-01T00:00:00Z",
+                "epcisBody": {"eventList": events[start : start + 100]},
+            },
+            party=party,
+        )
+    return product.gtin, codes, len(events)
+
+
+def courses_seed(*, prefix, count, staff) -> list:
+    from django.utils import timezone
+
+    from education import services as education_services
+    from education.models import University
+
+    university, _ = University.objects.get_or_create(
+        slug="pknu", defaults={"name": "Pukyong National University", "name_ko": "부경대학교"}
+    )
+    today = timezone.localdate()
+    courses = []
+    for index in range(count):
+        course = education_services.course_create(
+            by=staff,
+            university=university,
+            code=f"{prefix[:10]}-{index}",
+            title=f"City course {index}: hashing and anchoring",
+            summary="Hash functions, Merkle trees and receipts, for every citizen.",
+            level="beginner",
+            language="ko" if index % 2 else "en",
+            starts_on=today - datetime.timedelta(days=7),
+            ends_on=today + datetime.timedelta(days=120),
+        )
+        module = education_services.module_create(course=course, by=staff, title="Basics")
+        education_services.lesson_create(
+            module=module, by=staff, title="Hash functions", body="A hash is a fingerprint."
+        )
+        quiz = education_services.lesson_create(
+            module=module, by=staff, title="Quiz", kind="quiz", body="", max_attempts=1000
+        )
+        education_services.question_create(
+            lesson=quiz,
+            by=staff,
+            kind="single",
+            prompt="How long is a SHA-256 digest?",
+            choices=[("32 bytes", True), ("16 bytes", False)],
+        )
+        education_services.question_create(
+            lesson=quiz,
+            by=staff,
+            kind="multiple",
+            prompt="Which are properties of a hash function?",
+            choices=[("Collision resistance", True), ("Decryptable", False), ("Fast", True)],
+        )
+        education_services.question_create(
+            lesson=quiz,
+            by=staff,
+            kind="numeric",
+            prompt="Proof length in a balanced tree of 1,024 leaves?",
+            numeric_answer=Decimal(10),
+        )
+        courses.append(education_services.course_publish(course=course, by=staff))
+    return courses
+
+
+def enrolments_seed(*, prefix, count, total, courses, rng) -> int:
+    from django.core.exceptions import ValidationError
+
+    from education import services as education_services
+
+    made = 0
+    for student in citizens_sample(prefix, count, rng, total):
+        try:
+            education_services.enrollment_create(course=rng.choice(courses), student=student)
+            made += 1
+        except ValidationError:  # drawn twice for the same course: already enrolled
+            pass
+    return made
+
+
+def seed_city(
+    *,
+    counts: Counts,
+    prefix: str = "city",
+    workers: int = 1,
+    suite: str = "eddsa-jcs-2022",
+    seed: int = 7,
+    out: Callable[[str], None] = lambda line: None,
+) -> Seeded:
+    """Seeds the city through the services (see the module docstring); returns what it made."""
+    rng = random.Random(seed)
+    seeded = Seeded(prefix=prefix)
+    with _timed(seeded, "catalogue", out) as timer:
+        staff = catalogue(prefix)
+        timer.count = 1
+    with _timed(seeded, "citizens", out) as timer:
+        timer.count = citizens_seed(
+            prefix=prefix, count=counts.citizens, workers=workers, suite=suite
+        )
+    with _timed(seeded, "merchants", out) as timer:
+        seeded.merchant_codes = merchants_seed(
+            prefix=prefix, count=counts.merchants, staff=staff["staff-vouchers"]
+        )
+        timer.count = len(seeded.merchant_codes)
+    with _timed(seeded, "payments", out) as timer:
+        timer.count = payments_seed(
+            prefix=prefix,
+            count=counts.payments,
+            total=counts.citizens,
+            codes=seeded.merchant_codes,
+            rng=rng,
+        )
+    with _timed(seeded, "reports", out) as timer:
+        timer.count = reports_seed(
+            prefix=prefix, count=counts.reports, total=counts.citizens, rng=rng
+        )
+    with _timed(seeded, "traders", out) as timer:
+        traders, orders = exchange_seed(
+            prefix=prefix,
+            traders=counts.traders,
+            orders=counts.orders,
+            total=counts.citizens,
+            rng=rng,
+        )
+        timer.count = traders
+    seeded.timings["orders"] = (orders, seeded.timings["traders"][1])
+    with _timed(seeded, "epcis", out) as timer:
+        seeded.gtin, seeded.lot_codes, timer.count = logistics_seed(
+            prefix=prefix, lots=counts.lots, events_per_lot=counts.events_per_lot, rng=rng
+        )
+    with _timed(seeded, "courses", out) as timer:
+        courses = courses_seed(prefix=prefix, count=counts.courses, staff=staff["staff-education"])
+        timer.count = len(courses)
+    with _timed(seeded, "enrolments", out) as timer:
+        timer.count = enrolments_seed(
+            prefix=prefix, count=counts.enrolments, total=counts.citizens, courses=courses, rng=rng
+        )
+    return seeded
+
+
+def headline(seeded: Seeded, wall_s: float) -> str:
+    def rate(kind: str) -> str:
+        count, seconds = seeded.timings.get(kind, (0, 0.0))
+        return f"{count / seconds:.0f}" if seconds else "0"
+
+    return (
+        f"citizens={seeded.timings['citizens'][0]} citizens_per_s={rate('citizens')} "
+        f"payments_per_s={rate('payments')} reports_per_s={rate('reports')} "
+        f"epcis_events_per_s={rate('epcis')} enrolments_per_s={rate('enrolments')} "
+        f"seed_s={wall_s:.0f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 citizens, < 5 minutes")
+    parser.add_argument("--citizens", type=int, help="override the number of citizens")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "busanhub.settings.test")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    counts = QUICK if args.quick else FULL
+    if args.citizens:  # the other kinds scale with the citizens, never below Counts()'s
+        scale = args.citizens / counts.citizens
+        counts = Counts(
+            **{
+                name: max(int(value * scale), getattr(Counts(), name))
+                if name != "events_per_lot"
+                else value
+                for name, value in counts.__dict__.items()
+            }
+        )
+    test = connection.settings_dict.setdefault("TEST", {})
+    test["NAME"] = f"bench_city_{connection.settings_dict['NAME']}"
+    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    try:
+        version = connection.pg_version
+        print(
+            f"# city seeding ({'quick' if args.quick else 'full'}): "
+            f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; "
+            f"{platform.machine()} x{os.cpu_count()}; "
+            f"load {os.getloadavg()[0]:.1f}; PostgreSQL {version // 10000}; "
+            f"workers {args.workers}; {counts}",
+            flush=True,
+        )
+        started = time.perf_counter()
+        seeded = seed_city(
+            counts=counts, workers=args.workers, out=lambda line: print(line, flush=True)
+        )
+        wall = time.perf_counter() - started
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        print(headline(seeded, wall), flush=True)
+    finally:
+        teardown_databases(old_config, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

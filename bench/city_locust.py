@@ -1,0 +1,248 @@
+"""The city's journeys for locust (run by bench/load.py, which writes the plan CITY_PLAN names).
+
+Each simulated user takes its own sign-in from the plan (round robin per role): a session
+cookie for pages and forms (with a CSRF cookie and header), a token for the API.
+"""
+
+import io
+import itertools
+import json
+import os
+import random
+import uuid
+
+from gevent.event import Event
+from locust import HttpUser, between, events, task
+
+PLAN = json.loads(open(os.environ["CITY_PLAN"]).read())  # noqa: SIM115, PTH123
+COUNTERS = {role: itertools.count() for role in ("citizens", "students", "traders", "staff")}
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 140, 160)).save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
+
+
+PHOTO = _jpeg()
+# Once the run's time is up locust stops the users, aborting requests in flight: those come
+# back with status 0 and are no answer of the server's, so they are not counted as errors.
+STOPPING = Event()
+
+
+@events.test_stopping.add_listener
+def _stopping(**_kwargs):
+    STOPPING.set()
+
+
+def judge(response, ok) -> None:
+    if response.status_code in ok:
+        return
+    if response.status_code == 0 and STOPPING.is_set():
+        response.success()
+    else:
+        response.failure(f"{response.status_code} {response.text[:120]}")
+
+
+class Signed(HttpUser):
+    abstract = True
+    role = ""
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        entries = PLAN[self.role]
+        self.me = entries[next(COUNTERS[self.role]) % len(entries)]
+        self.client.headers["Cookie"] = (
+            f"sessionid={self.me['session']}; csrftoken={self.me['csrf']}"
+        )
+        self.client.headers["X-CSRFToken"] = self.me["csrf"]
+        self.client.headers["Referer"] = self.host + "/"
+
+    def page(self, path: str, name: str):
+        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as r:
+            judge(r, (200,))
+
+    def api(self, method: str, path: str, name: str, *, json_body=None, ok=(200, 201, 204)):
+        headers = {"Authorization": f"Token {self.me['token']}"}
+        if method == "POST":
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        with self.client.request(
+            method, path, name=name, json=json_body, headers=headers, catch_response=True
+        ) as r:
+            judge(r, ok)
+            return r
+
+
+class Citizen(Signed):
+    role = "citizens"
+    weight = 8
+
+    @task(4)
+    def browse(self):
+        self.page("/", "page /")
+        self.page("/me/", "page /me/")
+        self.page("/vouchers/", "page /vouchers/")
+
+    @task(2)
+    def map(self):
+        self.page("/safety/map/", "page /safety/map/")
+        self.api("GET", "/api/v1/safety/map", "read safety map api")
+
+    @task(3)
+    def pay(self):
+        self.api(
+            "POST",
+            "/api/v1/vouchers/payments/",
+            "pay (api)",
+            json_body={
+                "merchant": random.choice(PLAN["merchants"]),
+                "amount": random.randrange(10, 100) * 10,
+            },
+        )
+        self.api("GET", "/api/v1/vouchers/wallet/", "read wallet api")
+
+    @task(1)
+    def report(self):
+        with self.client.post(
+            "/safety/report/",
+            name="report (form, photo)",
+            data={
+                "service_code": "POTHOLE",
+                "lat": f"{35.1580 + random.uniform(-0.003, 0.003):.6f}",
+                "long": f"{129.0600 + random.uniform(-0.003, 0.003):.6f}",
+                "description": "A pothole near the crossing (load test).",
+                "csrfmiddlewaretoken": self.me["csrf"],
+            },
+            files={"photos": ("pothole.jpg", PHOTO, "image/jpeg")},
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
+            judge(r, (302,))
+
+    @task(2)
+    def verify(self):
+        if PLAN["digests"]:
+            self.page(f"/verify/{random.choice(PLAN['digests'])}", "page /verify/<digest>")
+
+
+class Student(Signed):
+    role = "students"
+    weight = 3
+
+    @task(3)
+    def lesson(self):
+        self.page(f"/education/courses/{self.me['course']}/", "page course")
+        self.page(f"/education/lessons/{self.me['lesson']}/", "page lesson")
+
+    @task(1)
+    def quiz(self):
+        started = self.api(
+            "POST", f"/api/v1/education/lessons/{self.me['quiz']}/attempts/", "quiz start"
+        )
+        if started.status_code != 201:
+            return
+        attempt = started.json()
+        answers = {}
+        for question in attempt["questions"]:
+            if question["kind"] == "numeric":
+                answers[str(question["id"])] = 10
+            else:
+                answers[str(question["id"])] = [question["choices"][0]["id"]]
+        self.api(
+            "POST",
+            f"/api/v1/education/attempts/{attempt['id']}/submit/",
+            "quiz submit",
+            json_body={"answers": answers},
+        )
+
+
+class Trader(Signed):
+    role = "traders"
+    weight = 2
+
+    @task(2)
+    def book(self):
+        self.api("GET", f"/api/v1/exchange/markets/{PLAN['market']}/book/", "read book api")
+        self.page(f"/exchange/markets/{PLAN['market']}/", "page trade")
+
+    @task(2)
+    def place_and_cancel(self):
+        placed = self.api(
+            "POST",
+            "/api/v1/exchange/orders/",
+            "order place",
+            json_body={
+                "market": PLAN["market"],
+                "side": "buy",
+                "type": "limit",
+                "price": str(4_000_000 - random.randrange(1, 100) * 1_000),
+                "quantity": str(random.randrange(2, 6) * 10**6),
+            },
+        )
+        if placed.status_code == 201:
+            self.api(
+                "DELETE",
+                f"/api/v1/exchange/orders/{placed.json()['id']}/",
+                "order cancel",
+                ok=(200, 202, 204),
+            )
+
+
+class Partner(HttpUser):
+    weight = 1
+    wait_time = between(2, 5)
+
+    @task
+    def capture(self):
+        partner = PLAN["partner"]
+        events = [
+            {
+                "type": "ObjectEvent",
+                "eventTime": "2026-11-20T09:00:00+09:00",
+                "eventTimeZoneOffset": "+09:00",
+                "action": "OBSERVE",
+                "quantityList": [
+                    {"epcClass": random.choice(partner["lgtins"]), "quantity": 5, "uom": "KGM"}
+                ],
+                "bizStep": "storing",
+                "readPoint": {"id": partner["sgln"]},
+                "bizLocation": {"id": partner["sgln"]},
+            }
+            for _ in range(10)
+        ]
+        document = {
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": "2026-11-20T00:00:00Z",
+            "epcisBody": {"eventList": events},
+        }
+        with self.client.post(
+            "/epcis/capture",
+            name="epcis capture",
+            json=document,
+            headers={"X-API-Key": partner["key"], "Content-Type": "application/ld+json"},
+            catch_response=True,
+        ) as r:
+            judge(r, (201, 202))
+
+
+class Staff(Signed):
+    role = "staff"
+    weight = 1
+
+    @task
+    def queues(self):
+        role = self.me["role"]
+        if role == "staff-safety":
+            self.page("/admin/safety/report/?status__exact=new", "admin safety queue")
+        elif role == "staff-vouchers":
+            self.page("/admin/vouchers/payment/", "admin voucher payments")
+        elif role == "staff-exchange":
+            self.page("/admin/exchange/order/", "admin exchange orders")
+        elif role == "staff-logistics":
+            self.page("/admin/logistics/event/", "admin epcis events")
+        else:
+            self.page("/admin/education/enrollment/", "admin enrolments")
