@@ -72,6 +72,21 @@ STATUS = """상태 목록(**Bitstring Status List**)은 발급자가 서명한 �
 """
 
 
+OPEN_DATA = """부산시는 시민 신고, 수산물 이력, 바우처 결제 같은 기록의 **다이제스트**만 블록체인에
+앵커링합니다. 개인정보는 체인에 올라가지 않습니다.
+
+* 기록마다 **영수증**이 있습니다: 다이제스트, 머클 증명, 루트, 앵커링 트랜잭션.
+* `/verify/`에서 영수증을 붙여 넣으면 누구나 체인에서 직접 확인할 수 있습니다.
+"""
+
+RECEIPTS = """영수증을 확인하는 세 단계:
+
+1. 기록의 정규화된 JSON(RFC 8785)을 해시해 다이제스트를 구합니다.
+2. 머클 증명으로 다이제스트에서 루트까지 올라갑니다.
+3. `anchoredAt(root)`가 0이 아니면 그 시각에 앵커링된 것입니다.
+"""
+
+
 def _course(*, code, university, by, title, summary, level, language, modules, prerequisites=()):
     from education import services
     from education.models import Course
@@ -247,4 +262,44 @@ def seed(*, stdout, users: dict) -> None:
             ),
         ],
     )
-    stdout.write("education: 2 universities, 2 courses\n")
+    orientation = _course(
+        code="pknu-bh100",
+        university=pknu,
+        by=author,
+        level="beginner",
+        language="ko",
+        title="부산 공공기록 읽기: 영수증과 검증",
+        summary="시가 앵커링하는 기록과 그 영수증을 직접 확인하는 방법을 배우는 짧은 과정입니다.",
+        modules=[
+            (
+                "기록과 영수증",
+                [
+                    {"title": "체인에 올라가는 것", "body": OPEN_DATA},
+                    {"title": "영수증 확인하기", "body": RECEIPTS},
+                ],
+            )
+        ],
+    )
+    _certificate_for(course=orientation, student=users.get("student"))
+    stdout.write("education: 2 universities, 3 courses, the demo student's certificate\n")
+
+
+def _certificate_for(*, course, student) -> None:
+    """The demo student completes the course the way a student does (enrollment, every
+    reading) and the issuing service the completion queues runs now: it signs the Open Badge
+    credential into the student's B Pass and anchors the course's batch. Idempotent: an
+    enrolled student is not enrolled again, readings are done once, issued certificates are
+    skipped."""
+    from education import services
+    from education.models import Enrollment, Lesson
+
+    if student is None:
+        return
+    enrollment = Enrollment.objects.filter(
+        course=course, student=student
+    ).first() or services.enrollment_create(course=course, student=student)
+    for lesson in Lesson.objects.filter(module__course=course, kind=Lesson.Kind.TEXT):
+        services.lesson_complete(enrollment=enrollment, lesson=lesson)
+    # What tasks.certificates_issue_for_course does after the commit, without waiting for a
+    # worker: the screenshots and the demo want the certificate as soon as seed_demo ends.
+    services.certificates_issue(course=course)

@@ -357,8 +357,8 @@ class TradedVolume(models.Model):
     read these few rows instead of summing a user's orders."""
 
     class Span(models.TextChoices):
-        HOUR = "hour", _("Hour")
-        DAY = "day", _("Day")
+        HOUR = "hour", pgettext_lazy("traded volume span", "Hour")
+        DAY = "day", pgettext_lazy("traded volume span", "Day")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, db_index=False)
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -603,6 +603,8 @@ class ChainWithdrawal(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("chain withdrawal")
+        verbose_name_plural = _("chain withdrawals")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="exchange_withdrawal_positive"),

@@ -103,16 +103,21 @@ def _celsius(value: Decimal | float) -> str:
     return text.replace("-", "−")
 
 
+def celsius_text(value: Decimal | float) -> str:
+    """7.20 → "7.2 °C" with a no-break space: a phone never wraps the unit from its number."""
+    return f"{_celsius(value)}\N{NO-BREAK SPACE}°C"
+
+
 def safe_range_text(storage_class: str) -> str:
     """The storage class's safe range in words ("0–4 °C", "−18 °C or colder")."""
     rule = coldchain.RULES.get(storage_class)
     if rule is None:
         return ""
     if rule.low is None and rule.high is not None:
-        return str(_("%(high)s °C or colder") % {"high": _celsius(rule.high)})
+        return str(_("%(high)s or colder") % {"high": celsius_text(rule.high)})
     if rule.high is None and rule.low is not None:
-        return str(_("%(low)s °C or warmer") % {"low": _celsius(rule.low)})
-    return f"{_celsius(rule.low or 0)}–{_celsius(rule.high or 0)} °C"
+        return str(_("%(low)s or warmer") % {"low": celsius_text(rule.low)})
+    return f"{_celsius(rule.low or 0)}–{celsius_text(rule.high or 0)}"
 
 
 def period_text(start: datetime, end: datetime) -> str:
@@ -144,7 +149,7 @@ def breach_summaries(breaches, readings, storage_class: str) -> list[dict]:
                 "breach": breach,
                 "period": period_text(breach.started_at, end),
                 "minutes": breach.minutes_out_of_range,
-                "extreme": _celsius(breach.extreme_celsius),
+                "extreme": celsius_text(breach.extreme_celsius),
                 "safe_range": safe_range_text(storage_class),
             }
         )

@@ -12,12 +12,14 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import geo, selectors, services
+from busanhub import basemap
+
+from . import selectors, services
 from .forms import TransitionForm
 from .models import (
     ApiKey,
@@ -120,7 +122,8 @@ class DistrictFilter(admin.SimpleListFilter):
     parameter_name = "district"
 
     def lookups(self, request, model_admin):
-        return [(code, code) for code in geo.DISTRICTS]
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return [(district.code, district.name(language)) for district in basemap.districts()]
 
     def queryset(self, request, queryset):
         return queryset.filter(district=self.value()) if self.value() else queryset

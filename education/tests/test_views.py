@@ -261,12 +261,32 @@ def test_the_dashboard_shows_my_learning(client, course, student):
 def test_demo_seed_is_idempotent(db):
     from education.demo import seed
 
-    users = {"instructor": UserFactory(), "staff-education": UserFactory(roles=["staff-education"])}
+    users = {
+        "instructor": UserFactory(),
+        "staff-education": UserFactory(roles=["staff-education"]),
+        "student": UserFactory(),
+    }
     out = io.StringIO()
     seed(stdout=out, users=users)
     seed(stdout=out, users=users)
-    assert sorted(Course.objects.values_list("code", flat=True)) == ["pknu-bc101", "pnu-vc201"]
-    assert Course.objects.filter(is_published=True).count() == 2
+    assert sorted(Course.objects.values_list("code", flat=True)) == [
+        "pknu-bc101",
+        "pknu-bh100",
+        "pnu-vc201",
+    ]
+    assert Course.objects.filter(is_published=True).count() == 3
+    # the demo student completed the short course and holds its certificate, issued once: an
+    # Open Badge credential in their B Pass, listed in the course's anchored batch
+    certificate = Certificate.objects.select_related("credential", "enrollment").get()
+    assert certificate.enrollment.student == users["student"]
+    assert certificate.enrollment.status == Enrollment.Status.COMPLETED
+    assert certificate.status == Certificate.Status.ISSUED
+    assert certificate.credential.holder == users["student"]
+    assert certificate.credential.document["type"] == [
+        "VerifiableCredential",
+        "OpenBadgeCredential",
+    ]
+    assert certificate.batch.version == 1
     assert PASSWORD
 
 

@@ -46,8 +46,9 @@ def test_breach_text_states_the_period_duration_and_safe_range_from_the_data():
     # the detector's minutes agree with the period the page states
     assert breach.minutes_out_of_range == minutes == 60
     expected = (
-        f"Outside the safe range of 0–4 °C for {minutes} minutes "
-        f"({start:%Y-%m-%d %H:%M}–{end:%H:%M} KST), up to {extreme.normalize()} °C."
+        f"Outside the safe range of 0–4\N{NO-BREAK SPACE}°C for {minutes} minutes "
+        f"({start:%Y-%m-%d %H:%M}–{end:%H:%M} KST), "
+        f"up to {extreme.normalize()}\N{NO-BREAK SPACE}°C."
     )
     assert expected in html
     # the old text counted to the last bad reading: 45 minutes' span for 60 minutes out
@@ -58,8 +59,8 @@ def test_breach_text_in_korean():
     _lot, html = _demo_page("ko")
     start, end, _extreme = _expected_period()
     assert (
-        f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} KST에 60분 동안 안전 범위(0–4 °C)를 벗어났고, "
-        "최고 7.2 °C였습니다." in html
+        f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} KST에 60분 동안 안전 범위(0–4\N{NO-BREAK SPACE}°C)를 "
+        "벗어났고, 최고 7.2\N{NO-BREAK SPACE}°C였습니다." in html
     )
 
 

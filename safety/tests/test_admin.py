@@ -38,6 +38,32 @@ def test_queue_filters_by_status_district_and_overdue(client, safety_staff):
     assert {r.pk for r in submitted.context["cl"].result_list} == {on_time.pk, late.pk}
 
 
+@pytest.mark.parametrize(
+    ("language", "haeundae", "gijang"),
+    [("ko", "해운대구", "기장군"), ("en", "Haeundae-gu", "Gijang-gun")],
+)
+def test_queue_district_filter_names_the_districts(
+    client, safety_staff, language, haeundae, gijang
+):
+    # Given the officer's language
+    safety_staff.preferred_language = language
+    safety_staff.save(update_fields=["preferred_language"])
+    client.cookies["django_language"] = language
+    # When they open the queue
+    response = client.get(reverse("admin:safety_report_changelist"))
+    # Then the district filter offers the 16 districts by name, in administrative order
+    spec = next(
+        f
+        for f in response.context["cl"].filter_specs
+        if getattr(f, "parameter_name", "") == "district"
+    )
+    names = [title for _code, title in spec.lookup_choices]
+    assert len(names) == 16
+    assert (names[8], names[15]) == (haeundae, gijang)
+    assert spec.lookup_choices[8][0] == "haeundae"
+    assert f">{haeundae}</a>" in response.content.decode()
+
+
 def test_staff_transition_with_template_and_internal_note(client, safety_staff):
     report = make_report()
     template = ResponseTemplate.objects.create(

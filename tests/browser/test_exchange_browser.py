@@ -76,7 +76,7 @@ def test_deposit_trade_and_proof(live_server, browser, chain, settings, tmp_path
         expect(page.locator("#exchange-trades tr").first).to_contain_text("3,000,000")
         expect(page.locator("#exchange-trades tr").first).to_contain_text("0.2")
         expect(page.locator("#exchange-asks tr")).to_have_text(["3,000,0000.3"])
-        expect(page.locator("#exchange-candle-count")).to_have_text("1")
+        expect(page.locator("#exchange-candle-count")).to_have_text("캔들 1개")  # ngettext
         expect(page.locator("#exchange-chart canvas").first).to_be_visible()
     expect(buyer.locator("#balance-ETH")).to_contain_text("0.1996")  # 0.2 less the 20 bp fee
     expect(buyer.locator("#balance-KRW")).to_contain_text("1,400,000")

@@ -89,7 +89,9 @@
           close: Number(c) / unit,
         })));
       }
-      setText("exchange-candle-count", String(candles.length));
+      // The catalogue's plural rule (jsi18n): "1 candle", "2 candles"; Korean has one form.
+      setText("exchange-candle-count",
+        interpolate(ngettext("%s candle", "%s candles", candles.length), [candles.length]));
       preview();
       root.dataset.refreshed = String(Date.now());
     } catch (error) {

@@ -43,7 +43,11 @@
     }).toString();
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : []; })
-      .then(showNearby)
+      .then(function (reports) {
+        // An answer for an earlier pin, or one the citizen has declined meanwhile, is stale.
+        var now = parseFloat(latInput.value).toFixed(5) + "," + parseFloat(longInput.value).toFixed(5);
+        if (now === key && declinedAt !== key) { showNearby(reports); }
+      })
       .catch(function () { nearby.hidden = true; });
   }
 
@@ -52,7 +56,10 @@
     longInput.value = long.toFixed(6);
     if (map) {
       if (!marker) { marker = L.marker([lat, long]).addTo(map); } else { marker.setLatLng([lat, long]); }
-      if (!fromMap) { map.setView([lat, long], Math.max(map.getZoom(), 16)); }
+      // Street level needs tiles; the offline base map has only districts and the coast: at 12
+      // the pin keeps its district's name, the neighbours and the shore in view (at 14 and more
+      // a phone shows an empty district). Zooming in stays possible.
+      if (!fromMap) { map.setView([lat, long], Math.max(map.getZoom(), form.dataset.tileUrl ? 16 : 12)); }
     }
     checkNearby();
   }
