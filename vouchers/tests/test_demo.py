@@ -32,4 +32,4 @@ def test_dashboard_panel_shows_the_balance(citizen):
     request = RequestFactory().get("/me/")
     request.user = citizen
     html = render_to_string(panel.template_name, panel.context(request))
-    assert "<strong>4000 KRW</strong>" in html
+    assert "<strong>4,000 KRW</strong>" in html
