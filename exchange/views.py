@@ -82,9 +82,11 @@ def trade(request, symbol):
         context["open_orders"] = selectors.orders_for(
             user=request.user, market=market, is_open=True
         )[:50]
-        context["history"] = selectors.orders_for(user=request.user, market=market, is_open=False)[
-            :50
-        ]
+        context["history"] = page_of(
+            request,
+            selectors.orders_for(user=request.user, market=market, is_open=False),
+            param="history_page",
+        )
     return render(request, "exchange/trade.html", context, status=400 if form.errors else 200)
 
 

@@ -85,14 +85,10 @@ def _own_credential(request, public_id) -> Credential:
 @login_required
 def wallet(request):
     wallet = services.wallet_open(user=request.user)
-    credentials = [
-        {
-            "credential": c,
-            "label": TYPE_LABELS.get(c.credential_type, c.credential_type),
-            "status": selectors.credential_display_status(c),
-        }
-        for c in selectors.credentials_for_holder(user=request.user)
-    ]
+    credentials = page_of(request, selectors.credentials_for_holder(user=request.user))
+    for credential in credentials:
+        credential.label = TYPE_LABELS.get(credential.credential_type, credential.credential_type)
+        credential.display_status = selectors.credential_display_status(credential)
     applications = page_of(request, selectors.applications_for(user=request.user), param="apps")
     for application in applications:
         application.label = TYPE_LABELS.get(

@@ -2,6 +2,7 @@
 
 import statistics
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -78,6 +79,41 @@ def reports_near(
     return sorted(within, key=lambda report: report.distance_m)
 
 
+# What the public sees of a report: never the reporter or their contact.
+_PUBLIC_COLUMNS = (
+    "public_id",
+    "lat",
+    "long",
+    "status",
+    "created_at",
+    "category__service_code",
+    "category__name_ko",
+    "category__name_en",
+)
+
+
+def reports_public(*, service_code: str = "", status: str = "") -> QuerySet[Report]:
+    """Located reports, newest first, filtered as the public map filters them: `status` is a
+    Report.Status or `open`/`closed`. Callers show only `_PUBLIC_COLUMNS`."""
+    reports = Report.objects.filter(lat__isnull=False)
+    if service_code:
+        reports = reports.filter(category__service_code=service_code)
+    if status == "open":
+        reports = reports.filter(status__in=Report.OPEN_STATUSES)
+    elif status == "closed":
+        reports = reports.filter(status__in=Report.CLOSED_STATUSES)
+    elif status:
+        reports = reports.filter(status=status)
+    return reports.order_by("-created_at", "-pk")
+
+
+def reports_public_rows(
+    *, service_code: str = "", status: str = ""
+) -> QuerySet[Report, dict[str, Any]]:
+    """The public list's rows (dicts without reporter or contact), for pagination."""
+    return reports_public(service_code=service_code, status=status).values(*_PUBLIC_COLUMNS)
+
+
 def reports_for_map(
     *,
     bbox: tuple[float, float, float, float] | None = None,
@@ -90,32 +126,13 @@ def reports_for_map(
     `bbox` is (min_long, min_lat, max_long, max_lat); `status` is a Report.Status or
     `open`/`closed`.
     """
-    reports = Report.objects.filter(lat__isnull=False)
+    reports = reports_public(service_code=service_code, status=status)
     if bbox is not None:
         min_long, min_lat, max_long, max_lat = bbox
         reports = reports.filter(
             lat__gte=min_lat, lat__lte=max_lat, long__gte=min_long, long__lte=max_long
         )
-    if service_code:
-        reports = reports.filter(category__service_code=service_code)
-    if status == "open":
-        reports = reports.filter(status__in=Report.OPEN_STATUSES)
-    elif status == "closed":
-        reports = reports.filter(status__in=Report.CLOSED_STATUSES)
-    elif status:
-        reports = reports.filter(status=status)
-    return list(
-        reports.order_by("-created_at").values(
-            "public_id",
-            "lat",
-            "long",
-            "status",
-            "created_at",
-            "category__service_code",
-            "category__name_ko",
-            "category__name_en",
-        )[:limit]
-    )
+    return list(reports.values(*_PUBLIC_COLUMNS)[:limit])
 
 
 def reports_open311(

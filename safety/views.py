@@ -104,7 +104,9 @@ def public_map(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ("", "open", "closed", *Report.Status.values):
         status = ""
-    points = selectors.reports_for_map(service_code=service_code, status=status, limit=50)
+    points = page_of(
+        request, selectors.reports_public_rows(service_code=service_code, status=status)
+    )
     for point in points:
         point["status_label"] = Report.Status(point["status"]).label
     return render(

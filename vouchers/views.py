@@ -114,7 +114,8 @@ def bank_links(request):
     return render(
         request,
         "vouchers/bank_links.html",
-        {"form": form, "links": selectors.bank_links_of(user=request.user)},
+        # At most MAX_LINKS live links, one page; paginated like every list for its count.
+        {"form": form, "links": page_of(request, selectors.bank_links_of(user=request.user))},
         status=400 if form.errors else 200,
     )
 

@@ -237,3 +237,36 @@ def test_demo_seeder_is_idempotent(db):
 
 
 __all__ = ["PASSWORD", "pytest"]
+
+
+def _history_section(html: str) -> str:
+    return html.split('id="history-title"', 1)[1]
+
+
+def test_order_history_is_paginated_with_counts_and_keeps_other_params(market, alice, bob, fund):
+    # Given 23 cancelled buy orders of Alice's and a cancelled sell order of Bob's
+    fund(alice, market, krw=100_000_000)
+    fund(bob, market, eth=ETH)
+    for _ in range(23):
+        order = services.order_place(
+            user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 100
+        )
+        services.order_cancel(user=alice, order=order)
+    theirs = services.order_place(
+        user=bob, market=market, side="sell", price=PRICE * 2, quantity=ETH // 100
+    )
+    services.order_cancel(user=bob, order=theirs)
+    client = _login(alice)
+    url = reverse("exchange:trade", args=["ETH-KRW"])
+
+    # When the trading page is opened, then the history's second page with another param
+    first = _history_section(client.get(url).content.decode())
+    second = _history_section(
+        client.get(url, {"theme": "dark", "history_page": "2"}).content.decode()
+    )
+
+    # Then 20 rows with the count, then the last 3 and the other param kept; no sell of Bob's
+    assert "1–20 of 23" in first and 'href="?history_page=2"' in first
+    assert "21–23 of 23" in second and 'href="?theme=dark&amp;history_page=1"' in second
+    assert first.count("<tr><td><time") == 20 and second.count("<tr><td><time") == 3
+    assert "Sell" not in first + second

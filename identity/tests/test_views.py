@@ -7,6 +7,7 @@ from identity import services
 from identity.models import Credential, CredentialApplication, PresentationRequest
 from identity.tests.factories import (
     PASSWORD,
+    RESIDENT_CLAIMS,
     RESIDENT_EVIDENCE,
     IssuerStaffFactory,
     UserFactory,
@@ -250,3 +251,30 @@ def test_issuer_and_district_are_named_in_the_pages_language(
     for text in other_language:
         assert text not in wallet_html
         assert text not in detail_html
+
+
+def test_wallet_credentials_are_paginated_with_counts_and_only_mine(client, citizen, city):
+    # Given 23 credentials of mine and one of another citizen
+    def issue(user):
+        return services.credential_issue(
+            issuer=city,
+            subject_did=services.wallet_open(user=user).did,
+            types=["BusanResidentCredential"],
+            claims=dict(RESIDENT_CLAIMS),
+            holder=user,
+        )
+
+    mine = [issue(citizen) for _ in range(23)]
+    theirs = issue(UserFactory())
+    client.force_login(citizen)
+
+    # When the wallet is opened, then on its second page
+    first = client.get(reverse("identity:wallet")).content.decode()
+    second = client.get(reverse("identity:wallet"), {"page": "2"}).content.decode()
+
+    # Then the first page shows 20 cards with the count, the second the last 3
+    assert "1–20 of 23" in first and 'href="?page=2"' in first
+    assert "21–23 of 23" in second and 'href="?page=1"' in second
+    assert sum(str(c.public_id) in first for c in mine) == 20
+    assert sum(str(c.public_id) in second for c in mine) == 3
+    assert str(theirs.public_id) not in first + second

@@ -238,3 +238,31 @@ def test_seed_demo_data_is_idempotent():
     assert Category.objects.count() == 7
     assert Report.objects.filter(reporter=citizen).count() == 4
     assert Report.objects.filter(status="acknowledged").count() == 1
+
+
+def test_public_report_list_is_paginated_with_counts_and_keeps_its_filter(client, settings):
+    # Given 23 LIGHT reports by one citizen, another category's report and a report
+    # without a location (neither is in the LIGHT list)
+    settings.SAFETY_TILE_URL = ""
+    light = CategoryFactory(service_code="LIGHT")
+    reporter = UserFactory(email="haeun@example.kr")
+    listed = [make_report(category=light, reporter=reporter) for _ in range(23)]
+    other_category = make_report(reporter=UserFactory())
+    unlocated = make_report(
+        category=light, lat=None, long=None, address="부산 해운대구 해운대로 100"
+    )
+    url = reverse("safety:map")
+
+    # When the list is opened filtered, then its second page
+    first = client.get(url, {"category": "LIGHT"}).content.decode()
+    second = client.get(url, {"category": "LIGHT", "page": "2"}).content.decode()
+
+    # Then (in Korean, the default) 20 rows with the count, the filter kept in the page
+    # links, then the last 3
+    assert "전체 23개 중 1–20" in first and 'href="?category=LIGHT&amp;page=2"' in first
+    assert "전체 23개 중 21–23" in second and 'href="?category=LIGHT&amp;page=1"' in second
+    assert sum(report.get_absolute_url() in first for report in listed) == 20
+    assert sum(report.get_absolute_url() in second for report in listed) == 3
+    for report in (other_category, unlocated):
+        assert report.get_absolute_url() not in first + second
+    assert "haeun@example.kr" not in first + second

@@ -339,3 +339,27 @@ def test_bank_link_and_topups_pages_in_korean(client, citizen):
     assert "인증 번호가 틀렸습니다 (남은 횟수 4회)." in wrong_code.content.decode()
     topups = client.get(reverse("vouchers:topups")).content.decode()
     assert "내 충전 내역" in topups and "아직 충전 내역이 없습니다." in topups
+
+
+def test_linked_accounts_are_paginated_with_counts_and_only_mine(client, citizen, monkeypatch):
+    # Given a cap raised above one page (it is 5 live links per citizen), 23 links of mine
+    # and one of another citizen
+    monkeypatch.setattr("busanhub.bank.links.MAX_LINKS", 25)
+    mine = [
+        services.bank_link_add(user=citizen, bank_code="088", account_number=f"1000000000{n:02d}")
+        for n in range(23)
+    ]
+    theirs = verified_link(UserFactory(email="jisoo@example.kr"))
+    client.force_login(citizen)
+    url = reverse("vouchers:bank-links")
+
+    # When the list is opened, then its second page
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": "2"}).content.decode()
+
+    # Then 20 rows and the count, then the last 3; never the other citizen's link
+    assert "1–20 of 23" in first and 'href="?page=2"' in first
+    assert "21–23 of 23" in second and 'href="?page=1"' in second
+    assert sum(str(link.public_id) in first for link in mine) == 20
+    assert sum(str(link.public_id) in second for link in mine) == 3
+    assert str(theirs.public_id) not in first + second

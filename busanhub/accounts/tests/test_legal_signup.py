@@ -3,6 +3,7 @@ confirmation e-mail"."""
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -51,6 +52,32 @@ def test_privacy_and_terms_pages_in_each_language(
     assert "privacy@busanhub.example" in privacy_html
     assert legal.PRIVACY_VERSION in privacy_html and legal.TERMS_VERSION in terms_html
     assert "SHA-256" in privacy_html  # the chain holds only digests
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [("ko", ("서비스", "항목", "목적")), ("en", ("Service", "Information", "Purpose"))],
+)
+def test_privacy_table_cells_name_their_column_for_stacked_rows_on_phones(client, language, labels):
+    # Given the privacy page in each language
+    client.cookies["django_language"] = language
+
+    # When it is rendered
+    html = client.get(reverse("accounts:privacy")).content.decode()
+
+    # Then every body row's three cells carry their column's header as a label
+    rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0].count("<tr>")
+    service, information, purpose = labels
+    assert rows == 7
+    assert html.count(f'<th scope="row" data-label="{service}">') == rows
+    assert html.count(f'<td data-label="{information}">') == rows
+    assert html.count(f'<td data-label="{purpose}">') == rows
+    for label in labels:
+        assert f'<th scope="col">{label}</th>' in html
+    # and the phone layout (stacked rows, headers hidden) shows those labels
+    css = (settings.BASE_DIR / "static/css/portal.css").read_text()
+    phone = css.split(".legal-table thead { display: none; }", 1)[1].split("\n}", 1)[0]
+    assert ".legal-table [data-label]::before { content: attr(data-label);" in phone
 
 
 def test_footer_links_to_privacy_and_terms(client):
