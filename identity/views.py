@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -152,17 +153,17 @@ def credential_check(request, public_id):
 
 
 CHECK_LABELS = {
-    "malformed": _("Well-formed credential"),
-    "proof": _("Signature"),
-    "issuer": _("Signed by the issuer"),
-    "issuer-trusted": _("Known issuer"),
-    "validity": _("Validity period"),
-    "status": _("Not revoked or suspended"),
-    "related-resource": _("Related resources unchanged"),
-    "challenge": _("Challenge (no replay)"),
-    "domain": _("Domain"),
-    "holder": _("Signed by the presentation's holder"),
-    "holder-is-subject": _("Signed by the credential holder"),
+    "malformed": gettext_lazy("Well-formed credential"),
+    "proof": gettext_lazy("Signature"),
+    "issuer": gettext_lazy("Signed by the issuer"),
+    "issuer-trusted": gettext_lazy("Known issuer"),
+    "validity": gettext_lazy("Validity period"),
+    "status": gettext_lazy("Not revoked or suspended"),
+    "related-resource": gettext_lazy("Related resources unchanged"),
+    "challenge": gettext_lazy("Challenge (no replay)"),
+    "domain": gettext_lazy("Domain"),
+    "holder": gettext_lazy("Signed by the presentation's holder"),
+    "holder-is-subject": gettext_lazy("Signed by the credential holder"),
 }
 
 

@@ -177,3 +177,21 @@ def test_no_msgid_of_ours_is_translated_otherwise_by_an_installed_package():
         and any(translation != theirs for translation in by.values())
     ]
     assert not clashes, "give these a context (pgettext):\n" + "\n".join(clashes)
+
+
+def test_module_level_labels_follow_the_language_of_each_request():
+    """Labels defined at import time must be lazy: a plain gettext there is fixed in whatever
+    language was active when the module was first imported (the certificate page once showed
+    its checks in Korean on an English page)."""
+    from django.utils import translation
+
+    from education.views.certificates import CHECK_LABELS as certificate_checks
+    from identity.views import CHECK_LABELS as credential_checks
+
+    for labels in (certificate_checks, credential_checks):
+        with translation.override("ko"):
+            korean = str(labels["validity"])
+        with translation.override("en"):
+            english = str(labels["validity"])
+        assert english == "Validity period"
+        assert korean != english

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from education import selectors, services
@@ -20,12 +21,12 @@ from identity import selectors as identity_selectors
 from .errors import flash_errors
 
 CHECK_LABELS = {
-    "malformed": _("Well-formed credential"),
-    "proof": _("Signature of the university"),
-    "issuer": _("Signed by the issuer"),
-    "issuer-trusted": _("Known issuer"),
-    "validity": _("Validity period"),
-    "status": _("Not revoked"),
+    "malformed": gettext_lazy("Well-formed credential"),
+    "proof": gettext_lazy("Signature of the university"),
+    "issuer": gettext_lazy("Signed by the issuer"),
+    "issuer-trusted": gettext_lazy("Known issuer"),
+    "validity": gettext_lazy("Validity period"),
+    "status": gettext_lazy("Not revoked"),
 }
 
 
