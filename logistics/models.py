@@ -304,13 +304,18 @@ class Reading(models.Model):
 
 
 class Breach(models.Model):
+    class Reason(models.TextChoices):
+        # The codes of `coldchain.detect` (also in the anchored record, which keeps the code).
+        CUMULATIVE = "cumulative", _("Too long out of range")
+        HARD_LIMIT = "hard_limit", _("Beyond the hard temperature limit")
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="breaches")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     minutes_out_of_range = models.PositiveIntegerField()
     extreme_celsius = models.DecimalField(max_digits=6, decimal_places=2)
-    reason = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
     detected_at = models.DateTimeField(auto_now_add=True)
     anchor_digest = models.CharField(max_length=66, blank=True)
 

@@ -117,6 +117,16 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def district_name(code: str) -> str:
+    """A district's name in the page's language (the base map's Korean or English), the code
+    itself if the base map does not know it, "" for none."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    for district in basemap.districts():
+        if district.code == code:
+            return district.name(language)
+    return code
+
+
 class DistrictFilter(admin.SimpleListFilter):
     title = _("district")
     parameter_name = "district"
@@ -176,7 +186,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = [
         "short_id",
         "category",
-        "district",
+        "district_name",
         "status",
         "weight",
         "assigned_to",
@@ -210,7 +220,7 @@ class ReportAdmin(admin.ModelAdmin):
         "lat",
         "long",
         "address",
-        "district",
+        "district_name",
         "description",
         "answers",
         "media_url",
@@ -233,6 +243,10 @@ class ReportAdmin(admin.ModelAdmin):
     @admin.display(description=_("id"))
     def short_id(self, obj):
         return str(obj.public_id)[:8]
+
+    @admin.display(description=_("district"), ordering="district")
+    def district_name(self, obj):
+        return district_name(obj.district)
 
     @admin.display(description=_("overdue"), boolean=True)
     def overdue_flag(self, obj):
@@ -389,6 +403,9 @@ class ReportAdmin(admin.ModelAdmin):
         reports = Report.objects.all()
         if department:
             reports = reports.filter(category__department__code=department)
+        dashboard = selectors.triage_dashboard(reports=reports)
+        for row in dashboard["open_by_district"]:
+            row["name"] = district_name(row["district"])
         return TemplateResponse(
             request,
             "admin/safety/report/dashboard.html",
@@ -396,7 +413,7 @@ class ReportAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": gettext("Safety reports dashboard"),
                 "opts": self.model._meta,
-                "dashboard": selectors.triage_dashboard(reports=reports),
+                "dashboard": dashboard,
                 "departments": Department.objects.all(),
                 "department": department,
             },

@@ -34,9 +34,18 @@ from .models import (
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "category", "tier", "status", "is_frozen", "created_at"]
+    list_display = [
+        "name",
+        "name_ko",
+        "code",
+        "category",
+        "tier",
+        "status",
+        "is_frozen",
+        "created_at",
+    ]
     list_filter = ["status", "tier", "category", "is_frozen"]
-    search_fields = ["name", "code", "business_number"]
+    search_fields = ["name", "name_ko", "code", "business_number"]
     readonly_fields = ["code", "owner", "status", "is_frozen", "decided_by", "created_at"]
     action_form = ReasonActionForm
     actions = ["approve", "reject", "freeze", "unfreeze"]
@@ -144,7 +153,7 @@ class GrantProgrammeForm(forms.ModelForm):
 
     class Meta:
         model = GrantProgramme
-        fields = ["name", "amount", "eligible_categories", "valid_until"]
+        fields = ["name", "name_ko", "amount", "eligible_categories", "valid_until"]
 
 
 class RecipientsForm(forms.Form):
@@ -156,7 +165,7 @@ class RecipientsForm(forms.Form):
 @admin.register(GrantProgramme)
 class GrantProgrammeAdmin(admin.ModelAdmin):
     form = GrantProgrammeForm
-    list_display = ["name", "amount", "valid_until", "recipients", "upload_link"]
+    list_display = ["name", "name_ko", "amount", "valid_until", "recipients", "upload_link"]
     readonly_fields = ["reclaimed_at"]
 
     def has_change_permission(self, request, obj=None):
@@ -339,7 +348,7 @@ class SettlementAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "business_date"]
     list_select_related = ["merchant"]
-    search_fields = ["merchant__code", "merchant__name", "transfer_id"]
+    search_fields = ["merchant__code", "merchant__name", "merchant__name_ko", "transfer_id"]
     inlines = [SettlementAttemptInline]
     action_form = ReasonActionForm
     actions = ["retry"]

@@ -28,7 +28,8 @@ def seed(*, stdout, users) -> None:
     )
     shop = services.merchant_apply(
         owner=owner,
-        name="자갈치 어묵 (Jagalchi Eomuk)",
+        name="Jagalchi Eomuk",
+        name_ko="자갈치 어묵",
         business_number="602-11-00001",
         category="traditional_market",
         address="52 Jagalchihaean-ro, Jung-gu, Busan",
@@ -45,7 +46,8 @@ def seed(*, stdout, users) -> None:
         services.topup_create(user=citizen, bank_link=link, amount=100_000)
         services.payment_create(payer=citizen, merchant_code=shop.code, amount=12_000)
     programme = services.programme_create(
-        name="전통시장 응원 지원금 (Market support grant)",
+        name="Market support grant",
+        name_ko="전통시장 응원 지원금",
         amount=20_000,
         eligible_categories=["traditional_market", "grocery"],
         valid_until=timezone.now() + timedelta(days=60),

@@ -112,6 +112,7 @@ class PaymentRequestForm(forms.Form):
 
 class MerchantApplyForm(forms.Form):
     name = forms.CharField(label=_("Shop name"), max_length=120)
+    name_ko = forms.CharField(label=_("Shop name in Korean"), max_length=120, required=False)
     business_number = forms.RegexField(
         label=_("Business registration number"),
         regex=r"^[0-9]{3}-[0-9]{2}-[0-9]{5}$",

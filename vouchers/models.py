@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 # Linked bank accounts are the platform's (busanhub.bank): vouchers' top-ups and the exchange's
 # KRW transfers use the same proven links. Re-exported for the app's older imports.
 from busanhub.bank.models import BankLink, LinkStatus  # noqa: F401
+from busanhub.i18n import LocalizedName
 
 
 class Policy(models.Model):
@@ -61,7 +62,7 @@ class Policy(models.Model):
         return f"policy v{self.version}"
 
 
-class Merchant(models.Model):
+class Merchant(LocalizedName, models.Model):
     class Tier(models.TextChoices):
         SMALL = "small", _("Small")
         MEDIUM = "medium", _("Medium")
@@ -77,6 +78,7 @@ class Merchant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="voucher_merchants"
     )
     name = models.CharField(_("shop name"), max_length=120)
+    name_ko = models.CharField(_("Korean name"), max_length=120, blank=True)
     business_number = models.CharField(_("business registration number"), max_length=12)
     category = models.CharField(pgettext_lazy("merchant", "category"), max_length=40)
     address = models.CharField(_("address"), max_length=200)
@@ -106,7 +108,7 @@ class Merchant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{self.localized_name} ({self.code})"
 
 
 class Wallet(models.Model):
@@ -128,9 +130,10 @@ class Wallet(models.Model):
         return f"wallet of {self.user}"
 
 
-class GrantProgramme(models.Model):
+class GrantProgramme(LocalizedName, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120)
+    name_ko = models.CharField(_("Korean name"), max_length=120, blank=True)
     amount = models.PositiveBigIntegerField(_("amount per recipient (KRW)"))
     eligible_categories = models.JSONField(_("eligible merchant categories"), default=list)
     valid_until = models.DateTimeField(_("valid until"))
@@ -145,7 +148,7 @@ class GrantProgramme(models.Model):
         verbose_name_plural = _("grant programmes")
 
     def __str__(self) -> str:
-        return self.name
+        return self.localized_name
 
 
 class Account(models.Model):

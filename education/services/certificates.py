@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from busanhub.chain.services import anchor_record
 from education.models import Certificate, CertificateBatch, Course, Lesson
@@ -17,13 +18,41 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def criteria_narrative(course: Course) -> str:
+    """What the course requires, and only that (the rule of `grading.completion_missing`):
+    its required readings, its required chain labs, the pass mark of its required quizzes. A
+    course without labs says nothing of labs, one without quizzes nothing of a quiz average."""
+    kinds = list(
+        Lesson.objects.filter(module__course=course, is_required=True).values_list(
+            "kind", flat=True
+        )
+    )
+    labs = kinds.count(Lesson.Kind.LAB)
+    requirements = []
+    if Lesson.Kind.TEXT in kinds:
+        requirements.append(_("complete every required reading"))
+    if labs:
+        requirements.append(
+            ngettext("pass its %(count)d chain lab", "pass its %(count)d chain labs", labs)
+            % {"count": labs}
+        )
+    if Lesson.Kind.QUIZ in kinds:
+        requirements.append(
+            _("reach an average of at least %(mark)d%% in its quizzes") % {"mark": course.pass_mark}
+        )
+    if not requirements:
+        return _("Enrol in %(course)s.") % {"course": course.title}
+    return _("To complete %(course)s: %(requirements)s.") % {
+        "course": course.title,
+        "requirements": "; ".join(requirements),
+    }
+
+
 def achievement(course: Course, issuer_did: str) -> dict:
-    """The Open Badges 3.0 Achievement a course awards, with its criteria."""
-    labs = Lesson.objects.filter(module__course=course, kind=Lesson.Kind.LAB, is_required=True)
-    criteria = _(
-        "Complete every required lesson of %(course)s, pass its %(labs)d chain lab(s) and reach "
-        "an average of at least %(mark)d%% in its quizzes."
-    ) % {"course": course.title, "labs": labs.count(), "mark": course.pass_mark}
+    """The Open Badges 3.0 Achievement a course awards, with its criteria. Written into each
+    credential when it is signed: a change here reaches new certificates only (an issued one
+    keeps the narrative it was signed with)."""
+    criteria = criteria_narrative(course)
     return {
         "id": site_url(course.get_absolute_url()),
         "type": ["Achievement"],

@@ -1,6 +1,7 @@
 """The recall workflow in the admin, as staff-logistics does it."""
 
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -98,3 +99,39 @@ def test_the_admin_refuses_to_delete_used_master_data_and_deletes_unused(staff_c
     assert staff_client.get(unused).status_code == 200
     assert staff_client.post(unused, {"post": "yes"}).status_code == 302
     assert not Location.objects.filter(pk=spare.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "cumulative", "hard_limit"),
+    [
+        ("ko", "허용 범위 밖 시간 초과", "절대 한계 온도 초과"),
+        ("en", "Too long out of range", "Beyond the hard temperature limit"),
+    ],
+)
+def test_breach_reasons_are_labelled_in_the_admin(staff_client, language, cumulative, hard_limit):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from logistics.models import Breach
+
+    demo.seed(stdout=io.StringIO(), users={})
+    Breach.objects.all().delete()
+    lot = Lot.objects.get(lot_code=demo.DEMO_LOT)
+    now = timezone.now()
+    for hours, reason in ((2, "cumulative"), (1, "hard_limit")):
+        Breach.objects.create(
+            lot=lot,
+            started_at=now - timedelta(hours=hours),
+            ended_at=now - timedelta(hours=hours) + timedelta(minutes=40),
+            minutes_out_of_range=40,
+            extreme_celsius=Decimal("9.5"),
+            reason=reason,
+        )
+    User.objects.filter(email="fresh@example.org").update(preferred_language=language)
+    staff_client.cookies["django_language"] = language
+    html = staff_client.get("/admin/logistics/breach/").content.decode()
+    cells = re.findall(r'<td class="field-reason">(.*?)</td>', html)
+    assert sorted(cells) == sorted([cumulative, hard_limit])
+    assert ">cumulative<" not in html and ">hard_limit<" not in html

@@ -170,3 +170,20 @@ def test_issuing_an_api_key_in_the_admin_shows_it_once(client, safety_staff):
     ]
     key = ApiKey.objects.get()
     assert (key.name, key.key_hash) == ("Suyeong App", api_key_hash(raw_key))
+
+
+@pytest.mark.parametrize(("language", "haeundae"), [("ko", "해운대구"), ("en", "Haeundae-gu")])
+def test_queue_and_dashboard_name_the_reports_district(client, safety_staff, language, haeundae):
+    # Given a report in Haeundae and an officer reading in their language
+    make_report(lat=35.1587, long=129.1604)
+    safety_staff.preferred_language = language
+    safety_staff.save(update_fields=["preferred_language"])
+    client.cookies["django_language"] = language
+    # When they open the queue, the district column names the district, not its code
+    html = client.get(reverse("admin:safety_report_changelist")).content.decode()
+    cells = re.findall(r'<td class="field-district_name">(.*?)</td>', html)
+    assert cells == [haeundae]
+    # ... and so does the dashboard's "open by district" table
+    html = client.get(reverse("admin:safety_report_dashboard")).content.decode()
+    assert f"<td>{haeundae}</td>" in html
+    assert "<td>haeundae</td>" not in html

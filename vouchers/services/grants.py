@@ -20,7 +20,13 @@ from .core import accounts_lock, check_amount, journal_post, refuse, treasury_fu
 
 @transaction.atomic
 def programme_create(
-    *, name: str, amount: int, eligible_categories: list[str], valid_until: datetime, by=None
+    *,
+    name: str,
+    amount: int,
+    eligible_categories: list[str],
+    valid_until: datetime,
+    by=None,
+    name_ko: str = "",
 ) -> GrantProgramme:
     """Creates a grant programme with its ledger account; anchors its terms (public)."""
     check_amount(amount, maximum=limits.MAX_GRANT)
@@ -30,6 +36,7 @@ def programme_create(
         raise refuse("valid_until", _("The end of validity must be in the future."))
     programme = GrantProgramme(
         name=name,
+        name_ko=name_ko,
         amount=amount,
         eligible_categories=sorted(set(eligible_categories)),
         valid_until=valid_until,

@@ -56,6 +56,7 @@ def merchant_apply(
     longitude: Decimal,
     tier: str,
     bank_account_ref: str,
+    name_ko: str = "",
 ) -> Merchant:
     """Files a merchant application (status pending). Refuses the categories the policy
     excludes (department stores, large marts, entertainment...) and a business number that
@@ -72,6 +73,7 @@ def merchant_apply(
         code=_new_code(),
         owner=owner,
         name=name,
+        name_ko=name_ko,
         business_number=business_number,
         category=category,
         address=address,
