@@ -315,17 +315,23 @@ def citizens_sample(prefix: str, count: int, rng: random.Random, total: int) -> 
     return [by_email[email] for email in emails]
 
 
+def district_centres() -> list[tuple[float, float]]:
+    """(lat, long) of a point inside each of Busan's 16 districts (the base map's label points)."""
+    from busanhub import basemap
+
+    return [(district.label[1], district.label[0]) for district in basemap.districts()]
+
+
 # --- the other kinds -------------------------------------------------------------------------
 
 
 def merchants_seed(*, prefix: str, count: int, staff) -> list[str]:
     from busanhub.accounts.models import User
     from busanhub.accounts.roles import role_assign
-    from safety import geo
     from vouchers import services as voucher_services
 
     codes = []
-    centres = list(geo.DISTRICTS.values())
+    centres = district_centres()
     categories = ["traditional_market", "restaurant", "grocery"]
     for index in range(count):
         owner = User.objects.create_user(
@@ -365,7 +371,7 @@ def reports_seed(*, prefix, count, total, rng) -> int:
     from safety.models import Category
 
     categories = list(Category.objects.filter(service_code__in=REPORT_CATEGORIES))
-    centres = list(geo.DISTRICTS.values())
+    centres = district_centres()
     made = 0
     for reporter in citizens_sample(prefix, count, rng, total):
         lat, long = rng.choice(centres)
