@@ -304,7 +304,7 @@ class Photographer:
                     except Exception:  # noqa: BLE001 - photograph what is there
                         self.notes[shot.slug] = f"{shot.wait} did not appear"
                 if response is not None and response.status >= 400:
-                    # Shown as served: /verify/<digest> of a record not anchored yet is a 404.
+                    # Shown as served (a page that answers an error is still photographed).
                     self.notes[shot.slug] = f"answered HTTP {response.status}"
                 for screen, viewport in SCREENS.items():
                     page.set_viewport_size(viewport)

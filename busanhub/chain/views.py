@@ -193,7 +193,9 @@ def verify_digest(request, digest: str):
             "qr": svg_data_uri(url),
             "url": url,
         },
-        status=200 if receipt else 404,
+        # A record BusanHub knows is a page even before its batch is anchored (it says
+        # "pending" and updates in place); only a digest nobody recorded is not found.
+        status=404 if receipt is None and status == "unknown" else 200,
     )
 
 

@@ -264,17 +264,17 @@ def test_digest_page_in_english(chain, client):
 
 
 @pytest.mark.django_db
-def test_digest_page_of_a_pending_record_is_404_not_anchored_yet(client):
+def test_digest_page_of_a_pending_record_is_a_page_saying_not_anchored_yet(client):
     leaf = services.anchor_record(kind="test.record", ref="r1", version=1, data={}, public=True)
     response = client.get(f"/verify/{leaf.digest}")
-    assert response.status_code == 404
+    assert response.status_code == 200
     html = response.content.decode()
     assert NOT_ANCHORED_KO in html
     assert 'class="verify-verdict is-pending"' in html
     assert 'data-anchor-state="pending"' in html  # updates in place until confirmed
     assert "data:image/svg+xml;base64," in html
     english = client.get(f"/verify/{leaf.digest}", HTTP_ACCEPT_LANGUAGE="en")
-    assert english.status_code == 404
+    assert english.status_code == 200
     assert NOT_ANCHORED_EN in english.content.decode()
     assert "The record waits for the next batch." in english.content.decode()
 
