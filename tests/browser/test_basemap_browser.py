@@ -3,13 +3,12 @@ named in the page's language, the land around the city and the coastline; a tap 
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from busanhub.accounts.models import User
 from safety import geo
 from safety.seed import seed_catalogue
-from tests.browser.conftest import CSP_MARKER
+from tests.browser.helpers import session_cookie, watch_csp
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,22 +27,9 @@ def _page(browser, live_server, *, screen, language, user=None):
     context.set_default_timeout(10_000)
     cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        cookies.append(
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
-        )
+        cookies.append(session_cookie(live_server, user))
     context.add_cookies(cookies)
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_violations.append(message.text) if CSP_MARKER in message.text else None
-        ),
-    )
-    return page
+    return watch_csp(context.new_page())
 
 
 def _expect_base_map(page, map_selector, language):

@@ -2,9 +2,8 @@
 combination (`@pytest.mark.parametrize` over SCREENS and LANGUAGES)."""
 
 from django.conf import settings
-from django.test import Client
 
-from tests.browser.conftest import CSP_MARKER
+from tests.browser.helpers import session_cookie, watch_csp
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 SCREENS = list(VIEWPORTS)
@@ -23,22 +22,9 @@ def page_in(browser, live_server, *, screen: str, language: str, user=None, **co
     context.set_default_timeout(10_000)
     cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
     if user is not None:
-        client = Client()
-        client.force_login(user)
-        session = client.cookies[settings.SESSION_COOKIE_NAME].value
-        cookies.append(
-            {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
-        )
+        cookies.append(session_cookie(live_server, user))
     context.add_cookies(cookies)
-    page = context.new_page()
-    page.csp_violations = []
-    page.on(
-        "console",
-        lambda message: (
-            page.csp_violations.append(message.text) if CSP_MARKER in message.text else None
-        ),
-    )
-    return page
+    return watch_csp(context.new_page())
 
 
 def page_width(page) -> int:
