@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "busanhub.settings.test")
 
+from bench.cpu import proc_cpu_seconds  # noqa: E402
 from exchange import engine  # noqa: E402 - pure, no Django
 
 
@@ -140,11 +141,8 @@ def _placer_stream(index: int, count: int, users: list[int], seed: int) -> list[
 def _cpu_s(pid: int | None = None) -> float:
     """CPU seconds (user + system) used so far by a process on this machine (default: this
     one); 0 where /proc cannot tell (another machine's database server)."""
-    try:
-        fields = Path(f"/proc/{pid or os.getpid()}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    seconds = proc_cpu_seconds(pid or os.getpid())
+    return 0.0 if seconds is None else seconds
 
 
 def _machine_cpu_s() -> float:

@@ -62,6 +62,7 @@ from django.db import connection, connections  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
+from bench.cpu import backend_cpu_reader  # noqa: E402
 from busanhub.accounts.models import User  # noqa: E402
 from identity import services, statuslist, verification  # noqa: E402
 from identity.models import StatusList  # noqa: E402
@@ -114,26 +115,9 @@ def verify_all(credentials: list) -> None:
             raise SystemExit("a freshly issued credential did not verify")
 
 
-def backend_cpu_reader():
-    """A function giving the CPU seconds this connection's PostgreSQL backend used so far, when
-    the server runs on this machine (/proc); else one giving NaN."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
-
-    def read() -> float:
-        try:
-            fields = path.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-    return read
-
-
 def timed(step) -> tuple[float, float, float]:
     """Wall seconds, this process's CPU seconds and its PostgreSQL backend's CPU seconds."""
-    backend_cpu = backend_cpu_reader()
+    backend_cpu = backend_cpu_reader(connection)
     backend, cpu, wall = backend_cpu(), time.process_time(), time.perf_counter()
     step()
     return (
@@ -180,7 +164,7 @@ def _worker(holder_pk: int, did: str, suite: str, count: int, batch: int, barrie
     try:
         holder = User.objects.get(pk=holder_pk)
         warm_up(holder, did, suite, batch)
-        backend_cpu = backend_cpu_reader()
+        backend_cpu = backend_cpu_reader(connection)
         issued: list = []
         steps = {
             "issue": lambda: issued.extend(issue_many(holder, did, suite, count)),

@@ -37,6 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
+from bench.cpu import backend_pid, proc_cpu_seconds  # noqa: E402
 from logistics import selectors, services  # noqa: E402
 from logistics.epcis import identifiers, schema  # noqa: E402
 from logistics.models import CaptureJob, Event, EventEPC  # noqa: E402
@@ -71,14 +72,7 @@ def master_data():
 def backend_cpu_s() -> float | None:
     """CPU seconds this connection's PostgreSQL backend has used (None when the server is not a
     process of this machine, or its /proc entry cannot be read)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return proc_cpu_seconds(backend_pid(connection))
 
 
 def capture_documents(party, location, product, documents: int) -> float:

@@ -64,6 +64,7 @@ from django.db import connection, connections  # noqa: E402
 from django.db.models import F, Sum  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
+from bench.cpu import backend_cpu_reader  # noqa: E402
 from busanhub.accounts.models import User  # noqa: E402
 from vouchers import selectors, services  # noqa: E402
 from vouchers.models import Account, Merchant, Payment, Wallet  # noqa: E402
@@ -206,7 +207,7 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
         profiler = cProfile.Profile()
     # Room for every query of the run (Django keeps the last 9,000 only).
     connection.queries_log = collections.deque(maxlen=max(9_000, 20 * count))
-    backend_cpu = backend_cpu_reader()
+    backend_cpu = backend_cpu_reader(connection)
     backend_started = backend_cpu()
     with CaptureQueriesContext(connection) as queries:
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -235,23 +236,6 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
         "cpu_ms": 1000 * cpu / count,
         "backend_ms": 1000 * backend / count,
     }
-
-
-def backend_cpu_reader():
-    """A function giving the CPU seconds this connection's PostgreSQL backend used so far, when
-    the server runs on this machine (/proc); else one giving NaN."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
-
-    def read() -> float:
-        try:
-            fields = path.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-    return read
 
 
 def violations() -> int:

@@ -1,0 +1,34 @@
+"""CPU seconds of processes on this machine, read from /proc: the benches' "CPU per operation"
+(their own process, their PostgreSQL backend) is robust where wall-clock rates are not."""
+
+import os
+from pathlib import Path
+
+
+def proc_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds process `pid` has used; None where /proc cannot tell (the
+    process is gone, or runs on another machine, like a remote database server's backend)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def backend_pid(connection) -> int:
+    """The PID of `connection`'s PostgreSQL backend."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_cpu_reader(connection):
+    """A function giving the CPU seconds `connection`'s PostgreSQL backend used so far, when the
+    server runs on this machine; else one giving NaN."""
+    pid = backend_pid(connection)
+
+    def read() -> float:
+        seconds = proc_cpu_seconds(pid)
+        return float("nan") if seconds is None else seconds
+
+    return read
