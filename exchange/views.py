@@ -79,9 +79,11 @@ def trade(request, symbol):
     context["taker_bps"] = tier.taker_bps if tier else 0
     if request.user.is_authenticated:
         context["balances"] = selectors.balances_for(user=request.user)
-        context["open_orders"] = selectors.orders_for(
-            user=request.user, market=market, is_open=True
-        )[:50]
+        context["open_orders"] = page_of(
+            request,
+            selectors.orders_for(user=request.user, market=market, is_open=True),
+            param="orders_page",
+        )
         context["history"] = page_of(
             request,
             selectors.orders_for(user=request.user, market=market, is_open=False),

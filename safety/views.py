@@ -24,7 +24,12 @@ def _tile_url() -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    recent = Report.objects.select_related("category").order_by("-created_at")[:10]
+    # Every report is public (its page, the map): the home page lists them all, newest first.
+    recent = page_of(
+        request,
+        Report.objects.select_related("category").order_by("-created_at", "-pk"),
+        per_page=10,
+    )
     return render(request, "safety/home.html", {"recent": recent})
 
 

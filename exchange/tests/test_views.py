@@ -270,3 +270,41 @@ def test_order_history_is_paginated_with_counts_and_keeps_other_params(market, a
     assert "21–23 of 23" in second and 'href="?theme=dark&amp;history_page=1"' in second
     assert first.count("<tr><td><time") == 20 and second.count("<tr><td><time") == 3
     assert "Sell" not in first + second
+
+
+def _open_orders_section(html: str) -> str:
+    return html.split('id="open-orders-title"', 1)[1].split('id="history-title"', 1)[0]
+
+
+def test_open_orders_are_paginated_and_show_only_the_owners(market, alice, bob, fund):
+    # Given 23 open buy orders of Alice's and an open sell order of Bob's (no match: above)
+    fund(alice, market, krw=100_000_000)
+    fund(bob, market, eth=ETH)
+    for _ in range(23):
+        services.order_place(
+            user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 100
+        )
+    services.order_place(user=bob, market=market, side="sell", price=PRICE * 2, quantity=ETH // 100)
+    client = _login(alice)
+    url = reverse("exchange:trade", args=["ETH-KRW"])
+
+    # When the trading page is opened, then the open orders' second page with the history's
+    first = _open_orders_section(client.get(url).content.decode())
+    second = _open_orders_section(
+        client.get(url, {"history_page": "1", "orders_page": "2"}).content.decode()
+    )
+
+    # Then 20 rows with the count, then the last 3 with the other list's param kept; no order
+    # of Bob's on either page, and each row cancels one of Alice's orders
+    assert "1–20 of 23" in first and 'href="?orders_page=2"' in first
+    assert "21–23 of 23" in second and 'href="?history_page=1&amp;orders_page=1"' in second
+    assert first.count("<tr><td><time") == 20 and second.count("<tr><td><time") == 3
+    assert "Sell" not in first + second
+    theirs = Order.objects.get(owner=bob).public_id
+    assert str(theirs) not in first + second
+    mine = {str(pk) for pk in Order.objects.filter(owner=alice).values_list("public_id", flat=True)}
+    shown = {
+        line.split("/orders/", 1)[1].split("/", 1)[0]
+        for line in (first + second).split('action="')[1:]
+    }
+    assert shown == mine

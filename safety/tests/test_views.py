@@ -266,3 +266,24 @@ def test_public_report_list_is_paginated_with_counts_and_keeps_its_filter(client
     for report in (other_category, unlocated):
         assert report.get_absolute_url() not in first + second
     assert "haeun@example.kr" not in first + second
+
+
+def test_home_lists_every_report_newest_first_in_pages(client, django_assert_max_num_queries):
+    # Given 13 reports, oldest first
+    reporter = UserFactory(email="haeun@example.kr")
+    category = CategoryFactory()
+    reports = [make_report(category=category, reporter=reporter) for _ in range(13)]
+    url = reverse("safety:home")
+
+    # When the home page is opened, then its second page
+    with django_assert_max_num_queries(8):
+        first = client.get(url).content.decode()
+    second = client.get(url, {"page": "2"}).content.decode()
+
+    # Then (in Korean, the default) the 10 newest with the count and a link to the next page,
+    # then the 3 oldest with a link back; the reporter is never shown
+    assert "전체 13개 중 1–10" in first and 'href="?page=2"' in first
+    assert "전체 13개 중 11–13" in second and 'href="?page=1"' in second
+    assert [report.get_absolute_url() in first for report in reports] == [False] * 3 + [True] * 10
+    assert [report.get_absolute_url() in second for report in reports] == [True] * 3 + [False] * 10
+    assert "haeun@example.kr" not in first + second
