@@ -2,6 +2,10 @@
 
 Each simulated user takes its own sign-in from the plan (round robin per role): a session
 cookie for pages and forms (with a CSRF cookie and header), a token for the API.
+
+The users are locust's FastHttpUser (geventhttpclient): the load generator shares the machine
+with the portal, and requests' HttpUser spent about 4 times the CPU per request (BENCHMARKS.md).
+Their timeouts (60 s to connect and to read) are FastHttpUser's defaults.
 """
 
 import io
@@ -12,7 +16,7 @@ import random
 import uuid
 
 from gevent.event import Event
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 
 PLAN = json.loads(open(os.environ["CITY_PLAN"]).read())  # noqa: SIM115, PTH123
 COUNTERS = {role: itertools.count() for role in ("citizens", "students", "traders", "staff")}
@@ -46,7 +50,7 @@ def judge(response, ok) -> None:
         response.failure(f"{response.status_code} {response.text[:120]}")
 
 
-class Signed(HttpUser):
+class Signed(FastHttpUser):
     abstract = True
     role = ""
     wait_time = between(1, 3)
@@ -54,18 +58,22 @@ class Signed(HttpUser):
     def on_start(self):
         entries = PLAN[self.role]
         self.me = entries[next(COUNTERS[self.role]) % len(entries)]
-        self.client.headers["Cookie"] = (
-            f"sessionid={self.me['session']}; csrftoken={self.me['csrf']}"
-        )
-        self.client.headers["X-CSRFToken"] = self.me["csrf"]
-        self.client.headers["Referer"] = self.host + "/"
+        # Sent with every request (FastHttpUser has no per-user default headers); an explicit
+        # Cookie header also wins over the cookies the server sets, as requests' did.
+        self.signed = {
+            "Cookie": f"sessionid={self.me['session']}; csrftoken={self.me['csrf']}",
+            "X-CSRFToken": self.me["csrf"],
+            "Referer": self.host + "/",
+        }
 
     def page(self, path: str, name: str):
-        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as r:
+        with self.client.get(
+            path, name=name, headers=self.signed, allow_redirects=False, catch_response=True
+        ) as r:
             judge(r, (200,))
 
     def api(self, method: str, path: str, name: str, *, json_body=None, ok=(200, 201, 204)):
-        headers = {"Authorization": f"Token {self.me['token']}"}
+        headers = self.signed | {"Authorization": f"Token {self.me['token']}"}
         if method == "POST":
             headers["Idempotency-Key"] = str(uuid.uuid4())
         with self.client.request(
@@ -107,6 +115,7 @@ class Citizen(Signed):
     def report(self):
         with self.client.post(
             "/safety/report/",
+            headers=self.signed,
             name="report (form, photo)",
             data={
                 "service_code": "POTHOLE",
@@ -190,7 +199,7 @@ class Trader(Signed):
             )
 
 
-class Partner(HttpUser):
+class Partner(FastHttpUser):
     weight = 1
     wait_time = between(2, 5)
 
