@@ -41,6 +41,17 @@ def _stopping(**_kwargs):
     STOPPING.set()
 
 
+def sign_in(user, role: str) -> dict:
+    """The next sign-in of `role`, round robin. With `--processes N` every locust process
+    counts from 0: process i takes entries i, i + N, i + 2N, ..., so no two users share a
+    sign-in (nor its per-user throttles) while there are enough of them."""
+    options = getattr(user.environment, "parsed_options", None)
+    processes = max(getattr(options, "processes", 0) or 1, 1)
+    index = getattr(user.environment.runner, "worker_index", 0) or 0
+    entries = PLAN[role]
+    return entries[(next(COUNTERS[role]) * processes + index) % len(entries)]
+
+
 def judge(response, ok) -> None:
     if response.status_code in ok:
         return
@@ -56,8 +67,7 @@ class Signed(FastHttpUser):
     wait_time = between(1, 3)
 
     def on_start(self):
-        entries = PLAN[self.role]
-        self.me = entries[next(COUNTERS[self.role]) % len(entries)]
+        self.me = sign_in(self, self.role)
         # Sent with every request (FastHttpUser has no per-user default headers); an explicit
         # Cookie header also wins over the cookies the server sets, as requests' did.
         self.signed = {
