@@ -30,7 +30,8 @@ per request of each kind of process (gunicorn, PostgreSQL backends of the load d
 Celery workers and beat, the matcher, anvil, locust itself: all on the same machine, read from
 /proc; the whole machine's too, which includes whatever else runs); the anchoring backlog
 (leaves not yet in a batch) at the level's start and end, and the load average. Last line:
-`k=v ...` (pages/reads p95 at 200 users, errors, payments p95, backlog).
+`k=v ...` (pages/reads p95 at 200 users, errors, payments p95, backlog, the topology's and
+locust's CPU ms per request).
 
 Levels of 500 users and more run locust in several processes (`--locust-processes`, default
 one per 250 users, at most the CPUs): one gevent loop saturates a CPU near 500 users' worth of
@@ -498,7 +499,9 @@ def main() -> None:
                 )
                 + f" ({count} requests; machine: every process, other users' too)"
             )
-            summary["cpu"] = used
+            server = sum(v for k, v in used.items() if k not in ("locust", "machine"))
+            summary["server_cpu_ms"] = server * 1000 / count
+            summary["locust_cpu_ms"] = used["locust"] * 1000 / count
             summary["backlog_start"], summary["backlog_end"] = backlog_start, anchoring_backlog()
             out(
                 f"  anchoring backlog: {backlog_start} -> {summary['backlog_end']} pending leaves;"
@@ -511,7 +514,9 @@ def main() -> None:
             f"users={key} reads_p95_ms={main_level['reads_p95']:.0f} "
             f"errors={sum(s['errors'] for s in summaries.values())} "
             f"pay_p95_ms={main_level['pay_p95']:.0f} rps={main_level['rps']:.0f} "
-            f"backlog_end={main_level['backlog_end']} load={os.getloadavg()[0]:.1f}"
+            f"backlog_end={main_level['backlog_end']} "
+            f"server_cpu_ms={main_level['server_cpu_ms']:.1f} "
+            f"locust_cpu_ms={main_level['locust_cpu_ms']:.1f} load={os.getloadavg()[0]:.1f}"
         )
     finally:
         if topology is not None:

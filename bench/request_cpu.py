@@ -280,7 +280,10 @@ def requests_for(plan: dict) -> list[Request]:
         Request("order cancel", cancel, (200, 202)),
         Request("epcis capture", capture, (201, 202)),
         Request("admin list", page("staff", lambda e: "/admin/vouchers/payment/")),
-        # Not in the mix: a page of text only, the fixed cost every page pays.
+        # Not in the mix: a record's page seen before (the QR code is drawn once per record;
+        # the mix's own line draws one of 200 records at random, mostly for the first time),
+        Request("page /verify/ seen before", page("citizens", lambda e: f"/verify/{digests[0]}")),
+        # and a page of text only, the fixed cost every page pays.
         Request("page /privacy/", page("citizens", lambda e: "/privacy/")),
     ]
 

@@ -44,7 +44,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # Sessions are read from the shared cache and written through to the database: every signed-in
 # request skips a query, a cache flush loses nothing, and a session stays revocable on the
-# server (signed cookies could not be: logout, "sign out everywhere", MFA state). docs/operations.md.
+# server (signed cookies could not be: logout, a password change, MFA state; docs/operations.md).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CHAIN_PRIVATE_KEY = env("CHAIN_PRIVATE_KEY")
