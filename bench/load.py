@@ -334,7 +334,14 @@ def failures_print(prefix: Path) -> None:
 
 
 def locust_run(
-    *, url: str, users: int, seconds: int, plan_path: Path, prefix: Path, processes: int
+    *,
+    url: str,
+    users: int,
+    seconds: int,
+    plan_path: Path,
+    prefix: Path,
+    processes: int,
+    offset: int = 0,
 ) -> list[dict]:
     command = [
         str(ROOT / ".venv" / "bin" / "locust"),
@@ -363,7 +370,7 @@ def locust_run(
     log = prefix.with_suffix(".log")
     subprocess.run(  # noqa: S603
         command,
-        env=os.environ | {"CITY_PLAN": str(plan_path)},
+        env=os.environ | {"CITY_PLAN": str(plan_path), "CITY_SIGN_IN_OFFSET": str(offset)},
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         check=False,
@@ -437,10 +444,11 @@ def main() -> None:
             merchants=20,
             payments=citizens // 2,
             reports=citizens // 2,
-            # One trader per simulated trader (2 in 15 users) and more: a trader's placements
-            # and cancels come near the "money" throttle's 30 a minute, which two users
-            # sharing a sign-in would pass (429, correct behaviour, no load to measure).
-            traders=max(40, max(levels) // 4),
+            # One trader per simulated trader (2 in 15 users) of every level: a trader's
+            # placements and cancels come near the "money" throttle's 30 a minute, which two
+            # users sharing a sign-in (or one level after another) would pass (429, correct
+            # behaviour, no load to measure). Each level takes the sign-ins after the last's.
+            traders=max(40, sum(levels) // 4),
             orders=400,
             lots=50,
             events_per_lot=4,
@@ -460,7 +468,7 @@ def main() -> None:
             seeded = city.seed_city(counts=counts, prefix=prefix, workers=2, out=out)
         else:
             raise SystemExit("--url without --seed: not supported yet (seed the target first)")
-        plan = plan_build(seeded, citizens=citizens, per_role=max(levels))
+        plan = plan_build(seeded, citizens=citizens, per_role=sum(levels))
         plan_path = STATE / "load-plan.json"
         plan_path.write_text(json.dumps(plan))
         summaries = {}
@@ -481,6 +489,7 @@ def main() -> None:
                 plan_path=plan_path,
                 prefix=STATE / f"locust-{users}",
                 processes=processes,
+                offset=sum(levels[: levels.index(users)]),
             )
             locust_end = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu_end, machine_end = topology_cpu(root), machine_cpu()
