@@ -25,19 +25,29 @@ document of 10 events; traders [2] read the book, place a limit order and cancel
 [1] open the admin's safety queue, voucher payments, the anchoring dashboard and batches.
 
 Printed per user level: each request name's count, errors, p50/p95/p99 (ms, locust's
-histogram), requests/s, the anchoring backlog (leaves not yet in a batch) at the level's
-start and end, and the load average. Last line: `k=v ...` (pages/reads p95 at 200 users,
-errors, payments p95, backlog).
+histogram), requests/s; the failures by request and answer (locust's failures CSV); the CPU
+per request of each kind of process (gunicorn, PostgreSQL backends of the load database,
+Celery workers and beat, the matcher, anvil, locust itself: all on the same machine, read from
+/proc; the whole machine's too, which includes whatever else runs); the anchoring backlog
+(leaves not yet in a batch) at the level's start and end, and the load average. Last line:
+`k=v ...` (pages/reads p95 at 200 users, errors, payments p95, backlog, the topology's and
+locust's CPU ms per request).
+
+Levels of 500 users and more run locust in several processes (`--locust-processes`, default
+one per 250 users, at most the CPUs): one gevent loop saturates a CPU near 500 users' worth of
+requests, and a saturated load generator reports its own queueing as the server's latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import datetime
 import json
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -250,10 +260,89 @@ def anchoring_backlog() -> int:
     return AnchorLeaf.objects.filter(batch__isnull=True).count()
 
 
+# --- CPU per request, per kind of process ----------------------------------------------------
+
+KINDS = (
+    ("gunicorn", "web"),
+    ("exchange_matcher", "matcher"),
+    ("celery", "celery"),
+    ("devnode", "chain"),
+    ("anvil", "chain"),
+)
+
+
+def topology_cpu(root: int | None) -> dict[str, float]:
+    """CPU seconds so far of the topology's processes (descendants of `root`, the process of
+    scripts/prod_local.py that became honcho), by kind, and of the PostgreSQL backends connected
+    to this process's database (persistent connections: a backend that ended is missed). Read
+    from /proc: the server must run on this machine."""
+    from django.db import connection
+
+    from bench.cpu import proc_cpu_seconds
+
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    totals: dict[str, float] = collections.defaultdict(float)
+    for pid in parents:
+        ancestor = pid
+        while ancestor not in (root, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if root is None or ancestor != root:
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        kind = next((name for needle, name in KINDS if needle in command), None)
+        seconds = proc_cpu_seconds(pid)
+        if kind and seconds is not None:
+            totals[kind] += seconds
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    totals["postgres"] = sum(proc_cpu_seconds(pid) or 0.0 for pid in pids)
+    return totals
+
+
+def machine_cpu() -> float:
+    """CPU seconds every CPU of the machine has been busy (/proc/stat: all but idle, iowait)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def failures_print(prefix: Path) -> None:
+    """The failures of the level, by request and answer (at most 10 lines)."""
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return
+    with path.open() as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda row: -int(row["Occurrences"]))
+    for row in rows[:10]:
+        error = " ".join(row["Error"].split())[:110]
+        out(f"  failed {row['Occurrences']:>4} x {row['Name']}: {error}")
+
+
 # --- locust runs -----------------------------------------------------------------------------
 
 
-def locust_run(*, url: str, users: int, seconds: int, plan_path: Path, prefix: Path) -> list[dict]:
+def locust_run(
+    *,
+    url: str,
+    users: int,
+    seconds: int,
+    plan_path: Path,
+    prefix: Path,
+    processes: int,
+    offset: int = 0,
+) -> list[dict]:
     command = [
         str(ROOT / ".venv" / "bin" / "locust"),
         "-f",
@@ -276,10 +365,12 @@ def locust_run(*, url: str, users: int, seconds: int, plan_path: Path, prefix: P
         "--loglevel",
         "WARNING",
     ]
+    if processes > 1:
+        command += ["--processes", str(processes)]
     log = prefix.with_suffix(".log")
     subprocess.run(  # noqa: S603
         command,
-        env=os.environ | {"CITY_PLAN": str(plan_path)},
+        env=os.environ | {"CITY_PLAN": str(plan_path), "CITY_SIGN_IN_OFFSET": str(offset)},
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         check=False,
@@ -317,6 +408,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, help="seconds per level")
     parser.add_argument("--citizens", type=int, help="citizens of the seeded city")
     parser.add_argument("--keep", action="store_true", help="keep the load database")
+    parser.add_argument(
+        "--locust-processes",
+        type=int,
+        help="locust processes per level (default: one per 250 users, at most the CPUs)",
+    )
     args = parser.parse_args()
     levels = [int(n) for n in (args.users or ("50,200" if args.quick else "50,200,500")).split(",")]
     seconds = args.seconds or (40 if args.quick else 180)
@@ -348,7 +444,11 @@ def main() -> None:
             merchants=20,
             payments=citizens // 2,
             reports=citizens // 2,
-            traders=40,
+            # One trader per simulated trader (2 in 15 users) of every level: a trader's
+            # placements and cancels come near the "money" throttle's 30 a minute, which two
+            # users sharing a sign-in (or one level after another) would pass (429, correct
+            # behaviour, no load to measure). Each level takes the sign-ins after the last's.
+            traders=max(40, sum(levels) // 4),
             orders=400,
             lots=50,
             events_per_lot=4,
@@ -368,24 +468,49 @@ def main() -> None:
             seeded = city.seed_city(counts=counts, prefix=prefix, workers=2, out=out)
         else:
             raise SystemExit("--url without --seed: not supported yet (seed the target first)")
-        plan = plan_build(seeded, citizens=citizens, per_role=max(levels))
+        plan = plan_build(seeded, citizens=citizens, per_role=sum(levels))
         plan_path = STATE / "load-plan.json"
         plan_path.write_text(json.dumps(plan))
         summaries = {}
+        root = topology.process.pid if topology and topology.process else None
         for users in levels:
             backlog_start, load_start = anchoring_backlog(), os.getloadavg()[0]
+            processes = args.locust_processes or min(max(users // 250, 1), os.cpu_count() or 1)
             out(
                 f"\n## {users} users, {seconds} s (backlog {backlog_start} leaves, "
-                f"load {load_start:.1f})"
+                f"load {load_start:.1f}, locust processes {processes})"
             )
+            cpu_start, machine_start = topology_cpu(root), machine_cpu()
+            locust_start = resource.getrusage(resource.RUSAGE_CHILDREN)
             rows = locust_run(
                 url=url,
                 users=users,
                 seconds=seconds,
                 plan_path=plan_path,
                 prefix=STATE / f"locust-{users}",
+                processes=processes,
+                offset=sum(levels[: levels.index(users)]),
             )
+            locust_end = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu_end, machine_end = topology_cpu(root), machine_cpu()
             summary = report(rows)
+            failures_print(STATE / f"locust-{users}")
+            count = sum(int(r["Request Count"]) for r in rows if r["Name"] != "Aggregated") or 1
+            used = {kind: cpu_end[kind] - cpu_start.get(kind, 0.0) for kind in cpu_end}
+            used["locust"] = (locust_end.ru_utime + locust_end.ru_stime) - (
+                locust_start.ru_utime + locust_start.ru_stime
+            )
+            used["machine"] = machine_end - machine_start
+            out(
+                "  CPU ms per request: "
+                + ", ".join(
+                    f"{kind} {seconds_ * 1000 / count:.1f}" for kind, seconds_ in used.items()
+                )
+                + f" ({count} requests; machine: every process, other users' too)"
+            )
+            server = sum(v for k, v in used.items() if k not in ("locust", "machine"))
+            summary["server_cpu_ms"] = server * 1000 / count
+            summary["locust_cpu_ms"] = used["locust"] * 1000 / count
             summary["backlog_start"], summary["backlog_end"] = backlog_start, anchoring_backlog()
             out(
                 f"  anchoring backlog: {backlog_start} -> {summary['backlog_end']} pending leaves;"
@@ -398,7 +523,9 @@ def main() -> None:
             f"users={key} reads_p95_ms={main_level['reads_p95']:.0f} "
             f"errors={sum(s['errors'] for s in summaries.values())} "
             f"pay_p95_ms={main_level['pay_p95']:.0f} rps={main_level['rps']:.0f} "
-            f"backlog_end={main_level['backlog_end']} load={os.getloadavg()[0]:.1f}"
+            f"backlog_end={main_level['backlog_end']} "
+            f"server_cpu_ms={main_level['server_cpu_ms']:.1f} "
+            f"locust_cpu_ms={main_level['locust_cpu_ms']:.1f} load={os.getloadavg()[0]:.1f}"
         )
     finally:
         if topology is not None:

@@ -23,6 +23,7 @@ and this machine has no bank: a top-up or KRW transfer fails, everything else wo
 
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -80,12 +81,17 @@ def env_read(path: Path) -> dict[str, str]:
     for line in path.read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, value = line.partition("=")
-            values[name] = value
+            values[name] = shlex.split(value)[0] if value[:1] in ("'", '"') else value
     return values
 
 
 def env_write(path: Path, values: dict[str, str], header: str) -> None:
-    lines = [f"# {header}"] + [f"{name}={value}" for name, value in values.items()]
+    """KEY=value lines; a value with spaces (the mnemonic) quoted, as honcho's reader (shlex)
+    would otherwise join its words into one."""
+    lines = [f"# {header}"] + [
+        f"{name}={shlex.quote(value) if any(c.isspace() for c in value) else value}"
+        for name, value in values.items()
+    ]
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)
 

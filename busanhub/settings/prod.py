@@ -42,6 +42,10 @@ if env("EXCHANGE_HD_MNEMONIC", default="").split() == ["test"] * 11 + ["junk"]:
 # planned once per connection, which a connection per request would pay on every request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+# Sessions are read from the shared cache and written through to the database: every signed-in
+# request skips a query, a cache flush loses nothing, and a session stays revocable on the
+# server (signed cookies could not be: logout, a password change, MFA state; docs/operations.md).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CHAIN_PRIVATE_KEY = env("CHAIN_PRIVATE_KEY")
 CHAIN_AUTO_DEPLOY = False
