@@ -14,6 +14,7 @@ from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, Repor
 
 from .anchoring import report_anchor
 from .checks import answers_check, location_check, photos_check
+from .map_cells import map_cells_move
 
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
@@ -119,6 +120,7 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
         digest="-",
     )
     report_anchor(report=report, update=update)
+    map_cells_move(report=report, from_status=None, to_status=report.status)
     if report.reporter_id is not None:
         Follower.objects.create(report=report, user=report.reporter)
     return report
