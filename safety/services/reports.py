@@ -15,6 +15,7 @@ from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, Repor
 from .anchoring import report_anchor
 from .checks import answers_check, location_check, photos_check
 from .map_cells import map_cells_move
+from .photo_rows import photo_rows_insert
 
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
@@ -99,6 +100,7 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
     """Saves a checked new report, its decoded photos and version 1, anchored; one transaction."""
     report.full_clean()
     report.save()
+    rows = []
     for position, photo in enumerate(processed, start=1):
         row = ReportPhoto(
             report=report,
@@ -111,7 +113,8 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
             height=photo.height,
         )
         row.full_clean()
-        row.save()
+        rows.append(row)
+    photo_rows_insert(rows)
     update = ReportUpdate(
         report=report,
         version=1,
