@@ -1,7 +1,7 @@
 """Writing a report's photo rows with PostgreSQL's binary COPY: the photo bytes travel as they
 are. An INSERT through psycopg2 sends a bytea as hex text, twice its size, which the server
-then parses: for a phone photo of 800 KB that was ~8 ms of backend CPU of the ~10 ms the row
-cost, and ~1 ms of escaping here (bench/safety.py)."""
+then parses: for 800 KB of photo that was ~8 ms of backend CPU of the ~10 ms the row cost, and
+~1 ms of escaping here (measured on the 2-CPU dev box; BENCHMARKS.md, Citizen Safety Report)."""
 
 import io
 import struct
