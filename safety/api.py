@@ -1,7 +1,14 @@
 """`/api/v1/safety/`: JSON for the report form (nearby duplicates), the public map and
 "my reports". The machine-to-machine API of the city is Open311 (`open311.py`)."""
 
+import hashlib
+import json
+import uuid
+
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.urls import path, reverse
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions
@@ -10,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from . import selectors
+from . import geo, map_grid, selectors, services
 from .models import Category
 from .serializers import (
     MapQuerySerializer,
@@ -43,8 +50,60 @@ class NearbyView(APIView):
         return Response(NearbyReportSerializer(reports, many=True).data)
 
 
+MAP_MAX_AGE_S = 30  # how long a browser may show a map response without asking again
+MAP_CACHE_S = 300  # a clustered body in the cache; a report's change renews the version first
+
+
+def _map_body(view: selectors.MapView, language: str) -> bytes:
+    """GeoJSON of a map view, compact: points as before (one Feature a report), or one Feature
+    a cluster with its `count` at the mean place of its reports; `clustered` says which."""
+    if view.is_clustered:
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(long, 6), round(lat, 6)]},
+                "properties": {"count": count},
+            }
+            for _x, _y, count, lat, long in view.clusters
+        ]
+    else:
+        # One reverse() for all points: the detail URL differs only by the UUID.
+        prefix, suffix = reverse(
+            "safety:report-detail", kwargs={"public_id": _URL_PLACEHOLDER}
+        ).split(str(_URL_PLACEHOLDER))
+        name = "category__name_en" if language == "en" else "category__name_ko"
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [point["long"], point["lat"]]},
+                "properties": {
+                    "service_request_id": str(point["public_id"]),
+                    "service_code": point["category__service_code"],
+                    "service_name": point[name],
+                    "status": point["status"],
+                    "created_at": point["created_at"].isoformat(),
+                    "url": f"{prefix}{point['public_id']}{suffix}",
+                },
+            }
+            for point in view.points
+        ]
+    collection = {
+        "type": "FeatureCollection",
+        "clustered": view.is_clustered,
+        "count": sum(cluster[2] for cluster in view.clusters) or len(view.points),
+        "features": features,
+    }
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+_URL_PLACEHOLDER = uuid.UUID(int=0)
+
+
 class MapView(APIView):
-    """GeoJSON points of the public map: no reporter, no contact details."""
+    """GeoJSON of the public map: no reporter, no contact details. A viewport holding more than
+    map_grid.POINTS_MAX reports comes as clusters of grid cells (`clustered: true`), a smaller
+    one as its reports. Clustered bodies are cached until a report changes; every answer has an
+    ETag and a short max-age."""
 
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
@@ -53,32 +112,37 @@ class MapView(APIView):
     def get(self, request):
         query = MapQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        points = selectors.reports_for_map(
-            bbox=query.validated_data.get("bbox"),
-            service_code=query.validated_data.get("service_code", ""),
-            status=query.validated_data.get("status", ""),
-        )
+        bbox = query.validated_data.get("bbox")
+        service_code = query.validated_data.get("service_code", "")
+        status = query.validated_data.get("status", "")
         language = getattr(request, "LANGUAGE_CODE", "ko")
-        features = [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [point["long"], point["lat"]]},
-                "properties": {
-                    "service_request_id": str(point["public_id"]),
-                    "service_code": point["category__service_code"],
-                    "service_name": point[
-                        "category__name_en" if language == "en" else "category__name_ko"
-                    ],
-                    "status": point["status"],
-                    "created_at": point["created_at"].isoformat(),
-                    "url": reverse(
-                        "safety:report-detail", kwargs={"public_id": point["public_id"]}
-                    ),
-                },
-            }
-            for point in points
-        ]
-        return Response({"type": "FeatureCollection", "features": features})
+        level, cells = map_grid.viewport(bbox, geo.busan_bounds())
+        version = cache.get(services.MAP_VERSION_KEY)
+        if version is None:
+            services.map_version_renew()
+            version = cache.get(services.MAP_VERSION_KEY)
+        # Clusters depend on the cells, not the exact viewport nor the language.
+        key = (
+            "safety:map:"
+            + hashlib.sha256(
+                repr((version, level, cells, service_code, status)).encode()
+            ).hexdigest()
+        )
+        body = cache.get(key)
+        if body is None:
+            view = selectors.map_view(bbox=bbox, service_code=service_code, status=status)
+            body = _map_body(view, language)
+            if view.is_clustered:
+                cache.set(key, body, MAP_CACHE_S)
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
+        else:
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = f"public, max-age={MAP_MAX_AGE_S}"
+        patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        return response
 
 
 class MinePagination(CursorPagination):

@@ -48,6 +48,11 @@ def is_in_busan(*, lat: float, long: float) -> bool:
     return basemap.is_in_busan(lat=lat, long=long)
 
 
+def busan_bounds() -> tuple[float, float, float, float]:
+    """(min_long, min_lat, max_long, max_lat) of the area `is_in_busan` accepts."""
+    return basemap.busan_area().bounds
+
+
 def distance_m(lat1: float, long1: float, lat2: float, long2: float) -> float:
     """Great-circle (haversine) distance in metres."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

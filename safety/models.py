@@ -383,3 +383,32 @@ class ResponseTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MapCell(models.Model):
+    """How many reports of a category and status lie in one cell of a grid, and the sums of
+    their coordinates (so the cluster's centre): the public map's clusters, read without
+    scanning the reports. A cell at `level` is 2**-level degrees a side, `x` = floor(long *
+    2**level), `y` = floor(lat * 2**level). Written only by `safety.services.map_cells`."""
+
+    level = models.PositiveSmallIntegerField()
+    x = models.IntegerField()
+    y = models.IntegerField()
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Report.Status.choices)
+    count = models.IntegerField(default=0)
+    lat_sum = models.FloatField(default=0)
+    long_sum = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            # The sums ride in the index, so a viewport's cells are read from it alone.
+            models.UniqueConstraint(
+                fields=["level", "x", "y", "category", "status"],
+                include=["count", "lat_sum", "long_sum"],
+                name="safety_mapcell_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}/{self.x}/{self.y} {self.status} {self.count}"

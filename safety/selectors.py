@@ -1,13 +1,16 @@
 """Reads of the safety app that are more than one query line."""
 
 import statistics
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from . import geo
+from . import geo, map_grid
 from .models import AttributeValue, Category, CategoryAttribute, Report, ReportUpdate
 
 NEARBY_RADIUS_M = 50
@@ -133,6 +136,77 @@ def reports_for_map(
             lat__gte=min_lat, lat__lte=max_lat, long__gte=min_long, long__lte=max_long
         )
     return list(reports.values(*_PUBLIC_COLUMNS)[:limit])
+
+
+def _statuses_of(status: str) -> list[str]:
+    """The Report.Status values a public map filter names ("" = all)."""
+    if status == "open":
+        return list(Report.OPEN_STATUSES)
+    if status == "closed":
+        return list(Report.CLOSED_STATUSES)
+    return [status] if status else list(Report.Status.values)
+
+
+def map_clusters(
+    *,
+    level: int,
+    cells: tuple[int, int, int, int] | None = None,
+    service_code: str = "",
+    status: str = "",
+) -> list[tuple[int, int, int, float, float]]:
+    """(x, y, count, mean lat, mean long) of the non-empty cells of `level` within `cells`
+    (min_x, min_y, max_x, max_y; None: all), counting the reports the filters keep (as
+    `reports_public`). Reads `MapCell` only: its cost grows with the cells, not the reports."""
+    sql = [
+        "SELECT x, y, sum(count)::integer, sum(lat_sum) / sum(count), sum(long_sum) / sum(count)",
+        "FROM safety_mapcell WHERE level = %s AND status = ANY(%s)",
+    ]
+    params: list[Any] = [level, _statuses_of(status)]
+    if cells is not None:
+        sql.append("AND x BETWEEN %s AND %s AND y BETWEEN %s AND %s")
+        params += [cells[0], cells[2], cells[1], cells[3]]
+    if service_code:
+        sql.append("AND category_id = (SELECT id FROM safety_category WHERE service_code = %s)")
+        params.append(service_code)
+    sql.append("GROUP BY x, y HAVING sum(count) > 0 ORDER BY x, y")
+    with connection.cursor() as cursor:
+        cursor.execute(" ".join(sql), params)
+        return cursor.fetchall()
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the public map draws for one viewport: `points` (the reports, as
+    `reports_for_map`) when the viewport's cells hold few reports,
+    else `clusters` (`map_clusters` rows at `level`)."""
+
+    level: int
+    clusters: list[tuple[int, int, int, float, float]]
+    points: list[dict]
+
+    @property
+    def is_clustered(self) -> bool:
+        return bool(self.clusters)
+
+
+def map_view(
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    service_code: str = "",
+    status: str = "",
+) -> MapView:
+    """The public map of a viewport (bbox as `reports_for_map`): one query on the cell counts,
+    and one on the reports only when they are few enough to be sent as points (at most
+    `SAFETY_MAP_POINTS_MAX`, default map_grid.POINTS_MAX, in the viewport's cells)."""
+    level, cells = map_grid.viewport(bbox, geo.busan_bounds())
+    clusters = map_clusters(level=level, cells=cells, service_code=service_code, status=status)
+    points_max = int(getattr(settings, "SAFETY_MAP_POINTS_MAX", map_grid.POINTS_MAX))
+    if sum(cluster[2] for cluster in clusters) > points_max:
+        return MapView(level=level, clusters=clusters, points=[])
+    if not clusters:
+        return MapView(level=level, clusters=[], points=[])
+    points = reports_for_map(bbox=bbox, service_code=service_code, status=status)
+    return MapView(level=level, clusters=[], points=points)
 
 
 def reports_open311(

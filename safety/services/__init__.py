@@ -8,12 +8,14 @@ personal data: no reporter, no contact, no free text — only digests of the tex
 from .anchoring import ANCHOR_KIND, report_envelope_data
 from .api_keys import api_key_create, api_key_hash
 from .checks import answers_check, location_check, photo_policy, photos_check
+from .map_cells import MAP_VERSION_KEY, map_cells_move, map_cells_rebuild, map_version_renew
 from .reports import MAX_DESCRIPTION, report_assign, report_create, report_follow
 from .rewards import REWARD_SOURCE, reward_policy
 from .workflow import TRANSITIONS, report_transition, update_mark_notified
 
 __all__ = [
     "ANCHOR_KIND",
+    "MAP_VERSION_KEY",
     "MAX_DESCRIPTION",
     "REWARD_SOURCE",
     "TRANSITIONS",
@@ -21,6 +23,9 @@ __all__ = [
     "api_key_create",
     "api_key_hash",
     "location_check",
+    "map_cells_move",
+    "map_cells_rebuild",
+    "map_version_renew",
     "photo_policy",
     "photos_check",
     "report_assign",

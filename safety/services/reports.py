@@ -14,6 +14,8 @@ from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, Repor
 
 from .anchoring import report_anchor
 from .checks import answers_check, location_check, photos_check
+from .map_cells import map_cells_move
+from .photo_rows import photo_rows_insert
 
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
@@ -98,6 +100,7 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
     """Saves a checked new report, its decoded photos and version 1, anchored; one transaction."""
     report.full_clean()
     report.save()
+    rows = []
     for position, photo in enumerate(processed, start=1):
         row = ReportPhoto(
             report=report,
@@ -110,7 +113,8 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
             height=photo.height,
         )
         row.full_clean()
-        row.save()
+        rows.append(row)
+    photo_rows_insert(rows)
     update = ReportUpdate(
         report=report,
         version=1,
@@ -119,6 +123,7 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
         digest="-",
     )
     report_anchor(report=report, update=update)
+    map_cells_move(report=report, from_status=None, to_status=report.status)
     if report.reporter_id is not None:
         Follower.objects.create(report=report, user=report.reporter)
     return report

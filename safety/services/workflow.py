@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from safety.models import Report, ReportUpdate
 
 from .anchoring import report_anchor
+from .map_cells import map_cells_move
 from .rewards import reporter_reward
 
 # Which status may follow which; closed states are final.
@@ -90,6 +91,7 @@ def report_transition(
     elif duplicate_of is not None:
         raise ValidationError({"duplicate_of": _("Only a duplicate names another report.")})
     now = timezone.now()
+    from_status = report.status
     update = ReportUpdate(
         report=report,
         version=report.version + 1,
@@ -107,6 +109,7 @@ def report_transition(
     report.closed_at = now if to_status in Report.CLOSED_STATUSES else None
     report.full_clean()
     report.save(update_fields=["status", "status_notes", "updated_at", "closed_at", "duplicate_of"])
+    map_cells_move(report=report, from_status=from_status, to_status=to_status)
     if to_status == Report.Status.RESOLVED:
         update.reward = reporter_reward(report)
     if to_status == Report.Status.DUPLICATE:

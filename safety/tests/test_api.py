@@ -49,14 +49,19 @@ def test_map_is_geojson_without_personal_data(client, django_assert_max_num_quer
         make_report(reporter=reporter)
     closed = make_report()
     services.report_transition(report=closed, to_status="rejected", actor=StaffFactory())
-    with django_assert_max_num_queries(1):
+    # The viewport's cell counts, then its reports.
+    with django_assert_max_num_queries(2):
         response = client.get(
             reverse("safety-api:map"),
             {"bbox": "129.0,35.1,129.2,35.3", "status": "open"},
         )
     collection = response.json()
     assert collection["type"] == "FeatureCollection"
+    assert (collection["clustered"], collection["count"]) == (False, 5)
     assert len(collection["features"]) == 5
+    assert collection["features"][0]["properties"]["url"] == closed.get_absolute_url().replace(
+        str(closed.public_id), collection["features"][0]["properties"]["service_request_id"]
+    )
     assert collection["features"][0]["geometry"] == {
         "type": "Point",
         "coordinates": [CITY_HALL[1], CITY_HALL[0]],
@@ -84,3 +89,102 @@ def test_my_reports_needs_login_and_shows_only_mine(client, django_assert_max_nu
         response = client.get(reverse("safety-api:mine"))
     ids = [item["service_request_id"] for item in response.json()["results"]]
     assert ids == [str(report.public_id) for report in reversed(mine)]
+
+
+FAR = (35.2447, 129.2224)  # Gijang, ~22 km north-east of City Hall
+
+
+def _map(client, **query):
+    return client.get(reverse("safety-api:map"), query)
+
+
+def test_a_viewport_with_more_reports_than_the_points_limit_comes_as_clusters(client, settings):
+    settings.SAFETY_MAP_POINTS_MAX = 2
+    reporter = UserFactory(email="who@example.kr")
+    near = [make_report(reporter=reporter) for _ in range(3)]
+    make_report(reporter=reporter, lat=FAR[0], long=FAR[1])
+    make_report(address="부산광역시 중구 중앙대로 100", lat=None, long=None)  # not on the map
+    response = _map(client, bbox="128.8,34.95,129.35,35.4")
+    collection = response.json()
+    assert (collection["clustered"], collection["count"]) == (True, 4)
+    counts = sorted(
+        (feature["properties"]["count"], feature["geometry"]["coordinates"])
+        for feature in collection["features"]
+    )
+    assert counts == [(1, [FAR[1], FAR[0]]), (3, [CITY_HALL[1], CITY_HALL[0]])]
+    assert "who@example.kr" not in response.content.decode()
+    assert str(near[0].public_id) not in response.content.decode()
+    # A viewport of the three (street scale) is their points again.
+    settings.SAFETY_MAP_POINTS_MAX = 3
+    street = _map(
+        client,
+        bbox=f"{CITY_HALL[1] - 0.005},{CITY_HALL[0] - 0.004},"
+        f"{CITY_HALL[1] + 0.005},{CITY_HALL[0] + 0.004}",
+    ).json()
+    assert (street["clustered"], street["count"]) == (False, 3)
+    assert sorted(f["properties"]["service_request_id"] for f in street["features"]) == sorted(
+        str(report.public_id) for report in near
+    )
+
+
+def test_cluster_counts_follow_the_workflow_and_the_filters(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.SAFETY_MAP_POINTS_MAX = 0
+    category = CategoryFactory(service_code="LIGHT")
+    with django_capture_on_commit_callbacks(execute=True):
+        reports = [make_report(category=category) for _ in range(3)]
+        make_report()
+    city = "128.8,34.95,129.35,35.4"
+    assert _map(client, bbox=city, status="open").json()["count"] == 4
+    assert _map(client, bbox=city, service_code="LIGHT").json()["count"] == 3
+    # When staff reject one (its version renewed once committed), the cached answer is not read.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_transition(report=reports[0], to_status="rejected", actor=StaffFactory())
+    assert _map(client, bbox=city, status="open").json()["count"] == 3
+    assert _map(client, bbox=city, status="closed").json()["count"] == 1
+    assert _map(client, bbox=city, status="rejected", service_code="LIGHT").json()["count"] == 1
+    assert _map(client, bbox=city, status="resolved").json() | {"features": []} == {
+        "type": "FeatureCollection",
+        "clustered": False,
+        "count": 0,
+        "features": [],
+    }
+
+
+def test_map_cells_rebuilt_equal_the_cells_moved_by_filing_and_workflow():
+    staff = StaffFactory()
+    reports = [
+        make_report(lat=CITY_HALL[0] + index * 0.01, long=CITY_HALL[1]) for index in range(4)
+    ]
+    services.report_transition(report=reports[1], to_status="acknowledged", actor=staff)
+    services.report_transition(report=reports[2], to_status="rejected", actor=staff)
+    moved = _cells()
+    services.map_cells_rebuild()
+    rebuilt = _cells()
+    assert [row for row in moved if row[-3] != 0] == rebuilt
+    assert sum(row[-3] for row in rebuilt if row[0] == 5) == 4
+
+
+def _cells():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT level, x, y, category_id, status, count, round(lat_sum::numeric, 9),"
+            " round(long_sum::numeric, 9) FROM safety_mapcell ORDER BY 1, 2, 3, 4, 5"
+        )
+        return cursor.fetchall()
+
+
+def test_map_answers_carry_an_etag_and_a_short_max_age(client):
+    make_report()
+    first = _map(client, bbox="129.0,35.1,129.2,35.3")
+    assert first["Cache-Control"] == "public, max-age=30"
+    again = client.get(
+        reverse("safety-api:map"),
+        {"bbox": "129.0,35.1,129.2,35.3"},
+        headers={"if-none-match": first["ETag"]},
+    )
+    assert (again.status_code, again.content) == (304, b"")
+    assert again["ETag"] == first["ETag"]

@@ -1,6 +1,7 @@
 """Photo uploads through the service and the report form: the pixel budget, bombs, damaged
 files and the per-process bound on decodes (issue 14, item 7)."""
 
+import io
 import threading
 import time
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from busanhub.chain.models import AnchorLeaf
 from safety import photos, services
@@ -206,3 +208,20 @@ def test_concurrent_decodes_are_bounded_by_the_setting(settings, monkeypatch):
     assert errors == []
     assert [len(result) for result in results] == [2] * 6
     assert peak[0] == 2
+
+
+def test_a_phone_photo_is_stored_with_a_dct_scaled_public_copy_without_its_location():
+    # Given a 2048 x 1536 JPEG whose EXIF holds where it was taken
+    original = jpeg_with_gps(2048, 1536)
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825)
+
+    # When a citizen files it
+    stored = make_report(photo_uploads=[original]).photos.get()
+
+    # Then the public copy is the decoder's half scale, with no EXIF at all; the original
+    # (staff only) is kept byte for byte
+    public = Image.open(io.BytesIO(bytes(stored.public_image)))
+    assert (stored.width, stored.height) == public.size == (1024, 768)
+    assert dict(public.getexif()) == {} and "exif" not in public.info
+    assert b"Exif\x00\x00" not in bytes(stored.public_image)
+    assert bytes(stored.original) == original

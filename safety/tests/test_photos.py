@@ -121,7 +121,7 @@ def test_budget_is_a_parameter():
 
 
 def test_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch):
-    # Given a 4800 x 3200 JPEG (15.4 Mpx), whose public copy is 1600 x 1067
+    # Given a 4800 x 3200 JPEG (15.4 Mpx): half is still wider than 1600, a quarter is not
     data = noisy_jpeg(4800, 3200)
     decoded = []
     load = JpegImagePlugin.JpegImageFile.load
@@ -135,9 +135,10 @@ def test_large_jpeg_is_decoded_at_a_reduced_scale(monkeypatch):
     # When it is processed
     result = photos.process_photo(data)
 
-    # Then the decoder produced half the size (DCT scaling), not the full 15.4 Mpx
-    assert decoded[0] == (2400, 1600)
-    assert (result.width, result.height) == (1600, 1067)
+    # Then the decoder produced a quarter of the size (DCT scaling), not the full 15.4 Mpx, and
+    # that is the public copy, not resampled
+    assert decoded[0] == (1200, 800)
+    assert (result.width, result.height) == (1200, 800)
 
 
 def test_exif_orientation_is_applied_after_the_reduction():
@@ -149,7 +150,7 @@ def test_exif_orientation_is_applied_after_the_reduction():
     # When it is processed, then the public copy is upright: portrait, and without the tag
     result = photos.process_photo(data)
     public = Image.open(io.BytesIO(result.public))
-    assert (result.width, result.height) == public.size == (1200, 1600)
+    assert (result.width, result.height) == public.size == (750, 1000)
     assert dict(public.getexif()) == {}
 
 

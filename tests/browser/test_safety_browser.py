@@ -18,6 +18,7 @@ from busanhub.chain import testing as chain_testing
 from safety import services
 from safety.models import Category, Report
 from safety.seed import seed_catalogue
+from tests.browser.helpers import watch_csp
 from vouchers import selectors as voucher_selectors
 
 pytestmark = [
@@ -200,3 +201,38 @@ def test_citizen_reports_staff_resolve_public_sees(live_server, browser, chain, 
     assert re.fullmatch(r"0x[0-9a-f]{64}", report.digest)
     context.close()
     staff_context.close()
+
+
+def test_public_map_draws_the_servers_clusters_and_a_tap_zooms_to_the_reports(
+    live_server, browser, settings
+):
+    # Given four reports, three at Haeundae beach and one in Gijang, and a map that sends
+    # clusters for more than three reports in a viewport
+    settings.SAFETY_TILE_URL = ""
+    settings.SAFETY_MAP_POINTS_MAX = 3
+    seed_catalogue()
+    category = Category.objects.get(service_code="POTHOLE")
+    for offset in (0, 0.0004, 0.0008):
+        services.report_create(category=category, lat=HERE[0] + offset, long=HERE[1])
+    services.report_create(category=category, lat=35.2447, long=129.2224)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = watch_csp(context.new_page())
+
+    # When anyone opens the public map, it shows the city as clusters with their counts
+    page.goto(f"{live_server.url}/safety/map/")
+    expect(page.locator("#public-map")).to_have_attribute("data-clustered", "true")
+    expect(page.locator("#public-map")).to_have_attribute("data-count", "4")
+    cells = page.locator("#public-map .marker-cluster")
+    expect(cells).to_have_count(2)
+    assert sorted(cells.all_inner_texts()) == ["1", "3"]
+
+    # And a tap on the cluster of three zooms in until the reports themselves are drawn
+    clustered, taps = True, 0
+    while clustered and taps < 4:
+        with page.expect_response(lambda response: "/api/v1/safety/map" in response.url) as map:
+            page.locator("#public-map .marker-cluster", has_text="3").click()
+        clustered, taps = map.value.json()["clustered"], taps + 1
+    expect(page.locator("#public-map")).to_have_attribute("data-clustered", "false")
+    expect(page.locator("#public-map")).to_have_attribute("data-count", "3")
+    assert page.csp_violations == []

@@ -1,4 +1,6 @@
-/* Public map: clustered report markers (Leaflet + markercluster), tiles only when configured. */
+/* Public map: report markers clustered by markercluster, or, when the viewport holds many
+   reports, the server's clusters (one marker a grid cell with its count; a tap zooms in);
+   tiles only when configured. */
 (function () {
   "use strict";
   function init() {
@@ -11,7 +13,25 @@
     }
     window.BusanBasemap.draw(map, Boolean(element.dataset.tileUrl));
     var clusters = L.markerClusterGroup();
+    var cells = L.layerGroup();
     map.addLayer(clusters);
+    map.addLayer(cells);
+
+    function cellMarker(feature) {
+      var coordinates = feature.geometry.coordinates;
+      var count = feature.properties.count;
+      var size = count < 10 ? "small" : count < 100 ? "medium" : "large";
+      var label = document.createElement("span");
+      label.textContent = String(count);
+      var inner = document.createElement("div");
+      inner.appendChild(label);
+      var marker = L.marker([coordinates[1], coordinates[0]], {
+        title: String(count),
+        icon: L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) })
+      });
+      marker.on("click", function () { map.setView(marker.getLatLng(), Math.min(map.getZoom() + 2, 19)); });
+      return marker;
+    }
 
     function load() {
       var bounds = map.getBounds();
@@ -25,7 +45,13 @@
         .then(function (response) { return response.json(); })
         .then(function (collection) {
           clusters.clearLayers();
-          element.dataset.count = String(collection.features.length);
+          cells.clearLayers();
+          element.dataset.count = String(collection.count);
+          element.dataset.clustered = String(collection.clustered);
+          if (collection.clustered) {
+            collection.features.forEach(function (feature) { cells.addLayer(cellMarker(feature)); });
+            return;
+          }
           collection.features.forEach(function (feature) {
             var coordinates = feature.geometry.coordinates;
             var marker = L.marker([coordinates[1], coordinates[0]], { title: feature.properties.service_name });
