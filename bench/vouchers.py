@@ -15,13 +15,17 @@ Prints figures only, asserts nothing about timing. The last line printed is the 
   credential check through identity.selectors, cashback within the monthly cap, one balanced
   journal transaction with its anchor leaf, the payment row), one database transaction each.
 - single: first, --single payments one after the other in this process, with the queries
-  (BEGIN and COMMIT included) and milliseconds each costs, and the CPU time of this process
-  in them and in the connection's PostgreSQL backend (when the server runs on this machine:
-  /proc); no lock waits: the cost of one payment; --profile prints a cProfile of them on
-  stderr (BENCH_SORT=tottime to sort by own time).
+  (BEGIN and COMMIT included; counted on a pass of up to 100 payments of their own, since
+  logging them costs Python) and the milliseconds each costs, and the CPU time of this
+  process in them and in the connection's PostgreSQL backend (when the server runs on this
+  machine: /proc); no lock waits: the cost of one payment; --profile prints a cProfile of
+  them on stderr (BENCH_SORT=tottime to sort by own time).
 - 8 worker processes (--workers), each with its own database connection; a run is timed from
   the first worker's first payment to the last worker's last one (not the forking and
   connecting).
+  Each run also prints its CPU per payment: the workers' and their backends' (/proc), not the
+  WAL writer's or the checkpointer's. --commit-delay N sets `commit_delay` (µs, group commit
+  of concurrent commits) on the workers' sessions; the server's setting otherwise.
 - Payments per worker: 2,500 (500 with --quick; --per-worker). Shorter runs mostly measure
   each worker's first payments (its connection's first statements and plans): at 75 per
   worker the rate read 20 % lower than at 500 on the same idle machine.
