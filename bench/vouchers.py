@@ -15,13 +15,17 @@ Prints figures only, asserts nothing about timing. The last line printed is the 
   credential check through identity.selectors, cashback within the monthly cap, one balanced
   journal transaction with its anchor leaf, the payment row), one database transaction each.
 - single: first, --single payments one after the other in this process, with the queries
-  (BEGIN and COMMIT included) and milliseconds each costs, and the CPU time of this process
-  in them and in the connection's PostgreSQL backend (when the server runs on this machine:
-  /proc); no lock waits: the cost of one payment; --profile prints a cProfile of them on
-  stderr (BENCH_SORT=tottime to sort by own time).
+  (BEGIN and COMMIT included; counted on a pass of up to 100 payments of their own, since
+  logging them costs Python) and the milliseconds each costs, and the CPU time of this
+  process in them and in the connection's PostgreSQL backend (when the server runs on this
+  machine: /proc); no lock waits: the cost of one payment; --profile prints a cProfile of
+  them on stderr (BENCH_SORT=tottime to sort by own time).
 - 8 worker processes (--workers), each with its own database connection; a run is timed from
   the first worker's first payment to the last worker's last one (not the forking and
   connecting).
+  Each run also prints its CPU per payment: the workers' and their backends' (/proc), not the
+  WAL writer's or the checkpointer's. --commit-delay N sets `commit_delay` (µs, group commit
+  of concurrent commits) on the workers' sessions; the server's setting otherwise.
 - Payments per worker: 2,500 (500 with --quick; --per-worker). Shorter runs mostly measure
   each worker's first payments (its connection's first statements and plans): at 75 per
   worker the rate read 20 % lower than at 500 on the same idle machine.
@@ -40,7 +44,6 @@ Prints figures only, asserts nothing about timing. The last line printed is the 
 """
 
 import argparse
-import collections
 import logging
 import multiprocessing
 import os
@@ -139,12 +142,22 @@ def setup(residents: float, wallets: int, merchants: int) -> tuple[list[int], li
     return user_pks, codes
 
 
-def worker(args) -> tuple[int, int, int, float, float]:
-    seed, count, user_pks, codes = args
+def session_settings(commit_delay: int) -> None:
+    """Group commit for this connection's commits (superuser only; 0: the server's setting)."""
+    if commit_delay:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('commit_delay', %s, false)", [str(commit_delay)])
+
+
+def worker(args) -> tuple[int, int, int, float, float, float, float]:
+    seed, count, user_pks, codes, commit_delay = args
     connections.close_all()  # a fresh connection of our own in this process
+    session_settings(commit_delay)
     users = {user.pk: user for user in User.objects.filter(pk__in=user_pks)}
     rng = random.Random(seed)
     done = refused = errors = 0
+    backend_cpu = backend_cpu_reader(connection)
+    backend_started, cpu_started = backend_cpu(), time.process_time()
     started = time.time()  # after connecting and loading the users: payments only
     for _ in range(count):
         payer = users[rng.choice(user_pks)]
@@ -158,15 +171,20 @@ def worker(args) -> tuple[int, int, int, float, float]:
         except Exception:  # noqa: BLE001 (counted: a deadlock or a crash is a finding)
             errors += 1
     finished = time.time()
+    cpu, backend = time.process_time() - cpu_started, backend_cpu() - backend_started
     connections.close_all()
-    return done, refused, errors, started, finished
+    return done, refused, errors, started, finished, cpu, backend
 
 
-def run(label: str, *, workers: int, per_worker: int, user_pks, codes) -> dict:
+def run(
+    label: str, *, workers: int, per_worker: int, user_pks, codes, commit_delay: int = 0
+) -> dict:
     before = Payment.objects.count()
     connections.close_all()  # never share the parent's connection with forked children
     context = multiprocessing.get_context("fork")
-    jobs = [(1000 * i + len(label), per_worker, user_pks, codes) for i in range(workers)]
+    jobs = [
+        (1000 * i + len(label), per_worker, user_pks, codes, commit_delay) for i in range(workers)
+    ]
     with context.Pool(workers) as pool:
         results = pool.map(worker, jobs)
     # From the first worker's first payment to the last worker's last one (forking the
@@ -176,7 +194,13 @@ def run(label: str, *, workers: int, per_worker: int, user_pks, codes) -> dict:
     refused = sum(r[1] for r in results)
     errors = sum(r[2] for r in results)
     missing = abs(Payment.objects.count() - before - done)
+    # CPU per payment of the whole run: the workers' and their backends' (not the WAL writer's
+    # or the checkpointer's)
+    cpu = sum(r[5] for r in results) / max(done, 1)
+    backend = sum(r[6] for r in results) / max(done, 1)
     return {
+        "cpu_ms": 1000 * cpu,
+        "backend_ms": 1000 * backend,
         "label": label,
         "done": done,
         "refused": refused,
@@ -189,40 +213,43 @@ def run(label: str, *, workers: int, per_worker: int, user_pks, codes) -> dict:
 
 def single(count: int, *, user_pks, codes, profile: bool) -> dict:
     """`count` payments in this one process, one after the other: queries and ms per payment
-    (the cost of one payment without any waiting for locks), optionally under cProfile."""
+    (the cost of one payment without any waiting for locks), optionally under cProfile.
+
+    The queries are counted on a pass of their own: logging them routes every statement
+    through Django's cursor wrapper, which is not what a payment costs. The CPU of the timed
+    pass is this process's and its PostgreSQL backend's."""
     from django.test.utils import CaptureQueriesContext
 
     users = {user.pk: user for user in User.objects.filter(pk__in=user_pks)}
     rng = random.Random(5)
-    for _ in range(20):  # warm the per-process caches and the connection
-        services.payment_create(
-            payer=users[rng.choice(user_pks)],
-            merchant_code=codes[0],
-            amount=rng.randint(100, 5_000),
-        )
+
+    def pay(times: int, merchants) -> None:
+        for _ in range(times):
+            services.payment_create(
+                payer=users[rng.choice(user_pks)],
+                merchant_code=rng.choice(merchants),
+                amount=rng.randint(100, 5_000),
+            )
+
+    pay(20, codes[:1])  # warm the per-process caches and the connection
+    counted = min(count, 100)
+    with CaptureQueriesContext(connection) as queries:
+        pay(counted, codes)
     profiler = None
     if profile:
         import cProfile
 
         profiler = cProfile.Profile()
-    # Room for every query of the run (Django keeps the last 9,000 only).
-    connection.queries_log = collections.deque(maxlen=max(9_000, 20 * count))
     backend_cpu = backend_cpu_reader(connection)
     backend_started = backend_cpu()
-    with CaptureQueriesContext(connection) as queries:
-        started, cpu_started = time.perf_counter(), time.process_time()
-        if profiler:
-            profiler.enable()
-        for _ in range(count):
-            services.payment_create(
-                payer=users[rng.choice(user_pks)],
-                merchant_code=rng.choice(codes),
-                amount=rng.randint(100, 5_000),
-            )
-        if profiler:
-            profiler.disable()
-        elapsed = time.perf_counter() - started
-        cpu = time.process_time() - cpu_started
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    pay(count, codes)
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     backend = backend_cpu() - backend_started
     if profiler:
         import pstats
@@ -231,7 +258,7 @@ def single(count: int, *, user_pks, codes, profile: bool) -> dict:
             os.environ.get("BENCH_SORT", "cumulative")
         ).print_stats(45)
     return {
-        "queries": len(queries) / count,
+        "queries": len(queries) / counted,
         "ms": 1000 * elapsed / count,
         "cpu_ms": 1000 * cpu / count,
         "backend_ms": 1000 * backend / count,
@@ -282,6 +309,12 @@ def main(argv: list[str] | None = None) -> None:
         "--single", type=int, default=300, help="payments timed in one process first (0: none)"
     )
     parser.add_argument("--profile", action="store_true", help="cProfile the single run (stderr)")
+    parser.add_argument(
+        "--commit-delay",
+        type=int,
+        default=0,
+        help="the workers' sessions' commit_delay in µs (group commit; 0: the server's)",
+    )
     args = parser.parse_args(argv)
     per_worker = args.per_worker or (500 if args.quick else 2_500)
     logging.getLogger("busanhub").setLevel(logging.WARNING)
@@ -311,17 +344,29 @@ def main(argv: list[str] | None = None) -> None:
                 f"{one['cpu_ms']:.2f} ms here, {one['backend_ms']:.2f} ms in PostgreSQL's backend"
             )
         spread = run(
-            "spread", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes
+            "spread",
+            workers=args.workers,
+            per_worker=per_worker,
+            user_pks=user_pks,
+            codes=codes,
+            commit_delay=args.commit_delay,
         )
         hot = run(
-            "hot", workers=args.workers, per_worker=per_worker, user_pks=user_pks, codes=codes[:1]
+            "hot",
+            workers=args.workers,
+            per_worker=per_worker,
+            user_pks=user_pks,
+            codes=codes[:1],
+            commit_delay=args.commit_delay,
         )
         for figures in (spread, hot):
             out(
                 f"{figures['label']:<7} {figures['done']:>7,} payments in "
                 f"{figures['elapsed']:.1f} s = {figures['per_s']:>7.1f}/s  "
                 f"(refused {figures['refused']}, errors {figures['errors']}, "
-                f"violations {figures['violations']})"
+                f"violations {figures['violations']}); CPU per payment "
+                f"{figures['cpu_ms']:.2f} ms in the workers + {figures['backend_ms']:.2f} ms "
+                f"in their backends, load {os.getloadavg()[0]:.1f}"
             )
     finally:
         connections.close_all()

@@ -335,15 +335,6 @@ class JournalDraft:
         }
 
 
-def journal_draft(*, kind: str, lines: list[tuple[Account, int]], memo: str, locked: dict):
-    """The checks and values of `journal_post` without writing anything, for a hot path that
-    writes the journal in a statement of its own (see services/payments/write.py): ValueError if
-    the lines do not sum to zero, ValidationError naming `amount` if a money-holding account
-    would go below zero. Every account of `lines` must be in `locked`, locked by the caller."""
-    by_pk, net = _netted(lines)
-    return _journal_draft(kind=kind, net=net, by_pk=by_pk, memo=memo, locked=locked)
-
-
 def _journal_draft(*, kind, net: dict, by_pk: dict, memo: str, locked: dict) -> JournalDraft:
     for pk, amount in net.items():
         account = locked[pk]

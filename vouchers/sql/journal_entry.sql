@@ -1,6 +1,6 @@
--- The part of vouchers_journal_write and vouchers_payment_write that writes a journal
--- transaction: its anchor leaf, the entry and its postings (each statement goes on with its
--- balances and returns the entry: journal_write.sql, payment_write.sql). Table names are
+-- The part of vouchers_journal_write that writes a journal transaction: its anchor leaf, the
+-- entry and its postings (journal_write.sql goes on with the balances and returns the entry;
+-- a payment writes its own in vouchers_payment_pay, migrations/0011). Table names are
 -- psycopg2.sql identifiers in braces; values are parameters.
 WITH leaf AS (
     INSERT INTO {leaf} (kind, ref, version, digest, envelope, is_public, created_at)

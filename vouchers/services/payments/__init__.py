@@ -1,5 +1,5 @@
-"""Payments: `payment_create` as read (read.py, the locking statement) → context (context.py)
-→ pure plan (plan.py) → write (write.py, the one data-modifying statement)."""
+"""Payments: `payment_create`, the request's checks in Python, then the whole payment in one
+call of the PL/pgSQL function `vouchers_payment_pay` (migrations/0011_payment_pay_function.sql)."""
 
 from .create import payment_create
 
