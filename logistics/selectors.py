@@ -3,10 +3,14 @@
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
+from django.db import connection
 from django.db.models import QuerySet
+
+from busanhub.db import PreparedStatement, sql_file
 
 from .epcis import identifiers
 from .epcis.times import parse_time
@@ -225,33 +229,34 @@ _FORWARD = {
 }
 
 
+TRACE_STEP = PreparedStatement(
+    "logistics_trace_step",
+    sql_file(Path(__file__).resolve().parent / "sql" / "trace_step.sql"),
+    params=[
+        ("known_roles", "text[]"),
+        ("linked_roles", "text[]"),
+        ("identifiers", "text[]"),
+        ("aggregation_roles", "text[]"),
+    ],
+    generic_plan=True,
+)
+_AGGREGATION_ROLES = [R.CHILD, R.CHILD_QUANTITY, R.PARENT]
+
+
 def _step(identifiers_now: set[str], *, forward: bool) -> dict[str, set[str]]:
-    pairs = _FORWARD if forward else {(b, a) for a, b in _FORWARD}
-    from_roles = {a for a, _ in pairs}
+    """One level of a trace in one statement: what each identifier links to."""
+    pairs = sorted(_FORWARD if forward else {(b, a) for a, b in _FORWARD})
     links: dict[str, set[str]] = {}
-    rows = EventEPC.objects.filter(identifier__in=identifiers_now, role__in=from_roles).values_list(
-        "event_id", "identifier", "role"
-    )
-    by_event: dict[int, list[tuple[str, str]]] = {}
-    for event_id, identifier, role in rows:
-        by_event.setdefault(event_id, []).append((identifier, role))
-    if not by_event:
-        return links
-    others = EventEPC.objects.filter(event_id__in=by_event).values_list(
-        "event_id", "identifier", "role"
-    )
-    actions = dict(Event.objects.filter(pk__in=by_event).values_list("pk", "action"))
-    for event_id, identifier, role in others:
-        for known, known_role in by_event[event_id]:
-            if (known_role, role) in pairs and identifier != known:
-                if known_role in (R.CHILD, R.CHILD_QUANTITY, R.PARENT) and actions[
-                    event_id
-                ] not in (
-                    "ADD",
-                    "OBSERVE",
-                ):
-                    continue
-                links.setdefault(known, set()).add(identifier)
+    with connection.cursor() as cursor:
+        rows = TRACE_STEP.execute(
+            cursor,
+            known_roles=[known for known, _ in pairs],
+            linked_roles=[linked for _, linked in pairs],
+            identifiers=sorted(identifiers_now),
+            aggregation_roles=_AGGREGATION_ROLES,
+        )
+    for known, linked in rows:
+        links.setdefault(known, set()).add(linked)
     return links
 
 

@@ -5,6 +5,8 @@ import json
 from django.db import connection, models
 from psycopg2 import sql as pgsql
 
+from .arrays import array_literal
+
 
 def insert_rows(
     model, columns: list[str], rows: list[tuple], *, returning: bool = False
@@ -15,8 +17,10 @@ def insert_rows(
     For rows whose values were checked already (captured events and their child rows):
     compiling `bulk_create`'s statement row by row costs more than the insert. The rows go as
     one array per column (`unnest`, as Django's own `bulk_create` does on PostgreSQL, which
-    also relies on RETURNING keeping the input order); JSON values are sent as text. No model
-    validation, no defaults: every column the table needs is in `columns`.
+    also relies on RETURNING keeping the input order), each array one text parameter
+    (`array_literal`: a Python list would go as `ARRAY[...]` of one literal per value, which
+    the server parses one by one); JSON values are sent as text. No model validation, no
+    defaults: every column the table needs is in `columns`.
     """
     if not rows:
         return []
@@ -30,10 +34,10 @@ def insert_rows(
     )
     if returning:
         statement += pgsql.SQL(" RETURNING {}").format(pgsql.Identifier(model._meta.pk.column))
-    values = [list(column) for column in zip(*rows, strict=True)]
-    for index, field in enumerate(fields):
-        if isinstance(field, models.JSONField):
-            values[index] = [json.dumps(value) for value in values[index]]
+    values = [
+        array_literal(map(json.dumps, column) if isinstance(field, models.JSONField) else column)
+        for field, column in zip(fields, zip(*rows, strict=True), strict=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(statement.as_string(cursor.connection), values)
         return [row[0] for row in cursor.fetchall()] if returning else []

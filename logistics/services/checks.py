@@ -6,8 +6,11 @@ company prefixes, provenance (`provenance.py`) and what is left of the lots cons
 
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
-from django.db.models import Q
+from django.db import connection
+
+from busanhub.db import PreparedStatement, sql_file
 
 from ..epcis import hashing, identifiers
 from ..epcis.times import parse_time
@@ -74,6 +77,14 @@ def _number_errors(event: dict, path: str) -> list[dict]:
     return errors
 
 
+CAPTURE_STORED = PreparedStatement(
+    "logistics_capture_stored",
+    sql_file(Path(__file__).resolve().parent.parent / "sql" / "capture_stored.sql"),
+    params=[("hashes", "text[]"), ("event_ids", "text[]")],
+    generic_plan=True,
+)
+
+
 class Checker:
     """Checks the business rules of a document's events, with master data loaded once."""
 
@@ -87,12 +98,15 @@ class Checker:
             event.get("eventID") or event_hash
             for event, event_hash in zip(events, self.hashes, strict=True)
         ]
-        # The stored events this document names, by hash or by eventID, in one query; nothing
+        # The stored events this document names, by hash or by eventID: their keys in one
+        # prepared statement, whole rows only for those found (duplicates are rare); nothing
         # stores events between the check and the store of one capture (one transaction).
         hashes, event_ids = set(self.hashes), set(self.event_ids)
         self.by_hash: dict[str, Event] = {}
         self.by_id: dict[str, Event] = {}
-        for row in Event.objects.filter(Q(event_hash__in=hashes) | Q(event_id__in=event_ids)):
+        with connection.cursor() as cursor:
+            found = CAPTURE_STORED.execute(cursor, hashes=hashes, event_ids=event_ids)
+        for row in Event.objects.filter(pk__in=[pk for (pk,) in found]) if found else []:
             if row.event_hash in hashes:
                 self.by_hash[row.event_hash] = row
             if row.event_id in event_ids:

@@ -184,6 +184,25 @@ def test_genealogy_traces_forward_to_the_pallet_and_back_to_the_catch(chain):
     assert (party, location) == (chain.retailer, chain.shop)
 
 
+def test_a_trace_follows_a_packing_but_not_an_unpacking_into_another_box(chain):
+    # given the journey, and the fillets also taken out of a second box (an aggregation
+    # that deletes: they were never in it as far as the trace is concerned)
+    journey = _journey(chain)
+    unpack = {
+        **journey["events"][2],
+        "eventTime": chain.at(310),
+        "action": "DELETE",
+        "parentID": "urn:epc:id:sscc:8800000.0000000002",
+    }
+    services.epcis_document_capture(document=document(*journey["events"], unpack))
+    # when the fillets are traced forward and the second box back
+    forward = selectors.trace(journey["fillet"], forward=True)
+    back = selectors.trace("urn:epc:id:sscc:8800000.0000000002", forward=False)
+    # then only the box they were packed into is downstream, and nothing is in the other
+    assert forward == [("https://id.gs1.org/00/088000000000000015", 1)]
+    assert back == []
+
+
 def test_sensor_readings_on_a_box_breach_the_lots_inside_and_alert(chain):
     journey = _journey(chain)
     services.epcis_document_capture(document=document(*journey["events"][:3]))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from busanhub.chain import canonical, merkle
 from busanhub.chain.models import AnchorBatch, AnchorLeaf
+from busanhub.db import array_literal
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -133,28 +134,35 @@ def anchor_leaf_columns(
     }
 
 
-def _leaves_insert(leaves: list[AnchorLeaf]) -> None:
+def _leaves_insert(leaves: list[AnchorLeaf], *, skip_existing: bool = False) -> None:
     """Inserts new leaves and sets their primary keys: one statement takes the rows as one
     array per column (`unnest`; compiling `bulk_create`'s statement value by value cost a bulk
-    writer such as EPCIS capture about a tenth of its time)."""
+    writer such as EPCIS capture about a tenth of its time), each array one text parameter
+    (`array_literal`). With `skip_existing`, a leaf whose (kind, ref, version) or digest is
+    stored already (or is being stored by a concurrent transaction that then commits) is not
+    inserted and keeps no primary key."""
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {AnchorLeaf._meta.db_table} "  # noqa: S608 (a model's own table name)
             "(kind, ref, version, digest, envelope, is_public, batch_id, created_at) "
             "SELECT *, NULL, %s FROM unnest(%s::varchar[], %s::varchar[], %s::integer[], "
-            "%s::varchar[], %s::jsonb[], %s::boolean[]) RETURNING id",
+            "%s::varchar[], %s::jsonb[], %s::boolean[]) "
+            + ("ON CONFLICT DO NOTHING " if skip_existing else "")
+            + "RETURNING id, kind, ref, version",
             [
                 now,
-                [leaf.kind for leaf in leaves],
-                [leaf.ref for leaf in leaves],
-                [leaf.version for leaf in leaves],
-                [leaf.digest for leaf in leaves],
-                [json.dumps(leaf.envelope) for leaf in leaves],
-                [leaf.is_public for leaf in leaves],
+                array_literal(leaf.kind for leaf in leaves),
+                array_literal(leaf.ref for leaf in leaves),
+                array_literal(leaf.version for leaf in leaves),
+                array_literal(leaf.digest for leaf in leaves),
+                array_literal(json.dumps(leaf.envelope) for leaf in leaves),
+                array_literal(leaf.is_public for leaf in leaves),
             ],
         )
-        for leaf, (pk,) in zip(leaves, cursor.fetchall(), strict=True):
+        by_key = {(leaf.kind, leaf.ref, leaf.version): leaf for leaf in leaves}
+        for pk, *key in cursor.fetchall():
+            leaf = by_key[tuple(key)]
             leaf.pk, leaf.created_at = pk, now
             leaf._state.adding = False
 
@@ -165,6 +173,10 @@ def anchor_records(records: Iterable[dict]) -> list[AnchorLeaf]:
     for bulk writers such as EPCIS capture. Each record is a dict with the keyword arguments
     of `anchor_record` (`kind`, `ref`, `version`, `data`, optional `public`). Returns the
     leaves in the order given. All or nothing: one invalid record refuses the whole call.
+
+    New records (the usual case) cost one INSERT that skips what is stored already; only
+    then are the stored versions read and compared (the same data: returned; other data:
+    refused). A concurrent writer's leaf is waited for by the INSERT and read once committed.
     """
     prepared = []
     for index, record in enumerate(records):
@@ -180,18 +192,10 @@ def anchor_records(records: Iterable[dict]) -> list[AnchorLeaf]:
         prepared.append((envelope, digest, bool(record.get("public", False))))
     if not prepared:
         return []
-    refs = {envelope["ref"] for envelope, _, _ in prepared}
-    kinds = {envelope["kind"] for envelope, _, _ in prepared}
-    existing = {
-        (leaf.kind, leaf.ref, leaf.version): leaf
-        for leaf in AnchorLeaf.objects.filter(kind__in=kinds, ref__in=refs)
-    }
     new: dict[tuple, AnchorLeaf] = {}
     for envelope, digest, public in prepared:
         key = (envelope["kind"], envelope["ref"], envelope["version"])
-        if key in existing:
-            _refuse_rewrite(existing[key], digest)
-        elif key in new:
+        if key in new:
             _refuse_rewrite(new[key], digest)
         else:
             new[key] = AnchorLeaf(
@@ -202,21 +206,21 @@ def anchor_records(records: Iterable[dict]) -> list[AnchorLeaf]:
                 envelope=envelope,
                 is_public=public,
             )
-    try:
-        with transaction.atomic():
-            _leaves_insert(list(new.values()))
-    except IntegrityError:  # a concurrent writer took some of them: one at a time instead
-        return [
-            anchor_record(
-                kind=envelope["kind"],
-                ref=envelope["ref"],
-                version=envelope["version"],
-                data=envelope["data"],
-                public=public,
+    _leaves_insert(list(new.values()), skip_existing=True)
+    by_key = dict(new)
+    if skipped := [leaf for leaf in new.values() if leaf.pk is None]:
+        stored = {
+            (leaf.kind, leaf.ref, leaf.version): leaf
+            for leaf in AnchorLeaf.objects.filter(
+                kind__in={leaf.kind for leaf in skipped}, ref__in={leaf.ref for leaf in skipped}
             )
-            for envelope, _, public in prepared
-        ]
-    by_key = {**existing, **new}
+        }
+        for leaf in skipped:
+            key = (leaf.kind, leaf.ref, leaf.version)
+            if key not in stored:  # its digest is another version's: never the same data
+                raise IntegrityError(f"{leaf.kind} {leaf.ref} v{leaf.version}: digest taken")
+            _refuse_rewrite(stored[key], leaf.digest)
+            by_key[key] = stored[key]
     return [by_key[(e["kind"], e["ref"], e["version"])] for e, _, _ in prepared]
 
 

@@ -37,3 +37,31 @@ def test_json_values_and_no_rows():
     )
     leaf = AnchorLeaf.objects.get(digest="0xab")
     assert (leaf.envelope, leaf.created_at) == (envelope, now)
+
+
+def test_each_column_goes_as_one_array_parameter_and_awkward_values_survive():
+    # Quotes, backslashes, braces, commas, the word NULL, an empty string and non-ASCII text
+    # are array-literal syntax or look like it: each must come back exactly as sent.
+    names = ['say "hi"', "back\\slash", "{braces},commas", "NULL", "", "부산 ü"]
+    with CaptureQueriesContext(connection) as queries:
+        pks = insert_rows(AuthGroup, ["name"], [(name,) for name in names], returning=True)
+    assert "ARRAY[" not in queries.captured_queries[0]["sql"]
+    assert [AuthGroup.objects.get(pk=pk).name for pk in pks] == names
+
+
+def test_null_json_and_time_values_come_back_as_sent():
+    now = timezone.now()
+    envelopes = [{"quote": 'a "b" \\ c', "list": [None, True, 1.5]}, [], "text", None]
+    rows = [
+        ("test", f"r{n}", 1, f"0x{n}", envelope, n % 2 == 0, now)
+        for n, envelope in enumerate(envelopes)
+    ]
+    insert_rows(
+        AnchorLeaf,
+        ["kind", "ref", "version", "digest", "envelope", "is_public", "created_at"],
+        rows,
+    )
+    stored = AnchorLeaf.objects.order_by("ref")
+    assert [(leaf.envelope, leaf.is_public, leaf.created_at) for leaf in stored] == [
+        (envelope, n % 2 == 0, now) for n, envelope in enumerate(envelopes)
+    ]
