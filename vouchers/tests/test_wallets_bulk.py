@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from vouchers import services
 from vouchers.models import Account, Wallet
-from vouchers.tests.factories import UserFactory
+from vouchers.tests.factories import UserFactory, approved_merchant, topped_up
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +72,6 @@ def test_a_user_given_twice_is_refused_and_nothing_is_written():
 
 def test_bulk_wallets_take_payments_like_single_ones():
     # Given a wallet opened in bulk
-    from vouchers.tests.factories import approved_merchant, topped_up
-
     citizen = UserFactory()
     wallet = services.wallets_open(users=[citizen])[0]
     topped_up(citizen, 10_000)
