@@ -39,6 +39,12 @@ def test_a_tiny_city_is_seeded_through_the_services():
     cash = Account.objects.filter(wallet__user__in=citizens, kind=Account.Kind.CASH)
     assert VoucherWallet.objects.filter(user__in=citizens).count() == 20
     assert cash.count() == 20
+    cashback = Account.objects.filter(wallet__user__in=citizens, kind=Account.Kind.CASHBACK)
+    assert cashback.count() == 20
+    # and every resident credential holds its own status list entry
+    indexes = list(residents.values_list("status_index", flat=True))
+    assert None not in indexes
+    assert len(set(indexes)) == 20
     # and the other kinds, each as many as asked
     assert Merchant.objects.filter(code__in=seeded.merchant_codes, status="approved").count() == 3
     assert Payment.objects.count() == counts.payments
@@ -51,3 +57,16 @@ def test_a_tiny_city_is_seeded_through_the_services():
     # and every record was anchored through the outbox
     assert AnchorLeaf.objects.filter(kind__startswith="identity").count() >= 20
     assert seeded.timings["citizens"][0] == 20
+
+
+def test_a_city_bigger_than_the_status_lists_is_refused_before_anything_is_written():
+    # Given more citizens than the city issuer's status lists have entries
+    counts = city.Counts(citizens=131_072)
+
+    # When the city is seeded
+    with pytest.raises(SystemExit):
+        city.seed_city(counts=counts, prefix="huge")
+
+    # Then nobody was made
+    assert not User.objects.filter(email__startswith="huge-").exists()
+    assert not IdentityWallet.objects.exists()

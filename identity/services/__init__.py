@@ -9,7 +9,14 @@ from .credentials import (
     credential_issue_many,
     document_digest,
 )
-from .keys import city_issuer, issuer_ensure, issuer_for_university, wallet_export_jwk, wallet_open
+from .keys import (
+    city_issuer,
+    issuer_ensure,
+    issuer_for_university,
+    wallet_export_jwk,
+    wallet_open,
+    wallets_open,
+)
 from .presentations import (
     challenge_issue,
     presentation_request_create,
@@ -45,4 +52,5 @@ __all__ = [
     "status_lists_ensure",
     "wallet_export_jwk",
     "wallet_open",
+    "wallets_open",
 ]

@@ -547,7 +547,14 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
 
 
 def _credentials_insert_many(credentials: list[Credential]) -> None:
-    """One INSERT of the credentials and one of their anchor leaves (version 1)."""
+    """One INSERT of the credentials and one of their anchor leaves (version 1).
+
+    The rows go in status index order: two batches inserting at once then take the unique
+    index's entries in one order, so one may wait for the other (and retry, _store_many) but
+    never both for each other (a deadlock, seen with two seeding processes)."""
+    credentials = sorted(
+        credentials, key=lambda c: -1 if c.status_index is None else c.status_index
+    )
     fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
     rows = [
         tuple(

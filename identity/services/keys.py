@@ -88,6 +88,50 @@ def wallet_open(*, user) -> Wallet:
     return wallet
 
 
+# One chunk's wallets are one INSERT; the cap keeps that statement and its transaction moderate.
+WALLETS_MAX = 1000
+
+
+@transaction.atomic
+def wallets_open(*, users: list) -> list[Wallet]:
+    """`wallet_open` for many users at once: each user's wallet with its did:key, in the order
+    of `users`. A user who has a wallet keeps it (idempotent, as `wallet_open`); the others'
+    wallets are one INSERT. All or nothing: a user given twice, or more than WALLETS_MAX users,
+    is refused with a ValidationError and nothing is written. A wallet made concurrently by
+    another call wins the unique constraint: this call then returns that one."""
+    pks = [user.pk for user in users]
+    if len(set(pks)) != len(pks):
+        raise ValidationError({"users": _("A user is given twice.")})
+    if len(users) > WALLETS_MAX:
+        raise ValidationError(
+            {"users": _("At most %(count)d wallets at once.") % {"count": WALLETS_MAX}}
+        )
+    by_user = {wallet.user_id: wallet for wallet in Wallet.objects.filter(user_id__in=pks)}
+    new = []
+    for user in users:
+        if user.pk in by_user:
+            continue
+        private_key = multikey.generate()
+        wallet = Wallet(
+            user=user,
+            did=multikey.did_key_for(private_key).controller,
+            private_key_encrypted=keystore.encrypt_private_key(private_key),
+        )
+        # The user is the row the caller holds (the foreign key constraint backs it), not
+        # looked up again per wallet; the unique constraints decide a race (below).
+        wallet.full_clean(exclude=["user"], validate_unique=False)
+        new.append(wallet)
+    try:
+        with transaction.atomic():
+            Wallet.objects.bulk_create(new)
+    except IntegrityError:
+        # A wallet of one of these users was made meanwhile: keep every existing one, make
+        # the rest one by one (rare: two first uses of the same wallets at once).
+        return [wallet_open(user=user) for user in users]
+    by_user.update((wallet.user_id, wallet) for wallet in new)
+    return [by_user[user.pk] for user in users]
+
+
 def wallet_key(wallet: Wallet) -> multikey.KeyPair:
     """The decrypted key pair; call only on behalf of the wallet's owner."""
     return multikey.did_key_for(keystore.decrypt_private_key(wallet.private_key_encrypted))

@@ -15,6 +15,7 @@ from .core import (
     wallet_freeze,
     wallet_open,
     wallet_unfreeze,
+    wallets_open,
 )
 from .gifts import gift_send, gifts_deliver_pending
 from .grants import grants_award_csv, grants_reclaim_expired, programme_create
@@ -76,4 +77,5 @@ __all__ = [
     "wallet_freeze",
     "wallet_open",
     "wallet_unfreeze",
+    "wallets_open",
 ]

@@ -133,6 +133,55 @@ def wallet_open(*, user) -> Wallet:
     return wallet
 
 
+# One chunk's wallets are one INSERT (and their accounts another); the cap keeps those
+# statements and their transaction moderate.
+WALLETS_MAX = 1000
+
+
+@transaction.atomic
+def wallets_open(*, users: list) -> list[Wallet]:
+    """`wallet_open` for many users at once: each user's voucher wallet with its cash and
+    cashback accounts, in the order of `users`. A user who has a wallet keeps it (idempotent,
+    as `wallet_open`); the others' wallets are one INSERT and their accounts another. All or
+    nothing: a user given twice, or more than WALLETS_MAX users, is refused with a
+    ValidationError and nothing is written. A wallet made concurrently by another call wins
+    the unique constraint: this call then returns that one."""
+    pks = [user.pk for user in users]
+    if len(set(pks)) != len(pks):
+        raise refuse("users", _("A user is given twice."), code="duplicate")
+    if len(users) > WALLETS_MAX:
+        raise refuse(
+            "users",
+            _("At most %(count)d wallets at once.") % {"count": WALLETS_MAX},
+            code="max_value",
+        )
+    by_user = {wallet.user_id: wallet for wallet in Wallet.objects.filter(user_id__in=pks)}
+    new = []
+    for user in users:
+        if user.pk not in by_user:
+            wallet = Wallet(user=user)
+            # The user is the row the caller holds (the foreign key constraint backs it), not
+            # looked up again per wallet; the unique constraints decide a race (below).
+            wallet.full_clean(exclude=["user"], validate_unique=False)
+            new.append(wallet)
+    try:
+        with transaction.atomic():
+            Wallet.objects.bulk_create(new)
+            Account.objects.bulk_create(
+                [
+                    Account(kind=kind, wallet=wallet)
+                    for wallet in new
+                    for kind in (Account.Kind.CASH, Account.Kind.CASHBACK)
+                ]
+            )
+    except IntegrityError:
+        # A wallet of one of these users was made meanwhile: keep every existing one, make
+        # the rest one by one (rare: two first uses of the same wallets at once).
+        return [wallet_open(user=user) for user in users]
+    by_user.update((wallet.user_id, wallet) for wallet in new)
+    return [by_user[user.pk] for user in users]
+
+
 def accounts_lock(pks) -> dict[int, Account]:
     """Locks the accounts FOR UPDATE in pk order (one order for everyone: no deadlocks).
 
