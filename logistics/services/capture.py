@@ -101,11 +101,19 @@ def _capture_events(*, events, context, base_path, party, user) -> CaptureResult
     for attempt in range(attempts):
         try:
             return _capture_once(events, context, base_path, party, user, now)
-        except IntegrityError:
-            # A concurrent capture stored some of these events (or lots) first: run again,
-            # and they are now duplicates (or, for a consumed lot, refused).
+        except IntegrityError as exc:
+            # A concurrent capture stored some of these lots first (two captures of one event
+            # wait for each other: checks.CAPTURE_CLAIM): run again, and they are now there.
             if attempt == attempts - 1:
-                raise
+                errors = [
+                    {
+                        "path": base_path,
+                        "code": "concurrent_capture",
+                        "message": "a concurrent capture stored the same records; send it again",
+                    }
+                ]
+                _failed_job(party=party, user=user, errors=errors)
+                raise CaptureError(errors, status=409) from exc
         except CaptureError as exc:
             _failed_job(party=party, user=user, errors=exc.errors)
             raise

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from busanhub.db import PreparedStatement, sql_file
+from busanhub.db import PreparedStatement, execute_together, sql_file
 
 from ..epcis import hashing, identifiers
 from ..epcis.times import parse_time
@@ -77,6 +77,12 @@ def _number_errors(event: dict, path: str) -> list[dict]:
     return errors
 
 
+CAPTURE_CLAIM = PreparedStatement(
+    "logistics_capture_claim",
+    sql_file(Path(__file__).resolve().parent.parent / "sql" / "capture_claim.sql"),
+    params=[("hashes", "text[]"), ("event_ids", "text[]")],
+)
+
 CAPTURE_STORED = PreparedStatement(
     "logistics_capture_stored",
     sql_file(Path(__file__).resolve().parent.parent / "sql" / "capture_stored.sql"),
@@ -100,12 +106,20 @@ class Checker:
         ]
         # The stored events this document names, by hash or by eventID: their keys in one
         # prepared statement, whole rows only for those found (duplicates are rare); nothing
-        # stores events between the check and the store of one capture (one transaction).
+        # stores events between the check and the store of one capture (one transaction):
+        # the claim makes a concurrent capture of the same events wait for this one's commit.
         hashes, event_ids = set(self.hashes), set(self.event_ids)
         self.by_hash: dict[str, Event] = {}
         self.by_id: dict[str, Event] = {}
         with connection.cursor() as cursor:
-            found = CAPTURE_STORED.execute(cursor, hashes=hashes, event_ids=event_ids)
+            # One round trip, two statements: the lookup's snapshot is taken after the claim.
+            found = execute_together(
+                cursor,
+                [
+                    CAPTURE_CLAIM.bind(hashes=hashes, event_ids=event_ids),
+                    CAPTURE_STORED.bind(hashes=hashes, event_ids=event_ids),
+                ],
+            )
         for row in Event.objects.filter(pk__in=[pk for (pk,) in found]) if found else []:
             if row.event_hash in hashes:
                 self.by_hash[row.event_hash] = row

@@ -1,10 +1,12 @@
 """Concurrent captures with real threads (PostgreSQL row locks)."""
 
 import threading
+import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from logistics import services
 from logistics.models import Event, Lot
@@ -90,3 +92,71 @@ def test_one_lot_code_registered_twice_at_once_gives_one_lot_and_a_field_error()
     assert (len(created), len(refused)) == (1, 1), outcomes
     assert list(refused[0].message_dict) == ["lot_code"]
     assert Lot.objects.filter(product=chain.whole).count() == 1
+
+
+def test_overlapping_documents_captured_at_once_all_succeed_each_event_once():
+    # Partners sending the same observations at once (no eventID: named by their hash), each
+    # document sharing events with the next: every capture succeeds, each event is stored once.
+    chain = Chain()
+    lots = [chain.lot(chain.whole, f"O{i}") for i in range(8)]
+    services.epcis_document_capture(
+        document=document(
+            *(
+                object_event(chain, lot=lot, minutes=i, location=chain.plant)
+                for i, lot in enumerate(lots)
+            )
+        )
+    )
+    seen = [
+        object_event(chain, lot=lots[i % 8], minutes=100 + i, location=chain.plant)
+        for i in range(12)
+    ]
+    documents = [document(*(seen[(start + k) % 12] for k in range(6))) for start in range(0, 12, 2)]
+    outcomes = _run_together(
+        *(lambda doc=doc: services.epcis_document_capture(document=doc) for doc in documents)
+    )
+    assert all(isinstance(o, services.CaptureResult) for o in outcomes), outcomes
+    assert sum(len(o.created) for o in outcomes) == 12
+    assert Event.objects.filter(event_time__gte=chain.t0 + timedelta(minutes=100)).count() == 12
+
+
+def test_a_capture_waits_for_a_concurrent_capture_of_the_same_event_before_looking_it_up():
+    # The second capture of one event waits on the first's claim (an advisory lock), not on
+    # the unique index, so it finds the event stored instead of failing and running again.
+    chain = Chain()
+    lot = chain.lot(chain.whole, "CLAIM")
+    services.epcis_document_capture(
+        document=document(object_event(chain, lot=lot, minutes=0, location=chain.plant))
+    )
+    doc = document(object_event(chain, lot=lot, minutes=5, location=chain.plant))
+    claimed, release = threading.Event(), threading.Event()
+    waits: list[tuple] = []
+
+    def first():
+        with transaction.atomic():
+            services.epcis_document_capture(document=doc)
+            claimed.set()
+            release.wait(30)
+
+    def second():
+        claimed.wait(30)
+        return services.epcis_document_capture(document=doc)
+
+    def watch():
+        claimed.wait(30)
+        with connection.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute(
+                    "SELECT wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                waits.extend(cursor.fetchall())
+                if waits:
+                    break
+                time.sleep(0.05)
+        release.set()
+
+    outcomes = _run_together(first, second, watch)
+    assert waits and waits[0] == ("Lock", "advisory"), waits
+    assert isinstance(outcomes[1], services.CaptureResult), outcomes
+    assert (len(outcomes[1].created), outcomes[1].duplicates) == (0, 1)
