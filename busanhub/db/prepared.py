@@ -141,13 +141,16 @@ class PreparedStatement:
         """The EXECUTE of this statement with `values` (every parameter, by name), in the
         declared order; an array parameter given as a list (any iterable but a string) goes
         as one array literal."""
-        # C-level: the names compared as a set, the values taken by one itemgetter call (a
-        # Python loop over a placement's 27 names cost more than the rest of its EXECUTE)
-        if values.keys() != self._name_set:
+        # the values taken by one itemgetter call (a Python loop over a placement's 27 names
+        # cost more than the rest of its EXECUTE); a missing name raises KeyError
+        try:
+            ordered = list(self._take(values))
+        except KeyError:
+            ordered = None
+        if ordered is None or len(values) != len(self._names):
             missing = self._name_set - values.keys()
             extra = values.keys() - self._name_set
             raise TypeError(f"{self.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
-        ordered = list(self._take(values))
         for position in self._array_positions:
             value = ordered[position]
             if value.__class__ is not str and value is not None:
