@@ -1,6 +1,10 @@
 """Helpers for hand-written SQL on PostgreSQL."""
 
+import uuid
 from collections.abc import Iterable
+
+# Element types whose str() is an array element as it is (no quotes needed, never NULL).
+_PLAIN = frozenset({int, uuid.UUID})
 
 
 def array_literal(values: Iterable) -> str:
@@ -12,7 +16,21 @@ def array_literal(values: Iterable) -> str:
     for the hundreds of elements of a batch costs more than the statement's work. The text form
     is one string literal that the array type's input function reads. None is NULL, booleans
     are t and f, integers are written as they are, and every other value is its str() quoted,
-    with backslashes and double quotes escaped."""
+    with backslashes and double quotes escaped.
+
+    A list of only integers or UUIDs, or of strings without a quote or a backslash (the common
+    cases: ids, amounts, codes), is joined in one C-level pass: calling a Python function per
+    element cost more than the rest of an order placement's parameters together."""
+    if values.__class__ is not list and values.__class__ is not tuple:
+        values = list(values)
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN:
+        return "{" + ",".join(map(str, values)) + "}"
+    if kinds == {str}:
+        joined = '","'.join(values)
+        # no element holds a backslash or a quote: the only quotes are the separators'
+        if "\\" not in joined and joined.count('"') == 2 * (len(values) - 1):
+            return '{"' + joined + '"}'
     return "{" + ",".join(map(_element, values)) + "}"
 
 

@@ -11,9 +11,11 @@ PostgreSQL keeps prepared statements per session; they survive rollbacks. A stat
 prepared on a connection the first time it runs there (one extra round trip, once).
 """
 
+import operator
 import re
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -87,6 +89,16 @@ class PreparedStatement:
         ]
         if len(set(self._names)) != len(self._names):
             raise ValueError(f"{name}: a parameter is declared twice")
+        self._name_set = frozenset(self._names)
+        # values by name -> a tuple in declared order (itemgetter of one name gives the value)
+        self._take: Callable[[dict], tuple]
+        if len(self._names) > 1:
+            self._take = operator.itemgetter(*self._names)
+        elif self._names:
+            key = self._names[0]
+            self._take = lambda values: (values[key],)
+        else:
+            self._take = lambda values: ()
         _registry[name] = self
 
     def __repr__(self) -> str:
@@ -129,17 +141,19 @@ class PreparedStatement:
         """The EXECUTE of this statement with `values` (every parameter, by name), in the
         declared order; an array parameter given as a list (any iterable but a string) goes
         as one array literal."""
+        # the values taken by one itemgetter call (a Python loop over a placement's 27 names
+        # cost more than the rest of its EXECUTE); a missing name raises KeyError
         try:
-            ordered = [values[name] for name in self._names]
+            ordered = list(self._take(values))
         except KeyError:
             ordered = None
         if ordered is None or len(values) != len(self._names):
-            missing = set(self._names) - values.keys()
-            extra = values.keys() - set(self._names)
+            missing = self._name_set - values.keys()
+            extra = values.keys() - self._name_set
             raise TypeError(f"{self.name}: missing {sorted(missing)}, unknown {sorted(extra)}")
         for position in self._array_positions:
             value = ordered[position]
-            if value is not None and value.__class__ is not str:
+            if value.__class__ is not str and value is not None:
                 ordered[position] = array_literal(value)
         return Call(self, ordered)
 
@@ -171,9 +185,12 @@ def execute_together(cursor, calls: Sequence[Call]) -> list:
         sql, values = last.statement._alone_sql, last.values
     else:
         last = calls[-1]
-        parts = [GENERIC_PLAN] if any(call.statement.generic_plan for call in calls) else []
-        parts += [call.statement.execute_sql for call in calls]
-        sql, values = "; ".join(parts), [value for call in calls for value in call.values]
+        statements = tuple([call.statement for call in calls])
+        joined = _together.get(statements)
+        if joined is None:
+            joined = _together[statements] = _together_sql(statements)
+        sql = joined
+        values = list(chain.from_iterable([call.values for call in calls]))
     db = cursor.db
     if db.execute_wrappers or db.queries_logged:
         cursor.execute(sql, values)
@@ -184,6 +201,16 @@ def execute_together(cursor, calls: Sequence[Call]) -> list:
     if raw_cursor.description is None:  # the last statement returns no rows
         return []
     return last.statement.rows(raw_cursor.fetchall())
+
+
+# The query text of each sequence of statements sent together, rendered once.
+_together: dict[tuple["PreparedStatement", ...], str] = {}
+
+
+def _together_sql(statements: tuple["PreparedStatement", ...]) -> str:
+    parts = [GENERIC_PLAN] if any(statement.generic_plan for statement in statements) else []
+    parts += [statement.execute_sql for statement in statements]
+    return "; ".join(parts)
 
 
 def forget(connection) -> None:

@@ -25,6 +25,8 @@ def test_array_literal_text_form():
     assert array_literal([1, -2, None, True, False]) == "{1,-2,NULL,t,f}"
     assert array_literal(['a"b', "c\\d"]) == '{"a\\"b","c\\\\d"}'
     assert array_literal([]) == "{}"
+    assert array_literal(n for n in (3, 4)) == "{3,4}"  # any iterable, read once
+    assert array_literal(["buy", ""]) == '{"buy",""}'
 
 
 @pytest.mark.django_db
@@ -36,6 +38,13 @@ def test_array_literal_text_form():
         ("varchar[]", TEXTS),
         ("boolean[]", [True, False, None]),
         ("uuid[]", [uuid.UUID(int=0), uuid.uuid4(), None]),
+        # lists of one plain type take the joined path: none of its elements may be misread
+        ("bigint[]", [0, -1, 2**63 - 1]),
+        ("uuid[]", [uuid.UUID(int=0), uuid.uuid4()]),
+        ("text[]", ["", "buy", "NULL", "{braces},commas,", " spaces ", "부산"]),
+        ("text[]", ['a","b', "c"]),
+        ("text[]", ["a", 'quote " inside']),
+        ("text[]", ["back\\slash", "d"]),
     ],
 )
 def test_array_literal_reads_back(cast, values):

@@ -113,6 +113,8 @@ _LEVELS = sorted(limits.LEVELS)
 assert list(range(1, len(_LEVELS) + 1)) == _LEVELS, "KYC levels are 1, 2, ..."
 CAPS_24H = [limits.LEVELS[level].trade_24h for level in _LEVELS]
 CAPS_30D = [limits.LEVELS[level].trade_30d for level in _LEVELS]
+_CAPS_24H, _CAPS_30D = array_literal(CAPS_24H), array_literal(CAPS_30D)  # rendered once
+_PER_ORDER = tuple(name for name, _ in PLACE_TYPES[13:])  # the per-order arrays, in order
 
 
 @dataclass(eq=False)
@@ -135,30 +137,31 @@ def _place_rows(tickets: list[_Ticket]) -> None:
     facts = tickets[0].facts
     now = timezone.now()
     day_from, month_from = windows(now)
-    columns: tuple[list, ...] = tuple([] for _ in range(14))
+    records = []
     for ticket in tickets:
         order = ticket.order
         order.created_at = order.updated_at = now
-        values = (
-            order.owner_id,
-            order.public_id,
-            order.client_order_id,
-            order.side,
-            order.kind,
-            order.time_in_force,
-            order.post_only,
-            order.price,
-            order.quantity,
-            order.quote_amount,
-            order.held_remaining,
-            order.notional,
-            order.stp,
-            ticket.hold_asset,
+        records.append(
+            (
+                order.owner_id,
+                order.public_id,
+                order.client_order_id,
+                order.side,
+                order.kind,
+                order.time_in_force,
+                order.post_only,
+                order.price,
+                order.quantity,
+                order.quote_amount,
+                order.held_remaining,
+                order.notional,
+                order.stp,
+                ticket.hold_asset,
+            )
         )
-        for column, value in zip(columns, values, strict=True):
-            column.append(value)
-    per_order = dict(zip([name for name, _ in PLACE_TYPES[13:]], columns, strict=True))
-    per_order["owners"] = owners = array_literal(columns[0])  # one literal for both statements
+    # one array literal per column (the first, the owners, serves both statements)
+    per_order = dict(zip(_PER_ORDER, map(array_literal, zip(*records, strict=True)), strict=True))
+    owners = per_order["owners"]
     with connection.cursor() as cursor:
         rows = execute_together(
             cursor,
@@ -176,8 +179,8 @@ def _place_rows(tickets: list[_Ticket]) -> None:
                     is_krw=facts.quote_symbol == "KRW",
                     day_from=day_from,
                     month_from=month_from,
-                    caps_24h=CAPS_24H,
-                    caps_30d=CAPS_30D,
+                    caps_24h=_CAPS_24H,
+                    caps_30d=_CAPS_30D,
                     **per_order,
                 ),
             ],
