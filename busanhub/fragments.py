@@ -17,7 +17,7 @@ under a running development server).
 from django import template
 from django.conf import settings
 from django.urls import get_script_prefix
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -47,7 +47,8 @@ class SharedNode(template.Node):
         )
         text = _rendered.get(key)
         if text is None:
-            text = _rendered[key] = mark_safe(self.nodelist.render(context))
+            # NodeList.render returns a SafeString: the parts inside were escaped as usual.
+            text = _rendered[key] = self.nodelist.render(context)
         return text
 
 
