@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 PER_PAGE = 20
@@ -23,7 +24,11 @@ def page_of(
 ) -> Page:
     """The page of `items` (a queryset or list) the request asks for, with the links to its
     neighbours (`previous_url`, `next_url`: the request's query with only `param` changed)."""
-    page = Paginator(items, per_page).get_page(request.GET.get(param))
+    number = request.GET.get(param)
+    if number in (None, "", "1") and isinstance(items, QuerySet):
+        page = _first_page(items, per_page)
+    else:
+        page = Paginator(items, per_page).get_page(number)
     page.param = param  # type: ignore[attr-defined]
     page.previous_url = (  # type: ignore[attr-defined]
         _url(request, param, page.previous_page_number()) if page.has_previous() else ""
@@ -32,6 +37,16 @@ def page_of(
         _url(request, param, page.next_page_number()) if page.has_next() else ""
     )
     return page
+
+
+def _first_page(items: QuerySet, per_page: int) -> Page:
+    """The first page from one query of `per_page + 1` rows: most citizens' lists fit on it,
+    and then its length is the count (no COUNT(*), a query compiled and sent for nothing).
+    A longer list still counts its rows, for "1–20 of 134"."""
+    rows = list(items[: per_page + 1])
+    if len(rows) <= per_page:
+        return Paginator(rows, per_page).page(1)
+    return Page(rows[:per_page], 1, Paginator(items, per_page))
 
 
 def _url(request: HttpRequest, param: str, number: int) -> str:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from exchange import engine
@@ -70,7 +70,11 @@ def ticker(*, market: Market) -> dict:
     since = timezone.now() - timedelta(hours=24)
     trades = Trade.objects.filter(market=market, created_at__gte=since)
     stats = trades.aggregate(
-        high=Max("price"), low=Min("price"), volume=Sum("quantity"), quote_volume=Sum("notional")
+        high=Max("price"),
+        low=Min("price"),
+        volume=Sum("quantity"),
+        quote_volume=Sum("notional"),
+        count=Count("pk"),
     )
     first = trades.order_by("created_at", "pk").values_list("price", flat=True).first()
     last = (
@@ -88,7 +92,7 @@ def ticker(*, market: Market) -> dict:
         "last": last,
         "volume": stats["volume"] or 0,
         "quote_volume": stats["quote_volume"] or 0,
-        "count": trades.count(),
+        "count": stats["count"],
         "best_bid": best["bids"][0][0] if best["bids"] else None,
         "best_ask": best["asks"][0][0] if best["asks"] else None,
     }

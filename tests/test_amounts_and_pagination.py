@@ -95,3 +95,43 @@ def test_the_include_in_korean_and_for_an_empty_list():
 
     assert "전체 1,234개 중 1–20" in html and "다음" in html
     assert empty.strip() == ""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("rows", "queries", "count_text"), [(5, 1, "1–5 of 5"), (0, 1, "")])
+def test_a_first_page_that_holds_the_whole_list_needs_no_count(
+    django_assert_num_queries, rows, queries, count_text
+):
+    from django.contrib.auth.models import Group
+
+    Group.objects.bulk_create(Group(name=f"group {n:02}") for n in range(rows))
+    request = RequestFactory().get("/list/")
+
+    with django_assert_num_queries(queries):
+        page = page_of(request, Group.objects.filter(name__startswith="group ").order_by("name"))
+        names = [group.name for group in page]
+    with translation.override("en"):
+        html = render('{% include "includes/pagination.html" with page=page %}', page=page)
+
+    assert names == [f"group {n:02}" for n in range(rows)]
+    assert page.paginator.count == rows and not page.has_next()
+    assert count_text in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("query", "names"), [({}, range(20)), ({"page": "2"}, range(20, 25))])
+def test_a_longer_list_still_counts_its_rows(django_assert_num_queries, query, names):
+    from django.contrib.auth.models import Group
+
+    Group.objects.bulk_create(Group(name=f"group {n:02}") for n in range(25))
+    request = RequestFactory().get("/list/", query)
+
+    with django_assert_num_queries(2):
+        page = page_of(request, Group.objects.filter(name__startswith="group ").order_by("name"))
+        listed = [group.name for group in page]
+    with translation.override("en"):
+        html = render('{% include "includes/pagination.html" with page=page %}', page=page)
+
+    assert listed == [f"group {n:02}" for n in names]
+    assert page.paginator.count == 25 and page.paginator.num_pages == 2
+    assert ("1–20 of 25" if not query else "21–25 of 25") in html

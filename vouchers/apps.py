@@ -6,8 +6,7 @@ from busanhub import registry
 def _panel_context(request) -> dict:
     from . import selectors
 
-    wallet = selectors.wallet_for(user=request.user)
-    return {"balances": selectors.wallet_balances(wallet=wallet)}
+    return {"balances": selectors.user_balances(user=request.user)}
 
 
 class VouchersConfig(registry.ServiceConfig):

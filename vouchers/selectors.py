@@ -37,6 +37,35 @@ def wallet_balances(*, wallet: Wallet | None) -> dict:
     return result
 
 
+def user_balances(*, user) -> dict:
+    """`wallet_balances` of the user's wallet in one query (the /me/ panel)."""
+    result = {"cash": 0, "cashback": 0, "grants": 0}
+    for kind, total in (
+        Account.objects.filter(wallet__user=user).values_list("kind").annotate(total=Sum("balance"))
+    ):
+        result["grants" if kind == Account.Kind.GRANT else kind] += total
+    result["total"] = result["cash"] + result["cashback"] + result["grants"]
+    return result
+
+
+def wallet_overview(*, wallet: Wallet | None) -> tuple[dict, list[Account]]:
+    """`wallet_balances` and `wallet_grants` from one query of the wallet's few accounts (the
+    wallet page shows both)."""
+    if wallet is None:
+        return wallet_balances(wallet=None), []
+    accounts = list(
+        Account.objects.filter(wallet=wallet)
+        .select_related("programme")
+        .order_by("programme__valid_until", "pk")
+    )
+    result = {"cash": 0, "cashback": 0, "grants": 0}
+    for account in accounts:
+        result["grants" if account.kind == Account.Kind.GRANT else account.kind] += account.balance
+    result["total"] = result["cash"] + result["cashback"] + result["grants"]
+    grants = [a for a in accounts if a.kind == Account.Kind.GRANT and a.balance > 0]
+    return result, grants
+
+
 def wallet_grants(*, wallet: Wallet | None) -> list[Account]:
     if wallet is None:
         return []

@@ -32,13 +32,14 @@ def home(request):
     for posting in history:
         posting.label = selectors.posting_label(posting)
     links = selectors.bank_links_of(user=request.user, verified_only=True)
+    balances, grants = selectors.wallet_overview(wallet=wallet)
     return render(
         request,
         "vouchers/home.html",
         {
             "wallet": wallet,
-            "balances": selectors.wallet_balances(wallet=wallet),
-            "grants": selectors.wallet_grants(wallet=wallet),
+            "balances": balances,
+            "grants": grants,
             "history": history,
             "payments": page_of(
                 request,

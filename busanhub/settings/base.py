@@ -100,7 +100,8 @@ TEMPLATES = [
             ],
             # `localized_name`, `localized` (busanhub/i18n.py) and money formatting (`amount`,
             # `won`: busanhub/amount_filters.py) in every template without `{% load %}`.
-            "builtins": ["busanhub.i18n", "busanhub.amount_filters"],
+            # `{% shared %}` (busanhub/fragments.py): the base template's header and footer.
+            "builtins": ["busanhub.i18n", "busanhub.amount_filters", "busanhub.fragments"],
         },
     },
 ]

@@ -75,3 +75,20 @@ def test_grant_app_permissions_full_and_view_only():
     assert set(Group.objects.get(name="new-group").permissions.all()) == set(
         mfa_perms.filter(codename__startswith="view_")
     )
+
+
+def test_module_permissions_follow_the_users_permissions():
+    # Given a staff member who may only view payments
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_payment"))
+    user = User.objects.get(pk=user.pk)
+
+    # Then the admin shows her the vouchers app only
+    assert user.has_module_perms("vouchers") is True
+    assert user.has_module_perms("exchange") is False
+
+    # And once deactivated, nothing
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user = User.objects.get(pk=user.pk)
+    assert user.has_module_perms("vouchers") is False

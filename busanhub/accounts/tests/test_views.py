@@ -234,3 +234,16 @@ def test_pages_carry_no_inline_script_or_style(client):
     text = client.get(reverse("accounts:home")).text
     assert "style=" not in text
     assert re.search(r"<script(?![^>]*\bsrc=)", text) is None
+
+
+def test_the_dashboard_of_a_citizen_without_courses_or_wallet_stays_within_its_queries(
+    client, django_assert_max_num_queries
+):
+    from busanhub.accounts.tests.factories import UserFactory as CitizenFactory
+
+    client.force_login(CitizenFactory())
+    client.get("/me/")  # the session is read once
+    # session, user, and one or two per panel (education's five only for its students)
+    with django_assert_max_num_queries(10):
+        response = client.get("/me/")
+    assert response.status_code == 200
