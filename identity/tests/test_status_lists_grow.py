@@ -6,6 +6,7 @@ specification's 131,072 entries. Real signatures, real PostgreSQL, real threads.
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from busanhub.chain.models import AnchorLeaf
 from busanhub.testing import run_threads
@@ -224,3 +225,40 @@ def test_concurrent_batches_spanning_lists_neither_deadlock_nor_share_an_entry(s
     for batch in results:
         for credential in batch:
             _assert_entries_name_their_list(credential)
+
+
+_FILL_SQL = (
+    "INSERT INTO identity_credential (public_id, issuer_id, subject_did, credential_type, "
+    "claims, document, cryptosuite, digest, status_list_number, status_index, status, "
+    "status_reason, version, issued_at) "
+    "SELECT gen_random_uuid(), %s, '', 'FillerCredential', '{}', '{}', 'eddsa-jcs-2022', "
+    "'filler-' || position, 1, position, 'active', '', 1, now() "
+    "FROM generate_series(0, 131071) AS position WHERE NOT (position = ANY(%s))"
+)
+
+
+@pytest.mark.django_db
+def test_a_full_size_list_hands_out_its_last_free_indexes_then_opens_the_next(city):
+    # Given list 1 at its real size (131,072) with every index but two held (one INSERT)
+    services.status_lists_ensure(issuer=city)
+    assert StatusList.objects.get(issuer=city, purpose="revocation", number=1).capacity == 131_072
+    free = [4242, 99_999]
+    with connection.cursor() as cursor:
+        cursor.execute(_FILL_SQL, [city.pk, free])
+
+    # When one credential is issued, then a batch of three
+    single = _issue(city, 1)
+    batch = services.credential_issue_many(
+        issuer=city, requests=[_request(number) for number in range(2, 5)]
+    )
+
+    # Then the single issue and the batch took list 1's last two indexes, and the batch's
+    # other two are on list 2, which it opened
+    on_first = sorted(c.status_index for c in [single, *batch] if c.status_list_number == 1)
+    assert on_first == free
+    assert sorted(c.status_list_number for c in batch) == [1, 2, 2]
+    assert StatusList.objects.filter(issuer=city, number=2).count() == 2
+    assert Credential.objects.filter(issuer=city, status_list_number=1).count() == 131_072
+    for credential in [single, *batch]:
+        _assert_entries_name_their_list(credential)
+        assert verification.credential_verify(credential.document).verified
