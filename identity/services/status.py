@@ -104,7 +104,9 @@ def status_list_open(*, issuer: IssuerKey, number: int) -> dict[str, StatusList]
                         capacity=capacity,
                     )
                     _publish(existing[purpose], is_new=True)
-    except IntegrityError:  # opened meanwhile by another issue, which committed first
+    # Opened meanwhile by another issue: committed before full_clean looked (its unique
+    # check), or while this INSERT waited for it.
+    except (IntegrityError, ValidationError):
         existing = {
             status_list.purpose: status_list
             for status_list in StatusList.objects.filter(issuer=issuer, number=number)
