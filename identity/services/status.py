@@ -207,8 +207,11 @@ def status_entries_allocate(*, issuer: IssuerKey, count: int) -> list[tuple[int,
     return entries
 
 
-# Random draws checked in one read, a few rounds; then (a list nearly full) the exact set.
+# Random draws checked in one read, a few rounds, each drawing as many more as the last
+# round's share of taken indexes says it needs (at most FREE_DRAW_MAX); then, the list
+# nearly full, the exact set of its free indexes in one read.
 FREE_DRAW_ROUNDS = 3
+FREE_DRAW_MAX = 4096
 
 _FREE_EXACT_SQL = (
     "SELECT position FROM generate_series(0, %s - 1) AS position "  # noqa: S608
@@ -224,10 +227,11 @@ def _free_indexes(*, issuer: IssuerKey, number: int, capacity: int, count: int) 
     looked; fewer only when the list has fewer free."""
     rng = secrets.SystemRandom()
     chosen: set[int] = set()
+    free_share = 0.5  # a guess for the first round: twice what is missing
     for _round in range(FREE_DRAW_ROUNDS):
         missing = count - len(chosen)
-        # Twice what is missing: a half-full list still fills the batch in one read.
-        drawn = set(rng.sample(range(capacity), min(capacity, 2 * missing + len(chosen))))
+        size = min(FREE_DRAW_MAX, int(missing / max(free_share, 1 / 64) * 1.2) + 1)
+        drawn = set(rng.sample(range(capacity), min(capacity, size + len(chosen))))
         drawn -= chosen
         taken = set(
             Credential.objects.filter(
@@ -235,6 +239,7 @@ def _free_indexes(*, issuer: IssuerKey, number: int, capacity: int, count: int) 
             ).values_list("status_index", flat=True)
         )
         free = sorted(drawn - taken)
+        free_share = len(free) / len(drawn) if drawn else 0.0
         chosen |= set(rng.sample(free, min(missing, len(free))))
         if len(chosen) == count:
             return rng.sample(sorted(chosen), count)
