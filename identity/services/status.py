@@ -212,6 +212,7 @@ def status_entries_allocate(*, issuer: IssuerKey, count: int) -> list[tuple[int,
 # nearly full, the exact set of its free indexes in one read.
 FREE_DRAW_ROUNDS = 3
 FREE_DRAW_MAX = 4096
+FREE_SHARE_EXACT = 1 / 16  # below this share free, the exact read (~60 ms at 131,072) is cheaper
 
 _FREE_EXACT_SQL = (
     "SELECT position FROM generate_series(0, %s - 1) AS position "  # noqa: S608
@@ -243,6 +244,8 @@ def _free_indexes(*, issuer: IssuerKey, number: int, capacity: int, count: int) 
         chosen |= set(rng.sample(free, min(missing, len(free))))
         if len(chosen) == count:
             return rng.sample(sorted(chosen), count)
+        if free_share < FREE_SHARE_EXACT and len(drawn) >= 64:  # a share worth trusting
+            break
     with connection.cursor() as cursor:
         cursor.execute(
             _FREE_EXACT_SQL, [capacity, sorted(chosen), issuer.pk, number, count - len(chosen)]
