@@ -309,7 +309,8 @@ def credential_issue(
     """Issues, signs and stores one credential for `subject_did`; anchors its digest (v1).
 
     Atomic: the credential, its status entries and its anchor leaf are one INSERT statement
-    (the first issue of an issuer also makes and anchors its status lists). The B Pass
+    (the first issue of an issuer also makes and anchors its status lists, and an issue that
+    finds the current list full opens the next: status_list_open). The B Pass
     types (identity.credential_types) have their claims validated against their JSON Schema and
     referenced in `credentialSchema`; other types (e.g. education's OpenBadgeCredential) bring
     their own `contexts`. Raises ValidationError naming the field on bad input.
