@@ -1,7 +1,7 @@
 """A scaled synthetic Busan, seeded through the services: citizens and everything they do.
 
     .venv/bin/python bench/city.py --quick            # 20,000 citizens, the rest scaled down
-    .venv/bin/python bench/city.py                    # 1,000,000 citizens (refused: below)
+    .venv/bin/python bench/city.py                    # 1,000,000 citizens
     .venv/bin/python bench/city.py --citizens 5000 --workers 2
 
 Runs against a throw-away database made by Django's test-database machinery (on whatever
@@ -40,9 +40,9 @@ server-side sessions, not passwords):
 
 Every seeding connection commits without waiting for the WAL flush (`synchronous_commit` off:
 a seed a crash interrupts is seeded again); no rule, lock or constraint is skipped. Each kind
-prints its rate and its CPU (this process, the workers and their PostgreSQL backends). A city
-of more than 131,072 citizens and traders is refused before anything is written: their
-credentials would not fit the city issuer's status lists (B Pass makes lists of that length).
+prints its rate and its CPU (this process, the workers and their PostgreSQL backends). The
+city issuer's status lists hand out 131,072 entries each; a bigger city's credentials go on
+to the next lists, which B Pass opens as each fills (identity.services.status_list_open).
 """
 
 from __future__ import annotations
@@ -684,16 +684,6 @@ def seed_city(
     out: Callable[[str], None] = lambda line: None,
 ) -> Seeded:
     """Seeds the city through the services (see the module docstring); returns what it made."""
-    from identity import statuslist
-
-    # Every resident and KYC credential takes an entry of the city issuer's status lists,
-    # which have 131,072 (identity.services.status_lists_ensure): a bigger city needs longer
-    # lists, which B Pass does not make yet. Refused before anything is written.
-    if counts.citizens + counts.traders > statuslist.MIN_LENGTH:
-        raise SystemExit(
-            f"{counts.citizens + counts.traders:,} credentials do not fit the city issuer's "
-            f"status lists of {statuslist.MIN_LENGTH:,} entries"
-        )
     rng = random.Random(seed)
     seeded = Seeded(prefix=prefix)
     seed_session()

@@ -241,6 +241,7 @@ class CredentialAdmin(admin.ModelAdmin):
         "document",
         "cryptosuite",
         "digest",
+        "status_list_number",
         "status_index",
         "status",
         "status_reason",
@@ -303,7 +304,7 @@ class IssuerKeyAdmin(ReadOnlyAdmin):
 
 @admin.register(StatusList)
 class StatusListAdmin(ReadOnlyAdmin):
-    list_display = ["slug", "purpose", "issuer", "version", "updated_at"]
+    list_display = ["slug", "purpose", "number", "issuer", "capacity", "version", "updated_at"]
     exclude = ["bits"]
 
 

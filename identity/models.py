@@ -58,7 +58,12 @@ class Wallet(models.Model):
 
 
 class StatusList(models.Model):
-    """One Bitstring Status List (revocation or suspension) of an issuer."""
+    """One Bitstring Status List (revocation or suspension) of an issuer.
+
+    An issuer's lists are numbered: list n of each purpose share their indexes (a credential
+    has an entry in both), and when list n has no free index the next issue opens list n + 1.
+    `capacity` is how many indexes issuing hands out (0 to capacity - 1), never more than
+    `length`, the bitstring's size (at least the specification's 131,072)."""
 
     class Purpose(models.TextChoices):
         REVOCATION = "revocation", _("revocation")
@@ -67,7 +72,9 @@ class StatusList(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     issuer = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="status_lists")
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    number = models.PositiveIntegerField(_("list number"), default=1)
     length = models.PositiveIntegerField(_("length (entries)"), default=131_072)
+    capacity = models.PositiveIntegerField(_("capacity (entries issued)"), default=131_072)
     bits = models.BinaryField(_("bitstring"))
     version = models.PositiveIntegerField(pgettext_lazy("record", "version"), default=1)
     credential = models.JSONField(_("signed status list credential"), default=dict, blank=True)
@@ -78,8 +85,14 @@ class StatusList(models.Model):
         verbose_name_plural = _("status lists")
         constraints = [
             models.UniqueConstraint(
-                fields=["issuer", "purpose"], name="identity_one_list_per_purpose"
-            )
+                fields=["issuer", "purpose", "number"], name="identity_one_list_per_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1)
+                & models.Q(capacity__gte=1)
+                & models.Q(capacity__lte=models.F("length")),
+                name="identity_status_list_capacity_within_length",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +120,7 @@ class Credential(models.Model):
     document = models.JSONField(_("signed credential"))
     cryptosuite = models.CharField(_("cryptosuite"), max_length=32)
     digest = models.CharField(_("digest"), max_length=66, unique=True)
+    status_list_number = models.PositiveIntegerField(_("status list number"), null=True, blank=True)
     status_index = models.PositiveIntegerField(_("status list index"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
@@ -123,8 +137,14 @@ class Credential(models.Model):
         ordering = ["-issued_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["issuer", "status_index"], name="identity_unique_status_index"
-            )
+                fields=["issuer", "status_list_number", "status_index"],
+                name="identity_unique_status_entry",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status_list_number__isnull=True, status_index__isnull=True)
+                | models.Q(status_list_number__isnull=False, status_index__isnull=False),
+                name="identity_status_entry_complete",
+            ),
         ]
         indexes = [models.Index(fields=["holder", "credential_type", "status"])]
 

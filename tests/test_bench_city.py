@@ -10,7 +10,7 @@ from education.models import Course, Enrollment
 from exchange.models import Order
 from identity import credential_types as ct
 from identity import selectors as identity_selectors
-from identity.models import Credential
+from identity.models import Credential, StatusList
 from identity.models import Wallet as IdentityWallet
 from logistics.models import Event, Lot
 from safety.models import Report
@@ -59,14 +59,35 @@ def test_a_tiny_city_is_seeded_through_the_services():
     assert seeded.timings["citizens"][0] == 20
 
 
-def test_a_city_bigger_than_the_status_lists_is_refused_before_anything_is_written():
-    # Given more citizens than the city issuer's status lists have entries
-    counts = city.Counts(citizens=131_072)
+def test_a_city_bigger_than_one_status_list_is_seeded_across_the_next_lists(settings):
+    # Given status lists that hand out 8 entries each (the real ones 131,072), and a city of
+    # 20 citizens, a merchant and 4 traders: 25 credentials, more than three lists' worth
+    settings.IDENTITY_STATUS_LIST_CAPACITY = 8
+    counts = city.Counts(
+        citizens=20,
+        merchants=1,
+        payments=0,
+        reports=0,
+        traders=4,
+        orders=0,
+        lots=0,
+        events_per_lot=0,
+        courses=0,
+        enrolments=0,
+    )
 
     # When the city is seeded
-    with pytest.raises(SystemExit):
-        city.seed_city(counts=counts, prefix="huge")
+    seeded = city.seed_city(counts=counts, prefix="wide")
 
-    # Then nobody was made
-    assert not User.objects.filter(email__startswith="huge-").exists()
-    assert not IdentityWallet.objects.exists()
+    # Then every citizen, merchant and trader has a credential, lists 1 to 3 full and one
+    # entry on list 4, no entry twice, each index within its list, and they verify
+    assert seeded.timings["citizens"][0] == 20
+    issued = Credential.objects.filter(holder__email__startswith="wide-")
+    entries = list(issued.values_list("status_list_number", "status_index"))
+    assert len(entries) == 25
+    assert len(set(entries)) == 25
+    assert sorted(number for number, _index in entries) == [1] * 8 + [2] * 8 + [3] * 8 + [4]
+    assert all(0 <= index < 8 for _number, index in entries)
+    assert StatusList.objects.filter(number=4).count() == 2
+    for credential in issued.filter(status_list_number__gte=2)[:3]:
+        assert identity_selectors.credential_verification(credential.document)["verified"]

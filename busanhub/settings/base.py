@@ -315,6 +315,10 @@ EXCHANGE_HOT_WALLET_LIMITS = env("EXCHANGE_HOT_WALLET_LIMITS", default="")
 # B Pass: the Fernet key that encrypts private keys at rest (required in prod; dev and tests
 # derive one from SECRET_KEY when it is empty).
 IDENTITY_KEY_ENCRYPTION_KEY = env("IDENTITY_KEY_ENCRYPTION_KEY", default="")
+# B Pass: how many indexes a new status list hands out before the next list opens. The
+# bitstring itself is never shorter than the specification's 131,072 entries (herd privacy);
+# tests set a few to fill lists quickly.
+IDENTITY_STATUS_LIST_CAPACITY = env.int("IDENTITY_STATUS_LIST_CAPACITY", default=131_072)
 
 LOGGING = {
     "version": 1,

@@ -27,6 +27,7 @@ from .status import (
     credential_reinstate,
     credential_revoke,
     credential_suspend,
+    status_list_open,
     status_lists_ensure,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "presentation_request_create",
     "presentation_respond",
     "presentation_verify_once",
+    "status_list_open",
     "status_lists_ensure",
     "wallet_export_jwk",
     "wallet_open",

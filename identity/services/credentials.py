@@ -1,7 +1,6 @@
 import functools
 import hashlib
 import json
-import secrets
 import uuid
 from datetime import UTC, datetime
 
@@ -61,7 +60,7 @@ def _signed_credential(
     holder,
     credential_type: str,
     claims: dict,
-    status_index: int | None,
+    status_entry: tuple[int, int] | None,
     created: str | None = None,
 ) -> Credential:
     """The signed credential, checked (full_clean) but not saved."""
@@ -92,13 +91,18 @@ def _signed_credential(
         document=signed,
         cryptosuite=cryptosuite,
         digest=document_digest(signed),
-        status_index=status_index,
+        status_list_number=status_entry[0] if status_entry else None,
+        status_index=status_entry[1] if status_entry else None,
         valid_from=vcmodel.parse_datetime(document.get("validFrom")),
         valid_until=vcmodel.parse_datetime(document.get("validUntil")),
     )
     # The database settles the unique status index and digest (see _credential_insert);
     # issuer and holder are the rows the caller passed, not looked up again.
-    credential.full_clean(exclude=["status_index", "issuer", "holder"], validate_unique=False)
+    credential.full_clean(
+        exclude=["status_list_number", "status_index", "issuer", "holder"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     return credential
 
 
@@ -120,8 +124,9 @@ _LEAF_PARAMS = [
 
 @functools.cache
 def _credential_insert_statement() -> PreparedStatement:
-    """One statement: the credential, if its status lists exist and no unique value of it is
-    taken (else no row and no error: the caller finds out which), and its anchor leaf. Column
+    """One statement: the credential, if its status lists exist with its index below their
+    capacity and no unique value of it is taken (else no row and no error: the caller finds
+    out which), and its anchor leaf. Column
     names come from the models; every value is a parameter (`c<n>` for the n-th field)."""
     fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -136,7 +141,8 @@ def _credential_insert_statement() -> PreparedStatement:
     sql = (
         f"WITH credential AS (INSERT INTO {_CREDENTIAL_TABLE} ({columns}) "  # noqa: S608
         f"SELECT {values} WHERE ((SELECT count(*) FROM {_STATUS_LIST_TABLE} "
-        "WHERE issuer_id = %(issuer)s::bigint AND slug = ANY(%(slugs)s::text[])) "
+        "WHERE issuer_id = %(issuer)s::bigint AND slug = ANY(%(slugs)s::text[]) "
+        "AND capacity > %(index)s::bigint) "
         "= %(slug_count)s::bigint) "
         "ON CONFLICT DO NOTHING RETURNING id), "
         f"leaf AS (INSERT INTO {ANCHOR_LEAF_TABLE} "
@@ -144,14 +150,20 @@ def _credential_insert_statement() -> PreparedStatement:
         "FROM credential) "
         "SELECT id FROM credential"
     )
-    params += [("issuer", "bigint"), ("slugs", "text[]"), ("slug_count", "bigint")]
+    params += [
+        ("issuer", "bigint"),
+        ("slugs", "text[]"),
+        ("index", "bigint"),
+        ("slug_count", "bigint"),
+    ]
     return PreparedStatement("bpass_credential_insert", sql, params=params + _LEAF_PARAMS)
 
 
 def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bool:
     """Inserts the credential and its anchor leaf (version 1) in one statement, which is
     atomic by itself: no savepoint, no transaction of its own. False, with nothing written,
-    when a status list is missing or the status index, digest or public id is taken."""
+    when a status list is missing (or its capacity is below the index) or the status entry,
+    digest or public id is taken."""
     fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(credential, True), connection) for f in fields]
     leaf = anchor_leaf_columns(
@@ -171,6 +183,7 @@ def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bo
             **{f"c{n}": value for n, value in enumerate(values)},
             issuer=credential.issuer_id,
             slugs=status_slugs,
+            index=credential.status_index,
             slug_count=len(status_slugs),
             kind=leaf["kind"],
             ref=leaf["ref"],
@@ -189,43 +202,72 @@ def _credential_insert(credential: Credential, *, status_slugs: list[str]) -> bo
     return True
 
 
-STATUS_INDEX_ATTEMPTS = 5
+# Draws that found their entry taken before an issue gives up; each loser of a race draws
+# again from what is free then (lists holding few entries in tests see many such races).
+STATUS_INDEX_ATTEMPTS = 10
 
 
 def _store_with_status_index(
     *, issuer: IssuerKey, document: dict, with_status: bool, **store
 ) -> Credential:
-    """Signs and stores, with a random status list index when `with_status`.
+    """Signs and stores, with a random status entry (list number, index) when `with_status`.
 
-    The first index is a bare draw, almost always free; if the insert finds it taken (or two
-    issues running at once drew the same one), the issue retries with an index checked to be
-    free, a few times, instead of failing. The first issue of an issuer makes its lists.
+    The first index is a bare draw in the issuer's current list, almost always free; if the
+    insert finds it taken (or two issues running at once drew the same one), the issue
+    retries with an entry checked to be free, a few times, instead of failing. When the
+    current list has no free index, the entry is on the next list, which the issue opens
+    (status_list_open) if nobody has yet; the first issue of an issuer opens list 1.
     """
-    from .status import status_entries, status_index_allocate, status_list_slug, status_lists_ensure
-
-    slugs = (
-        [status_list_slug(issuer=issuer, purpose=p) for p in StatusList.Purpose.values]
-        if with_status
-        else []
+    from .status import (
+        status_entries,
+        status_entries_allocate,
+        status_entry_draw,
+        status_entry_forget,
+        status_list_open,
+        status_list_slug,
     )
-    for attempt in range(STATUS_INDEX_ATTEMPTS):
-        index = (
-            status_index_allocate(issuer=issuer, check_free=attempt > 0) if with_status else None
-        )
-        if index is not None:
-            document = {**document, "credentialStatus": status_entries(issuer=issuer, index=index)}
+
+    attempt = 0
+    while attempt < STATUS_INDEX_ATTEMPTS:
+        entry = None
+        remembered = False
+        slugs: list[str] = []
+        if with_status:
+            if attempt:
+                entry = status_entries_allocate(issuer=issuer, count=1)[0]
+            else:
+                entry, remembered = status_entry_draw(issuer=issuer)
+            number, index = entry
+            slugs = [
+                status_list_slug(issuer=issuer, purpose=p, number=number)
+                for p in StatusList.Purpose.values
+            ]
+            document = {
+                **document,
+                "credentialStatus": status_entries(issuer=issuer, number=number, index=index),
+            }
         credential = _signed_credential(
-            issuer=issuer, document=document, status_index=index, **store
+            issuer=issuer, document=document, status_entry=entry, **store
         )
         if _credential_insert(credential, status_slugs=slugs):
             return credential
         # Nothing was written: find out why.
-        if index is not None:
+        if entry is not None:
+            status_entry_forget(issuer=issuer)
+            attempt += 1
             if StatusList.objects.filter(issuer=issuer, slug__in=slugs).count() < len(slugs):
-                status_lists_ensure(issuer=issuer)
+                if not remembered:  # a list this process only remembers is not reopened
+                    status_list_open(issuer=issuer, number=number)
+                    attempt -= 1  # opening the next list is no lost race
                 continue
-            if Credential.objects.filter(issuer=issuer, status_index=index).exists():
+            if Credential.objects.filter(
+                issuer=issuer, status_list_number=number, status_index=index
+            ).exists():
                 continue
+            if not StatusList.objects.filter(
+                issuer=issuer, slug__in=slugs, capacity__gt=index
+            ).exists():
+                continue  # a draw past the list's capacity (it was read as another list's)
         _raise_if_duplicate(document)
         raise IntegrityError("the credential's public id or digest is taken")
     raise ValidationError(
@@ -267,7 +309,8 @@ def credential_issue(
     """Issues, signs and stores one credential for `subject_did`; anchors its digest (v1).
 
     Atomic: the credential, its status entries and its anchor leaf are one INSERT statement
-    (the first issue of an issuer also makes and anchors its status lists). The B Pass
+    (the first issue of an issuer also makes and anchors its status lists, and an issue that
+    finds the current list full opens the next: status_list_open). The B Pass
     types (identity.credential_types) have their claims validated against their JSON Schema and
     referenced in `credentialSchema`; other types (e.g. education's OpenBadgeCredential) bring
     their own `contexts`. Raises ValidationError naming the field on bad input.
@@ -448,37 +491,16 @@ def credential_issue_documents(*, issuer: IssuerKey, requests: list[dict]) -> li
     return _store_many(issuer=issuer, items=items)
 
 
-def _free_indexes(*, issuer: IssuerKey, count: int) -> list[int]:
-    """`count` distinct random status list indexes that no credential of the issuer held when
-    this looked: random draws, one read for all of them, the taken ones drawn again."""
-    from .status import status_index_allocate
-
-    chosen: set[int] = set()
-    for _attempt in range(50):
-        drawn = set()
-        while len(chosen) + len(drawn) < count:
-            index = status_index_allocate(issuer=issuer, check_free=False)
-            if index not in chosen:
-                drawn.add(index)
-        taken = set(
-            Credential.objects.filter(issuer=issuer, status_index__in=drawn).values_list(
-                "status_index", flat=True
-            )
-        )
-        chosen |= drawn - taken
-        if len(chosen) == count:
-            return secrets.SystemRandom().sample(sorted(chosen), count)
-    raise ValidationError({"credentialStatus": _("The status list is full.")})
-
-
 @transaction.atomic
 def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> list[Credential]:
     """Signs and stores a batch of (document, what is stored beside it, with status) in one
-    transaction: the issuer's lists made if missing, one read choosing every free status index,
-    one INSERT of all the credentials (busanhub.db.insert_rows) and one of all their anchor
-    leaves. An index another issue took meanwhile fails the INSERT, which rolls back to its
-    savepoint, and the batch is signed again with fresh indexes (a few times at most)."""
-    from .status import status_entries_for, status_lists_ensure
+    transaction: a read or two choosing every free status entry (status_entries_allocate:
+    the current list, and the next when it has too few free), one INSERT of the credentials
+    per status list (busanhub.db.insert_rows; the next list opened just before its own) and
+    one of all their anchor leaves. An entry another issue took meanwhile fails the INSERT,
+    which rolls back to its savepoint, and the batch is signed again with fresh entries (a
+    few times at most)."""
+    from .status import status_entries_allocate, status_entries_for
 
     if not items:
         return []
@@ -487,31 +509,26 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
             {"credentials": _("At most %(count)d credentials at once.") % {"count": BATCH_MAX}}
         )
     with_status = [position for position, item in enumerate(items) if item[2]]
-    if with_status:
-        status_lists_ensure(issuer=issuer)
     status_entries = status_entries_for(issuer=issuer)
     for _attempt in range(STATUS_INDEX_ATTEMPTS):
-        indexes: list[int | None] = [None] * len(items)
-        for position, index in zip(
-            with_status, _free_indexes(issuer=issuer, count=len(with_status)), strict=True
-        ):
-            indexes[position] = index
+        entries: list[tuple[int, int] | None] = [None] * len(items)
+        if with_status:
+            allocated = status_entries_allocate(issuer=issuer, count=len(with_status))
+            for position, entry in zip(with_status, allocated, strict=True):
+                entries[position] = entry
         created = _iso(timezone.now())
         credentials = []
-        for position, ((document, store, _status), index) in enumerate(
-            zip(items, indexes, strict=True)
+        for position, ((document, store, _status), entry) in enumerate(
+            zip(items, entries, strict=True)
         ):
-            if index is not None:
-                document = {
-                    **document,
-                    "credentialStatus": status_entries(index),
-                }
+            if entry is not None:
+                document = {**document, "credentialStatus": status_entries(*entry)}
             try:
                 credentials.append(
                     _signed_credential(
                         issuer=issuer,
                         document=document,
-                        status_index=index,
+                        status_entry=entry,
                         created=created,
                         **store,
                     )
@@ -520,14 +537,9 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
                 raise _batch_errors(exc, position) from exc
         try:
             with transaction.atomic():
-                _credentials_insert_many(credentials)
+                _credentials_insert_many(issuer, credentials)
         except IntegrityError:
-            if (
-                with_status
-                and Credential.objects.filter(
-                    issuer=issuer, status_index__in=[i for i in indexes if i is not None]
-                ).exists()
-            ):
+            if with_status and _any_entry_taken(issuer, [e for e in entries if e is not None]):
                 continue
             raise ValidationError(
                 {
@@ -546,29 +558,54 @@ def _store_many(*, issuer: IssuerKey, items: list[tuple[dict, dict, bool]]) -> l
     )
 
 
-def _credentials_insert_many(credentials: list[Credential]) -> None:
-    """One INSERT of the credentials and one of their anchor leaves (version 1).
+def _any_entry_taken(issuer: IssuerKey, entries: list[tuple[int, int]]) -> bool:
+    by_number: dict[int, list[int]] = {}
+    for number, index in entries:
+        by_number.setdefault(number, []).append(index)
+    return any(
+        Credential.objects.filter(
+            issuer=issuer, status_list_number=number, status_index__in=indexes
+        ).exists()
+        for number, indexes in by_number.items()
+    )
 
-    The rows go in status index order: two batches inserting at once then take the unique
-    index's entries in one order, so one may wait for the other (and retry, _store_many) but
-    never both for each other (a deadlock, seen with two seeding processes)."""
+
+def _credentials_insert_many(issuer: IssuerKey, credentials: list[Credential]) -> None:
+    """One INSERT of the credentials per status list and one of their anchor leaves (v1).
+
+    Lock order, so that two batches at once never wait for each other both ways (a deadlock,
+    seen with two seeding processes): the credentials without status first, then list by
+    list in number order, each list opened (status_list_open) just before its credentials go
+    in, and within a list in index order. One batch may then wait for another (and retry,
+    _store_many), never both for each other."""
+    from .status import status_list_open
+
     credentials = sorted(
-        credentials, key=lambda c: -1 if c.status_index is None else c.status_index
+        credentials,
+        key=lambda c: (
+            (-1, -1) if c.status_index is None else (c.status_list_number, c.status_index)
+        ),
     )
     fields = [f for f in Credential._meta.concrete_fields if not f.primary_key]
-    rows = [
-        tuple(
-            value if isinstance(field, JSONField) else field.get_db_prep_save(value, connection)
-            for field in fields
-            for value in (field.pre_save(credential, True),)
-        )
-        for credential in credentials
-    ]
-    pks = insert_rows(Credential, [f.attname for f in fields], rows, returning=True)
-    for credential, pk in zip(credentials, pks, strict=True):
-        credential.pk = pk
-        credential._state.adding = False
-        credential._state.db = connection.alias
+    groups: dict[int | None, list[Credential]] = {}
+    for credential in credentials:
+        groups.setdefault(credential.status_list_number, []).append(credential)
+    for number, group in groups.items():
+        if number is not None:
+            status_list_open(issuer=issuer, number=number)
+        rows = [
+            tuple(
+                value if isinstance(field, JSONField) else field.get_db_prep_save(value, connection)
+                for field in fields
+                for value in (field.pre_save(credential, True),)
+            )
+            for credential in group
+        ]
+        pks = insert_rows(Credential, [f.attname for f in fields], rows, returning=True)
+        for credential, pk in zip(group, pks, strict=True):
+            credential.pk = pk
+            credential._state.adding = False
+            credential._state.db = connection.alias
     anchor_records_new(
         {
             "kind": "identity.credential",

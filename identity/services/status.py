@@ -1,9 +1,11 @@
+import functools
 import secrets
 from collections.abc import Callable
 from datetime import UTC
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,65 +68,213 @@ def _publish(status_list: StatusList, *, is_new: bool) -> None:
     )
 
 
+def status_list_capacity() -> int:
+    """How many indexes a new list hands out (settings.IDENTITY_STATUS_LIST_CAPACITY)."""
+    capacity = settings.IDENTITY_STATUS_LIST_CAPACITY
+    if capacity < 1:
+        raise ImproperlyConfigured("IDENTITY_STATUS_LIST_CAPACITY is at least 1")
+    return capacity
+
+
+def status_list_open(*, issuer: IssuerKey, number: int) -> dict[str, StatusList]:
+    """The issuer's revocation and suspension lists numbered `number`, made, signed and
+    anchored (version 1) if missing. Safe against a concurrent opener of the same number: its
+    rows win the unique constraint (this waits for its commit) and are returned. In its own
+    savepoint, joining the caller's transaction."""
+    existing = {
+        status_list.purpose: status_list
+        for status_list in StatusList.objects.filter(issuer=issuer, number=number)
+    }
+    if len(existing) == len(StatusList.Purpose.values):
+        _remember(issuer, number, existing[StatusList.Purpose.REVOCATION].capacity)
+        return existing
+    capacity = status_list_capacity()
+    length = max(statuslist.MIN_LENGTH, -(-capacity // 8) * 8)
+    try:
+        with transaction.atomic():
+            for purpose in StatusList.Purpose.values:
+                if purpose not in existing:
+                    existing[purpose] = StatusList(
+                        issuer=issuer,
+                        purpose=purpose,
+                        number=number,
+                        slug=status_list_slug(issuer=issuer, purpose=purpose, number=number),
+                        bits=bytes(statuslist.empty(length)),
+                        length=length,
+                        capacity=capacity,
+                    )
+                    _publish(existing[purpose], is_new=True)
+    # Opened meanwhile by another issue: committed before full_clean looked (its unique
+    # check), or while this INSERT waited for it.
+    except (IntegrityError, ValidationError):
+        existing = {
+            status_list.purpose: status_list
+            for status_list in StatusList.objects.filter(issuer=issuer, number=number)
+        }
+        if len(existing) != len(StatusList.Purpose.values):
+            raise
+    _remember(issuer, number, existing[StatusList.Purpose.REVOCATION].capacity)
+    return existing
+
+
 @transaction.atomic
 def status_lists_ensure(*, issuer: IssuerKey) -> dict[str, StatusList]:
-    """The issuer's revocation and suspension lists (131,072 entries), created and published once.
+    """The issuer's current (highest-numbered) revocation and suspension lists; list 1 is
+    made, published and anchored (version 1) when the issuer has none."""
+    number = (
+        StatusList.objects.filter(issuer=issuer)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return status_list_open(issuer=issuer, number=number or 1)
 
-    Anchors version 1 of each new list.
-    """
-    lists = {}
-    for purpose in StatusList.Purpose.values:
-        existing = StatusList.objects.filter(issuer=issuer, purpose=purpose).first()
-        if existing is None:
-            existing = StatusList(
-                issuer=issuer,
-                purpose=purpose,
-                slug=status_list_slug(issuer=issuer, purpose=purpose),
-                bits=bytes(statuslist.empty(statuslist.MIN_LENGTH)),
-                length=statuslist.MIN_LENGTH,
+
+def status_list_slug(*, issuer: IssuerKey, purpose: str, number: int = 1) -> str:
+    """The slug (and so the URL) of an issuer's list: list 1 is `<issuer>-<purpose>` (as before
+    lists were numbered), list n `<issuer>-<purpose>-<n>`."""
+    if number == 1:
+        return f"{issuer.slug}-{purpose}"
+    return f"{issuer.slug}-{purpose}-{number}"
+
+
+# Per process: issuer pk -> (number, capacity) of its current list as last seen, so that a
+# first attempt reads nothing. Only ever a hint: the issue statement checks the list exists
+# and the index is below its capacity, and a failed attempt forgets it (status_entry_forget).
+_current_lists: dict[int, tuple[int, int]] = {}
+
+
+def _remember(issuer: IssuerKey, number: int, capacity: int) -> None:
+    if number >= _current_lists.get(issuer.pk, (0, 0))[0]:
+        _current_lists[issuer.pk] = (number, capacity)
+
+
+def _lists_capacities(*, issuer: IssuerKey) -> dict[int, int]:
+    """number -> capacity of the issuer's lists (the revocation ones: both purposes of a number
+    are made together, with the same capacity)."""
+    capacities = dict(
+        StatusList.objects.filter(issuer=issuer, purpose=StatusList.Purpose.REVOCATION).values_list(
+            "number", "capacity"
+        )
+    )
+    if capacities:
+        _current_lists.pop(issuer.pk, None)
+        _remember(issuer, max(capacities), capacities[max(capacities)])
+    return capacities
+
+
+def status_entry_draw(*, issuer: IssuerKey) -> tuple[tuple[int, int], bool]:
+    """((list number, index), whether it was drawn from what this process last saw): a bare
+    random index of the issuer's current list, for a first attempt (almost always free),
+    reading nothing once the process knows the list. The issue statement settles it (unique
+    constraint, list present, index below the list's capacity)."""
+    remembered = _current_lists.get(issuer.pk)
+    if remembered is not None:
+        number, capacity = remembered
+        return (number, secrets.randbelow(capacity)), True
+    capacities = _lists_capacities(issuer=issuer)
+    number = max(capacities, default=1)
+    return (number, secrets.randbelow(capacities.get(number) or status_list_capacity())), False
+
+
+def status_entry_forget(*, issuer: IssuerKey) -> None:
+    """Drops what this process remembered of the issuer's current list (a stale hint)."""
+    _current_lists.pop(issuer.pk, None)
+
+
+def status_entries_allocate(*, issuer: IssuerKey, count: int) -> list[tuple[int, int]]:
+    """`count` distinct (list number, index) pairs no credential of the issuer held when this
+    looked, random within each list (herd privacy: indexes say nothing about issue order).
+
+    From the current (highest-numbered) list; what it lacks comes from the next list, which
+    may not exist yet (the insert opens it: status_list_open), and so on. The unique
+    constraint (issuer, list number, index) settles races: an issue that finds an entry taken
+    allocates again."""
+    capacities = _lists_capacities(issuer=issuer)
+    number = max(capacities, default=1)
+    entries: list[tuple[int, int]] = []
+    while len(entries) < count:
+        wanted = count - len(entries)
+        if number in capacities:
+            free = _free_indexes(
+                issuer=issuer, number=number, capacity=capacities[number], count=wanted
             )
-            _publish(existing, is_new=True)
-        lists[purpose] = existing
-    return lists
+        else:
+            capacity = status_list_capacity()
+            free = secrets.SystemRandom().sample(range(capacity), min(wanted, capacity))
+        entries += [(number, index) for index in free]
+        number += 1
+    return entries
 
 
-def status_list_slug(*, issuer: IssuerKey, purpose: str) -> str:
-    """The slug (and so the URL) of an issuer's list: fixed when the list is created."""
-    return f"{issuer.slug}-{purpose}"
+# Random draws checked in one read, a few rounds, each drawing as many more as the last
+# round's share of taken indexes says it needs (at most FREE_DRAW_MAX); then, the list
+# nearly full, the exact set of its free indexes in one read.
+FREE_DRAW_ROUNDS = 3
+FREE_DRAW_MAX = 4096
+FREE_SHARE_EXACT = 1 / 16  # below this share free, the exact read (~60 ms at 131,072) is cheaper
+
+_FREE_EXACT_SQL = (
+    "SELECT position FROM generate_series(0, %s - 1) AS position "  # noqa: S608
+    "WHERE NOT (position = ANY(%s::int[])) AND NOT EXISTS (SELECT 1 FROM "
+    f"{Credential._meta.db_table} AS credential WHERE credential.issuer_id = %s "
+    "AND credential.status_list_number = %s AND credential.status_index = position) "
+    "ORDER BY random() LIMIT %s"
+)
 
 
-def status_index_allocate(*, issuer: IssuerKey, check_free: bool = True) -> int:
-    """A random index (herd privacy: indexes say nothing about issue order).
+def _free_indexes(*, issuer: IssuerKey, number: int, capacity: int, count: int) -> list[int]:
+    """Up to `count` distinct random indexes of list `number` that no credential held when this
+    looked; fewer only when the list has fewer free."""
+    rng = secrets.SystemRandom()
+    chosen: set[int] = set()
+    free_share = 0.5  # a guess for the first round: twice what is missing
+    for _round in range(FREE_DRAW_ROUNDS):
+        missing = count - len(chosen)
+        size = min(FREE_DRAW_MAX, int(missing / max(free_share, 1 / 64) * 1.2) + 1)
+        drawn = set(rng.sample(range(capacity), min(capacity, size + len(chosen))))
+        drawn -= chosen
+        taken = set(
+            Credential.objects.filter(
+                issuer=issuer, status_list_number=number, status_index__in=drawn
+            ).values_list("status_index", flat=True)
+        )
+        free = sorted(drawn - taken)
+        free_share = len(free) / len(drawn) if drawn else 0.0
+        chosen |= set(rng.sample(free, min(missing, len(free))))
+        if len(chosen) == count:
+            return rng.sample(sorted(chosen), count)
+        if free_share < FREE_SHARE_EXACT and len(drawn) >= 64:  # a share worth trusting
+            break
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FREE_EXACT_SQL, [capacity, sorted(chosen), issuer.pk, number, count - len(chosen)]
+        )
+        chosen |= {row[0] for row in cursor.fetchall()}
+    return rng.sample(sorted(chosen), len(chosen))
 
-    With `check_free`, one no credential of the issuer held when this looked (a read per
-    draw); without, a bare draw, for a first attempt (almost always free). Either way the
-    unique constraint (issuer, status_index) settles it: an issue that finds the index taken
-    retries (services.credentials._store_with_status_index).
-    """
-    if not check_free:
-        return secrets.randbelow(statuslist.MIN_LENGTH)
-    for _attempt in range(50):
-        index = secrets.randbelow(statuslist.MIN_LENGTH)
-        if not Credential.objects.filter(issuer=issuer, status_index=index).exists():
-            return index
-    raise ValidationError({"credentialStatus": _("The status list is full.")})
+
+def status_entries(*, issuer: IssuerKey, number: int, index: int) -> list[dict]:
+    """The credential's BitstringStatusListEntry entries, one per purpose, on lists `number`.
+    Reads nothing: the issue checks that the lists exist (status_list_open makes them)."""
+    return status_entries_for(issuer=issuer)(number, index)
 
 
-def status_entries(*, issuer: IssuerKey, index: int) -> list[dict]:
-    """The credential's BitstringStatusListEntry entries, one per purpose. Reads nothing: the
-    issue statement checks that the lists exist (status_lists_ensure makes them)."""
-    return status_entries_for(issuer=issuer)(index)
+def status_entries_for(*, issuer: IssuerKey) -> Callable[[int, int], list[dict]]:
+    """`status_entries` of one issuer as a function of the list number and index, each list's
+    URL worked out once (for a batch of credentials)."""
 
+    @functools.cache
+    def urls(number: int) -> list[tuple[str, str]]:
+        return [
+            (
+                purpose,
+                _status_list_url(status_list_slug(issuer=issuer, purpose=purpose, number=number)),
+            )
+            for purpose in StatusList.Purpose.values
+        ]
 
-def status_entries_for(*, issuer: IssuerKey) -> Callable[[int], list[dict]]:
-    """`status_entries` of one issuer as a function of the index, the lists' URLs worked out
-    once (for a batch of credentials)."""
-    urls = [
-        (purpose, _status_list_url(status_list_slug(issuer=issuer, purpose=purpose)))
-        for purpose in StatusList.Purpose.values
-    ]
-
-    def entries(index: int) -> list[dict]:
+    def entries(number: int, index: int) -> list[dict]:
         return [
             {
                 "id": f"{url}#{index}",
@@ -133,7 +283,7 @@ def status_entries_for(*, issuer: IssuerKey) -> Callable[[int], list[dict]]:
                 "statusListIndex": str(index),
                 "statusListCredential": url,
             }
-            for purpose, url in urls
+            for purpose, url in urls(number)
         ]
 
     return entries
@@ -157,7 +307,9 @@ def _set_status(
         StatusList.Purpose.REVOCATION: status == Credential.Status.REVOKED,
         StatusList.Purpose.SUSPENSION: status == Credential.Status.SUSPENDED,
     }
-    for status_list in StatusList.objects.select_for_update().filter(issuer=credential.issuer):
+    for status_list in StatusList.objects.select_for_update().filter(
+        issuer=credential.issuer, number=credential.status_list_number
+    ):
         bits = bytearray(status_list.bits)
         current = statuslist.get_bit(bits, credential.status_index)
         if current != wanted[status_list.purpose]:

@@ -1,4 +1,4 @@
-"""Status list index allocation: random, unique per issuer, and a collision retries."""
+"""Status list index allocation: random, unique per issuer and list, and a collision retries."""
 
 import pytest
 
@@ -24,15 +24,20 @@ def test_a_collision_on_the_status_index_retries_with_a_new_index(city, monkeypa
     # Given an index already taken, and an allocator that hands it out once more (as when a
     # concurrent issue commits between the free-index check and the insert)
     taken = _issue(city, 1).status_index
-    real_allocate = status_services.status_index_allocate
+    real_allocate = status_services.status_entries_allocate
     handed = []
 
-    def allocate_taken_first(*, issuer, check_free=True):
-        index = taken if not handed else real_allocate(issuer=issuer, check_free=check_free)
-        handed.append(index)
-        return index
+    def draw_taken(*, issuer):
+        handed.append(taken)
+        return (1, taken), False
 
-    monkeypatch.setattr(status_services, "status_index_allocate", allocate_taken_first)
+    def allocate(*, issuer, count):
+        entries = real_allocate(issuer=issuer, count=count)
+        handed.extend(index for _number, index in entries)
+        return entries
+
+    monkeypatch.setattr(status_services, "status_entry_draw", draw_taken)
+    monkeypatch.setattr(status_services, "status_entries_allocate", allocate)
 
     # When a credential is issued
     credential = _issue(city, 2)
@@ -51,8 +56,9 @@ def test_issuing_fails_cleanly_when_every_retry_collides(city, monkeypatch):
     from django.core.exceptions import ValidationError
 
     taken = _issue(city, 1).status_index
+    monkeypatch.setattr(status_services, "status_entry_draw", lambda *, issuer: ((1, taken), False))
     monkeypatch.setattr(
-        status_services, "status_index_allocate", lambda *, issuer, check_free=True: taken
+        status_services, "status_entries_allocate", lambda *, issuer, count: [(1, taken)] * count
     )
 
     with pytest.raises(ValidationError) as excinfo:
@@ -63,20 +69,12 @@ def test_issuing_fails_cleanly_when_every_retry_collides(city, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_credentials_issued_concurrently_get_distinct_indexes(monkeypatch):
-    # Given a city whose status lists exist, and indexes drawn from 48 slots so that twenty
+def test_credentials_issued_concurrently_get_distinct_indexes(settings):
+    # Given a city whose status lists exist with 48 entries to hand out, so that twenty
     # concurrent issues collide often (the real lists have 131,072)
+    settings.IDENTITY_STATUS_LIST_CAPACITY = 48
     city = services.city_issuer()
     services.status_lists_ensure(issuer=city)
-
-    class FewSlots:
-        @staticmethod
-        def randbelow(_upper):
-            import random
-
-            return random.randrange(48)
-
-    monkeypatch.setattr(status_services, "secrets", FewSlots)
     count = 20
 
     # When twenty threads issue at the same moment
