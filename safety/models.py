@@ -391,14 +391,16 @@ class MapCell(models.Model):
     scanning the reports. A cell at `level` is 2**-level degrees a side, `x` = floor(long *
     2**level), `y` = floor(lat * 2**level). Written only by `safety.services.map_cells`."""
 
-    level = models.PositiveSmallIntegerField()
-    x = models.IntegerField()
-    y = models.IntegerField()
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=20, choices=Report.Status.choices)
-    count = models.IntegerField(default=0)
-    lat_sum = models.FloatField(default=0)
-    long_sum = models.FloatField(default=0)
+    level = models.PositiveSmallIntegerField(_("grid level"))
+    x = models.IntegerField(_("cell column"))
+    y = models.IntegerField(_("cell row"))
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="+", verbose_name=_("category")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Report.Status.choices)
+    count = models.IntegerField(_("reports"), default=0)
+    lat_sum = models.FloatField(_("sum of latitudes"), default=0)
+    long_sum = models.FloatField(_("sum of longitudes"), default=0)
 
     class Meta:
         constraints = [
@@ -409,6 +411,8 @@ class MapCell(models.Model):
                 name="safety_mapcell_key",
             )
         ]
+        verbose_name = _("map cell")
+        verbose_name_plural = _("map cells")
 
     def __str__(self) -> str:
         return f"{self.level}/{self.x}/{self.y} {self.status} {self.count}"
