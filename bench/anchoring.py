@@ -29,6 +29,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "busanhub.settings.test")
 
 import django  # noqa: E402
 
+from bench.cpu import cpu_model  # noqa: E402
+
 django.setup()
 
 from django.conf import settings  # noqa: E402
@@ -239,16 +241,6 @@ def bench_gas() -> dict[int, float]:
 
 
 # --- machine ----------------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def database_description() -> str:

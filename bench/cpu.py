@@ -32,3 +32,14 @@ def backend_cpu_reader(connection):
         return float("nan") if seconds is None else seconds
 
     return read
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (the machine a figure comes from)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return os.uname().machine

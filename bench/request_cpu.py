@@ -353,6 +353,7 @@ def main() -> None:
     from django.test.utils import setup_databases, teardown_databases
 
     from bench import city
+    from bench.cpu import cpu_model
     from bench.load import plan_build
 
     test = connection.settings_dict.setdefault("TEST", {})
@@ -379,7 +380,7 @@ def main() -> None:
             requests = [r for r in requests if r.name in names]
         out(
             f"# CPU per request: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; "
-            f"{platform_cpu()} x{os.cpu_count()}; load {os.getloadavg()[0]:.1f}; "
+            f"{cpu_model()} x{os.cpu_count()}; load {os.getloadavg()[0]:.1f}; "
             f"{args.repeat} of each; busanhub.settings.prod in-process (Django test client)"
         )
         rows = measure(requests, repeat=args.repeat, profile=args.profile)
@@ -406,16 +407,6 @@ def main() -> None:
 
         connections.close_all()
         teardown_databases(old_config, verbosity=0)
-
-
-def platform_cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return os.uname().machine
 
 
 if __name__ == "__main__":
