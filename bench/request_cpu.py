@@ -3,6 +3,7 @@
     .venv/bin/python bench/request_cpu.py                 # 30 of each request, a small city
     .venv/bin/python bench/request_cpu.py --repeat 60 --only "page /me/"
     .venv/bin/python bench/request_cpu.py --profile "page /"   # cProfile of that request
+    .venv/bin/python bench/request_cpu.py --sql "page /me/"    # the SQL of its queries
 
 Wall-clock rates on a shared 2-CPU machine say little; the CPU a request costs does not depend
 on what else runs. Each request of the mix is sent `--repeat` times (after two warm-ups)
@@ -288,7 +289,9 @@ def requests_for(plan: dict) -> list[Request]:
     ]
 
 
-def measure(requests: list[Request], *, repeat: int, profile: str | None) -> list[dict]:
+def measure(
+    requests: list[Request], *, repeat: int, profile: str | None, sql: str | None = None
+) -> list[dict]:
     """Per request: CPU ms of this process and of the PostgreSQL backend, and queries."""
     from django.db import connection
 
@@ -312,8 +315,11 @@ def measure(requests: list[Request], *, repeat: int, profile: str | None) -> lis
         with connection.execute_wrapper(count):
             request.send()
         queries = len(executed)
+        if request.name in (sql or "").split(","):
+            out("\n".join(f"  {i + 1:>2}. {text}" for i, text in enumerate(executed)))
         backend = backend_cpu_reader(connection)
-        profiler = cProfile.Profile(time.process_time) if profile == request.name else None
+        profiled = request.name in (profile or "").split(",")
+        profiler = cProfile.Profile(time.process_time) if profiled else None
         if profiler:
             profiler.enable()
         web_start, db_start = time.process_time(), backend()
@@ -324,8 +330,10 @@ def measure(requests: list[Request], *, repeat: int, profile: str | None) -> lis
         if profiler:
             profiler.disable()
             text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(70)
-            out(text.getvalue())
+            stats = pstats.Stats(profiler, stream=text)
+            stats.sort_stats("cumulative").print_stats(70)
+            stats.sort_stats("tottime").print_stats(30)
+            out(f"# {request.name}\n{text.getvalue()}")
         rows.append(
             {
                 "name": request.name,
@@ -342,7 +350,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="requests measured per name")
     parser.add_argument("--only", help="comma-separated request names")
-    parser.add_argument("--profile", help="a request name: print its cProfile (cumulative)")
+    parser.add_argument("--profile", help="request names (commas): print their cProfiles")
+    parser.add_argument("--sql", help="request names (commas): print the SQL of their queries")
     parser.add_argument("--citizens", type=int, default=200)
     args = parser.parse_args()
     environment_set()
@@ -383,7 +392,7 @@ def main() -> None:
             f"{cpu_model()} x{os.cpu_count()}; load {os.getloadavg()[0]:.1f}; "
             f"{args.repeat} of each; busanhub.settings.prod in-process (Django test client)"
         )
-        rows = measure(requests, repeat=args.repeat, profile=args.profile)
+        rows = measure(requests, repeat=args.repeat, profile=args.profile, sql=args.sql)
         out(f"  {'request':<24} {'web ms':>7} {'db ms':>6} {'total':>6} {'queries':>7} {'fail':>4}")
         for row in rows:
             out(

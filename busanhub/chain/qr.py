@@ -2,15 +2,15 @@
 
 import base64
 import hashlib
-import io
 
 import qrcode
-import qrcode.image.svg
 from django.core.cache import cache
 
 # A text's image never changes; a day in the cache keeps a busy record's page from drawing it
 # again while letting the cache forget records nobody looks at.
 CACHE_SECONDS = 24 * 3600
+BORDER = 2  # modules of quiet zone around the code
+MODULE_MM = 0.8  # the size qrcode's SVG image gave a module (box_size 8)
 
 
 def cache_key(text: str) -> str:
@@ -29,8 +29,36 @@ def svg_data_uri(text: str) -> str:
     return uri
 
 
+def modules(text: str) -> list[list[bool]]:
+    """The QR code's modules (True: dark), quiet zone of two included. qrcode still chooses
+    the mask (its eight trials are most of what is left of the cost)."""
+    code = qrcode.QRCode(border=BORDER)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
 def _draw(text: str) -> str:
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    """One path of a rectangle per run of dark modules in a row: qrcode's own SVG image
+    draws a rectangle per module through its image classes, half the cost of a first view."""
+    matrix = modules(text)
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start},{y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    millimetres = f"{size * MODULE_MM:g}mm"
+    svg = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f'<svg width="{millimetres}" height="{millimetres}" version="1.1" '
+        f'viewBox="0 0 {size} {size}" shape-rendering="crispEdges" '
+        f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}" fill="#000"/></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

@@ -28,3 +28,27 @@ def test_a_qr_code_is_drawn_once_then_read_from_the_cache():
         assert other.startswith("data:image/svg+xml;base64,") and other != first
     finally:
         cache.delete_many([key, qr.cache_key(text + "0")])
+
+
+def test_the_drawing_has_exactly_the_dark_modules_of_the_code():
+    # Given a text and the modules qrcode computes for it
+    text = "https://busanhub.example/verify/" + "0f" * 32
+    expected = qr.modules(text)
+
+    # When it is drawn
+    svg = base64.b64decode(qr._draw(text).split(",", 1)[1]).decode()
+
+    # Then the path's rectangles (one per run of dark modules in a row) cover the dark modules
+    # and nothing else
+    size = len(expected)
+    assert f'viewBox="0 0 {size} {size}"' in svg
+    drawn = [[False] * size for _ in range(size)]
+    path = svg.split(' d="', 1)[1].split('"', 1)[0]
+    for rectangle in path.split("z")[:-1]:
+        start, width = rectangle[1:].split("h", 1)
+        x, y = (int(n) for n in start.split(","))
+        for column in range(x, x + int(width.split("v", 1)[0])):
+            assert not drawn[y][column]  # no module drawn twice
+            drawn[y][column] = True
+    assert drawn == expected
+    assert any(any(row) for row in expected) and not all(all(row) for row in expected)
