@@ -1,4 +1,8 @@
 from django import forms
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exchange.amounts import MAX_AMOUNT, to_units
@@ -50,6 +54,33 @@ class OrderForm(forms.Form):
         self.fields["quote_amount"].label = _("Or amount to spend (%(quote)s)") % {
             "quote": market.quote.symbol
         }
+
+
+# An unbound order form's fields, rendered once per process for each market and language:
+# the same for every trader (labels name the market's assets; no value, no error, no token).
+_order_fields: dict[tuple, SafeString] = {}
+
+
+def order_form_fields(form: OrderForm, *, market) -> SafeString:
+    """The form's fields as HTML. Rendering seven widgets costs more CPU than the trading
+    page's queries together, and an unbound form (every GET) depends only on the market's
+    asset symbols and decimals and the language: those are the key, so a renamed asset finds a
+    new entry and nothing has to be forgotten. A bound form (a POST with errors) is rendered
+    anew. With DEBUG on, nothing is kept (templates change under a running development server).
+    """
+    if form.is_bound or settings.DEBUG:
+        return render_to_string("exchange/_order_fields.html", {"form": form})
+    key = (
+        get_language(),
+        market.base.symbol,
+        market.base.decimals,
+        market.quote.symbol,
+        market.quote.decimals,
+    )
+    html = _order_fields.get(key)
+    if html is None:
+        html = _order_fields[key] = render_to_string("exchange/_order_fields.html", {"form": form})
+    return html
 
 
 class WithdrawalAddressForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from exchange import engine
@@ -10,6 +10,7 @@ from exchange.models import (
     Account,
     ChainDeposit,
     ChainWithdrawal,
+    FeeTier,
     JournalEntry,
     Market,
     Order,
@@ -40,6 +41,26 @@ def balance_rows(*, user) -> list[dict]:
         .values_list("asset__symbol", "asset__decimals", "available", "held")
     )
     return [{"symbol": s, "decimals": d, "available": a, "held": h} for s, d, a, h in rows]
+
+
+def market_for_trading(*, symbol: str) -> Market | None:
+    """The market with its assets, its last price (`last_price`, None before any trade) and
+    the lowest tier's taker fee (`taker_bps`, 0 without tiers), in one query: the trading page
+    shows the last price and estimates the fee; the ticker's other figures come from the API."""
+    last = Trade.objects.filter(market=OuterRef("pk")).order_by("-created_at", "-pk")
+    tier = FeeTier.objects.order_by("min_volume_30d")
+    market = (
+        Market.objects.select_related("base", "quote")
+        .annotate(
+            last_price=Subquery(last.values("price")[:1]),
+            lowest_taker_bps=Subquery(tier.values("taker_bps")[:1]),
+        )
+        .filter(symbol=symbol)
+        .first()
+    )
+    if market is not None:
+        market.taker_bps = market.lowest_taker_bps or 0
+    return market
 
 
 def markets_listed() -> QuerySet[Market]:

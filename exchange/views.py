@@ -22,8 +22,9 @@ from exchange.forms import (
     ProofCheckForm,
     WithdrawalAddressForm,
     WithdrawalForm,
+    order_form_fields,
 )
-from exchange.models import Asset, FeeTier, LiabilitySnapshot, Market, Order, WithdrawalAddress
+from exchange.models import Asset, LiabilitySnapshot, Order, WithdrawalAddress
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -47,7 +48,9 @@ def home(request):
 
 
 def trade(request, symbol):
-    market = get_object_or_404(Market.objects.select_related("base", "quote"), symbol=symbol)
+    market = selectors.market_for_trading(symbol=symbol)
+    if market is None:
+        raise Http404
     form = OrderForm(market=market)
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -74,9 +77,13 @@ def trade(request, symbol):
                     request, _("Order placed: %(status)s.") % {"status": order.get_status_display()}
                 )
                 return redirect("exchange:trade", symbol=market.symbol)
-    context = {"market": market, "form": form, "ticker": selectors.ticker(market=market)}
-    tier = FeeTier.objects.order_by("min_volume_30d").first()
-    context["taker_bps"] = tier.taker_bps if tier else 0
+    context = {
+        "market": market,
+        "form": form,
+        "last_price": market.last_price,
+        "taker_bps": market.taker_bps,
+        "order_fields": order_form_fields(form, market=market),
+    }
     if request.user.is_authenticated:
         context["balances"] = selectors.balances_for(user=request.user)
         context["open_orders"] = page_of(

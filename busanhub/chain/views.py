@@ -168,7 +168,8 @@ def verify_digest(request, digest: str):
             status=400,
         )
     receipt = receipt_for_viewer(digest, request.user)
-    status = "confirmed" if receipt else selectors.anchor_state(digest).status
+    state = None if receipt else selectors.anchor_state(digest)
+    status = "confirmed" if receipt else state.status
     result = check_receipt(receipt) if receipt else None
     if _wants_json(request):
         if receipt is None or result is None:
@@ -185,6 +186,7 @@ def verify_digest(request, digest: str):
         {
             "digest": digest,
             "status": status,
+            "state": state,
             "receipt": receipt,
             "result": result,
             "verdict": verdict_of(result) if result else None,

@@ -2,13 +2,14 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from exchange import services
-from exchange.models import Market, Order
-from exchange.tests.factories import ETH, PASSWORD, StaffFactory, UserFactory
+from exchange.models import Asset, FeeTier, Market, Order
+from exchange.tests.factories import ETH, PASSWORD, AssetFactory, StaffFactory, UserFactory
 
 PRICE = 3_000_000
 
@@ -308,3 +309,75 @@ def test_open_orders_are_paginated_and_show_only_the_owners(market, alice, bob, 
         for line in (first + second).split('action="')[1:]
     }
     assert shown == mine
+
+
+def test_trade_page_shows_the_last_price_and_the_lowest_taker_fee(market, alice, bob, fund):
+    # Given no trade yet: no last price, the base tier's taker fee
+    client = _login(alice)
+    url = reverse("exchange:trade", args=["ETH-KRW"])
+    before = client.get(url).content.decode()
+    assert '<strong id="exchange-last">—</strong>' in before
+    assert 'data-taker-bps="20"' in before
+
+    # When Bob buys from Alice at PRICE, then at PRICE + 1,000, and a cheaper tier is added
+    fund(alice, market, eth=ETH)
+    fund(bob, market, krw=10_000_000)
+    for price in (PRICE, PRICE + 1_000):
+        services.order_place(
+            user=alice, market=market, side="sell", price=price, quantity=ETH // 10
+        )
+        services.order_place(user=bob, market=market, side="buy", price=price, quantity=ETH // 10)
+    FeeTier.objects.create(name="cheaper", min_volume_30d=-1, maker_bps=5, taker_bps=7)
+
+    # Then the page shows the last trade's price and the lowest tier's fee
+    after = client.get(url).content.decode()
+    assert '<strong id="exchange-last">3,001,000</strong>' in after
+    assert 'data-taker-bps="7"' in after
+
+
+def test_trade_page_queries(market, alice, fund, django_assert_max_num_queries):
+    # Given a trader with balances, open orders and a past order
+    fund(alice, market, krw=10_000_000)
+    for _ in range(3):
+        services.order_place(
+            user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 100
+        )
+    services.order_cancel(user=alice, order=Order.objects.filter(owner=alice).first())
+    client = _login(alice)
+    url = reverse("exchange:trade", args=["ETH-KRW"])
+    client.get(url)
+
+    # When the trading page is shown again: session, user, the market with its last price and
+    # fee, balances, open orders, history
+    with django_assert_max_num_queries(6):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_order_form_fields_follow_the_language_and_the_market(market, alice):
+    # Given the trading page in English, then in Korean
+    client = _login(alice)
+    url = reverse("exchange:trade", args=["ETH-KRW"])
+    english = client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ko"
+    korean = client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    # Then each language has its own labels
+    assert '<label for="id_price">Price (KRW)</label>' in english
+    assert '<label for="id_price">Price (KRW)</label>' not in korean
+    assert 'name="price"' in korean
+
+    # And a market of other assets labels its own
+    usdc = AssetFactory(symbol="USDC", name="USD Coin", kind=Asset.Kind.FIAT, decimals=2)
+    Market.objects.create(
+        symbol="USDC-KRW",
+        base=usdc,
+        quote=market.quote,
+        tick_size=1,
+        lot_size=10**4,
+        min_notional=1_000,
+        status=Market.Status.OPEN,
+    )
+    other = client.get(reverse("exchange:trade", args=["USDC-KRW"]))
+    assert '<label for="id_quantity">Quantity (USDC)</label>' in other.content.decode()

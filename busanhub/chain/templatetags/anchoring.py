@@ -40,10 +40,14 @@ def anchor_prefetch(context, items, attribute: str = "digest") -> str:
 
 @register.simple_tag(takes_context=True)
 def anchor_status(context, digest, testid: str = "") -> str:
-    """The component for one digest; renders nothing without one (nothing was anchored)."""
+    """The component for one digest (or for an `AnchorState` the view has already read);
+    renders nothing without one (nothing was anchored)."""
     if not digest:
         return ""
-    state = context.render_context.get(_PREFETCHED, {}).get(digest)
+    if isinstance(digest, selectors.AnchorState):
+        state = digest
+    else:
+        state = context.render_context.get(_PREFETCHED, {}).get(digest)
     if state is None:
         state = selectors.anchor_state(digest)
     return render_to_string(

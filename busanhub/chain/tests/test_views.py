@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from busanhub.accounts.models import User
 from busanhub.chain import services
 from busanhub.chain.models import AnchorBatch
 from busanhub.chain.testing import anchored_records as anchor_and_confirm
@@ -277,6 +278,27 @@ def test_digest_page_of_a_pending_record_is_a_page_saying_not_anchored_yet(clien
     assert english.status_code == 200
     assert NOT_ANCHORED_EN in english.content.decode()
     assert "The record waits for the next batch." in english.content.decode()
+
+
+@pytest.mark.django_db
+def test_pending_record_page_for_a_citizen_reads_its_state_once(
+    client, django_assert_max_num_queries
+):
+    # Given a pending record and a signed-in citizen (no permission to read)
+    leaf = services.anchor_record(kind="test.record", ref="r2", version=1, data={}, public=False)
+    citizen = User.objects.create_user(email="citizen@example.kr", password="x")
+    client.force_login(citizen)
+    client.get("/privacy/")  # the session is read once, as on any earlier page
+
+    # When the record's page is shown: the session, the user, the confirmed leaf (none), the
+    # state; the permissions are not read (no receipt whose envelope they could show), and the
+    # status component takes the state the view read
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/verify/{leaf.digest}")
+
+    # Then the page says pending and updates in place
+    assert response.status_code == 200
+    assert 'data-anchor-state="pending"' in response.content.decode()
 
 
 @pytest.mark.django_db
