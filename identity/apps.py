@@ -10,10 +10,9 @@ def _did_of(user) -> str | None:
 
 
 def _panel_context(request) -> dict:
-    from identity.models import Credential
+    from identity.selectors import credentials_active_count
 
-    count = Credential.objects.filter(holder=request.user, status=Credential.Status.ACTIVE).count()
-    return {"count": count}
+    return {"count": credentials_active_count(user=request.user)}
 
 
 class IdentityConfig(registry.ServiceConfig):

@@ -1,9 +1,26 @@
 """Reads of B Pass. Other apps ask `user_has_valid_credential`; nothing else of identity."""
 
+from django.db import connection
 from django.db.models import BooleanField, Func, Q, QuerySet
 from django.utils import timezone
 
+from busanhub.db import PreparedStatement
 from identity.models import Credential, CredentialApplication, PresentationRequest
+
+_ACTIVE_COUNT = PreparedStatement(
+    "bpass_active_credential_count",
+    f"SELECT count(*) FROM {Credential._meta.db_table} "  # noqa: S608 - a model's table
+    "WHERE holder_id = %(holder)s AND status = %(status)s",
+    params=[("holder", "bigint"), ("status", "text")],
+)
+
+
+def credentials_active_count(*, user) -> int:
+    """How many active credentials the user holds (the /me/ panel, on every visit: a prepared
+    statement, no ORM query to build)."""
+    with connection.cursor() as cursor:
+        rows = _ACTIVE_COUNT.execute(cursor, holder=user.pk, status=Credential.Status.ACTIVE.value)
+    return rows[0][0]
 
 
 def _valid_now(*, user, credential_type: str) -> QuerySet[Credential]:

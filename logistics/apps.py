@@ -4,15 +4,15 @@ from busanhub import registry
 
 
 def _panel_context(request) -> dict:
-    from .auth import user_edits_everything
-    from .models import Party
-    from .selectors import recalls_in_force
+    from .auth import CAPTURE_GROUPS
+    from .selectors import dashboard_panel_of, recalls_in_force
 
     user = request.user
-    manages = user.is_authenticated and (
-        user_edits_everything(user) or Party.objects.filter(members=user).exists()
-    )
-    return {"recalls": list(recalls_in_force()[:3]), "manages_master_data": manages}
+    if not user.is_authenticated:
+        return {"recalls": list(recalls_in_force()[:3]), "manages_master_data": False}
+    # One statement: a capture group's member or a party's (user_edits_everything, members).
+    member, recalls = dashboard_panel_of(user=user, groups=CAPTURE_GROUPS)
+    return {"recalls": recalls, "manages_master_data": user.is_superuser or member}
 
 
 class LogisticsConfig(registry.ServiceConfig):

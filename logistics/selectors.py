@@ -1,9 +1,11 @@
 """Reads of B-Fresh: EPCIS queries, aggregation contents, genealogy, holders, provenance."""
 
+import functools
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -381,6 +383,53 @@ def lot_by_digital_link(*, gtin: str, lot_code: str) -> Lot | None:
         .filter(identifier=identifiers.lot_dl(gtin=gtin, lot=lot_code))
         .first()
     )
+
+
+class RecallNotice(NamedTuple):
+    reason: str
+    reason_ko: str
+
+
+@functools.cache
+def _panel_statement() -> PreparedStatement:
+    """Built on first use: the user model's group table is known once the apps are loaded."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from .models import Recall
+
+    user_groups = get_user_model().groups.through._meta.db_table
+    return PreparedStatement(
+        "logistics_dashboard_panel",
+        # One row even without recalls (the LEFT JOIN): whether the user manages master data
+        # (a capture group, or a party's member), then up to three recalls in force.
+        "SELECT (EXISTS (SELECT 1 FROM "  # noqa: S608 - the models' tables
+        f"{user_groups} AS member JOIN {Group._meta.db_table} AS grp ON grp.id = member.group_id "
+        "WHERE member.user_id = %(user)s AND grp.name = ANY (%(groups)s::text[])) "
+        f"OR EXISTS (SELECT 1 FROM {Party.members.through._meta.db_table} AS party "
+        "WHERE party.user_id = %(user)s)), recall.created_at, recall.reason, recall.reason_ko "
+        "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT reason, reason_ko, created_at "
+        f"FROM {Recall._meta.db_table} WHERE status <> %(closed)s "
+        "ORDER BY created_at DESC LIMIT 3) AS recall ON true ORDER BY recall.created_at DESC",
+        params=[("user", "bigint"), ("groups", "text[]"), ("closed", "text")],
+    )
+
+
+def dashboard_panel_of(*, user, groups: tuple[str, ...]) -> tuple[bool, list[RecallNotice]]:
+    """For the /me/ panel, in one prepared statement: whether the user belongs to one of
+    `groups` or to a party, and the three newest recalls not closed (their reasons only)."""
+    from .models import Recall
+
+    with connection.cursor() as cursor:
+        rows = _panel_statement().execute(
+            cursor, user=user.pk, groups=list(groups), closed=Recall.Status.CLOSED.value
+        )
+    member = bool(rows and rows[0][0])
+    return member, [
+        RecallNotice(reason, reason_ko)
+        for _, created_at, reason, reason_ko in rows
+        if created_at is not None
+    ]
 
 
 def recalls_in_force():

@@ -118,3 +118,36 @@ def test_home_looks_a_package_up_and_lists_recalls():
     assert bad.status_code == 200
     assert "Enter a valid GTIN." in bad.content.decode()
     assert client.get(f"/01/{lot.product.gtin[1:]}/10/{lot.lot_code}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_dashboard_panel_links_master_data_for_partners_and_staff_only_and_lists_recalls():
+    from django.contrib.auth.models import Group
+
+    from busanhub.accounts.models import User
+    from logistics.models import Recall
+    from logistics.tests.factories import PartyFactory
+
+    # Given four recalls in force (one closed beside them) and three users
+    for n in range(4):
+        Recall.objects.create(reason=f"Reason {n}", reason_ko="", status=Recall.Status.NOTIFIED)
+    Recall.objects.create(reason="Closed one", status=Recall.Status.CLOSED)
+    citizen = User.objects.create_user(email="c@example.org", password="x" * 12)
+    partner = User.objects.create_user(email="p@example.org", password="x" * 12)
+    PartyFactory().members.add(partner)
+    staff = User.objects.create_user(email="s@example.org", password="x" * 12)
+    staff.groups.add(Group.objects.get_or_create(name="staff-logistics")[0])
+
+    def panel(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.get("/me/").content.decode()
+
+    # Then only the partner and the logistics staff see the master data link
+    assert "/logistics/partner/" not in panel(citizen)
+    assert "/logistics/partner/" in panel(partner)
+    page = panel(staff)
+    assert "/logistics/partner/" in page
+    # and every reader sees the three newest recalls not closed
+    assert [f"Reason {n}" in page for n in range(4)] == [False, True, True, True]
+    assert "Closed one" not in page

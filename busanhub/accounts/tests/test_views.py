@@ -243,7 +243,8 @@ def test_the_dashboard_of_a_citizen_without_courses_or_wallet_stays_within_its_q
 
     client.force_login(CitizenFactory())
     client.get("/me/")  # the session is read once
-    # session, user, and one or two per panel (education's five only for its students)
-    with django_assert_max_num_queries(10):
+    # session, user, and one per panel: B Pass, vouchers, exchange, safety, logistics (its
+    # master data link and recalls together), education (five more only for its students)
+    with django_assert_max_num_queries(8):
         response = client.get("/me/")
     assert response.status_code == 200
