@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 # Linked bank accounts are the platform's; vouchers' pages list them through these.
@@ -21,6 +21,55 @@ from .models import (
     TopUp,
     Wallet,
 )
+
+
+def wallet_home(*, user) -> tuple[Wallet | None, dict]:
+    """The wallet page's wallet with, in the same query, what the page says about the user:
+    `is_merchant` (owns a shop), `pending_topups` (top-ups the bank has not answered) and the
+    policy in force's two caps it quotes (`monthly_topup_cap`, `holding_cap`; the defaults
+    before any policy). Three queries less than asking each; a user without a wallet asks
+    them one by one."""
+    from . import ledger
+    from .models import Policy
+
+    newest = Policy.objects.order_by("-version")
+    wallet = (
+        Wallet.objects.filter(user=user)
+        .annotate(
+            owns_shop=Exists(Merchant.objects.filter(owner=OuterRef("user_id"))),
+            pending_count=Subquery(
+                TopUp.objects.filter(wallet__user=OuterRef("user_id"), status=TopUp.Status.PENDING)
+                .values("wallet__user")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            policy_topup_cap=Subquery(newest.values("monthly_topup_cap")[:1]),
+            policy_holding_cap=Subquery(newest.values("holding_cap")[:1]),
+        )
+        .order_by("pk")
+        .first()
+    )
+    if wallet is None:
+        policy = Policy.objects.order_by("-version").first()
+        return None, {
+            "is_merchant": merchants_of(user=user).exists(),
+            "pending_topups": topups_of(user=user).filter(status=TopUp.Status.PENDING).count(),
+            "monthly_topup_cap": policy.monthly_topup_cap
+            if policy
+            else ledger.DEFAULT_POLICY["monthly_topup_cap"],
+            "holding_cap": policy.holding_cap if policy else ledger.DEFAULT_POLICY["holding_cap"],
+        }
+    has_policy = wallet.policy_topup_cap is not None
+    return wallet, {
+        "is_merchant": wallet.owns_shop,
+        "pending_topups": wallet.pending_count or 0,
+        "monthly_topup_cap": wallet.policy_topup_cap
+        if has_policy
+        else ledger.DEFAULT_POLICY["monthly_topup_cap"],
+        "holding_cap": wallet.policy_holding_cap
+        if has_policy
+        else ledger.DEFAULT_POLICY["holding_cap"],
+    }
 
 
 def wallet_for(*, user) -> Wallet | None:

@@ -15,7 +15,7 @@ from busanhub.accounts.reauth import ReauthLocked, password_recheck
 from busanhub.pagination import page_of
 
 from . import forms, reports, selectors, services
-from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement, TopUp
+from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement
 from .qr import qr_data_uri
 
 
@@ -27,7 +27,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 @login_required
 def home(request):
-    wallet = selectors.wallet_for(user=request.user)
+    wallet, about = selectors.wallet_home(user=request.user)
     history = page_of(request, selectors.wallet_history(wallet=wallet))
     for posting in history:
         posting.label = selectors.posting_label(posting)
@@ -47,13 +47,11 @@ def home(request):
                 per_page=10,
                 param="payments_page",
             ),
-            "policy": services.policy_current(),
+            "policy": about,  # the two caps of the policy in force
             "topup_form": forms.TopUpForm(links=links),
             "has_links": bool(links),
-            "pending_topups": list(
-                selectors.topups_of(user=request.user).filter(status=TopUp.Status.PENDING)
-            ),
-            "is_merchant": selectors.merchants_of(user=request.user).exists(),
+            "pending_topups": about["pending_topups"],
+            "is_merchant": about["is_merchant"],
         },
     )
 
