@@ -8,7 +8,7 @@ def dashboard_context(request) -> dict:
 
     if not request.user.is_authenticated:
         return {"reports": []}
-    return {"reports": list(selectors.reports_of_user(user=request.user)[:5])}
+    return {"reports": selectors.report_lines_of_user(user=request.user, limit=5)}
 
 
 class SafetyConfig(registry.ServiceConfig):

@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 # Linked bank accounts are the platform's; vouchers' pages list them through these.
@@ -15,6 +15,7 @@ from .models import (
     JournalTransaction,
     Merchant,
     Payment,
+    Policy,
     Posting,
     Refund,
     Settlement,
@@ -22,53 +23,53 @@ from .models import (
     Wallet,
 )
 
+_WALLET_FIELDS = [field.attname for field in Wallet._meta.concrete_fields]
+_WALLET_COLUMNS = ", ".join(f"wallet.{field.column}" for field in Wallet._meta.concrete_fields)
+_WALLET_HOME = PreparedStatement(
+    "vouchers_wallet_home",
+    f"SELECT {_WALLET_COLUMNS}, EXISTS (SELECT 1 "  # noqa: S608 - the models' tables
+    f"FROM {Merchant._meta.db_table} AS shop "
+    "WHERE shop.owner_id = wallet.user_id), "
+    f"(SELECT count(*) FROM {TopUp._meta.db_table} AS topup "
+    f"JOIN {Wallet._meta.db_table} AS own ON own.id = topup.wallet_id "
+    "WHERE own.user_id = wallet.user_id AND topup.status = %(pending)s), "
+    "policy.monthly_topup_cap, policy.holding_cap "
+    f"FROM {Wallet._meta.db_table} AS wallet LEFT JOIN LATERAL (SELECT monthly_topup_cap, "
+    f"holding_cap FROM {Policy._meta.db_table} ORDER BY version DESC LIMIT 1) AS policy "
+    "ON true WHERE wallet.user_id = %(user)s ORDER BY wallet.id LIMIT 1",
+    params=[("user", "bigint"), ("pending", "text")],
+)
+
 
 def wallet_home(*, user) -> tuple[Wallet | None, dict]:
-    """The wallet page's wallet with, in the same query, what the page says about the user:
-    `is_merchant` (owns a shop), `pending_topups` (top-ups the bank has not answered) and the
-    policy in force's two caps it quotes (`monthly_topup_cap`, `holding_cap`; the defaults
-    before any policy). Three queries less than asking each; a user without a wallet asks
-    them one by one."""
-    from . import ledger
-    from .models import Policy
+    """The wallet page's wallet with, in the same prepared statement, what the page says about
+    the user: `is_merchant` (owns a shop), `pending_topups` (top-ups the bank has not answered)
+    and the policy in force's two caps it quotes (`monthly_topup_cap`, `holding_cap`; the
+    defaults before any policy). Four ORM queries before; a user without a wallet asks them
+    one by one."""
+    from .ledger import DEFAULT_POLICY as DEFAULT_CAPS
 
-    newest = Policy.objects.order_by("-version")
-    wallet = (
-        Wallet.objects.filter(user=user)
-        .annotate(
-            owns_shop=Exists(Merchant.objects.filter(owner=OuterRef("user_id"))),
-            pending_count=Subquery(
-                TopUp.objects.filter(wallet__user=OuterRef("user_id"), status=TopUp.Status.PENDING)
-                .values("wallet__user")
-                .annotate(n=Count("pk"))
-                .values("n")[:1]
-            ),
-            policy_topup_cap=Subquery(newest.values("monthly_topup_cap")[:1]),
-            policy_holding_cap=Subquery(newest.values("holding_cap")[:1]),
-        )
-        .order_by("pk")
-        .first()
-    )
-    if wallet is None:
+    with connection.cursor() as cursor:
+        rows = _WALLET_HOME.execute(cursor, user=user.pk, pending=TopUp.Status.PENDING.value)
+    if not rows:
         policy = Policy.objects.order_by("-version").first()
+        caps = policy.__dict__ if policy else DEFAULT_CAPS
         return None, {
             "is_merchant": merchants_of(user=user).exists(),
             "pending_topups": topups_of(user=user).filter(status=TopUp.Status.PENDING).count(),
-            "monthly_topup_cap": policy.monthly_topup_cap
-            if policy
-            else ledger.DEFAULT_POLICY["monthly_topup_cap"],
-            "holding_cap": policy.holding_cap if policy else ledger.DEFAULT_POLICY["holding_cap"],
+            "monthly_topup_cap": caps["monthly_topup_cap"],
+            "holding_cap": caps["holding_cap"],
         }
-    has_policy = wallet.policy_topup_cap is not None
+    row = rows[0]
+    count = len(_WALLET_FIELDS)
+    wallet = Wallet.from_db(connection.alias, _WALLET_FIELDS, row[:count])
+    is_merchant, pending, topup_cap, holding_cap = row[count:]
+    has_policy = topup_cap is not None
     return wallet, {
-        "is_merchant": wallet.owns_shop,
-        "pending_topups": wallet.pending_count or 0,
-        "monthly_topup_cap": wallet.policy_topup_cap
-        if has_policy
-        else ledger.DEFAULT_POLICY["monthly_topup_cap"],
-        "holding_cap": wallet.policy_holding_cap
-        if has_policy
-        else ledger.DEFAULT_POLICY["holding_cap"],
+        "is_merchant": is_merchant,
+        "pending_topups": pending,
+        "monthly_topup_cap": topup_cap if has_policy else DEFAULT_CAPS["monthly_topup_cap"],
+        "holding_cap": holding_cap if has_policy else DEFAULT_CAPS["holding_cap"],
     }
 
 

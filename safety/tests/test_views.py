@@ -225,6 +225,29 @@ def test_dashboard_panel_lists_my_reports(client, citizen):
     assert report.get_absolute_url() in content
 
 
+def test_dashboard_panel_lists_my_five_newest_reports_in_my_language(client, citizen):
+    # Given six reports of the citizen's (the last one acknowledged) and another citizen's
+    mine = [make_report(reporter=citizen) for _ in range(6)]
+    Report.objects.filter(pk=mine[-1].pk).update(status=Report.Status.ACKNOWLEDGED)
+    theirs = make_report(reporter=UserFactory())
+
+    # When the citizen opens /me/ in English, then in Korean (after a first page, where the
+    # preferred language is applied)
+    client.get("/privacy/")
+    client.cookies["django_language"] = "en"
+    english = client.get("/me/").content.decode()
+    client.cookies["django_language"] = "ko"
+    korean = client.get("/me/").content.decode()
+
+    # Then the five newest are listed with their category and status, in each language
+    shown = [report.get_absolute_url() in english for report in mine]
+    assert shown == [False, True, True, True, True, True]
+    assert theirs.get_absolute_url() not in english
+    assert f"{mine[-1].category.name_en}</a> · Acknowledged" in english
+    assert f"{mine[-1].category.name_ko}</a> · " in korean
+    assert "Acknowledged" not in korean
+
+
 def test_seed_demo_data_is_idempotent():
     from io import StringIO
 
