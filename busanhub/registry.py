@@ -36,7 +36,7 @@ class Service:
 class DashboardPanel:
     slug: str
     title: Any
-    template_name: str
+    template_name: str  # rendered inside the /me/ page's context, `context(request)` on top
     context: Callable[[HttpRequest], dict] = field(default=lambda request: {})
     order: int = 100
 
