@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from busanhub import spreadsheet
 from busanhub.pagination import page_of
 
-from . import exports, photos, selectors, services, throttle
+from . import catalogue, exports, photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
 
@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_new(request: HttpRequest) -> HttpResponse:
-    categories = list(selectors.categories_active())
+    categories = catalogue.categories_active_cached()
     code = request.POST.get("service_code") or request.GET.get("category", "")
     category = next((item for item in categories if item.service_code == code), None)
     if category is None:

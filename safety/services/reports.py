@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from safety import geo, photos
 from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
 
-from .anchoring import report_anchor
+from .anchoring import report_anchor_new
 from .checks import answers_check, location_check, photos_check
 from .map_cells import map_cells_move
 from .photo_rows import photo_rows_insert
@@ -95,11 +95,33 @@ def report_create(
     return _report_store(report=report, processed=processed)
 
 
+# Checks of full_clean() that cost a query each and cannot fail for a new report's rows: the
+# category and reporter (or API key) were loaded by the caller, the report's public_id and
+# token and its photos' public_id are fresh UUIDs, positions and version 1 are new under a new
+# report, and location_check and the address rule have checked what the location constraint
+# asks. The database enforces every one of them again in the INSERTs (the transaction then
+# rolls back whole).
+_CHECKED = {"validate_unique": False, "validate_constraints": False}
+
+
 @transaction.atomic
 def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> Report:
-    """Saves a checked new report, its decoded photos and version 1, anchored; one transaction."""
-    report.full_clean()
-    report.save()
+    """Saves a checked new report, its decoded photos, version 1 (anchored) and the reporter as
+    follower, in one transaction and six statements: the anchor leaf (first, so the report is
+    inserted with its digest), the report, the photos (one COPY), the timeline entry, the map
+    cells and the follower."""
+    report.full_clean(exclude=["category", "reporter", "api_key"], **_CHECKED)
+    update = ReportUpdate(
+        report=report,
+        version=1,
+        to_status=Report.Status.SUBMITTED,
+        created_at=report.created_at,
+        digest="-",
+    )
+    report_anchor_new(
+        report=report, update=update, photo_hashes=[photo.sha256 for photo in processed]
+    )
+    report.save(force_insert=True)
     rows = []
     for position, photo in enumerate(processed, start=1):
         row = ReportPhoto(
@@ -112,17 +134,11 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
             width=photo.width,
             height=photo.height,
         )
-        row.full_clean()
+        row.full_clean(exclude=["report"], **_CHECKED)
         rows.append(row)
     photo_rows_insert(rows)
-    update = ReportUpdate(
-        report=report,
-        version=1,
-        to_status=Report.Status.SUBMITTED,
-        created_at=report.created_at,
-        digest="-",
-    )
-    report_anchor(report=report, update=update)
+    update.full_clean(exclude=["report", "actor"], **_CHECKED)
+    update.save(force_insert=True)
     map_cells_move(report=report, from_status=None, to_status=report.status)
     if report.reporter_id is not None:
         Follower.objects.create(report=report, user=report.reporter)
