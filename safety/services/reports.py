@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safety import geo, photos
+from safety import geo, photo_files, photos
 from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
 
 from .anchoring import report_anchor_new
@@ -50,9 +50,12 @@ def report_create(
     their own report.
 
     Photos are checked and decoded (`photos_check`) before the transaction opens, so no
-    connection sits idle in a transaction while a photo waits for a decode slot; the rows are
-    then written in one transaction. photos.DecodeSlotsBusy (nothing stored) when the process
-    had no decode slot free within `SAFETY_PHOTO_DECODE_WAIT_S`.
+    connection sits idle in a transaction while a photo waits for a decode slot. Their files
+    (original and public copy, `safety.photo_files`) are written next, then the rows in one
+    transaction; when that fails, the files are removed before the error propagates (called
+    inside a caller's transaction that later rolls back, the files stay: the web and Open311
+    doors call it outside any). photos.DecodeSlotsBusy (nothing stored) when the process had
+    no decode slot free within `SAFETY_PHOTO_DECODE_WAIT_S`.
     """
     if not category.is_active:
         raise ValidationError({"service_code": _("This category is not accepting reports.")})
@@ -92,7 +95,44 @@ def report_create(
         updated_at=now,
         due_at=Report.due_for(now, category.target_hours),
     )
-    return _report_store(report=report, processed=processed)
+    photo_rows = _photo_files_write(processed)
+    try:
+        return _report_store(report=report, photo_rows=photo_rows)
+    except BaseException:
+        # Nothing of the filing was stored, so none of its files may stay.
+        photo_files.photo_files_remove(_file_names(photo_rows))
+        raise
+
+
+def _file_names(rows: Sequence[ReportPhoto]) -> list[str]:
+    return [name for row in rows for name in (row.original_name, row.public_name)]
+
+
+def _photo_files_write(processed: Sequence[photos.ProcessedPhoto]) -> list[ReportPhoto]:
+    """Writes each photo's original and public copy as files, before the report's transaction
+    opens (no connection waits in a transaction for the storage); returns the unsaved rows that
+    name them. A failed write removes the files written before it."""
+    rows: list[ReportPhoto] = []
+    try:
+        for position, photo in enumerate(processed, start=1):
+            row = ReportPhoto(
+                position=position,
+                original_content_type=photo.original_content_type,
+                sha256=photo.sha256,
+                width=photo.width,
+                height=photo.height,
+            )
+            rows.append(row)
+            row.original_name = photo_files.photo_file_write(
+                photo_files.original_name_for(row.public_id), photo.original
+            )
+            row.public_name = photo_files.photo_file_write(
+                photo_files.public_name_for(row.public_id), photo.public
+            )
+    except BaseException:
+        photo_files.photo_files_remove(_file_names(rows))
+        raise
+    return rows
 
 
 # Checks of full_clean() that cost a query each and cannot fail for a new report's rows: the
@@ -105,11 +145,11 @@ _CHECKED = {"validate_unique": False, "validate_constraints": False}
 
 
 @transaction.atomic
-def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> Report:
-    """Saves a checked new report, its decoded photos, version 1 (anchored) and the reporter as
-    follower, in one transaction and six statements: the anchor leaf (first, so the report is
-    inserted with its digest), the report, the photos (one COPY), the timeline entry, the map
-    cells and the follower."""
+def _report_store(*, report: Report, photo_rows: list[ReportPhoto]) -> Report:
+    """Saves a checked new report, the rows of its photos (their files written already),
+    version 1 (anchored) and the reporter as follower, in one transaction and six statements:
+    the anchor leaf (first, so the report is inserted with its digest), the report, the photo
+    rows (one COPY), the timeline entry, the map cells and the follower."""
     report.full_clean(exclude=["category", "reporter", "api_key"], **_CHECKED)
     update = ReportUpdate(
         report=report,
@@ -118,25 +158,12 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
         created_at=report.created_at,
         digest="-",
     )
-    report_anchor_new(
-        report=report, update=update, photo_hashes=[photo.sha256 for photo in processed]
-    )
+    report_anchor_new(report=report, update=update, photo_hashes=[row.sha256 for row in photo_rows])
     report.save(force_insert=True)
-    rows = []
-    for position, photo in enumerate(processed, start=1):
-        row = ReportPhoto(
-            report=report,
-            position=position,
-            original=photo.original,
-            original_content_type=photo.original_content_type,
-            sha256=photo.sha256,
-            public_image=photo.public,
-            width=photo.width,
-            height=photo.height,
-        )
+    for row in photo_rows:
+        row.report = report
         row.full_clean(exclude=["report"], **_CHECKED)
-        rows.append(row)
-    photo_rows_insert(rows)
+    photo_rows_insert(photo_rows)
     update.full_clean(exclude=["report", "actor"], **_CHECKED)
     update.save(force_insert=True)
     map_cells_move(report=report, from_status=None, to_status=report.status)

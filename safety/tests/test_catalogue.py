@@ -2,12 +2,11 @@
 
 import pytest
 from django.core.cache import cache
-from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from busanhub.chain.models import AnchorLeaf
 from safety import catalogue
-from safety.models import Category, Follower, MapCell, Report, ReportPhoto, ReportUpdate
+from safety.models import Category, Report
 from safety.tests.factories import (
     CITY_HALL,
     CategoryFactory,
@@ -151,29 +150,3 @@ def test_filing_a_report_with_a_photo_takes_one_statement_per_table(django_asser
     assert report.updates.get().digest == report.digest
     assert AnchorLeaf.objects.get(ref=str(report.public_id)).digest == report.digest
     assert list(report.followers.values_list("user", flat=True)) == [citizen.pk]
-
-
-def test_a_failure_in_the_last_statement_of_a_filing_leaves_nothing():
-    # Given a database that refuses the follower row (a real trigger, undone with the test)
-    category = CategoryFactory(service_code="POTHOLE")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION pg_temp.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
-            "CREATE TRIGGER refuse BEFORE INSERT ON safety_follower "
-            "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse()"
-        )
-
-    # When a citizen files a report with a photo
-    with pytest.raises(DatabaseError):
-        make_report(category=category, reporter=UserFactory(), photo_uploads=[jpeg_with_gps()])
-
-    # Then nothing of it was stored: no report, photo, timeline, leaf or map cell
-    assert (
-        Report.objects.count(),
-        ReportPhoto.objects.count(),
-        ReportUpdate.objects.count(),
-        Follower.objects.count(),
-        AnchorLeaf.objects.filter(kind="safety.report").count(),
-        MapCell.objects.count(),
-    ) == (0, 0, 0, 0, 0, 0)
