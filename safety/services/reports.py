@@ -20,6 +20,15 @@ from .photo_rows import photo_rows_insert
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
 
+# Checks of full_clean() that cost a query each and cannot fail for a new report's rows: the
+# category and reporter (or API key) were loaded by the caller, the report's public_id and
+# token and its photos' public_id are fresh UUIDs, positions and version 1 are new under a new
+# report, and location_check and the address rule have checked what the location constraint
+# asks. The database enforces every one of them again in the INSERTs (the transaction then
+# rolls back whole).
+_CHECKED = {"validate_unique": False, "validate_constraints": False}
+
+
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -95,6 +104,8 @@ def report_create(
         updated_at=now,
         due_at=Report.due_for(now, category.target_hours),
     )
+    # Before any file is written: a refused report writes nothing (no query: see _CHECKED).
+    report.full_clean(exclude=["category", "reporter", "api_key"], **_CHECKED)
     photo_rows = _photo_files_write(processed)
     try:
         return _report_store(report=report, photo_rows=photo_rows)
@@ -135,22 +146,12 @@ def _photo_files_write(processed: Sequence[photos.ProcessedPhoto]) -> list[Repor
     return rows
 
 
-# Checks of full_clean() that cost a query each and cannot fail for a new report's rows: the
-# category and reporter (or API key) were loaded by the caller, the report's public_id and
-# token and its photos' public_id are fresh UUIDs, positions and version 1 are new under a new
-# report, and location_check and the address rule have checked what the location constraint
-# asks. The database enforces every one of them again in the INSERTs (the transaction then
-# rolls back whole).
-_CHECKED = {"validate_unique": False, "validate_constraints": False}
-
-
 @transaction.atomic
 def _report_store(*, report: Report, photo_rows: list[ReportPhoto]) -> Report:
     """Saves a checked new report, the rows of its photos (their files written already),
     version 1 (anchored) and the reporter as follower, in one transaction and six statements:
     the anchor leaf (first, so the report is inserted with its digest), the report, the photo
     rows (one COPY), the timeline entry, the map cells and the follower."""
-    report.full_clean(exclude=["category", "reporter", "api_key"], **_CHECKED)
     update = ReportUpdate(
         report=report,
         version=1,

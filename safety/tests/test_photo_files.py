@@ -68,6 +68,17 @@ def test_a_refused_photo_writes_no_file():
 
 
 @pytest.mark.django_db
+def test_a_report_refused_for_its_fields_writes_no_file():
+    # When an Open311 partner's report with a photo gives a contact email that is not one
+    with pytest.raises(ValidationError) as error:
+        make_report(photo_uploads=[jpeg_with_gps()], contact_email="not an email")
+
+    # Then it is refused naming the field, and no file was written
+    assert list(error.value.message_dict) == ["contact_email"]
+    assert (_stored_files(), Report.objects.count()) == ([], 0)
+
+
+@pytest.mark.django_db
 def test_a_failure_in_the_last_statement_of_a_filing_leaves_no_row_and_no_file():
     # Given a database that refuses the follower row (a real trigger, undone with the test)
     category = CategoryFactory(service_code="POTHOLE")
