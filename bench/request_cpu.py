@@ -385,7 +385,9 @@ def main() -> None:
         plan = plan_build(seeded, citizens=args.citizens, per_role=args.citizens)
         requests = requests_for(plan)
         if args.only:
-            names = set(args.only.split(","))
+            # A name may hold a comma ("report (form, photo)"): a whole name first.
+            known = {request.name for request in requests}
+            names = {args.only} if args.only in known else set(args.only.split(","))
             requests = [r for r in requests if r.name in names]
         out(
             f"# CPU per request: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC; "

@@ -1,6 +1,7 @@
 """Citizen Safety Report benchmark: report submissions with photo processing, public map query.
 
     .venv/bin/python bench/safety.py --quick
+    .venv/bin/python bench/safety.py --quick --submissions-only   # the photo submissions alone
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub .venv/bin/python bench/safety.py
 
 Runs against a throw-away database made by Django's test-database machinery (on whatever
@@ -40,8 +41,10 @@ import os
 import platform
 import random
 import re
+import shutil
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -60,7 +63,7 @@ from django.conf import settings  # noqa: E402
 from django.core.exceptions import ValidationError  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.db import connection, connections, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -384,6 +387,12 @@ def bench_map(queries: int) -> dict:
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer submissions and queries")
+    parser.add_argument(
+        "--submissions-only",
+        action="store_true",
+        help="the photo submissions alone (no photo memory cases, no map); headline "
+        "photos_per_s and submission_cpu_ms",
+    )
     return parser.parse_args(argv)
 
 
@@ -407,6 +416,16 @@ def main(argv: list[str] | None = None) -> None:
         "user": None,
     }
     started = time.perf_counter()
+    # The photos' files (docs/adr/0006) go to a folder of this run, removed at its end.
+    photo_folder = tempfile.mkdtemp(prefix="bench-safety-photos-")
+    photo_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": photo_folder},
+    }
+    storages_override = override_settings(
+        STORAGES={**settings.STORAGES, "safety_photos": photo_storage}
+    )
+    storages_override.enable()
     old_config = setup_databases(
         verbosity=0, interactive=False, keepdb=False, serialized_aliases=set()
     )
@@ -422,6 +441,13 @@ def main(argv: list[str] | None = None) -> None:
             f"p95 {sub['p95_ms']:.1f} ms  (photo {sub['photo_bytes'] / 1024:.0f} KiB, 2048x1536)  "
             f"CPU/submission {sub['process_ms']:.1f} ms + backend {sub['backend_ms']:.1f} ms"
         )
+        if args.submissions_only:
+            out(f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+            out(
+                f"photos_per_s={sub['per_s']:.0f} "
+                f"submission_cpu_ms={sub['process_ms'] + sub['backend_ms']:.1f}"
+            )
+            return
         photo_figures = bench_photos(photo_reports)
         first = photo_figures[0]
         out(
@@ -453,6 +479,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     finally:
         teardown_databases(old_config, verbosity=0)
+        storages_override.disable()
+        shutil.rmtree(photo_folder, ignore_errors=True)
     out(f"elapsed {time.perf_counter() - started:.1f} s")
     out(f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     out(

@@ -32,3 +32,9 @@ class SafetyConfig(registry.ServiceConfig):
     )
     demo_seeder = "safety.seed.seed_demo"
     demo_seeder_order = 40
+
+    def ready(self):
+        super().ready()
+        from . import catalogue
+
+        catalogue.signals_connect()

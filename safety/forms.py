@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import photos
+from . import photos, selectors
 from .models import Category, CategoryAttribute
 
 
@@ -60,7 +60,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.category = category
         self.attribute_fields: list[str] = []
-        for attribute in category.attributes.prefetch_related("values").order_by("order"):
+        for attribute in selectors.category_questions(category=category):
             if not attribute.variable:
                 continue
             name = attribute_field_name(attribute)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from safety.photo_files import photo_file_read
+
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9_-]{1,40}$", _("Use letters, digits, '-' and '_' (at most 40).")
 )
@@ -288,7 +290,9 @@ class Report(models.Model):
 class ReportPhoto(models.Model):
     """A photo: the original (staff only) and a re-encoded copy without metadata (public).
 
-    Both are stored in the database so they commit or roll back with the report.
+    The bytes of both are files of the `safety_photos` storage (`safety.photo_files`, written
+    before the report's transaction and removed if it fails); the row names them and keeps the
+    original's SHA-256 (docs/adr/0006-report-photos-in-file-storage.md).
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -296,10 +300,10 @@ class ReportPhoto(models.Model):
         Report, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report")
     )
     position = models.PositiveSmallIntegerField(_("position"))
-    original = models.BinaryField(_("original"))
+    original_name = models.CharField(_("original"), max_length=200, editable=False)
     original_content_type = models.CharField(max_length=40)
     sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
-    public_image = models.BinaryField(_("public copy"))
+    public_name = models.CharField(_("public copy"), max_length=200, editable=False)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
 
@@ -316,6 +320,12 @@ class ReportPhoto(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("safety:photo", kwargs={"public_id": self.public_id})
+
+    def original_bytes(self) -> bytes:
+        return photo_file_read(self.original_name)
+
+    def public_bytes(self) -> bytes:
+        return photo_file_read(self.public_name)
 
 
 class ReportUpdate(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import open311_format, selectors, services, throttle
+from . import catalogue, open311_format, selectors, services, throttle
 from .models import ApiKey, Category, Report
 from .w3c_datetime import w3c_period
 
@@ -229,7 +229,7 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
     service_code = params.get("service_code", "").strip()
     if not service_code:
         raise Open311Error(400, [(400, _("service_code was not provided."))])
-    category = Category.objects.filter(service_code=service_code, is_active=True).first()
+    category = catalogue.category_active_cached(service_code)
     if category is None:
         raise Open311Error(404, [(404, _("Unknown service_code."))])
     lat, long = params.get("lat", ""), params.get("long", "")

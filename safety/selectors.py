@@ -37,7 +37,8 @@ def categories_active() -> QuerySet[Category]:
 
 
 def category_definitions(*, category: Category) -> list[dict]:
-    """The category's questions in the shape `attributes.clean_answers` expects."""
+    """The category's questions in the shape `attributes.clean_answers` expects (no query
+    when the category's questions and values are prefetched, as `categories_active` does)."""
     return [
         {
             "code": attribute.code,
@@ -46,8 +47,18 @@ def category_definitions(*, category: Category) -> list[dict]:
             "variable": attribute.variable,
             "values": [value.key for value in attribute.values.all()],
         }
-        for attribute in category.attributes.prefetch_related("values").order_by("order")
+        for attribute in category_questions(category=category)
     ]
+
+
+def category_questions(*, category: Category) -> list[CategoryAttribute]:
+    """The category's questions in order, each with its values: no query when they are
+    prefetched already (`categories_active`, the cached catalogue), two otherwise (read fresh,
+    not kept on `category`)."""
+    # Django has no public "is this relation prefetched"; its prefetch cache is this dict.
+    if "attributes" in getattr(category, "_prefetched_objects_cache", {}):
+        return list(category.attributes.all())
+    return list(category.attributes.prefetch_related("values"))
 
 
 def reports_near(

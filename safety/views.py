@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from busanhub import spreadsheet
 from busanhub.pagination import page_of
 
-from . import exports, photos, selectors, services, throttle
+from . import catalogue, exports, photo_files, photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
 
@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_new(request: HttpRequest) -> HttpResponse:
-    categories = list(selectors.categories_active())
+    categories = catalogue.categories_active_cached()
     code = request.POST.get("service_code") or request.GET.get("category", "")
     category = next((item for item in categories if item.service_code == code), None)
     if category is None:
@@ -170,10 +170,10 @@ def report_follow(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_GET
 def photo(request: HttpRequest, public_id) -> HttpResponse:
-    row = ReportPhoto.objects.filter(public_id=public_id).values("public_image").first()
+    row = ReportPhoto.objects.filter(public_id=public_id).values("public_name").first()
     if row is None:
         raise Http404
-    response = HttpResponse(bytes(row["public_image"]), content_type="image/jpeg")
+    response = HttpResponse(_photo_file(row["public_name"]), content_type="image/jpeg")
     response["Cache-Control"] = "public, max-age=86400, immutable"
     return response
 
@@ -185,7 +185,15 @@ def photo_original(request: HttpRequest, public_id) -> HttpResponse:
     if not request.user.has_perm("safety.view_reportphoto"):
         raise PermissionDenied
     row = get_object_or_404(ReportPhoto, public_id=public_id)
-    response = HttpResponse(bytes(row.original), content_type=row.original_content_type)
+    response = HttpResponse(_photo_file(row.original_name), content_type=row.original_content_type)
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = f'inline; filename="{row.sha256[:16]}"'
     return response
+
+
+def _photo_file(name: str) -> bytes:
+    try:
+        return photo_files.photo_file_read(name)
+    except FileNotFoundError:
+        # The row names a file the storage no longer has (restored without its files).
+        raise Http404 from None

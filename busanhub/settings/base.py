@@ -189,9 +189,20 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Safety report photos (docs/adr/0006): originals are private, so this location is never served
+# by the web server; the portal serves both files itself, with the permissions of the row.
+SAFETY_PHOTOS_STORAGE = {
+    "BACKEND": env(
+        "SAFETY_PHOTOS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+    ),
+    "OPTIONS": {
+        "location": str(env.path("SAFETY_PHOTOS_ROOT", default=f"{MEDIA_ROOT}/safety-photos"))
+    },
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "safety_photos": SAFETY_PHOTOS_STORAGE,
 }
 
 # Content Security Policy (django-csp 4): no third-party origins, everything is vendored.

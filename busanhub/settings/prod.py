@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import SAFETY_PHOTOS_STORAGE, env
 
 REQUIRED = [
     "DJANGO_SECRET_KEY",
@@ -64,5 +64,6 @@ SESSION_COOKIE_SAMESITE = "Lax"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "busanhub.static_files.ManifestStaticFilesStorage"},
+    "safety_photos": SAFETY_PHOTOS_STORAGE,
 }
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}

@@ -24,6 +24,11 @@ if "DATABASE_URL" not in os.environ:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # safety's tests point it at a temporary folder each (safety/tests/conftest.py).
+    "safety_photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media-test" / "safety-photos"},
+    },
 }
 if env("CELERY_TEST_FILESYSTEM_FOLDER", default=""):
     # The worker of tests/test_worker.py reads the queue folder its test writes to.

@@ -4,7 +4,7 @@ text and photos, never personal data."""
 import hashlib
 from datetime import UTC
 
-from busanhub.chain.services import anchor_record
+from busanhub.chain.services import anchor_record, anchor_record_new
 from safety.models import Report, ReportUpdate
 
 ANCHOR_KIND = "safety.report"
@@ -59,3 +59,19 @@ def report_anchor(*, report: Report, update: ReportUpdate) -> None:
     report.version = update.version
     report.digest = leaf.digest
     report.save(update_fields=["version", "digest"])
+
+
+def report_anchor_new(*, report: Report, update: ReportUpdate, photo_hashes: list[str]) -> None:
+    """Anchors version 1 of a report not saved yet (its public id is a fresh UUID: one INSERT
+    of the leaf, no lookup, `anchor_record_new`) and sets its digest on both unsaved rows, so
+    they are inserted with it. Inside the caller's transaction, which then saves both."""
+    leaf = anchor_record_new(
+        kind=ANCHOR_KIND,
+        ref=report.service_request_id,
+        version=update.version,
+        data=report_envelope_data(report=report, update=update, photo_hashes=photo_hashes),
+        public=True,
+    )
+    update.digest = leaf.digest
+    report.version = update.version
+    report.digest = leaf.digest

@@ -1,7 +1,6 @@
-"""Writing a report's photo rows with PostgreSQL's binary COPY: the photo bytes travel as they
-are. An INSERT through psycopg2 sends a bytea as hex text, twice its size, which the server
-then parses: for 800 KB of photo that was ~8 ms of backend CPU of the ~10 ms the row cost, and
-~1 ms of escaping here (measured on the 2-CPU dev box; BENCHMARKS.md, Citizen Safety Report)."""
+"""Writing a report's photo rows with PostgreSQL's binary COPY, one statement for all of them.
+The photos' bytes are files (`safety.photo_files`); the rows name them. (Before, the rows held
+the bytes, and COPY sent them as they are instead of an INSERT's hex text.)"""
 
 import io
 import struct
@@ -15,10 +14,10 @@ _COLUMNS = (
     "public_id",
     "report_id",
     "position",
-    "original",
+    "original_name",
     "original_content_type",
     "sha256",
-    "public_image",
+    "public_name",
     "width",
     "height",
 )
@@ -42,10 +41,10 @@ def photo_rows_insert(rows: Sequence[ReportPhoto]) -> None:
         buffer.write(_field(row.public_id.bytes))
         buffer.write(_field(struct.pack("!q", row.report_id)))
         buffer.write(_field(struct.pack("!h", row.position)))
-        buffer.write(_field(bytes(row.original)))
+        buffer.write(_field(row.original_name.encode()))
         buffer.write(_field(row.original_content_type.encode()))
         buffer.write(_field(row.sha256.encode()))
-        buffer.write(_field(bytes(row.public_image)))
+        buffer.write(_field(row.public_name.encode()))
         buffer.write(_field(struct.pack("!i", row.width)))
         buffer.write(_field(struct.pack("!i", row.height)))
     buffer.write(struct.pack("!h", -1))

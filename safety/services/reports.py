@@ -9,15 +9,24 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from safety import geo, photos
+from safety import geo, photo_files, photos
 from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
 
-from .anchoring import report_anchor
+from .anchoring import report_anchor_new
 from .checks import answers_check, location_check, photos_check
 from .map_cells import map_cells_move
 from .photo_rows import photo_rows_insert
 
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
+
+
+# Checks of full_clean() that cost a query each and cannot fail for a new report's rows: the
+# category and reporter (or API key) were loaded by the caller, the report's public_id and
+# token and its photos' public_id are fresh UUIDs, positions and version 1 are new under a new
+# report, and location_check and the address rule have checked what the location constraint
+# asks. The database enforces every one of them again in the INSERTs (the transaction then
+# rolls back whole).
+_CHECKED = {"validate_unique": False, "validate_constraints": False}
 
 
 def _blank(value) -> bool:
@@ -50,9 +59,12 @@ def report_create(
     their own report.
 
     Photos are checked and decoded (`photos_check`) before the transaction opens, so no
-    connection sits idle in a transaction while a photo waits for a decode slot; the rows are
-    then written in one transaction. photos.DecodeSlotsBusy (nothing stored) when the process
-    had no decode slot free within `SAFETY_PHOTO_DECODE_WAIT_S`.
+    connection sits idle in a transaction while a photo waits for a decode slot. Their files
+    (original and public copy, `safety.photo_files`) are written next, then the rows in one
+    transaction; when that fails, the files are removed before the error propagates (called
+    inside a caller's transaction that later rolls back, the files stay: the web and Open311
+    doors call it outside any). photos.DecodeSlotsBusy (nothing stored) when the process had
+    no decode slot free within `SAFETY_PHOTO_DECODE_WAIT_S`.
     """
     if not category.is_active:
         raise ValidationError({"service_code": _("This category is not accepting reports.")})
@@ -92,29 +104,54 @@ def report_create(
         updated_at=now,
         due_at=Report.due_for(now, category.target_hours),
     )
-    return _report_store(report=report, processed=processed)
+    # Before any file is written: a refused report writes nothing (no query: see _CHECKED).
+    report.full_clean(exclude=["category", "reporter", "api_key"], **_CHECKED)
+    photo_rows = _photo_files_write(processed)
+    try:
+        return _report_store(report=report, photo_rows=photo_rows)
+    except BaseException:
+        # Nothing of the filing was stored, so none of its files may stay.
+        photo_files.photo_files_remove(_file_names(photo_rows))
+        raise
+
+
+def _file_names(rows: Sequence[ReportPhoto]) -> list[str]:
+    return [name for row in rows for name in (row.original_name, row.public_name)]
+
+
+def _photo_files_write(processed: Sequence[photos.ProcessedPhoto]) -> list[ReportPhoto]:
+    """Writes each photo's original and public copy as files, before the report's transaction
+    opens (no connection waits in a transaction for the storage); returns the unsaved rows that
+    name them. A failed write removes the files written before it."""
+    rows: list[ReportPhoto] = []
+    try:
+        for position, photo in enumerate(processed, start=1):
+            row = ReportPhoto(
+                position=position,
+                original_content_type=photo.original_content_type,
+                sha256=photo.sha256,
+                width=photo.width,
+                height=photo.height,
+            )
+            rows.append(row)
+            row.original_name = photo_files.photo_file_write(
+                photo_files.original_name_for(row.public_id), photo.original
+            )
+            row.public_name = photo_files.photo_file_write(
+                photo_files.public_name_for(row.public_id), photo.public
+            )
+    except BaseException:
+        photo_files.photo_files_remove(_file_names(rows))
+        raise
+    return rows
 
 
 @transaction.atomic
-def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> Report:
-    """Saves a checked new report, its decoded photos and version 1, anchored; one transaction."""
-    report.full_clean()
-    report.save()
-    rows = []
-    for position, photo in enumerate(processed, start=1):
-        row = ReportPhoto(
-            report=report,
-            position=position,
-            original=photo.original,
-            original_content_type=photo.original_content_type,
-            sha256=photo.sha256,
-            public_image=photo.public,
-            width=photo.width,
-            height=photo.height,
-        )
-        row.full_clean()
-        rows.append(row)
-    photo_rows_insert(rows)
+def _report_store(*, report: Report, photo_rows: list[ReportPhoto]) -> Report:
+    """Saves a checked new report, the rows of its photos (their files written already),
+    version 1 (anchored) and the reporter as follower, in one transaction and six statements:
+    the anchor leaf (first, so the report is inserted with its digest), the report, the photo
+    rows (one COPY), the timeline entry, the map cells and the follower."""
     update = ReportUpdate(
         report=report,
         version=1,
@@ -122,7 +159,14 @@ def _report_store(*, report: Report, processed: list[photos.ProcessedPhoto]) -> 
         created_at=report.created_at,
         digest="-",
     )
-    report_anchor(report=report, update=update)
+    report_anchor_new(report=report, update=update, photo_hashes=[row.sha256 for row in photo_rows])
+    report.save(force_insert=True)
+    for row in photo_rows:
+        row.report = report
+        row.full_clean(exclude=["report"], **_CHECKED)
+    photo_rows_insert(photo_rows)
+    update.full_clean(exclude=["report", "actor"], **_CHECKED)
+    update.save(force_insert=True)
     map_cells_move(report=report, from_status=None, to_status=report.status)
     if report.reporter_id is not None:
         Follower.objects.create(report=report, user=report.reporter)

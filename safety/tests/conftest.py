@@ -19,3 +19,15 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _photo_storage(settings, tmp_path):
+    """Each test's photo files in a folder of its own, removed with it."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "safety_photos": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "safety-photos"},
+        },
+    }

@@ -58,8 +58,8 @@ def test_report_create_stores_photos_and_anchors_version_one_without_personal_da
     assert report.version == 1
     assert report.due_at == report.created_at + timedelta(hours=72)
     stored = report.photos.get()
-    assert bytes(stored.original) == photo
-    assert b"BusanCam" not in bytes(stored.public_image)
+    assert stored.original_bytes() == photo
+    assert b"BusanCam" not in stored.public_bytes()
     # And version 1 is anchored with the photo's hash and no personal data
     leaf = AnchorLeaf.objects.get(kind="safety.report", ref=str(report.public_id), version=1)
     assert leaf.digest == report.digest == report.updates.get().digest

@@ -76,7 +76,7 @@ def test_citizen_files_a_report_with_a_photo(client, citizen):
     assert response["Location"] == report.get_absolute_url()
     assert report.reporter == citizen
     assert report.answers == {"SIZE": 2}
-    assert bytes(report.photos.get().original) == photo
+    assert report.photos.get().original_bytes() == photo
 
 
 def test_form_errors_are_in_korean_and_nothing_is_stored(client, citizen):
