@@ -19,6 +19,7 @@ authoring is rare, and rebuilding an entry is the few queries every request made
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,6 +64,8 @@ def _cached(kind: str, ident, build):
         generation = cache.get(GENERATION_KEY)
     value = build()
     if value is not None and generation is not None:
+        if hasattr(value, "generation"):
+            value = dataclasses.replace(value, generation=generation)
         cache.set(key, (generation, value), timeout=ENTRY_SECONDS)
     return value
 
@@ -89,6 +92,12 @@ class CourseContent:
     course: Course  # with its university
     prerequisites: tuple[Link, ...]
     modules: tuple[ModuleOutline, ...]
+    generation: str = ""  # the one it was stored under ("": not stored)
+
+    @property
+    def part_key(self) -> str:
+        """Names the rendered parts of this entry (templatetags/course_parts.py)."""
+        return f"{self.course.public_id}:{self.generation}" if self.generation else ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,12 @@ class LessonContent:
     html: str  # the rendered, sanitised text
     previous: Link | None
     next: Link | None
+    generation: str = ""  # the one it was stored under ("": not stored)
+
+    @property
+    def part_key(self) -> str:
+        """Names the rendered parts of this entry (templatetags/course_parts.py)."""
+        return f"{self.lesson.public_id}:{self.generation}" if self.generation else ""
 
 
 @dataclass(frozen=True)

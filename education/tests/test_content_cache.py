@@ -18,6 +18,7 @@ from education.tests.factories import (
     InstructorFactory,
     LessonFactory,
     ModuleFactory,
+    UniversityFactory,
     UserFactory,
     quiz_for,
     right_answers,
@@ -204,7 +205,8 @@ def test_the_course_and_lesson_pages_queries_do_not_grow_with_the_outline(
     with django_assert_max_num_queries(3):
         _page(client, reading.get_absolute_url())
 
-    for position in range(10, 20):
+    last = reading.module.lessons.order_by("-position").first().position
+    for position in range(last + 1, last + 11):
         LessonFactory(module=reading.module, position=position)
     _page(client, course.get_absolute_url())
     with django_assert_max_num_queries(3):
@@ -251,3 +253,16 @@ def test_only_the_courses_teachers_open_lessons_without_enrolling(client, course
     client.force_login(UserFactory())
     assert lesson_link not in _page(client, url)
     assert client.get(reading.get_absolute_url()).status_code == 403
+
+
+def test_a_rendered_course_part_is_kept_per_language(client):
+    university = UniversityFactory(name="Pukyong National University", name_ko="부경대학교")
+    course = CourseFactory(university=university)
+    for language, shown, hidden in (
+        ("en", "Pukyong National University", "부경대학교"),
+        ("ko", "부경대학교", "Pukyong National University"),
+        ("en", "All courses", "모든 과정"),
+        ("ko", "모든 과정", "All courses"),
+    ):
+        page = client.get(course.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language)
+        assert shown in page.content.decode() and hidden not in page.content.decode()

@@ -54,6 +54,7 @@ def course(request, public_id):
             "course": cached.course,
             "modules": cached.modules,
             "prerequisites": cached.prerequisites,
+            "part_key": cached.part_key,
             "enrollment": reader.enrollment,
             "state": reader,
             "can_open": reader.can_teach

@@ -37,6 +37,7 @@ def _lesson_for_learner(request, public_id) -> tuple[Lesson, Enrollment | None, 
         "done": enrollment is not None and lesson.pk in reader.done,
         "previous": cached.previous,
         "next": cached.next,
+        "part_key": cached.part_key,
     }
     return lesson, enrollment, page
 
