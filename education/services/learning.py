@@ -176,7 +176,8 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
 
     `answers` maps question ids to a list of choice ids or a number. Refused (nothing written)
     when the attempt was already submitted or an answer is missing or malformed. Locks the
-    attempt and its enrollment (in one statement, in that order, as before).
+    attempt and its enrollment in one statement (the enrollment's lock serializes the
+    completion check, as `enrollment_check_completion`'s own lock did).
     """
     attempt = (
         QuizAttempt.objects.select_for_update(of=("self", "enrollment"))
