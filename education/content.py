@@ -20,7 +20,9 @@ authoring is rare, and rebuilding an entry is the few queries every request made
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -48,11 +50,21 @@ def _generation_new() -> str:
     return generation
 
 
+@functools.cache
+def _shape() -> str:
+    classes = (Link, ModuleOutline, CourseContent, LessonContent, QuizChoice, QuizQuestion, Quiz)
+    fields = [
+        (cls.__name__, [f.name for f in dataclasses.fields(cls)]) for cls in (*classes, CourseRules)
+    ]
+    return f"{zlib.crc32(repr(fields).encode()):08x}"
+
+
 def _cached(kind: str, ident, build):
     """The entry `kind:ident` of the current generation, built (and stored) when missing or of
     another generation. `build` returns None for what does not exist (not stored)."""
-    # Lesson and course URLs are stored in entries: the script prefix is part of the key.
-    key = f"education:content:{kind}:{ident}:{get_script_prefix()}"
+    # Lesson and course URLs are stored in entries: the script prefix is part of the key; and
+    # so is the entries' shape, so a deploy that changes a dataclass never reads an old one.
+    key = f"education:content:{kind}:{ident}:{_shape()}:{get_script_prefix()}"
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY)
     entry = found.get(key)
