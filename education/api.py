@@ -1,5 +1,6 @@
 """`/api/v1/education/`: DRF views of the app (thin: serializer in, one service, serializer out)."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import extend_schema
@@ -9,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from education import selectors, serializers, services
+from education import content, selectors, serializers, services
 from education.models import Certificate, Course, Enrollment, LabChallenge, Lesson, QuizAttempt
 from education.permissions import require_teacher
 
@@ -60,14 +61,13 @@ class MyLearning(APIView):
 
 
 def _my_lesson(request, public_id) -> tuple[Lesson, Enrollment]:
-    lesson = get_object_or_404(
-        Lesson.objects.select_related("module__course"),
-        public_id=public_id,
-        module__course__is_published=True,
-    )
+    cached = content.lesson(public_id)
+    if cached is None or not cached.lesson.module.course.is_published:
+        raise Http404
+    lesson = cached.lesson
     enrollment = get_object_or_404(
         Enrollment,
-        course=lesson.module.course,
+        course_id=lesson.module.course_id,
         student=request.user,
         status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED],
     )
@@ -96,7 +96,7 @@ class AttemptSubmit(APIView):
     )
     def post(self, request, public_id):
         attempt = get_object_or_404(
-            QuizAttempt.objects.select_related("lesson"),
+            QuizAttempt,
             public_id=public_id,
             enrollment__student=request.user,
         )

@@ -36,7 +36,29 @@ def can_teach(user, university_id: int) -> bool:
     if "instructor" not in groups:
         return False
     instructor = getattr(user, "education_instructor", None)
-    return instructor is not None and instructor.university_id == university_id
+    return can_teach_given(
+        user,
+        university_id,
+        groups=groups,
+        instructor_university_id=instructor.university_id if instructor else None,
+    )
+
+
+def can_teach_given(
+    user, university_id: int, *, groups, instructor_university_id: int | None
+) -> bool:
+    """`can_teach` from the user's groups (among STAFF_GROUP and "instructor") and the
+    university of their instructor profile, read by the caller (selectors.reader_of_course reads
+    them with the reader's enrollment)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or STAFF_GROUP in groups:
+        return True
+    return (
+        "instructor" in groups
+        and instructor_university_id is not None
+        and instructor_university_id == university_id
+    )
 
 
 def require_teacher(user, university_id: int) -> None:

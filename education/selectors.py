@@ -1,21 +1,32 @@
 """Reads of the education app that are more than one query line."""
 
+import functools
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
+from busanhub.db import PreparedStatement
 from education import grading
 from education.models import (
     Certificate,
     Course,
     Enrollment,
+    Instructor,
     LabChallenge,
     Lesson,
     LessonProgress,
     Module,
     QuizAttempt,
 )
-from education.permissions import instructor_university_id, is_education_staff
+from education.permissions import (
+    STAFF_GROUP,
+    can_teach_given,
+    instructor_university_id,
+    is_education_staff,
+)
 
 
 def courses_catalogue(
@@ -45,12 +56,6 @@ def course_outline(course: Course) -> list[Module]:
     )
 
 
-def enrollment_for(*, user, course: Course) -> Enrollment | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Enrollment.objects.filter(course=course, student=user).first()
-
-
 @dataclass
 class LessonState:
     done: set
@@ -58,25 +63,94 @@ class LessonState:
     labs_passed: set
 
 
-def lesson_states(enrollment: Enrollment | None) -> LessonState:
-    if enrollment is None:
-        return LessonState(done=set(), quiz_best={}, labs_passed=set())
-    return LessonState(
-        done=set(
-            LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True)
-        ),
-        quiz_best=dict(
-            QuizAttempt.objects.filter(enrollment=enrollment, score__isnull=False)
-            .values("lesson_id")
-            .annotate(best=Max("score"))
-            .values_list("lesson_id", "best")
-        ),
-        labs_passed=set(
-            LabChallenge.objects.filter(enrollment=enrollment, is_passed=True).values_list(
-                "lesson_id", flat=True
+@dataclass(frozen=True)
+class Reader:
+    """One reader of a course's pages: their enrollment (None if none), the lessons they
+    completed (readings) and passed (labs), and whether they teach the course."""
+
+    enrollment: Enrollment | None
+    done: frozenset
+    labs_passed: frozenset
+    can_teach: bool
+
+
+@functools.cache
+def _reader_statement() -> PreparedStatement:
+    # The course and lesson pages' only personal read: four ORM queries (enrollment, readings
+    # done, labs passed, the reader's groups) cost more Python to build than the page's own
+    # rendering. Table and column names come from the models; values are parameters.
+    user_model = get_user_model()
+    user_groups = user_model.groups.through
+    user_column = user_groups._meta.get_field(user_model._meta.model_name).column
+    group_column = user_groups._meta.get_field("group").column
+    return PreparedStatement(
+        "education_reader_of_course",
+        "SELECT e.id, e.public_id, e.status, e.created_at, e.completed_at, "  # noqa: S608
+        f"ARRAY(SELECT p.lesson_id FROM {LessonProgress._meta.db_table} AS p "
+        "WHERE p.enrollment_id = e.id), "
+        f"ARRAY(SELECT c.lesson_id FROM {LabChallenge._meta.db_table} AS c "
+        "WHERE c.enrollment_id = e.id AND c.is_passed), "
+        f"ARRAY(SELECT g.name FROM {Group._meta.db_table} AS g "
+        f"JOIN {user_groups._meta.db_table} AS ug ON ug.{group_column} = g.id "
+        f"WHERE ug.{user_column} = %(user)s AND g.name = ANY(%(groups)s)), "
+        f"(SELECT i.university_id FROM {Instructor._meta.db_table} AS i "
+        "WHERE i.user_id = %(user)s) "
+        f"FROM (VALUES (1)) AS one (x) LEFT JOIN {Enrollment._meta.db_table} AS e "
+        "ON e.course_id = %(course)s AND e.student_id = %(user)s",
+        params=[("user", "bigint"), ("groups", "text[]"), ("course", "bigint")],
+    )
+
+
+def reader_of_course(*, user, course: Course) -> Reader:
+    """The reader's enrollment, progress and teaching role in one query (none when signed
+    out)."""
+    if user is None or not user.is_authenticated:
+        return Reader(enrollment=None, done=frozenset(), labs_passed=frozenset(), can_teach=False)
+    with connection.cursor() as cursor:
+        ((pk, public_id, status, created_at, completed_at, done, labs, groups, university),) = (
+            _reader_statement().execute(
+                cursor, user=user.pk, groups=[STAFF_GROUP, "instructor"], course=course.pk
             )
+        )
+    enrollment = None
+    if pk is not None:
+        enrollment = Enrollment.from_db(
+            connection.alias,
+            ["id", "public_id", "course_id", "student_id", "status", "created_at", "completed_at"],
+            [pk, public_id, course.pk, user.pk, status, created_at, completed_at],
+        )
+        # the reader and the course are at hand: no query when a caller follows them
+        enrollment.student = user
+        enrollment.course = course
+    return Reader(
+        enrollment=enrollment,
+        done=frozenset(done),
+        labs_passed=frozenset(labs),
+        can_teach=can_teach_given(
+            user, course.university_id, groups=set(groups), instructor_university_id=university
         ),
     )
+
+
+@functools.cache
+def _learner_statement() -> PreparedStatement:
+    return PreparedStatement(
+        "education_learner_state",
+        f"SELECT ARRAY(SELECT lesson_id FROM {LessonProgress._meta.db_table} "  # noqa: S608
+        "WHERE enrollment_id = %(enrollment)s), "
+        f"ARRAY(SELECT lesson_id FROM {LabChallenge._meta.db_table} "
+        "WHERE enrollment_id = %(enrollment)s AND is_passed), "
+        f"ARRAY(SELECT ARRAY[lesson_id, max(score)] FROM {QuizAttempt._meta.db_table} "
+        "WHERE enrollment_id = %(enrollment)s AND score IS NOT NULL GROUP BY lesson_id)",
+        params=[("enrollment", "bigint")],
+    )
+
+
+def learner_state(enrollment: Enrollment) -> LessonState:
+    """Readings done, labs passed and the best score of each quiz attempted, in one query."""
+    with connection.cursor() as cursor:
+        ((done, labs, best),) = _learner_statement().execute(cursor, enrollment=enrollment.pk)
+    return LessonState(done=set(done), labs_passed=set(labs), quiz_best=dict(best))
 
 
 def progress_percent(
@@ -244,13 +318,12 @@ def attempt_feedback(attempt: QuizAttempt, questions: list) -> list[dict]:
 
 
 def grading_question(question) -> dict:
-    """A question as the pure grader takes it (choices prefetched by the caller)."""
-    choices = list(question.choices.all())
+    """A question as the pure grader takes it (a content.QuizQuestion)."""
     return {
         "id": question.pk,
         "kind": question.kind,
-        "choices": [c.pk for c in choices],
-        "correct": [c.pk for c in choices if c.is_correct],
+        "choices": [c.pk for c in question.choices],
+        "correct": [c.pk for c in question.choices if c.is_correct],
         "answer": question.numeric_answer if question.numeric_answer is not None else 0,
         "tolerance": question.tolerance,
     }

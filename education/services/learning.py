@@ -2,22 +2,22 @@ import random
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from education import grading
+from education import content, grading
 from education.models import (
     Certificate,
     Course,
     Enrollment,
-    LabChallenge,
     Lesson,
     LessonProgress,
     QuizAttempt,
 )
 from education.permissions import require_teacher
-from education.selectors import grading_question
+from education.selectors import grading_question, learner_state
 
 # The pure grader speaks English; these are its messages in the user's language.
 ANSWER_MESSAGES = {
@@ -94,9 +94,13 @@ def enrollment_decide(*, enrollment: Enrollment, by, approve: bool) -> Enrollmen
 
 
 def _require_learner(enrollment: Enrollment, lesson: Lesson) -> None:
+    _require_learner_of(enrollment, lesson.module.course_id)
+
+
+def _require_learner_of(enrollment: Enrollment, course_id: int) -> None:
     if enrollment.status not in (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED):
         raise PermissionDenied(_("You are not enrolled in this course."))
-    if lesson.module.course_id != enrollment.course_id:
+    if course_id != enrollment.course_id:
         raise ValidationError({"lesson": _("This lesson belongs to another course.")})
 
 
@@ -111,8 +115,11 @@ def lesson_complete(*, enrollment: Enrollment, lesson: Lesson) -> LessonProgress
     return progress
 
 
-def _questions(lesson: Lesson) -> list:
-    return list(lesson.questions.prefetch_related("choices").order_by("position", "pk"))
+# An attempt's foreign keys and public id, left out of its full_clean: the enrollment was just
+# locked and the lesson read, so both rows exist; the public id is a fresh uuid4, and the number
+# is counted under the enrollment's lock with the unique constraint behind it. Each check is a
+# query (four of a quiz request's dozen).
+ATTEMPT_CHECKED_BY_CALLER = ["enrollment", "lesson", "public_id"]
 
 
 @transaction.atomic
@@ -121,27 +128,32 @@ def quiz_attempt_start(
 ) -> QuizAttempt:
     """Starts an attempt with shuffled questions and choices; returns an unfinished one if any.
 
-    Refused once the lesson's attempt limit is used up (nothing written).
+    Refused once the lesson's attempt limit is used up (nothing written). Race-safe: the
+    enrollment row is locked while attempts are counted.
     """
     _require_learner(enrollment, lesson)
     if lesson.kind != Lesson.Kind.QUIZ:
         raise ValidationError({"lesson": _("This lesson is not a quiz.")})
-    Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    # Locked first, counted after: the count's own snapshot then sees every attempt committed
+    # by whoever held the lock before.
+    Enrollment.objects.select_for_update().filter(pk=enrollment.pk).values_list("pk").get()
     attempts = QuizAttempt.objects.filter(enrollment=enrollment, lesson=lesson)
-    open_attempt = attempts.filter(submitted_at__isnull=True).first()
-    if open_attempt is not None:
-        return open_attempt
-    used = attempts.count()
+    counted = attempts.aggregate(
+        used=Count("pk"), open=Min("pk", filter=Q(submitted_at__isnull=True))
+    )
+    if counted["open"] is not None:
+        return QuizAttempt.objects.get(pk=counted["open"])
+    used = counted["used"]
     if used >= lesson.max_attempts:
         raise ValidationError(
             {"attempt": _("You have used all %(n)d attempts at this quiz.") % {"n": used}}
         )
     shown = grading.layout(
-        [(q.pk, [c.pk for c in q.choices.all()]) for q in _questions(lesson)],
+        [(q.pk, [c.pk for c in q.choices]) for q in content.quiz(lesson.pk).questions],
         rng=rng or random.SystemRandom(),
     )
     attempt = QuizAttempt(enrollment=enrollment, lesson=lesson, number=used + 1, layout=shown)
-    attempt.full_clean()
+    attempt.full_clean(exclude=ATTEMPT_CHECKED_BY_CALLER)
     attempt.save()
     return attempt
 
@@ -163,21 +175,23 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     """Grades an attempt once (the score is final) and completes the course when the rule is met.
 
     `answers` maps question ids to a list of choice ids or a number. Refused (nothing written)
-    when the attempt was already submitted or an answer is missing or malformed.
+    when the attempt was already submitted or an answer is missing or malformed. Locks the
+    attempt and its enrollment in one statement (the enrollment's lock serializes the
+    completion check, as `enrollment_check_completion`'s own lock did).
     """
     attempt = (
-        QuizAttempt.objects.select_for_update(of=("self",))
-        .select_related("lesson")
+        QuizAttempt.objects.select_for_update(of=("self", "enrollment"))
+        .select_related("enrollment")
         .get(pk=attempt.pk)
     )
     enrollment = attempt.enrollment
-    _require_learner(enrollment, attempt.lesson)
+    quiz = content.quiz(attempt.lesson_id)
+    _require_learner_of(enrollment, quiz.course_id)
     if attempt.submitted_at is not None:
         raise ValidationError({"attempt": _("This attempt has already been submitted.")})
     answers = _normalize_answers(answers)
-    questions = _questions(attempt.lesson)
     try:
-        result = grading.grade([grading_question(q) for q in questions], answers)
+        result = grading.grade([grading_question(q) for q in quiz.questions], answers)
     except grading.AnswerError as exc:
         raise ValidationError(
             {
@@ -188,37 +202,25 @@ def quiz_attempt_submit(*, attempt: QuizAttempt, answers: dict) -> QuizAttempt:
     attempt.answers = {str(k): v for k, v in answers.items() if k in result.correct}
     attempt.score = result.score
     attempt.submitted_at = timezone.now()
-    attempt.full_clean()
+    attempt.full_clean(exclude=[*ATTEMPT_CHECKED_BY_CALLER, "number"])
     attempt.save(update_fields=["answers", "score", "submitted_at"])
-    enrollment_check_completion(enrollment=enrollment)
+    _complete_if_met(enrollment)
     return attempt
 
 
 def completion_input(enrollment: Enrollment) -> grading.CompletionInput:
-    lessons = list(
-        Lesson.objects.filter(module__course_id=enrollment.course_id, is_required=True).values_list(
-            "pk", "kind"
-        )
-    )
-    quizzes = [pk for pk, kind in lessons if kind == Lesson.Kind.QUIZ]
-    best: dict[int, int | None] = dict.fromkeys(quizzes)
-    for lesson_id, score in QuizAttempt.objects.filter(
-        enrollment=enrollment, lesson_id__in=quizzes, score__isnull=False
-    ).values_list("lesson_id", "score"):
-        best[lesson_id] = max(best[lesson_id] or 0, score)
+    """The completion rule's inputs: the course's required lessons and pass mark (cached
+    content), the student's readings, labs and best quiz scores (one query)."""
+    rules = content.course_rules(enrollment.course_id)
+    state = learner_state(enrollment)
+    quizzes = [pk for pk, kind in rules.required if kind == Lesson.Kind.QUIZ]
     return grading.CompletionInput(
-        required_readings=frozenset(pk for pk, kind in lessons if kind == Lesson.Kind.TEXT),
-        readings_done=frozenset(
-            LessonProgress.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True)
-        ),
-        labs=frozenset(pk for pk, kind in lessons if kind == Lesson.Kind.LAB),
-        labs_passed=frozenset(
-            LabChallenge.objects.filter(enrollment=enrollment, is_passed=True).values_list(
-                "lesson_id", flat=True
-            )
-        ),
-        quiz_best=best,
-        pass_mark=enrollment.course.pass_mark,
+        required_readings=frozenset(pk for pk, kind in rules.required if kind == Lesson.Kind.TEXT),
+        readings_done=frozenset(state.done),
+        labs=frozenset(pk for pk, kind in rules.required if kind == Lesson.Kind.LAB),
+        labs_passed=frozenset(state.labs_passed),
+        quiz_best={pk: state.quiz_best.get(pk) for pk in quizzes},
+        pass_mark=rules.pass_mark,
     )
 
 
@@ -230,6 +232,12 @@ def enrollment_check_completion(*, enrollment: Enrollment) -> bool:
     course's batch by `tasks.certificates_issue_for_course` after commit.
     """
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    return _complete_if_met(enrollment)
+
+
+def _complete_if_met(enrollment: Enrollment) -> bool:
+    """enrollment_check_completion's work, for a caller in a transaction that locked the
+    enrollment row (and read it after the lock)."""
     if enrollment.status == Enrollment.Status.COMPLETED:
         return True
     if enrollment.status != Enrollment.Status.ACTIVE:

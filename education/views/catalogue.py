@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,10 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from busanhub import spreadsheet
 from busanhub.pagination import page_of
-from education import selectors, services
+from education import content, selectors, services
 from education.forms import CatalogueForm
 from education.models import Course, Enrollment, University
-from education.permissions import can_teach
 
 from .errors import flash_errors
 
@@ -43,19 +43,27 @@ def _published_course(public_id) -> Course:
 
 @require_GET
 def course(request, public_id):
-    course = _published_course(public_id)
-    enrollment = selectors.enrollment_for(user=request.user, course=course)
-    state = selectors.lesson_states(enrollment)
+    cached = content.course(public_id)
+    if cached is None or not cached.course.is_published:
+        raise Http404
+    reader = selectors.reader_of_course(user=request.user, course=cached.course)
     return render(
         request,
         "education/course.html",
         {
-            "course": course,
-            "modules": selectors.course_outline(course),
-            "enrollment": enrollment,
-            "state": state,
-            "prerequisites": list(course.prerequisites.all()),
-            "can_teach": can_teach(request.user, course.university_id),
+            "course": cached.course,
+            "modules": cached.modules,
+            "prerequisites": cached.prerequisites,
+            "part_key": cached.part_key,
+            "enrollment": reader.enrollment,
+            "state": reader,
+            "can_open": reader.can_teach
+            or (
+                reader.enrollment is not None
+                and reader.enrollment.status
+                in (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
+            ),
+            "can_teach": reader.can_teach,
         },
     )
 

@@ -4,64 +4,54 @@ submit a quiz, work in a lab. Quizzes and labs add their own context and actions
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from education import labchain, lessontext, selectors, services
+from education import content, labchain, selectors, services
 from education.models import Enrollment, LabChallenge, Lesson, QuizAttempt
-from education.permissions import can_teach
 
 from .errors import flash_errors
 from .labs import lab_action, lab_context
 from .quizzes import answers_from_post, quiz_context
 
 
-def _lesson_for_learner(request, public_id) -> tuple[Lesson, Enrollment | None]:
-    lesson = get_object_or_404(
-        Lesson.objects.select_related("module__course__university"),
-        public_id=public_id,
-        module__course__is_published=True,
-    )
-    enrollment = selectors.enrollment_for(user=request.user, course=lesson.module.course)
+def _lesson_for_learner(request, public_id) -> tuple[Lesson, Enrollment | None, dict]:
+    """The lesson (404 unless its course is published), the reader's enrollment (None for a
+    teacher who is not enrolled; 403 for anyone else), and what the page shows of both."""
+    cached = content.lesson(public_id)
+    if cached is None or not cached.lesson.module.course.is_published:
+        raise Http404
+    lesson = cached.lesson
+    reader = selectors.reader_of_course(user=request.user, course=lesson.module.course)
+    enrollment = reader.enrollment
     if enrollment is None or enrollment.status not in (
         Enrollment.Status.ACTIVE,
         Enrollment.Status.COMPLETED,
     ):
-        if not can_teach(request.user, lesson.module.course.university_id):
+        if not reader.can_teach:
             raise PermissionDenied(_("Enroll in the course to open its lessons."))
         enrollment = None
-    return lesson, enrollment
-
-
-def _neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    lessons = list(
-        Lesson.objects.filter(module__course_id=lesson.module.course_id).order_by(
-            "module__position", "position", "pk"
-        )
-    )
-    index = lessons.index(lesson)
-    return (
-        lessons[index - 1] if index else None,
-        lessons[index + 1] if index + 1 < len(lessons) else None,
-    )
+    page = {
+        "html": cached.html,
+        "done": enrollment is not None and lesson.pk in reader.done,
+        "previous": cached.previous,
+        "next": cached.next,
+        "part_key": cached.part_key,
+    }
+    return lesson, enrollment, page
 
 
 @login_required
 def lesson(request, public_id):
-    lesson, enrollment = _lesson_for_learner(request, public_id)
+    lesson, enrollment, page = _lesson_for_learner(request, public_id)
     if request.method == "POST":
         return _lesson_post(request, lesson, enrollment)
-    previous, following = _neighbours(lesson)
-    state = selectors.lesson_states(enrollment)
     context = {
         "lesson": lesson,
         "course": lesson.module.course,
         "enrollment": enrollment,
-        "html": lessontext.render(lesson.body),
-        "done": lesson.pk in state.done,
-        "previous": previous,
-        "next": following,
+        **page,
     }
     if lesson.kind == Lesson.Kind.QUIZ:
         context.update(quiz_context(lesson, enrollment))

@@ -1,7 +1,7 @@
 """A quiz lesson: the attempt shown (in its shuffled layout), feedback, and the answers read
 from the form."""
 
-from education import selectors
+from education import content, selectors
 from education.models import Enrollment, Lesson, QuizAttempt
 
 
@@ -10,14 +10,15 @@ def quiz_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
         return {}
     attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, lesson=lesson))
     current = next((a for a in attempts if a.submitted_at is None), None)
-    questions = {q.pk: q for q in lesson.questions.prefetch_related("choices")}
+    quiz = content.quiz(lesson.pk)
+    questions = {q.pk: q for q in quiz.questions}
     shown = []
     if current is not None:
         for item in current.layout:
             question = questions.get(item["question"])
             if question is None:
                 continue
-            choices = {c.pk: c for c in question.choices.all()}
+            choices = {c.pk: c for c in question.choices}
             shown.append(
                 {
                     "question": question,
@@ -25,7 +26,7 @@ def quiz_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
                 }
             )
     last = next((a for a in reversed(attempts) if a.submitted_at is not None), None)
-    feedback = selectors.attempt_feedback(last, list(questions.values())) if last else []
+    feedback = selectors.attempt_feedback(last, quiz.questions) if last else []
     return {
         "attempts": attempts,
         "current": current,
@@ -38,7 +39,7 @@ def quiz_context(lesson: Lesson, enrollment: Enrollment | None) -> dict:
 
 def answers_from_post(request, attempt: QuizAttempt) -> dict:
     answers = {}
-    questions = {q.pk: q for q in attempt.lesson.questions.all()}
+    questions = {q.pk: q for q in content.quiz(attempt.lesson_id).questions}
     for item in attempt.layout:
         question = questions.get(item["question"])
         if question is None:
