@@ -30,6 +30,15 @@ class SafetyConfig(registry.ServiceConfig):
         context=dashboard_context,
         order=40,
     )
+    periodic_tasks = (
+        # Nightly in Busan: photo files that no report names (a filing killed midway, a report
+        # deleted in the admin) are removed; they carry positions and faces.
+        registry.PeriodicTask(
+            name="Safety: remove orphaned photo files",
+            task="safety.tasks.photo_files_sweep",
+            crontab=registry.Crontab(minute="40", hour="3"),
+        ),
+    )
     demo_seeder = "safety.seed.seed_demo"
     demo_seeder_order = 40
 
