@@ -169,7 +169,7 @@ def verify_digest(request, digest: str):
         )
     receipt = receipt_for_viewer(digest, request.user)
     state = None if receipt else selectors.anchor_state(digest)
-    status = "confirmed" if receipt else state.status
+    status = state.status if state else "confirmed"
     result = check_receipt(receipt) if receipt else None
     if _wants_json(request):
         if receipt is None or result is None:

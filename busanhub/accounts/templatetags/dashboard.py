@@ -13,6 +13,7 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def dashboard_panel(context: template.Context, item: dict) -> str:
-    panel = context.template.engine.get_template(item["panel"].template_name)
+    engine = context.template.engine if context.template else template.Engine.get_default()
+    panel = engine.get_template(item["panel"].template_name)
     with context.push(item["context"]):
         return panel.render(context)
