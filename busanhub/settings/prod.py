@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import cache_from_env, env
 
 REQUIRED = [
     "DJANGO_SECRET_KEY",
@@ -65,4 +65,4 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "busanhub.static_files.ManifestStaticFilesStorage"},
 }
-CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+CACHES = {"default": cache_from_env("redis://127.0.0.1:6379/1")}
