@@ -8,7 +8,9 @@ Wall-clock rates on a shared 2-CPU machine say little; the CPU a request costs d
 on what else runs. Each request of the mix is sent `--repeat` times (after two warm-ups)
 through Django's WSGI handler in this process (the test client, CSRF checks enforced, the same
 cookies and headers as the locust users), under `busanhub.settings.prod` with the
-`scripts/prod_local.py` variables, and measured as
+`scripts/prod_local.py` variables, each between the two `close_old_connections()` calls a WSGI
+server's request signals make (the connection's health check included), every sign-in's
+session warmed first by one unmeasured request, and measured as
 
 - `web ms`: this process's CPU (user + system) per request: the portal's code, middleware,
   templates, and the test client's small share of building the request;
@@ -308,7 +310,7 @@ def measure(
     requests: list[Request], *, repeat: int, profile: str | None, show_queries: bool = False
 ) -> list[dict]:
     """Per request: CPU ms of this process and of the PostgreSQL backend, and queries."""
-    from django.db import connection
+    from django.db import close_old_connections, connection
 
     from bench.cpu import backend_cpu_reader
 
@@ -341,7 +343,12 @@ def measure(
         web_start, db_start = time.process_time(), backend()
         failures = 0
         for _ in range(repeat):
+            # What a WSGI server's request_started and request_finished do, which the test
+            # client leaves out: the connection's health check (CONN_HEALTH_CHECKS, a
+            # `SELECT 1` before the request's first query) is part of every request's cost.
+            close_old_connections()
             failures += request.send().status_code not in request.ok
+            close_old_connections()
         web, db = time.process_time() - web_start, backend() - db_start
         if profiler:
             profiler.disable()
@@ -366,7 +373,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="requests measured per name")
     parser.add_argument("--only", help="comma-separated request names")
-    parser.add_argument("--profile", help="a request name: print its cProfile (cumulative, then own time)")
+    parser.add_argument(
+        "--profile", help="a request name: print its cProfile (cumulative, then own time)"
+    )
     parser.add_argument("--citizens", type=int, default=200)
     parser.add_argument("--queries", action="store_true", help="print each request's SQL")
     args = parser.parse_args()

@@ -41,7 +41,9 @@ if env("EXCHANGE_HD_MNEMONIC", default="").split() == ["test"] * 11 + ["junk"]:
 # Persistent connections: the exchange's and the vouchers' hot statements are prepared and
 # planned once per connection, which a connection per request would pay on every request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)  # noqa: F405
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(  # noqa: F405
+    "DATABASE_CONN_HEALTH_CHECKS", default=True
+)
 # Sessions are read from the shared cache and written through to the database: every signed-in
 # request skips a query, a cache flush loses nothing, and a session stays revocable on the
 # server (signed cookies could not be: logout, a password change, MFA state; docs/operations.md).
