@@ -4,8 +4,9 @@
 field's kwargs (verbose name, validators, choices, max length, nullability: `build_field`,
 `get_field_kwargs`) then a field built from them, ~1 ms of CPU for a serializer of a dozen
 model fields, on every answer of a payment or an order. The result depends only on the class
-(its `Meta`, its declared fields, DRF's settings; labels and messages stay lazy translations),
-so it is built once per class and every instance gets a deep copy, as DRF already does with
+and the language (its `Meta`, its declared fields, DRF's settings; whether a field gets a label
+compares translated names), so it is built once per class and language and every instance
+gets a deep copy, as DRF already does with
 declared fields (`Field.__deepcopy__` builds a new field from the same arguments, so no
 instance shares a bound field with another).
 
@@ -18,6 +19,7 @@ is emptied when a test changes REST_FRAMEWORK.
 import copy
 
 from django.core.signals import setting_changed
+from django.utils import translation
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -36,7 +38,7 @@ _HOOKS = (
     "build_unknown_field",
 )
 _drf_get_fields = serializers.ModelSerializer.get_fields
-_built: dict[type, dict] = {}
+_built: dict[tuple[type, str | None], dict] = {}
 _cacheable: dict[type, bool] = {}
 
 
@@ -52,10 +54,13 @@ def get_fields(self) -> dict:
     cls = type(self)
     if not _is_cacheable(cls):
         return _drf_get_fields(self)
-    built = _built.get(cls)
+    # Per language too: DRF gives a field a label only where the model's verbose name, in the
+    # language active at build time, differs from the one made of the field's name.
+    key = (cls, translation.get_language())
+    built = _built.get(key)
     if built is None:
         fields = _drf_get_fields(self)
-        _built[cls] = copy.deepcopy(fields)
+        _built[key] = copy.deepcopy(fields)
         return fields
     if self.url_field_name is None:  # as DRF's get_fields leaves it
         self.url_field_name = api_settings.URL_FIELD_NAME
