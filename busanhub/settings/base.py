@@ -177,7 +177,6 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
 
-
 def cache_from_env(default: str) -> dict:
     """CACHE_URL's cache; Redis through busanhub.redis_cache (one client per server)."""
     config = env.cache("CACHE_URL", default=default)
