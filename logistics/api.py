@@ -12,6 +12,8 @@ from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from busanhub.accounts.authentication import TokenAuthentication
+
 from . import selectors, services
 from .auth import (
     CanCapture,
@@ -42,7 +44,7 @@ class ReadingsView(APIView):
     authentication_classes = [
         PartnerKeyAuthentication,
         authentication.SessionAuthentication,
-        authentication.TokenAuthentication,
+        TokenAuthentication,
     ]
     permission_classes = [CanCapture]
 

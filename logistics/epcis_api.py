@@ -11,6 +11,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from busanhub.accounts.authentication import TokenAuthentication
+
 from . import selectors, services
 from .auth import CanCapture, CanQuery, PartnerKeyAuthentication, acting_party, sees_everything
 from .models import CaptureJob, Event
@@ -24,7 +26,7 @@ class EPCISView(APIView):
     authentication_classes = [
         PartnerKeyAuthentication,
         authentication.SessionAuthentication,
-        authentication.TokenAuthentication,
+        TokenAuthentication,
     ]
     parser_classes = [JSONParser, JSONLDParser]
 

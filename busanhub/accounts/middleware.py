@@ -23,6 +23,17 @@ class PreferredLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Once the preference is applied (the session says so: only a signed-in session ever
+        # does, and logging out flushes it) only a language switch concerns this middleware:
+        # every other request passes without loading the user, which an API call
+        # authenticated by its token, say, never needs from the session.
+        session = getattr(request, "session", None)
+        if (
+            session is not None
+            and session.get(APPLIED_SESSION_KEY)
+            and not (request.method == "POST" and request.path == reverse("set_language"))
+        ):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)

@@ -14,6 +14,26 @@ class UserManager(DjangoUserManager["User"]):
 
     use_in_migrations = True
 
+    def get(self, *args: Any, **kwargs: Any) -> "User":
+        """`User.objects.get(pk=…)` (what Django's ModelBackend asks on every request signed
+        in by its session) by one prepared statement (user_rows.py): the same instance and the
+        same DoesNotExist, without building the query. Any other lookup is the ORM's."""
+        if not args and len(kwargs) == 1 and self._db is None:
+            ((name, value),) = kwargs.items()
+            if name in ("pk", "id"):
+                from .user_rows import is_bigint, user_by_pk
+
+                if isinstance(value, str) and value.isascii() and value.isdigit():
+                    value = int(value)
+                if is_bigint(value):
+                    user = user_by_pk(value)
+                    if user is None:
+                        raise self.model.DoesNotExist(
+                            f"{self.model._meta.object_name} matching query does not exist."
+                        )
+                    return user
+        return super().get(*args, **kwargs)
+
     def _create_user(self, email: str | None, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")

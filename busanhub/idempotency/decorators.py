@@ -6,22 +6,23 @@ same body replays the stored response with `Idempotent-Replayed: true`; the same
 another body or endpoint answers 422; while the first request is still running, 409. A 5xx, a
 429 or an unexpected exception stores nothing (the record is deleted), so a retry runs again.
 
-The record is committed before the view runs and the view is not wrapped in a transaction, so
-views that call a bank outside their own transactions keep working. Keys belong to one user and
-one scope (the app); a key is at most 255 characters (400 otherwise).
+The record is committed before the view runs (records.py: one prepared `INSERT … ON CONFLICT
+DO NOTHING`) and the view is not wrapped in a transaction, so views that call a bank outside
+their own transactions keep working. Keys belong to one user and one scope (the app); a key is
+at most 255 characters (400 otherwise).
 """
 
 import functools
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from busanhub.idempotency.models import IdempotencyRecord
+from busanhub.idempotency.records import record_claim, record_complete
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -72,16 +73,14 @@ def idempotent(scope: str):
                     status.HTTP_400_BAD_REQUEST,
                 )
             fingerprint = _fingerprint(request)
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        user=request.user,
-                        scope=scope,
-                        key=key,
-                        endpoint=request.path,
-                        request_hash=fingerprint,
-                    )
-            except IntegrityError:
+            record_pk = record_claim(
+                user_pk=request.user.pk,
+                scope=scope,
+                key=key,
+                endpoint=request.path,
+                request_hash=fingerprint,
+            )
+            if record_pk is None:
                 existing = IdempotencyRecord.objects.filter(
                     user=request.user, scope=scope, key=key
                 ).first()
@@ -97,15 +96,17 @@ def idempotent(scope: str):
                 except Exception as exc:  # noqa: BLE001 - a refusal (4xx) is stored like any answer
                     response = self.handle_exception(exc)
             except Exception:
-                record.delete()  # an unexpected error: nothing is stored, a retry may run again
+                # an unexpected error: nothing is stored, a retry may run again
+                IdempotencyRecord.objects.filter(pk=record_pk).delete()
                 raise
             if response.status_code >= 500 or response.status_code == 429:
-                record.delete()
+                IdempotencyRecord.objects.filter(pk=record_pk).delete()
                 return response
-            record.is_complete = True
-            record.response_status = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-            record.save(update_fields=["is_complete", "response_status", "response_body"])
+            record_complete(
+                pk=record_pk,
+                status=response.status_code,
+                body_json=json.dumps(response.data, cls=JSONEncoder),
+            )
             return response
 
         return wrapper

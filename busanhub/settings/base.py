@@ -56,7 +56,8 @@ MIDDLEWARE = [
     "busanhub.body_limits.RequestBodyLimitMiddleware",
     # Before anything reads input (sessions, the language, views): 400 for a NUL or a control.
     "busanhub.control_characters.ControlCharacterMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the settings' policy built once (busanhub/content_security_policy.py).
+    "busanhub.content_security_policy.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,7 +176,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BusanHub <no-reply@busan
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+def cache_from_env(default: str) -> dict:
+    """CACHE_URL's cache; Redis through busanhub.redis_cache (one client per server)."""
+    config = env.cache("CACHE_URL", default=default)
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["BACKEND"] = "busanhub.redis_cache.RedisCache"
+    return config
+
+
+CACHES = {"default": cache_from_env("locmemcache://")}
 
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
@@ -228,7 +238,7 @@ SESSION_COOKIE_HTTPONLY = True
 REST_FRAMEWORK = {
     # Token first: an unauthenticated API call gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "busanhub.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -237,10 +247,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "money": "30/min"},
     "EXCEPTION_HANDLER": "busanhub.api.exception_handler",
-    "DEFAULT_RENDERER_CLASSES": [
-        "busanhub.errors.ErrorJSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only: the browsable API's HTML forms are a development aid (dev.py adds them), not
+    # something production serves or pays for in content negotiation.
+    "DEFAULT_RENDERER_CLASSES": ["busanhub.errors.ErrorJSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BusanHub API",

@@ -2,9 +2,17 @@
 filesystem broker and a local anvil, all under var/."""
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import REST_FRAMEWORK, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# DRF's browsable API beside JSON, for `make run` only (production and tests answer JSON).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_RENDERER_CLASSES": [
+        *REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"],
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
 
 # The first account of anvil's public test mnemonic: a dev chain only, never a real one.
 ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SAFETY_PHOTOS_STORAGE, env
+from .base import SAFETY_PHOTOS_STORAGE, cache_from_env, env
 
 REQUIRED = [
     "DJANGO_SECRET_KEY",
@@ -41,7 +41,9 @@ if env("EXCHANGE_HD_MNEMONIC", default="").split() == ["test"] * 11 + ["junk"]:
 # Persistent connections: the exchange's and the vouchers' hot statements are prepared and
 # planned once per connection, which a connection per request would pay on every request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)  # noqa: F405
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool(  # noqa: F405
+    "DATABASE_CONN_HEALTH_CHECKS", default=True
+)
 # Sessions are read from the shared cache and written through to the database: every signed-in
 # request skips a query, a cache flush loses nothing, and a session stays revocable on the
 # server (signed cookies could not be: logout, a password change, MFA state; docs/operations.md).
@@ -66,4 +68,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "busanhub.static_files.ManifestStaticFilesStorage"},
     "safety_photos": SAFETY_PHOTOS_STORAGE,
 }
-CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+CACHES = {"default": cache_from_env("redis://127.0.0.1:6379/1")}
