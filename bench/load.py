@@ -445,9 +445,10 @@ def main() -> None:
             payments=citizens // 2,
             reports=citizens // 2,
             # One trader per simulated trader (2 in 15 users) of every level: a trader's
-            # placements and cancels come near the "money" throttle's 30 a minute, which two
-            # users sharing a sign-in (or one level after another) would pass (429, correct
-            # behaviour, no load to measure). Each level takes the sign-ins after the last's.
+            # placements and cancels (~30 a minute on a fast server) stay under the "orders"
+            # throttle's 120 a minute, and traders are also citizens who pay (the "money"
+            # throttle, 30 a minute, counted apart). Each level takes the sign-ins after the
+            # last's, so no two users share a sign-in's throttles.
             traders=max(40, sum(levels) // 4),
             orders=400,
             lots=50,

@@ -245,7 +245,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "busanhub.api.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "money": "30/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "120/min",
+        "user": "600/min",
+        "money": "30/min",
+        "orders": "120/min",
+    },
     "EXCEPTION_HANDLER": "busanhub.api.exception_handler",
     # JSON only: the browsable API's HTML forms are a development aid (dev.py adds them), not
     # something production serves or pays for in content negotiation.

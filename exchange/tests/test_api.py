@@ -275,3 +275,33 @@ def test_racing_requests_with_one_key_place_one_order(market, alice, fund):
     assert answers.count((201, False)) == 1
     assert set(answers) <= {(201, False), (201, True), (409, False)}
     assert len(answers) == 6
+
+
+def test_orders_have_their_own_throttle_and_leave_the_money_one_alone(api, market, alice, fund):
+    # Given tight rates: 2 orders a minute, 1 money request a minute
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import ScopedRateThrottle
+
+    fund(alice, market, krw=1_000_000)
+    client = _as(api, alice)
+    order = {"market": "ETH-KRW", "side": "buy", "type": "limit", "price": PRICE}
+    ScopedRateThrottle.THROTTLE_RATES = {
+        **api_settings.DEFAULT_THROTTLE_RATES,
+        "orders": "2/min",
+        "money": "1/min",
+    }
+    try:
+        # When alice places three orders
+        placed = [
+            client.post(
+                f"{API}/orders/", order | {"quantity": ETH // 100}, format="json"
+            ).status_code
+            for _ in range(3)
+        ]
+        # And then asks for a KRW withdrawal (a money request)
+        money = client.post(f"{API}/krw/withdrawals/", {"amount": 1}, format="json").status_code
+    finally:
+        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    # Then the third order is throttled, and the money request is not counted against orders
+    assert placed == [201, 201, 429]
+    assert money != 429
