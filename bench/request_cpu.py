@@ -99,6 +99,8 @@ def environment_set() -> None:
     values["ALLOWED_HOSTS"] = "testserver"
     values["DJANGO_SETTINGS_MODULE"] = "busanhub.settings.prod"
     os.environ.update(values)
+    if prod_local.static_changed():  # prod's pages name their static files by the manifest
+        prod_local.manage(values, "collectstatic", "--noinput", "-v", "0")
 
 
 def photo_jpeg() -> bytes:
