@@ -41,9 +41,10 @@ DEFAULTS = {
     "DJANGO_SETTINGS_MODULE": "busanhub.settings.prod",
     "WEB_PORT": "8000",
     "CHAIN_PORT": "8545",
-    # README: gunicorn --workers 2 --threads 16 per 2 CPUs.
-    "WEB_CONCURRENCY": "2",
-    "WEB_THREADS": "16",
+    # docs/operations.md: gunicorn 4 workers x 4 threads on 2 CPUs (2 x 16 lost a third of the
+    # throughput to GIL hand-offs in the load test).
+    "WEB_CONCURRENCY": "4",
+    "WEB_THREADS": "4",
     # Longer than any client's or proxy's idle keep-alive (nginx upstream: 60 s): gunicorn's
     # 2 s default closes connections that clients are about to reuse (status 0 in bench/load.py).
     "WEB_KEEPALIVE": "75",
