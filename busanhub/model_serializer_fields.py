@@ -73,5 +73,5 @@ def _forget(*, setting, **kwargs) -> None:
 
 
 def install() -> None:
-    serializers.ModelSerializer.get_fields = get_fields
+    serializers.ModelSerializer.get_fields = get_fields  # type: ignore[method-assign]
     setting_changed.connect(_forget)

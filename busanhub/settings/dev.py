@@ -9,7 +9,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_RENDERER_CLASSES": [
-        *REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"],
+        *list(REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]),  # type: ignore[call-overload]
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
