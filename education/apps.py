@@ -37,26 +37,19 @@ class EducationConfig(registry.ServiceConfig):
         _content_signals_connect()
 
 
-def _content_changed(sender, **kwargs) -> None:
-    from education import content
-
-    content.content_changed()
-
-
 def _content_signals_connect() -> None:
     """The cached course content (education/content.py) starts a new generation on every write
     to the rows it is built from. A cache's invalidation, not domain logic: receivers catch the
     services, the admin's forms and inlines, and cascading deletes alike."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from django.db.models.signals import m2m_changed
 
+    from education.content import CONTENT
     from education.models import Choice, Course, Lesson, Module, Question, University
 
-    for model in (University, Course, Module, Lesson, Question, Choice):
-        uid = f"education-content-{model.__name__}"
-        post_save.connect(_content_changed, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(_content_changed, sender=model, dispatch_uid=f"{uid}-delete")
+    CONTENT.connect(University, Course, Module, Lesson, Question, Choice)
     m2m_changed.connect(
-        _content_changed,
+        CONTENT.changed,
+        weak=False,
         sender=Course.prerequisites.through,
         dispatch_uid="education-content-prerequisites",
     )

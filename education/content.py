@@ -21,33 +21,26 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import uuid
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import transaction
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 
+from busanhub.generations import Generation
 from education import lessontext
 from education.models import Course, Lesson, Module, Question
 
-GENERATION_KEY = "education:content:generation"
+CONTENT = Generation("education:content:generation")
+GENERATION_KEY = CONTENT.key
 ENTRY_SECONDS = 24 * 3600  # entries of a past generation are never read; this frees them
 
 
 def content_changed() -> None:
     """Starts a new generation now and again after the commit (see the module's docstring)."""
-    _generation_new()
-    transaction.on_commit(_generation_new)
-
-
-def _generation_new() -> str:
-    generation = uuid.uuid4().hex
-    cache.set(GENERATION_KEY, generation, timeout=None)
-    return generation
+    CONTENT.changed()
 
 
 @functools.cache
@@ -66,14 +59,10 @@ def _cached(kind: str, ident, build):
     # so is the entries' shape, so a deploy that changes a dataclass never reads an old one.
     key = f"education:content:{kind}:{ident}:{_shape()}:{get_script_prefix()}"
     found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY)
+    generation = CONTENT.current(found.get(GENERATION_KEY))
     entry = found.get(key)
-    if generation is not None and entry is not None and entry[0] == generation:
+    if entry is not None and entry[0] == generation:
         return entry[1]
-    if generation is None:
-        # first use, or the cache lost it: a new one (add: concurrent first users agree)
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
     value = build()
     if value is not None and generation is not None:
         if hasattr(value, "generation"):
