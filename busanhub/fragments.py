@@ -1,5 +1,7 @@
-"""`{% shared "name" %}…{% endshared %}`: a part of a page that is the same for every reader who
-reads in the same language and is signed in or not, rendered once per process.
+"""`{% shared "name" [key] %}…{% endshared %}`: a part of a page that is the same for every reader
+who reads in the same language and is signed in or not, rendered once per process (and per
+`key`, when given: e.g. a cached course entry and the generation it was built in,
+education/content.py's `part_key`; an empty key renders the part every time).
 
 The base template's header and footer (15 `{% url %}`, 14 translations, the language list) cost
 about half of a text-only page's CPU, yet depend only on the code, the catalogues, the installed
@@ -11,7 +13,8 @@ whether the reader is signed in and the script prefix.
 What may go inside: nothing about one reader (names, counts, their records), no `{% csrf_token %}`
 and no `request.*` (a shared fragment would hand one reader's token or path to the next). Those
 stay outside, between two shared fragments. With DEBUG on, nothing is kept (templates change
-under a running development server).
+under a running development server). At most LIMIT parts are kept: a full store is emptied
+(parts of a past key are never read again).
 """
 
 from django import template
@@ -22,7 +25,8 @@ from django.utils.translation import get_language
 
 register = template.Library()
 
-_rendered: dict[tuple[str, str | None, bool, str], SafeString] = {}
+LIMIT = 2000
+_rendered: dict[tuple[str, str, str | None, bool, str], SafeString] = {}
 
 
 def shared_clear() -> None:
@@ -31,22 +35,32 @@ def shared_clear() -> None:
 
 
 class SharedNode(template.Node):
-    def __init__(self, name: str, nodelist: template.NodeList):
+    def __init__(
+        self,
+        name: str,
+        nodelist: template.NodeList,
+        part: template.base.FilterExpression | None = None,
+    ):
         self.name = name
         self.nodelist = nodelist
+        self.part = part
 
     def render(self, context: template.Context) -> str:
-        if settings.DEBUG:
+        part = str(self.part.resolve(context) or "") if self.part else "-"
+        if settings.DEBUG or not part:
             return self.nodelist.render(context)
         user = context.get("user")
         key = (
             self.name,
+            part,
             get_language(),
             bool(user is not None and user.is_authenticated),
             get_script_prefix(),
         )
         text = _rendered.get(key)
         if text is None:
+            if len(_rendered) >= LIMIT:
+                _rendered.clear()
             # NodeList.render returns a SafeString: the parts inside were escaped as usual.
             text = _rendered[key] = self.nodelist.render(context)
         return text
@@ -55,8 +69,9 @@ class SharedNode(template.Node):
 @register.tag("shared")
 def shared(parser: template.base.Parser, token: template.base.Token) -> SharedNode:
     bits = token.split_contents()
-    if len(bits) != 2 or bits[1][:1] not in "\"'" or bits[1][0] != bits[1][-1]:
-        raise template.TemplateSyntaxError('usage: {% shared "name" %}…{% endshared %}')
+    if len(bits) not in (2, 3) or bits[1][:1] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError('usage: {% shared "name" [key] %}…{% endshared %}')
     nodelist = parser.parse(("endshared",))
     parser.delete_first_token()
-    return SharedNode(bits[1][1:-1], nodelist)
+    part = parser.compile_filter(bits[2]) if len(bits) == 3 else None
+    return SharedNode(bits[1][1:-1], nodelist, part)

@@ -97,7 +97,7 @@ class CourseContent:
 
     @property
     def part_key(self) -> str:
-        """Names the rendered parts of this entry (templatetags/course_parts.py)."""
+        """Names this entry's rendered parts (`{% shared "name" part_key %}`: fragments.py)."""
         return f"{self.course.public_id}:{self.generation}" if self.generation else ""
 
 
@@ -111,7 +111,7 @@ class LessonContent:
 
     @property
     def part_key(self) -> str:
-        """Names the rendered parts of this entry (templatetags/course_parts.py)."""
+        """Names this entry's rendered parts (`{% shared "name" part_key %}`: fragments.py)."""
         return f"{self.lesson.public_id}:{self.generation}" if self.generation else ""
 
 
