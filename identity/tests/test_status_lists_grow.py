@@ -3,10 +3,13 @@ own URL and signed BitstringStatusListCredential). The lists are given a few ent
 out (IDENTITY_STATUS_LIST_CAPACITY) so that they fill in a test; their bitstrings keep the
 specification's 131,072 entries. Real signatures, real PostgreSQL, real threads."""
 
+import threading
+import time
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 
 from busanhub.chain.models import AnchorLeaf
 from busanhub.testing import run_threads
@@ -262,3 +265,57 @@ def test_a_full_size_list_hands_out_its_last_free_indexes_then_opens_the_next(ci
     for credential in [single, *batch]:
         _assert_entries_name_their_list(credential)
         assert verification.credential_verify(credential.document).verified
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_waits_for_a_batch_in_flight_before_choosing_its_entries(settings):
+    # Given lists of 40 entries, and a caller whose batch of 35 is in flight: its transaction
+    # (a seeding chunk, a request doing more work) stays open after the batch
+    settings.IDENTITY_STATUS_LIST_CAPACITY = 40
+    city = services.city_issuer()
+    services.status_lists_ensure(issuer=city)
+    issued, release = threading.Event(), threading.Event()
+    waits: list[tuple] = []
+
+    def first() -> list[Credential]:
+        with transaction.atomic():
+            credentials = services.credential_issue_many(
+                issuer=city, requests=[_request(n) for n in range(35)]
+            )
+            issued.set()
+            release.wait(30)
+        return credentials
+
+    def second() -> list[Credential]:
+        issued.wait(30)
+        return services.credential_issue_many(
+            issuer=city, requests=[_request(100 + n) for n in range(5)]
+        )
+
+    def watch() -> None:
+        issued.wait(30)
+        with connection.cursor() as cursor:
+            for _ in range(200):
+                cursor.execute(
+                    "SELECT wait_event_type, wait_event FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                waits.extend(cursor.fetchall())
+                if waits:
+                    break
+                time.sleep(0.05)
+        release.set()
+
+    # When a second batch of five is issued meanwhile
+    results = run_threads(3, lambda index: (first, second, watch)[index]())
+
+    # Then it waited for the first batch's transaction before choosing (an advisory lock, not
+    # a taken entry: choosing among the entries it could see free, it picked the first's
+    # uncommitted ones and went again, which at a city's scale ran out of attempts), and took
+    # the five entries left on list 1
+    assert waits and waits[0] == ("Lock", "advisory"), waits
+    assert [r for r in results if isinstance(r, Exception)] == []
+    entries = _entries(city)
+    assert len(entries) == len(set(entries)) == 40
+    assert {number for number, _index in entries} == {1}
+    assert {c.status_list_number for c in results[1]} == {1}
