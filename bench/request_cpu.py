@@ -71,6 +71,16 @@ MIX = {
 }
 
 
+# The Staff journey's other change lists (bench/city_locust.py), by the role that opens each;
+# "admin list" (the voucher payments) stands for them in the mix.
+ADMIN_LISTS = [
+    ("admin safety queue", "staff-safety", "/admin/safety/report/?status__exact=new"),
+    ("admin exchange orders", "staff-exchange", "/admin/exchange/order/"),
+    ("admin epcis events", "staff-logistics", "/admin/logistics/event/"),
+    ("admin enrolments", "staff-education", "/admin/education/enrollment/"),
+]
+
+
 @dataclass
 class Request:
     name: str
@@ -133,11 +143,11 @@ def requests_for(plan: dict) -> list[Request]:
         return clients[entry["session"]]
 
     rotations = {role: itertools.cycle(plan[role]) for role in ("citizens", "students", "traders")}
-    staff = next(entry for entry in plan["staff"] if entry["role"] == "staff-vouchers")
+    staff = {entry["role"]: entry for entry in plan["staff"]}
 
     def page(role: str, path: Callable[[dict], str]) -> Callable[[], object]:
         def send():
-            entry = staff if role == "staff" else next(rotations[role])
+            entry = staff[role] if role in staff else next(rotations[role])
             return browser(entry).get(path(entry), HTTP_X_CSRFTOKEN=entry["csrf"])
 
         return send
@@ -284,12 +294,14 @@ def requests_for(plan: dict) -> list[Request]:
         Request("order place", place, (201,)),
         Request("order cancel", cancel, (200, 202)),
         Request("epcis capture", capture, (201, 202)),
-        Request("admin list", page("staff", lambda e: "/admin/vouchers/payment/")),
+        Request("admin list", page("staff-vouchers", lambda e: "/admin/vouchers/payment/")),
         # Not in the mix: a record's page seen before (the QR code is drawn once per record;
         # the mix's own line draws one of 200 records at random, mostly for the first time),
         Request("page /verify/ seen before", page("citizens", lambda e: f"/verify/{digests[0]}")),
         # and a page of text only, the fixed cost every page pays.
         Request("page /privacy/", page("citizens", lambda e: "/privacy/")),
+        # Not in the mix either: the Staff journey's other admin lists, each by its role.
+        *(Request(name, page(role, lambda e, path=path: path)) for name, role, path in ADMIN_LISTS),
     ]
 
 

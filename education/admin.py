@@ -144,6 +144,10 @@ class QuestionAdmin(UniversityScoped, admin.ModelAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(UniversityScoped, admin.ModelAdmin):
     list_display = ["student", "course", "status", "created_at"]
+    # The two shown, not Django's default select_related() of every foreign key.
+    list_select_related = ["student", "course"]
+    # A city's enrolments: no COUNT(*) of the whole table beside the filtered one.
+    show_full_result_count = False
     list_filter = ["status", "course__university"]
     search_fields = ["student__email", "course__title"]
     readonly_fields = ["public_id", "course", "student", "created_at", "completed_at"]

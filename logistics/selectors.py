@@ -244,6 +244,17 @@ TRACE_STEP = PreparedStatement(
 )
 _AGGREGATION_ROLES = [R.CHILD, R.CHILD_QUANTITY, R.PARENT]
 
+BIZ_STEPS = PreparedStatement(
+    "logistics_biz_steps", sql_file(Path(__file__).resolve().parent / "sql" / "biz_steps.sql")
+)
+
+
+def biz_steps_all() -> list[str]:
+    """Every business step some event has, sorted: what `SELECT DISTINCT biz_step` returns,
+    by one index probe per step instead of a read of every event."""
+    with connection.cursor() as cursor:
+        return [value for (value,) in BIZ_STEPS.execute(cursor)]
+
 
 def _step(identifiers_now: set[str], *, forward: bool) -> dict[str, set[str]]:
     """One level of a trace in one statement: what each identifier links to."""

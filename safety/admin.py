@@ -180,6 +180,17 @@ class ReportUpdateInline(admin.TabularInline):
         return False
 
 
+class AssigneeFilter(admin.RelatedFieldListFilter):
+    """The staff a report can be assigned to (the change form offers only staff), not every
+    user: a city's citizens were one query of all users and one sidebar link each."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"is_staff": True}
+        )
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     change_list_template = "admin/safety/report/change_list.html"
@@ -199,8 +210,10 @@ class ReportAdmin(admin.ModelAdmin):
         "category",
         DistrictFilter,
         OverdueFilter,
-        "assigned_to",
+        ("assigned_to", AssigneeFilter),
     ]
+    # A queue of many rows: no COUNT(*) of the whole table beside the filtered one.
+    show_full_result_count = False
     list_select_related = ["category", "assigned_to"]
     search_fields = ["=public_id", "address", "description"]
     date_hierarchy = "created_at"

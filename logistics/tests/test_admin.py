@@ -2,6 +2,7 @@
 
 import io
 import re
+from urllib.parse import quote_plus
 
 import pytest
 from django.contrib.auth.models import Group
@@ -9,7 +10,7 @@ from django.test import Client
 
 from busanhub.accounts.models import User
 from logistics import demo
-from logistics.models import Alert, Lot, Recall
+from logistics.models import Alert, Event, Lot, Recall
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +136,26 @@ def test_breach_reasons_are_labelled_in_the_admin(staff_client, language, cumula
     cells = re.findall(r'<td class="field-reason">(.*?)</td>', html)
     assert sorted(cells) == sorted([cumulative, hard_limit])
     assert ">cumulative<" not in html and ">hard_limit<" not in html
+
+
+def test_the_event_list_filters_by_each_business_step_the_events_have(staff_client):
+    # Given the demo's events, with their business steps
+    demo.seed(stdout=io.StringIO(), users={})
+    distinct = list(
+        Event.objects.order_by("biz_step").values_list("biz_step", flat=True).distinct()
+    )
+    assert len(distinct) > 1
+
+    # When the event list opens
+    response = staff_client.get("/admin/logistics/event/")
+
+    # Then its business step filter offers exactly the distinct steps, in order
+    assert response.status_code == 200
+    spec = next(
+        spec
+        for spec in response.context_data["cl"].filter_specs
+        if getattr(spec, "lookup_kwarg", "") == "biz_step"
+    )
+    assert list(spec.lookup_choices) == distinct
+    for step in distinct:
+        assert f"biz_step={quote_plus(step)}" in response.text

@@ -187,3 +187,23 @@ def test_queue_and_dashboard_name_the_reports_district(client, safety_staff, lan
     html = client.get(reverse("admin:safety_report_dashboard")).content.decode()
     assert f"<td>{haeundae}</td>" in html
     assert "<td>haeundae</td>" not in html
+
+
+def test_the_queue_filters_by_assignee_among_staff_not_every_citizen(client, safety_staff):
+    # Given a report assigned to a colleague, and a citizen who has filed one
+    colleague = _member("staff-safety")
+    citizen = UserFactory(email="citizen-filter@example.com")
+    assigned = make_report(reporter=citizen)
+    Report.objects.filter(pk=assigned.pk).update(assigned_to=colleague)
+    make_report()
+
+    # When the queue opens, and is filtered by that colleague
+    url = reverse("admin:safety_report_changelist")
+    page = client.get(url)
+    filtered = client.get(url, {"assigned_to__id__exact": colleague.pk})
+
+    # Then the assignee filter offers staff only, and filters to their report
+    assert page.status_code == 200
+    assert f"assigned_to__id__exact={colleague.pk}" in page.text
+    assert f"assigned_to__id__exact={citizen.pk}" not in page.text
+    assert list(filtered.context_data["cl"].result_list) == [assigned]
