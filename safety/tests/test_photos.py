@@ -43,6 +43,38 @@ def test_large_photo_is_downscaled_for_the_public():
     assert (result.width, result.height) == (1600, 800)
 
 
+def test_jpeg_comment_is_not_carried_into_the_public_copy():
+    # Given a JPEG with a comment (COM marker), which Pillow's JPEG save copies from `info`
+    buffer = io.BytesIO()
+    Image.new("RGB", (2048, 1536), "red").save(buffer, format="JPEG", comment=b"home address")
+
+    # When it is processed
+    result = photos.process_photo(buffer.getvalue())
+
+    # Then the public copy holds no comment
+    assert b"home address" in result.original
+    assert b"home address" not in result.public
+    assert "comment" not in Image.open(io.BytesIO(result.public)).info
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "RGBA", "P"])
+def test_large_png_is_reduced_to_the_public_size_in_rgb(mode):
+    # Given a 4000 x 3000 PNG (reduced by 2, then resampled) of one colour
+    colour = Image.new("RGB", (4000, 3000), (200, 40, 40))
+    source = colour.quantize(colors=2) if mode == "P" else colour.convert(mode)
+    buffer = io.BytesIO()
+    source.save(buffer, format="PNG")
+
+    # When it is processed
+    result = photos.process_photo(buffer.getvalue())
+
+    # Then the public copy is an RGB JPEG of 1600 x 1200 with the same colour
+    public = Image.open(io.BytesIO(result.public))
+    assert (public.format, public.mode, public.size) == ("JPEG", "RGB", (1600, 1200))
+    expected = source.convert("RGB").getpixel((0, 0))
+    assert all(abs(a - b) <= 3 for a, b in zip(public.getpixel((800, 600)), expected, strict=True))
+
+
 @pytest.mark.parametrize(
     ("data", "code"),
     [
