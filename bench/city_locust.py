@@ -275,7 +275,7 @@ class Staff(Signed):
     def queues(self):
         role = self.me["role"]
         if role == "staff-safety":
-            self.page("/admin/safety/report/?status__exact=new", "admin safety queue")
+            self.page("/admin/safety/report/?status__exact=submitted", "admin safety queue")
         elif role == "staff-vouchers":
             self.page("/admin/vouchers/payment/", "admin voucher payments")
         elif role == "staff-exchange":

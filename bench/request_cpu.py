@@ -74,7 +74,7 @@ MIX = {
 # The Staff journey's other change lists (bench/city_locust.py), by the role that opens each;
 # "admin list" (the voucher payments) stands for them in the mix.
 ADMIN_LISTS = [
-    ("admin safety queue", "staff-safety", "/admin/safety/report/?status__exact=new"),
+    ("admin safety queue", "staff-safety", "/admin/safety/report/?status__exact=submitted"),
     ("admin exchange orders", "staff-exchange", "/admin/exchange/order/"),
     ("admin epcis events", "staff-logistics", "/admin/logistics/event/"),
     ("admin enrolments", "staff-education", "/admin/education/enrollment/"),
