@@ -15,7 +15,6 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-import jsonschema_rs
 from jsonschema import Draft7Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "EPCIS-JSON-Schema.json"
@@ -61,6 +60,11 @@ def fast_validator() -> Callable[[object], bool] | None:
     """The compiled schema's `is_valid` (built once per process), or None if unusable."""
     schema = _schema()
     if not _formats_unchecked(schema):
+        return None
+    try:
+        import jsonschema_rs  # pinned in requirements.txt; without it: jsonschema alone, slower
+    except ImportError:
+        logger.warning("jsonschema_rs is not installed: EPCIS documents validated by jsonschema")
         return None
     try:
         return jsonschema_rs.Draft7Validator(schema, validate_formats=False).is_valid
