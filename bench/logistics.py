@@ -366,9 +366,9 @@ def main() -> None:
         started = time.perf_counter()
         compiled = schema.fast_validator() is not None
         out(
-            f"schema: compiled with fastjsonschema in {time.perf_counter() - started:.2f} s"
+            f"schema: compiled with jsonschema_rs in {time.perf_counter() - started:.2f} s"
             if compiled
-            else "schema: fastjsonschema unavailable, jsonschema only"
+            else "schema: jsonschema_rs unavailable, jsonschema only"
         )
         rate = capture_documents(party, location, product, documents)
         out(

@@ -114,6 +114,8 @@ def _hash_path(trail: tuple[str, ...]) -> str:
 _VOCABULARY = {_hash_path(trail): found for trail, found in vocabulary.FIELDS.items()}
 EXCLUDED = {"eventID", "recordTime", "errorDeclaration", "certificationInfo", "type", "@context"}
 _IGNORED_KEYS = {"rdfs:comment", "comment", "#text"}
+# The event keys with a place of their own (or none): every other key is an extension.
+_KNOWN_KEYS = frozenset({key for key, _, _ in ORDER} | EXCLUDED | _IGNORED_KEYS)
 
 
 def normalize_time(value: str) -> str:
@@ -312,13 +314,12 @@ def pre_hash_string(event: dict, *, context: Any = None) -> str:
             parts.append(key + body if body else "")
         else:
             parts.append(_structured(key, value, order, namespaces, key, "", leftovers))
-    known = {key for key, _, _ in ORDER} | EXCLUDED | _IGNORED_KEYS
     # ILMD and user extensions have no place in the canonical order: sorted together at the end.
     extensions = sorted(
         [
             _generic(_expand_key(key, namespaces), value, namespaces, key)
             for key, value in event.items()
-            if key not in known and not key.startswith("@")
+            if key not in _KNOWN_KEYS and not key.startswith("@")
         ]
         + leftovers
     )

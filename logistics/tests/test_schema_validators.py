@@ -1,8 +1,10 @@
-"""The compiled (fastjsonschema) and the reference (jsonschema) validators of the EPCIS schema
+"""The compiled (jsonschema_rs) and the reference (jsonschema) validators of the EPCIS schema
 agree: the fast one decides validity, the reference one names the errors (pure: no database)."""
 
 import copy
 import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -41,7 +43,7 @@ def _invalid_documents() -> list[tuple[str, object]]:
 
 
 def test_the_fast_validator_is_compiled():
-    # the installed fastjsonschema compiles every construct of the GS1 schema
+    # the installed jsonschema_rs compiles every construct of the GS1 schema
     assert schema.fast_validator() is not None
 
 
@@ -106,3 +108,52 @@ def test_validation_does_not_change_the_document():
     before = json.dumps(example, sort_keys=True)
     assert schema.is_valid_fast(example) is True
     assert json.dumps(example, sort_keys=True) == before
+
+
+def _edge_documents() -> list[tuple[str, object]]:
+    """Values where a Rust validator and Python's `re` could part: `$` before a final newline
+    (Python's matches there), digits of other scripts for `\\d` and `[0-9]`, numbers beyond 64
+    bits, NaN, and Python values that are not JSON at all."""
+    event = load("Example_9.6.1-ObjectEvent.jsonld")["epcisBody"]["eventList"][0]
+    quantity = {"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "uom": "KGM"}
+    return [
+        ("offset with a final newline", single({**event, "eventTimeZoneOffset": "+09:00\n"})),
+        (
+            "offset in Arabic-Indic digits",
+            single({**event, "eventTimeZoneOffset": "+\u0660\u0669:00"}),
+        ),
+        (
+            "uom with a final newline",
+            single({**event, "quantityList": [{**quantity, "quantity": 1, "uom": "KGM\n"}]}),
+        ),
+        (
+            "quantity beyond 64 bits",
+            single({**event, "quantityList": [{**quantity, "quantity": 10**40}]}),
+        ),
+        (
+            "quantity NaN",
+            single({**event, "quantityList": [{**quantity, "quantity": float("nan")}]}),
+        ),
+        (
+            "quantity a Decimal",
+            single({**event, "quantityList": [{**quantity, "quantity": Decimal("1.5")}]}),
+        ),
+        ("eventTime a datetime", single({**event, "eventTime": datetime(2026, 1, 1, tzinfo=UTC)})),
+    ]
+
+
+@pytest.mark.parametrize(
+    "instance", [doc for _, doc in _edge_documents()], ids=[n for n, _ in _edge_documents()]
+)
+def test_the_fast_validator_accepts_nothing_the_reference_refuses(instance):
+    # Given a value the two engines might read differently
+    reference = _reference_errors(instance)
+    # When the fast one accepts it, then so does the reference; either way the verdict and the
+    # messages are the reference's
+    if schema.is_valid_fast(instance):
+        assert reference == []
+    expected = sorted(
+        ({"path": e.json_path, "message": e.message[:300]} for e in reference[:20]),
+        key=lambda error: error["path"],
+    )
+    assert schema.errors(instance) == expected
