@@ -10,16 +10,14 @@ capture's CPU; the Rust validator ~0.002 ms: BENCHMARKS.md, B-Fresh.)
 """
 
 import json
-import logging
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import jsonschema_rs
 from jsonschema import Draft7Validator
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "EPCIS-JSON-Schema.json"
-
-logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -57,20 +55,12 @@ def _formats_unchecked(schema: dict) -> bool:
 
 @lru_cache(maxsize=1)
 def fast_validator() -> Callable[[object], bool] | None:
-    """The compiled schema's `is_valid` (built once per process), or None if unusable."""
+    """The compiled schema's `is_valid` (built once per process), or None when the reference
+    checks a format the schema uses (then `jsonschema` alone decides)."""
     schema = _schema()
     if not _formats_unchecked(schema):
         return None
-    try:
-        import jsonschema_rs  # pinned in requirements.txt; without it: jsonschema alone, slower
-    except ImportError:
-        logger.warning("jsonschema_rs is not installed: EPCIS documents validated by jsonschema")
-        return None
-    try:
-        return jsonschema_rs.Draft7Validator(schema, validate_formats=False).is_valid
-    except Exception:  # a construct it cannot compile: jsonschema alone then
-        logger.warning("EPCIS schema not compiled by jsonschema_rs", exc_info=True)
-        return None
+    return jsonschema_rs.Draft7Validator(schema, validate_formats=False).is_valid
 
 
 def is_valid_fast(document: object) -> bool:
