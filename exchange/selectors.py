@@ -93,6 +93,55 @@ def book_depth(*, market: Market, depth: int = 20) -> dict:
     }
 
 
+_MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
+_MARKET_BY_SYMBOL = PreparedStatement(
+    "exchange_market_by_symbol",
+    "SELECT "  # noqa: S608 - the model's table and columns
+    + ", ".join(field.column for field in Market._meta.concrete_fields)
+    + f" FROM {Market._meta.db_table} WHERE symbol = %(symbol)s",
+    params=[("symbol", "text")],
+)
+
+
+def market_by_symbol(*, symbol: str) -> Market | None:
+    """`Market.objects.filter(symbol=symbol).first()` as a prepared statement (an order's
+    input names its market: no ORM query to build on every placement)."""
+    with connection.cursor() as cursor:
+        rows = _MARKET_BY_SYMBOL.execute(cursor, symbol=symbol)
+    return Market.from_db(connection.alias, _MARKET_FIELDS, rows[0]) if rows else None
+
+
+_BOOK_BY_SYMBOL = PreparedStatement(
+    "exchange_book_by_symbol",
+    "SELECT market.symbol, level.side, level.price, level.quantity "  # noqa: S608
+    f"FROM {Market._meta.db_table} AS market LEFT JOIN LATERAL ("
+    "SELECT side, price, sum(quantity) - sum(filled_quantity) AS quantity "
+    f"FROM {Order._meta.db_table} WHERE market_id = market.id AND status = ANY(%(statuses)s) "
+    "GROUP BY side, price) AS level ON true WHERE market.symbol = %(symbol)s",
+    params=[("statuses", "text[]"), ("symbol", "text")],
+)
+
+
+def book_depth_of_symbol(*, symbol: str, depth: int = 20) -> dict | None:
+    """`book_depth` of the market named `symbol` with its `symbol`, in one prepared statement
+    (the book API's read: no ORM query to build for the market, then for its levels); None
+    when no market has that symbol."""
+    with connection.cursor() as cursor:
+        rows = _BOOK_BY_SYMBOL.execute(
+            cursor, statuses=[str(status) for status in Order.OPEN_STATUSES], symbol=symbol
+        )
+    if not rows:
+        return None
+    levels = [(side, price, quantity) for _, side, price, quantity in rows if side is not None]
+    bids = sorted(((p, q) for side, p, q in levels if side == "buy"), reverse=True)
+    asks = sorted((p, q) for side, p, q in levels if side == "sell")
+    return {
+        "symbol": rows[0][0],
+        "bids": [list(level) for level in bids[:depth]],
+        "asks": [list(level) for level in asks[:depth]],
+    }
+
+
 def trades_recent(*, market: Market, limit: int = 50) -> list[Trade]:
     return list(Trade.objects.filter(market=market).order_by("-created_at", "-pk")[:limit])
 
