@@ -216,9 +216,10 @@ class OrdersView(TradingView):
 
 class OrderView(TradingView):
     def _order(self, request, public_id):
-        return get_object_or_404(
-            Order.objects.select_related("market"), public_id=public_id, owner=request.user
-        )
+        order = selectors.order_of(user=request.user, public_id=public_id)
+        if order is None:  # as get_object_or_404: another's order is not found either
+            raise Http404(f"No {Order._meta.object_name} matches the given query.")
+        return order
 
     @extend_schema(responses=OrderOut)
     def get(self, request, public_id):

@@ -111,6 +111,33 @@ def market_by_symbol(*, symbol: str) -> Market | None:
     return Market.from_db(connection.alias, _MARKET_FIELDS, rows[0]) if rows else None
 
 
+_ORDER_FIELDS = [field.attname for field in Order._meta.concrete_fields]
+_OWN_ORDER = PreparedStatement(
+    "exchange_own_order",
+    "SELECT "  # noqa: S608 - the models' tables and columns
+    + ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
+    + ", "
+    + ", ".join(f"m.{field.column}" for field in Market._meta.concrete_fields)
+    + f" FROM {Order._meta.db_table} AS o JOIN {Market._meta.db_table} AS m ON m.id = o.market_id"
+    " WHERE o.public_id = %(public_id)s AND o.owner_id = %(owner)s",
+    params=[("public_id", "uuid"), ("owner", "bigint")],
+)
+
+
+def order_of(*, user, public_id) -> Order | None:
+    """The user's order `public_id` with its market (None: no such order, or another's), as
+    `Order.objects.select_related("market").filter(public_id=…, owner=user).first()` in a
+    prepared statement (every cancel reads it)."""
+    with connection.cursor() as cursor:
+        rows = _OWN_ORDER.execute(cursor, public_id=public_id, owner=user.pk)
+    if not rows:
+        return None
+    count = len(_ORDER_FIELDS)
+    order = Order.from_db(connection.alias, _ORDER_FIELDS, rows[0][:count])
+    order.market = Market.from_db(connection.alias, _MARKET_FIELDS, rows[0][count:])
+    return order
+
+
 _BOOK_BY_SYMBOL = PreparedStatement(
     "exchange_book_by_symbol",
     "SELECT market.symbol, level.side, level.price, level.quantity "  # noqa: S608

@@ -376,3 +376,27 @@ def test_a_queued_placement_answers_without_reading_its_market_again(
         )
     assert (response.status_code, response.json()["market"]) == (201, "ETH-KRW")
     assert not [q for q in queries.captured_queries if 'FROM "exchange_market"' in q["sql"]]
+
+
+def test_an_order_is_read_with_its_market_in_one_query_and_only_by_its_owner(
+    api, market, alice, bob, fund, django_assert_num_queries
+):
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 100
+    )
+    expected = Order.objects.select_related("market").get(pk=order.pk)
+    found = selectors.order_of(user=alice, public_id=order.public_id)
+    assert found is not None
+    assert {k: v for k, v in found.__dict__.items() if k != "_state"} == {
+        k: v for k, v in expected.__dict__.items() if k != "_state"
+    }
+    assert found.market.__dict__.keys() == expected.market.__dict__.keys()
+    assert found.market.symbol == "ETH-KRW"
+    assert selectors.order_of(user=bob, public_id=order.public_id) is None
+    client = _as(api, alice)
+    with django_assert_num_queries(1):
+        answer = client.get(f"{API}/orders/{order.public_id}/")
+    assert (answer.status_code, answer.json()["market"]) == (200, "ETH-KRW")
+    refused = _as(APIClient(), bob).get(f"{API}/orders/{order.public_id}/")
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (404, "not_found")
