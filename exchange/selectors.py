@@ -97,7 +97,7 @@ _MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
 _MARKET_BY_SYMBOL = PreparedStatement(
     "exchange_market_by_symbol",
     "SELECT "  # noqa: S608 - the model's table and columns
-    + ", ".join(field.column for field in Market._meta.concrete_fields)
+    + ", ".join(str(field.column) for field in Market._meta.concrete_fields)
     + f" FROM {Market._meta.db_table} WHERE symbol = %(symbol)s",
     params=[("symbol", "text")],
 )
