@@ -62,7 +62,9 @@ _ALLOW_REQUEST = (
 )
 _RULES = ("throttle_success", "throttle_failure", "wait")
 _qualifies: dict[type, bool] = {}
-_scripts: dict[int, Any] = {}  # id(redis client) -> its registered Script
+# One Script for every client (its SHA depends on the text only; a server that does not know
+# it yet gets it loaded by the client that runs it).
+_script: Any = None
 
 
 def _is_drf_rate_throttle(cls: type) -> bool:
@@ -111,10 +113,10 @@ def _wait(*, num_requests: int, duration: int, now: float, length: int, oldest: 
 
 
 def _script_for(client: Any) -> Any:
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(_WINDOWS_LUA)
-    return script
+    global _script
+    if _script is None:
+        _script = client.register_script(_WINDOWS_LUA)
+    return _script
 
 
 def throttle_waits(view: APIView, request: Any) -> list[float | None]:
