@@ -1,5 +1,6 @@
 """`/api/v1/exchange/`: DRF views of the app. Market data is public; the rest is the user's own."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -61,17 +62,19 @@ class BookView(PublicView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, symbol):
-        market = _market(symbol)
         try:
             depth = int(request.query_params.get("depth", 20))
         except ValueError:
             depth = 0
         if not 1 <= depth <= 500:
+            _market(symbol)  # an unknown market answers 404 before its depth is refused
             return Response({"depth": [_("depth is a whole number from 1 to 500.")]}, status=400)
-        book = selectors.book_depth(market=market, depth=depth)
+        book = selectors.book_depth_of_symbol(symbol=symbol.upper(), depth=depth)
+        if book is None:  # as _market's get_object_or_404 answers an unknown symbol
+            raise Http404(f"No {Market._meta.object_name} matches the given query.")
         return Response(
             {
-                "symbol": market.symbol,
+                "symbol": book["symbol"],
                 "bids": [[str(p), str(q)] for p, q in book["bids"]],
                 "asks": [[str(p), str(q)] for p, q in book["asks"]],
             }
@@ -213,9 +216,10 @@ class OrdersView(TradingView):
 
 class OrderView(TradingView):
     def _order(self, request, public_id):
-        return get_object_or_404(
-            Order.objects.select_related("market"), public_id=public_id, owner=request.user
-        )
+        order = selectors.order_of(user=request.user, public_id=public_id)
+        if order is None:  # as get_object_or_404: another's order is not found either
+            raise Http404(f"No {Order._meta.object_name} matches the given query.")
+        return order
 
     @extend_schema(responses=OrderOut)
     def get(self, request, public_id):

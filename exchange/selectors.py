@@ -93,6 +93,82 @@ def book_depth(*, market: Market, depth: int = 20) -> dict:
     }
 
 
+_MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
+_MARKET_BY_SYMBOL = PreparedStatement(
+    "exchange_market_by_symbol",
+    "SELECT "  # noqa: S608 - the model's table and columns
+    + ", ".join(str(field.column) for field in Market._meta.concrete_fields)
+    + f" FROM {Market._meta.db_table} WHERE symbol = %(symbol)s",
+    params=[("symbol", "text")],
+)
+
+
+def market_by_symbol(*, symbol: str) -> Market | None:
+    """`Market.objects.filter(symbol=symbol).first()` as a prepared statement (an order's
+    input names its market: no ORM query to build on every placement)."""
+    with connection.cursor() as cursor:
+        rows = _MARKET_BY_SYMBOL.execute(cursor, symbol=symbol)
+    return Market.from_db(connection.alias, _MARKET_FIELDS, rows[0]) if rows else None
+
+
+_ORDER_FIELDS = [field.attname for field in Order._meta.concrete_fields]
+_OWN_ORDER = PreparedStatement(
+    "exchange_own_order",
+    "SELECT "  # noqa: S608 - the models' tables and columns
+    + ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
+    + ", "
+    + ", ".join(f"m.{field.column}" for field in Market._meta.concrete_fields)
+    + f" FROM {Order._meta.db_table} AS o JOIN {Market._meta.db_table} AS m ON m.id = o.market_id"
+    " WHERE o.public_id = %(public_id)s AND o.owner_id = %(owner)s",
+    params=[("public_id", "uuid"), ("owner", "bigint")],
+)
+
+
+def order_of(*, user, public_id) -> Order | None:
+    """The user's order `public_id` with its market (None: no such order, or another's), as
+    `Order.objects.select_related("market").filter(public_id=…, owner=user).first()` in a
+    prepared statement (every cancel reads it)."""
+    with connection.cursor() as cursor:
+        rows = _OWN_ORDER.execute(cursor, public_id=public_id, owner=user.pk)
+    if not rows:
+        return None
+    count = len(_ORDER_FIELDS)
+    order = Order.from_db(connection.alias, _ORDER_FIELDS, rows[0][:count])
+    order.market = Market.from_db(connection.alias, _MARKET_FIELDS, rows[0][count:])
+    return order
+
+
+_BOOK_BY_SYMBOL = PreparedStatement(
+    "exchange_book_by_symbol",
+    "SELECT market.symbol, level.side, level.price, level.quantity "  # noqa: S608
+    f"FROM {Market._meta.db_table} AS market LEFT JOIN LATERAL ("
+    "SELECT side, price, sum(quantity) - sum(filled_quantity) AS quantity "
+    f"FROM {Order._meta.db_table} WHERE market_id = market.id AND status = ANY(%(statuses)s) "
+    "GROUP BY side, price) AS level ON true WHERE market.symbol = %(symbol)s",
+    params=[("statuses", "text[]"), ("symbol", "text")],
+)
+
+
+def book_depth_of_symbol(*, symbol: str, depth: int = 20) -> dict | None:
+    """`book_depth` of the market named `symbol` with its `symbol`, in one prepared statement
+    (the book API's read: no ORM query to build for the market, then for its levels); None
+    when no market has that symbol."""
+    with connection.cursor() as cursor:
+        rows = _BOOK_BY_SYMBOL.execute(
+            cursor, statuses=[str(status) for status in Order.OPEN_STATUSES], symbol=symbol
+        )
+    if not rows:
+        return None
+    levels = [(side, price, quantity) for _, side, price, quantity in rows if side is not None]
+    bids = sorted(((p, q) for side, p, q in levels if side == "buy"), reverse=True)
+    asks = sorted((p, q) for side, p, q in levels if side == "sell")
+    return {
+        "symbol": rows[0][0],
+        "bids": [list(level) for level in bids[:depth]],
+        "asks": [list(level) for level in asks[:depth]],
+    }
+
+
 def trades_recent(*, market: Market, limit: int = 50) -> list[Trade]:
     return list(Trade.objects.filter(market=market).order_by("-created_at", "-pk")[:limit])
 

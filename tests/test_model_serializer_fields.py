@@ -3,6 +3,7 @@ would build, built once per class, and no two instances share a field."""
 
 import contextlib
 import importlib
+from typing import Any, cast
 
 from django.apps import apps
 from django.utils import translation
@@ -81,3 +82,53 @@ def test_a_serializer_with_its_own_hooks_keeps_drfs_code():
     assert model_serializer_fields._is_cacheable(OrderOut)
     WithHook().fields  # noqa: B018
     assert not any(key[0] is WithHook for key in model_serializer_fields._built)
+
+
+class _Declared(serializers.Serializer):
+    name = serializers.CharField(max_length=12, required=False)
+    amount = serializers.IntegerField(min_value=1)
+    tags = serializers.ListField(child=serializers.CharField())
+    options = serializers.JSONField(default=dict)
+    extra = serializers.JSONField(required=False, initial={"shared": False})
+    verify_url = serializers.SerializerMethodField()
+
+    def get_verify_url(self, obj) -> str:
+        return "/verify/"
+
+
+def test_declared_fields_are_copied_as_drfs_deep_copy_and_never_shared():
+    first, second = _Declared(), _Declared()
+    with _drfs_own_code():
+        expected = _Declared().fields
+    # The same fields as DRF's copies give: arguments, binding, validation
+    assert [repr(field) for field in first.fields.values()] == [
+        repr(field) for field in expected.values()
+    ]
+    for name, field in first.fields.items():
+        assert field is not second.fields[name]
+        assert field is not _Declared._declared_fields[name]
+        assert field.parent is first and second.fields[name].parent is second
+        assert field.field_name == name
+    # Binding a copy leaves the declared field unbound, for the next instance's copy
+    assert all(field.parent is None for field in _Declared._declared_fields.values())
+    ours: Any = first.fields
+    theirs: Any = second.fields
+    assert ours["verify_url"].method_name == "get_verify_url"
+    # A field with a child, or a default that could change in place, keeps DRF's deep copy
+    assert ours["tags"].child is not theirs["tags"].child
+    assert ours["tags"].child.parent is ours["tags"]
+    assert first.fields["extra"].initial is not second.fields["extra"].initial
+    validating = _Declared(data={"amount": "0", "tags": ["a"]})
+    assert not validating.is_valid()
+    assert validating.errors["amount"][0].code == "min_value"
+
+
+def test_a_copy_shares_only_values_that_cannot_change():
+    plain = serializers.CharField(max_length=3, default="x")
+    mutable: Any = serializers.JSONField(default=cast(Any, [1]))  # the case under test
+    nested: Any = serializers.ListField(child=serializers.IntegerField())
+    copied = model_serializer_fields.field_copy(plain)
+    assert type(copied) is serializers.CharField and copied is not plain
+    assert copied.__dict__ == plain.__dict__ and copied.max_length == 3
+    assert model_serializer_fields.field_copy(mutable).default is not mutable.default
+    assert model_serializer_fields.field_copy(nested).child is not nested.child

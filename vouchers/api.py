@@ -58,13 +58,7 @@ class MoneyView(APIView):
 class WalletView(APIView):
     @extend_schema(responses=WalletSerializer)
     def get(self, request):
-        wallet = selectors.wallet_for(user=request.user)
-        data = {
-            "id": wallet.public_id if wallet else None,
-            "is_frozen": bool(wallet and wallet.is_frozen),
-            **selectors.wallet_balances(wallet=wallet),
-        }
-        return Response(WalletSerializer(data).data)
+        return Response(WalletSerializer(selectors.wallet_summary(user=request.user)).data)
 
 
 def _own_link_for_topup(user, value: str) -> BankLink:

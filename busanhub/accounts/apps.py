@@ -10,11 +10,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from busanhub import model_serializer_fields
+        from busanhub import model_serializer_fields, throttling
         from busanhub.i18n import translate_derived_verbose_names
 
         translate_derived_verbose_names()
         model_serializer_fields.install()
+        throttling.install()
 
 
 class BusanAdminConfig(admin_apps.AdminConfig):

@@ -5,7 +5,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from busanhub.idempotency.models import IdempotencyRecord
-from exchange import services
+from exchange import selectors, services
 from exchange.models import Order
 from exchange.tests.factories import ETH, verified_link
 
@@ -305,3 +305,98 @@ def test_orders_have_their_own_throttle_and_leave_the_money_one_alone(api, marke
     # Then the third order is throttled, and the money request is not counted against orders
     assert placed == [201, 201, 429]
     assert money != 429
+
+
+def test_the_book_is_read_in_one_query_with_the_levels_of_book_depth(
+    api, market, alice, fund, django_assert_num_queries
+):
+    # Given bids at three prices, two orders at the best one, one of them partly filled
+    fund(alice, market, krw=10_000_000)
+    for price, quantity in [(PRICE, ETH // 10), (PRICE, ETH // 20), (PRICE - 1_000, ETH // 10)]:
+        services.order_place(user=alice, market=market, side="buy", price=price, quantity=quantity)
+    services.order_place(
+        user=alice, market=market, side="buy", price=PRICE - 2_000, quantity=ETH // 10
+    )
+    Order.objects.filter(price=PRICE, quantity=ETH // 20).update(filled_quantity=ETH // 100)
+    # When the book is read, two levels deep, by a lower-case symbol
+    with django_assert_num_queries(1):
+        response = api.get(f"{API}/markets/eth-krw/book/?depth=2")
+    # Then the best two levels come, as book_depth aggregates them
+    expected = selectors.book_depth(market=market, depth=2)
+    best = ETH // 10 + ETH // 20 - ETH // 100
+    assert expected["bids"] == [[PRICE, best], [PRICE - 1_000, ETH // 10]]
+    assert response.json() == {
+        "symbol": "ETH-KRW",
+        "bids": [[str(p), str(q)] for p, q in expected["bids"]],
+        "asks": [],
+    }
+
+
+def test_an_unknown_markets_book_answers_404_as_its_other_data(api, market):
+    book = api.get(f"{API}/markets/NOPE-KRW/book/")
+    trades = api.get(f"{API}/markets/NOPE-KRW/trades/")
+    assert (book.status_code, book.json()) == (404, trades.json())
+    assert api.get(f"{API}/markets/NOPE-KRW/book/?depth=0").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "symbol", ["ETH-KRW", "NOPE-KRW", "eth-krw", "ETH-KRW\x00", 5, ["ETH-KRW"]]
+)
+def test_an_orders_market_is_read_and_refused_as_drfs_slug_field_does(market, symbol):
+    from rest_framework import serializers
+    from rest_framework.exceptions import ValidationError
+
+    from exchange.models import Market
+    from exchange.serializers import MarketSymbolField
+
+    def outcome(field):
+        try:
+            found = field.run_validation(symbol)
+        except ValidationError as exc:
+            return [(str(detail), detail.code) for detail in exc.detail]
+        return {k: v for k, v in found.__dict__.items() if k != "_state"}
+
+    drfs = serializers.SlugRelatedField(slug_field="symbol", queryset=Market.objects.all())
+    assert outcome(MarketSymbolField()) == outcome(drfs)
+
+
+def test_a_queued_placement_answers_without_reading_its_market_again(
+    api, market, alice, fund, settings
+):
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EXCHANGE_MATCHING = "queue"
+    fund(alice, market, krw=1_000_000)
+    order = {"market": "ETH-KRW", "side": "buy", "type": "limit", "price": PRICE}
+    # (the first placement reads the market's facts into this process's cache)
+    _as(api, alice).post(f"{API}/orders/", order | {"quantity": ETH // 100}, format="json")
+    with CaptureQueriesContext(connection) as queries:
+        response = _as(api, alice).post(
+            f"{API}/orders/", order | {"quantity": ETH // 100}, format="json"
+        )
+    assert (response.status_code, response.json()["market"]) == (201, "ETH-KRW")
+    assert not [q for q in queries.captured_queries if 'FROM "exchange_market"' in q["sql"]]
+
+
+def test_an_order_is_read_with_its_market_in_one_query_and_only_by_its_owner(
+    api, market, alice, bob, fund, django_assert_num_queries
+):
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 100
+    )
+    expected = Order.objects.select_related("market").get(pk=order.pk)
+    found = selectors.order_of(user=alice, public_id=order.public_id)
+    assert found is not None
+    assert {k: v for k, v in found.__dict__.items() if k != "_state"} == {
+        k: v for k, v in expected.__dict__.items() if k != "_state"
+    }
+    assert found.market.__dict__.keys() == expected.market.__dict__.keys()
+    assert found.market.symbol == "ETH-KRW"
+    assert selectors.order_of(user=bob, public_id=order.public_id) is None
+    client = _as(api, alice)
+    with django_assert_num_queries(1):
+        answer = client.get(f"{API}/orders/{order.public_id}/")
+    assert (answer.status_code, answer.json()["market"]) == (200, "ETH-KRW")
+    refused = _as(APIClient(), bob).get(f"{API}/orders/{order.public_id}/")
+    assert (refused.status_code, refused.json()["errors"][0]["code"]) == (404, "not_found")

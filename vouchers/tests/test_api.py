@@ -44,6 +44,33 @@ def test_wallet_shows_the_split(api, citizen):
     }
 
 
+def test_wallet_is_read_in_one_query_and_answers_before_there_is_a_wallet(
+    api, citizen, django_assert_num_queries
+):
+    # Given a citizen without a wallet yet: zeros and no id
+    with django_assert_num_queries(1):
+        empty = api.get(reverse("vouchers-api:wallet")).json()
+    assert empty == {
+        "id": None,
+        "is_frozen": False,
+        "cash": 0,
+        "cashback": 0,
+        "grants": 0,
+        "total": 0,
+    }
+    # When the wallet holds cash and is frozen
+    topped_up(citizen, 7_000)
+    wallet = selectors.wallet_for(user=citizen)
+    wallet.is_frozen = True
+    wallet.save(update_fields=["is_frozen"])
+    with django_assert_num_queries(1):
+        body = api.get(reverse("vouchers-api:wallet")).json()
+    # Then the answer is the wallet's, as the two reads it replaces gave
+    balances = selectors.wallet_balances(wallet=wallet)
+    assert body == {"id": str(wallet.public_id), "is_frozen": True, **balances}
+    assert balances["cash"] == 7_000
+
+
 def test_topup_then_pay_by_code_with_cashback(api, resident, merchant):
     link = verified_link(resident)
     response = api.post(

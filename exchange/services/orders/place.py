@@ -316,6 +316,7 @@ def order_place(
             user=user, market_pk=market.pk, facts=facts_cached(market.pk), fresh=False, **fields
         )
         matcher_wake(market.pk, mode)
+        order.market = market  # the caller's: its answer names the market without a query
         return order
     with transaction.atomic():
         # The matcher runs in this transaction: take the market first, accounts second, the
