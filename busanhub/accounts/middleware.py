@@ -1,5 +1,7 @@
 """Keeps the interface language and the signed-in user's preferred language in step."""
 
+import functools
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -7,6 +9,12 @@ from django.utils import translation
 from busanhub.accounts.services import user_language_set
 
 APPLIED_SESSION_KEY = "busanhub_language_applied"
+
+
+@functools.cache
+def _set_language_path() -> str:
+    """The language switch's path (the URLconf does not change while a process runs)."""
+    return reverse("set_language")
 
 
 class PreferredLanguageMiddleware:
@@ -27,12 +35,14 @@ class PreferredLanguageMiddleware:
         # does, and logging out flushes it) only a language switch concerns this middleware:
         # every other request passes without loading the user, which an API call
         # authenticated by its token, say, never needs from the session.
+        # A call carrying its own credentials (an API token) is not the browser's session
+        # (its preference is applied on the session's next page): the session is not loaded,
+        # a cache round trip an API call would otherwise pay when it also sends the cookie.
+        if "HTTP_AUTHORIZATION" in request.META:
+            return self.get_response(request)
+        switch = request.method == "POST" and request.path == _set_language_path()
         session = getattr(request, "session", None)
-        if (
-            session is not None
-            and session.get(APPLIED_SESSION_KEY)
-            and not (request.method == "POST" and request.path == reverse("set_language"))
-        ):
+        if session is not None and session.get(APPLIED_SESSION_KEY) and not switch:
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
@@ -44,7 +54,7 @@ class PreferredLanguageMiddleware:
 
         response = self.get_response(request)
 
-        if request.method == "POST" and request.path == reverse("set_language"):
+        if switch:
             if response.status_code in (302, 204):
                 user_language_set(user=user, language=request.POST.get("language", ""))
             request.session[APPLIED_SESSION_KEY] = True

@@ -164,3 +164,19 @@ def test_the_api_answers_json_only(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_token_call_with_the_browsers_cookie_leaves_the_session_unloaded(client):
+    """Given a signed-in browser session whose preference was applied, a call authenticated by
+    its token (sending the cookie too) does not load the session; pages still do."""
+    user = UserFactory(preferred_language="en")
+    key = Token.objects.create(user=user).key
+    client.force_login(user)
+    client.get(reverse("accounts:dashboard"))
+    assert client.session[APPLIED_SESSION_KEY] is True
+
+    api = client.get(WALLETLESS_API, HTTP_AUTHORIZATION=f"Token {key}")
+    page = client.get(reverse("accounts:dashboard"))
+
+    assert api.status_code == 200 and not api.wsgi_request.session.accessed
+    assert page.status_code == 200 and page.wsgi_request.session.accessed
