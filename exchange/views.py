@@ -83,6 +83,9 @@ def trade(request, symbol):
         "last_price": market.last_price,
         "taker_bps": market.taker_bps,
         "order_fields": order_form_fields(form, market=market),
+        # The page's parts that name only the market's two assets ({% shared %}: rendered
+        # once per process, language and pair).
+        "assets_key": f"{market.base.symbol}/{market.quote.symbol}",
     }
     if request.user.is_authenticated:
         context["balances"] = selectors.balances_for(user=request.user)
