@@ -6,7 +6,7 @@ from busanhub import registry
 def _panel_context(request) -> dict:
     from education import selectors
 
-    return {"rows": selectors.my_learning(user=request.user)[:5]}
+    return {"rows": selectors.my_learning_panel(user=request.user, limit=5)}
 
 
 class EducationConfig(registry.ServiceConfig):

@@ -221,6 +221,58 @@ def my_learning(*, user) -> list[dict]:
     return rows
 
 
+@functools.cache
+def _panel_statement() -> PreparedStatement:
+    enrollment, lesson = Enrollment._meta.db_table, Lesson._meta.db_table
+    return PreparedStatement(
+        "education_learning_panel",
+        # my_learning's rules in SQL: a required lesson is finished when any of the user's
+        # enrollments read it or passed its lab, or this enrollment's best quiz score (a best
+        # of 0 counting as none, as `or -1` does there) reaches the course's pass mark.
+        "SELECT course.id, course.public_id, course.title, certificate.public_id, "  # noqa: S608
+        "certificate.status, (SELECT CASE WHEN count(*) = 0 THEN 0 "
+        "ELSE 100 * count(*) FILTER (WHERE finished) / count(*) END FROM (SELECT "
+        f"EXISTS (SELECT 1 FROM {LessonProgress._meta.db_table} AS progress "
+        f"JOIN {enrollment} AS own ON own.id = progress.enrollment_id "
+        "WHERE own.student_id = %(user)s AND progress.lesson_id = lesson.id) "
+        f"OR EXISTS (SELECT 1 FROM {LabChallenge._meta.db_table} AS lab "
+        f"JOIN {enrollment} AS own ON own.id = lab.enrollment_id "
+        "WHERE own.student_id = %(user)s AND lab.is_passed AND lab.lesson_id = lesson.id) "
+        "OR coalesce(nullif((SELECT max(attempt.score) "
+        f"FROM {QuizAttempt._meta.db_table} AS attempt "
+        "WHERE attempt.enrollment_id = enrollment.id AND attempt.lesson_id = lesson.id), 0), "
+        "-1) >= course.pass_mark AS finished "
+        f"FROM {lesson} AS lesson JOIN {Module._meta.db_table} AS module "
+        "ON module.id = lesson.module_id "
+        "WHERE module.course_id = course.id AND lesson.is_required) AS lessons) "
+        f"FROM {enrollment} AS enrollment "
+        f"JOIN {Course._meta.db_table} AS course ON course.id = enrollment.course_id "
+        f"LEFT JOIN {Certificate._meta.db_table} AS certificate "
+        "ON certificate.enrollment_id = enrollment.id "
+        "WHERE enrollment.student_id = %(user)s ORDER BY enrollment.created_at DESC "
+        "LIMIT %(limit)s",
+        params=[("user", "bigint"), ("limit", "integer")],
+    )
+
+
+def my_learning_panel(*, user, limit: int = 5) -> list[dict]:
+    """The first `limit` rows of `my_learning` as the /me/ panel shows them (the course's
+    title and link, the percent, the certificate's state and link) from one prepared statement
+    (my_learning's six ORM queries were 40% of the dashboard's CPU)."""
+    with connection.cursor() as cursor:
+        found = _panel_statement().execute(cursor, user=user.pk, limit=limit)
+    rows = []
+    for course_pk, course_id, title, certificate_id, status, percent in found:
+        course = Course.from_db(
+            connection.alias, ["id", "public_id", "title"], [course_pk, course_id, title]
+        )
+        certificate = None
+        if certificate_id is not None:
+            certificate = Certificate(public_id=certificate_id, status=status)
+        rows.append({"course": course, "percent": percent, "certificate": certificate})
+    return rows
+
+
 def courses_taught_by(*, user) -> QuerySet[Course]:
     courses = Course.objects.select_related("university").annotate(
         students=Count("enrollments", distinct=True)

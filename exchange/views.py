@@ -1,12 +1,14 @@
 """The exchange's web pages: markets, trading, wallet, proof of liabilities."""
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -47,6 +49,9 @@ def home(request):
     )
 
 
+_ANY_ORDER = uuid.UUID(int=0)
+
+
 def trade(request, symbol):
     market = selectors.market_for_trading(symbol=symbol)
     if market is None:
@@ -83,19 +88,30 @@ def trade(request, symbol):
         "last_price": market.last_price,
         "taker_bps": market.taker_bps,
         "order_fields": order_form_fields(form, market=market),
+        # The page's parts that name only the market's two assets ({% shared %}: rendered
+        # once per process, language and pair).
+        "assets_key": f"{market.base.symbol}/{market.quote.symbol}",
     }
     if request.user.is_authenticated:
         context["balances"] = selectors.balances_for(user=request.user)
-        context["open_orders"] = page_of(
+        context["open_orders"] = open_orders = page_of(
             request,
             selectors.orders_for(user=request.user, market=market, is_open=True),
             param="orders_page",
         )
-        context["history"] = page_of(
+        context["history"] = history = page_of(
             request,
             selectors.orders_for(user=request.user, market=market, is_open=False),
             param="history_page",
         )
+        # What the template's {% url %} and |date filters made of each row, once per page.
+        cancel_url = reverse("exchange:order-cancel", args=[_ANY_ORDER])
+        for page in (open_orders, history):
+            for order in page:
+                created = timezone.localtime(order.created_at)
+                order.created_iso = created.isoformat()
+                order.created_shown = created.strftime("%Y-%m-%d %H:%M:%S")
+                order.cancel_url = cancel_url.replace(str(_ANY_ORDER), str(order.public_id))
     return render(request, "exchange/trade.html", context, status=400 if form.errors else 200)
 
 

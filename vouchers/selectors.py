@@ -13,6 +13,7 @@ from busanhub.db import PreparedStatement
 
 from .models import (
     Account,
+    GrantProgramme,
     JournalTransaction,
     Merchant,
     Payment,
@@ -138,16 +139,48 @@ def user_balances(*, user) -> dict:
     return result
 
 
+_ACCOUNT_FIELDS = [field.attname for field in Account._meta.concrete_fields]
+# The programme without its JSON column (raw rows skip the field's decoding; the page does not
+# read it, and a reader that does loads it as a deferred field).
+_PROGRAMME_COLUMNS = [
+    field
+    for field in GrantProgramme._meta.concrete_fields
+    if field.get_internal_type() != "JSONField"
+]
+_PROGRAMME_FIELDS = [field.attname for field in _PROGRAMME_COLUMNS]
+_WALLET_ACCOUNTS = PreparedStatement(
+    "vouchers_wallet_accounts",
+    "SELECT "  # noqa: S608 - the models' tables
+    + ", ".join(f"account.{field.column}" for field in Account._meta.concrete_fields)
+    + ", "
+    + ", ".join(f"programme.{field.column}" for field in _PROGRAMME_COLUMNS)
+    + f" FROM {Account._meta.db_table} AS account "
+    f"LEFT JOIN {GrantProgramme._meta.db_table} AS programme "
+    "ON programme.id = account.programme_id "
+    "WHERE account.wallet_id = %(wallet)s ORDER BY programme.valid_until, account.id",
+    params=[("wallet", "bigint")],
+)
+
+
 def wallet_overview(*, wallet: Wallet | None) -> tuple[dict, list[Account]]:
-    """`wallet_balances` and `wallet_grants` from one query of the wallet's few accounts (the
-    wallet page shows both)."""
+    """`wallet_balances` and `wallet_grants` from one prepared statement over the wallet's few
+    accounts with their programmes (the wallet page shows both; the ORM's query with its join
+    cost more to build than to run)."""
     if wallet is None:
         return wallet_balances(wallet=None), []
-    accounts = list(
-        Account.objects.filter(wallet=wallet)
-        .select_related("programme")
-        .order_by("programme__valid_until", "pk")
-    )
+    with connection.cursor() as cursor:
+        rows = _WALLET_ACCOUNTS.execute(cursor, wallet=wallet.pk)
+    accounts = []
+    count = len(_ACCOUNT_FIELDS)
+    for row in rows:
+        account = Account.from_db(connection.alias, _ACCOUNT_FIELDS, row[:count])
+        # as select_related does: the programme, or None for an account without one
+        account.programme = (
+            GrantProgramme.from_db(connection.alias, _PROGRAMME_FIELDS, row[count:])
+            if account.programme_id is not None
+            else None
+        )
+        accounts.append(account)
     result = {"cash": 0, "cashback": 0, "grants": 0}
     for account in accounts:
         result["grants" if account.kind == Account.Kind.GRANT else account.kind] += account.balance

@@ -1,5 +1,7 @@
 """Citizen and merchant pages of Busan Digital Voucher. They call the same services as the API."""
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,12 +27,37 @@ def _apply_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, problem)
 
 
+_ANY_DIGEST = "0x" + "0" * 64
+_ANY_PAYMENT = uuid.UUID(int=0)
+
+
+def _date_and_time(moment) -> tuple[str, str]:
+    """`moment|date:"Y-m-d"` and `moment|date:"H:i"` in the active time zone."""
+    local = timezone.localtime(moment)
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+
+
 @login_required
 def home(request):
     wallet, about = selectors.wallet_home(user=request.user)
     history = page_of(request, selectors.wallet_history(wallet=wallet))
+    # What the template's {% url %} and |date filters made of each row, once per page.
+    verify_url = reverse("chain:verify-digest", args=[_ANY_DIGEST])
     for posting in history:
         posting.label = selectors.posting_label(posting)
+        posting.shown_date, posting.shown_time = _date_and_time(posting.transaction.created_at)
+        digest = posting.transaction.digest
+        posting.verify_url = verify_url.replace(_ANY_DIGEST, digest) if digest else ""
+    payments = page_of(
+        request,
+        selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
+        per_page=10,
+        param="payments_page",
+    )
+    receipt_url = reverse("vouchers:receipt", args=[_ANY_PAYMENT])
+    for payment in payments:
+        payment.shown_date, payment.shown_time = _date_and_time(payment.created_at)
+        payment.receipt_url = receipt_url.replace(str(_ANY_PAYMENT), str(payment.public_id))
     links = selectors.bank_links_of(user=request.user, verified_only=True)
     balances, grants = selectors.wallet_overview(wallet=wallet)
     return render(
@@ -41,12 +68,7 @@ def home(request):
             "balances": balances,
             "grants": grants,
             "history": history,
-            "payments": page_of(
-                request,
-                selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
-                per_page=10,
-                param="payments_page",
-            ),
+            "payments": payments,
             "policy": about,  # the two caps of the policy in force
             "topup_form": forms.TopUpForm(links=links),
             "has_links": bool(links),

@@ -381,3 +381,31 @@ def test_order_form_fields_follow_the_language_and_the_market(market, alice):
     )
     other = client.get(reverse("exchange:trade", args=["USDC-KRW"]))
     assert '<label for="id_quantity">Quantity (USDC)</label>' in other.content.decode()
+
+
+def test_trade_page_rows_and_the_parts_shared_by_a_pair(market, alice, fund):
+    # Given an open order of Alice's, made at a known time, and a second market of other assets
+    from datetime import UTC, datetime
+
+    fund(alice, market, krw=10_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 100
+    )
+    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 3, 1, 15, 30, 5, tzinfo=UTC))
+    usd = AssetFactory(symbol="USD", name="US dollar", kind=Asset.Kind.FIAT, decimals=2)
+    Market.objects.create(
+        symbol="USD-KRW", base=usd, quote=market.quote, tick_size=1, lot_size=1, min_notional=0
+    )
+    client = _login(alice)
+
+    # When both trading pages are shown
+    eth = client.get(reverse("exchange:trade", args=["ETH-KRW"])).content.decode()
+    dollar = client.get(reverse("exchange:trade", args=["USD-KRW"])).content.decode()
+
+    # Then the order's row shows its time in Korea Standard Time and its cancel form, and each
+    # page names its own pair's assets (the parts that show them are kept per pair)
+    cancel = reverse("exchange:order-cancel", args=[order.public_id])
+    assert '<time datetime="2026-03-02T00:30:05+09:00">2026-03-02 00:30:05</time>' in eth
+    assert f'<form method="post" action="{cancel}">' in eth
+    assert "(ETH)</th>" in eth and "(USD)</th>" not in eth
+    assert "(USD)</th>" in dollar and "(ETH)</th>" not in dollar

@@ -310,3 +310,27 @@ def test_home_lists_every_report_newest_first_in_pages(client, django_assert_max
     assert [report.get_absolute_url() in first for report in reports] == [False] * 3 + [True] * 10
     assert [report.get_absolute_url() in second for report in reports] == [True] * 3 + [False] * 10
     assert "haeun@example.kr" not in first + second
+
+
+def test_map_filters_show_a_renamed_category_and_rows_keep_their_links_and_times(client):
+    # Given a category and one of its reports, created at a known time
+    from datetime import UTC, datetime
+
+    category = CategoryFactory(service_code="LIGHT", name_ko="가로등", name_en="Street light")
+    report = make_report(category=category)
+    created = datetime(2026, 3, 1, 15, 30, 5, tzinfo=UTC)
+    Report.objects.filter(pk=report.pk).update(created_at=created)
+    url = reverse("safety:map")
+    first = client.get(url).content.decode()
+    assert '<option value="LIGHT">가로등</option>' in first
+
+    # When staff rename the category (the filters are rendered once per catalogue generation)
+    category.name_ko = "보안등"
+    category.save()
+    second = client.get(url).content.decode()
+
+    # Then the filters show the new name, and each row links to its report with its creation
+    # time in Korea Standard Time, as before
+    assert '<option value="LIGHT">보안등</option>' in second and "가로등" not in second
+    assert f'<a href="{report.get_absolute_url()}">보안등</a>' in second
+    assert '<time datetime="2026-03-02T00:30:05+09:00">2026-03-02 00:30</time>' in second

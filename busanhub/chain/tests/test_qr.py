@@ -1,8 +1,11 @@
 """QR codes are drawn once per text and then read from the shared cache."""
 
 import base64
+import random
+import string
 import uuid
 
+import qrcode
 from django.core.cache import cache
 
 from busanhub.chain import qr
@@ -52,3 +55,26 @@ def test_the_drawing_has_exactly_the_dark_modules_of_the_code():
             drawn[y][column] = True
     assert drawn == expected
     assert any(any(row) for row in expected) and not all(all(row) for row in expected)
+
+
+def test_the_modules_are_those_qrcode_makes_for_any_text_and_version():
+    # Given texts of every kind and length: verification URLs, numbers, alphanumerics, bytes
+    # and Korean, from version 1 to version 14 (the last two have version information)
+    generator = random.Random(19)
+    hexdigits = "0123456789abcdef"
+    texts = [
+        "https://busanhub.example/verify/0x" + "".join(generator.choices(hexdigits, k=64))
+        for _ in range(40)
+    ]
+    texts += ["".join(generator.choices(string.printable, k=n)) for n in (1, 17, 90, 250, 600)]
+    texts += ["7" * 40, "HELLO BUSAN 2026", "부산 시민 " * 20]
+
+    for text in texts:
+        # When the modules are computed
+        computed = qr.modules(text)
+
+        # Then they are exactly qrcode's, mask choice included
+        code = qrcode.QRCode(border=qr.BORDER)
+        code.add_data(text)
+        code.make(fit=True)
+        assert computed == code.get_matrix(), text
