@@ -111,9 +111,8 @@ class BankLinksView(MoneyView):
         (`bank-links/<id>/verify/`). An account already linked is answered with 200."""
         data = BankLinkInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        existing = {link.pk for link in selectors.bank_links_of(user=request.user)}
-        link = services.bank_link_add(user=request.user, **data.validated_data)
-        code = status.HTTP_200_OK if link.pk in existing else status.HTTP_201_CREATED
+        link, linked = services.bank_link_open(user=request.user, **data.validated_data)
+        code = status.HTTP_201_CREATED if linked else status.HTTP_200_OK
         return Response(BankLinkSerializer(link).data, status=code)
 
 

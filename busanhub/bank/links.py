@@ -96,11 +96,18 @@ def bank_link_add(*, user, bank_code: str, account_number: str) -> BankLink:
     `bank_link_verification_send`). Idempotent per citizen and account: an account already
     linked is returned as it is (verified or waiting for its code); a removed one is linked
     again and must be verified again. Refusals name the field, with nothing written."""
+    return bank_link_open(user=user, bank_code=bank_code, account_number=account_number)[0]
+
+
+def bank_link_open(*, user, bank_code: str, account_number: str) -> tuple[BankLink, bool]:
+    """`bank_link_add`, and whether this call linked the account (False: it was linked
+    already), decided under the citizen's row lock, so that of calls racing to link one
+    account exactly one says it linked it."""
     account_ref = bank_link_check(bank_code=bank_code, account_number=account_number)
     link, is_new = _link_upsert(user=user, bank_code=bank_code, account_ref=account_ref)
     if not is_new:
-        return link
-    return bank_link_verification_send(user=user, link=link)
+        return link, False
+    return bank_link_verification_send(user=user, link=link), True
 
 
 @transaction.atomic

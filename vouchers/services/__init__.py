@@ -2,6 +2,7 @@
 
 from .banklinks import (
     bank_link_add,
+    bank_link_open,
     bank_link_remove,
     bank_link_verification_send,
     bank_link_verify,
@@ -42,6 +43,7 @@ from .topups import topup_create, topup_settle
 
 __all__ = [
     "bank_link_add",
+    "bank_link_open",
     "bank_link_remove",
     "bank_link_verification_send",
     "bank_link_verify",

@@ -13,6 +13,7 @@ from busanhub.bank.links import (  # noqa: F401
     bank_link_add,
     bank_link_check,
     bank_link_check_usable,
+    bank_link_open,
     bank_link_remove,
     bank_link_verification_send,
     bank_link_verify,
