@@ -3,8 +3,8 @@ own URL and signed BitstringStatusListCredential). The lists are given a few ent
 out (IDENTITY_STATUS_LIST_CAPACITY) so that they fill in a test; their bitstrings keep the
 specification's 131,072 entries. Real signatures, real PostgreSQL, real threads."""
 
+import functools
 import threading
-import time
 
 import pytest
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from busanhub.chain.models import AnchorLeaf
-from busanhub.testing import run_threads
+from busanhub.testing import lock_waits_watch, run_threads
 from identity import services, statuslist, verification
 from identity.models import Credential, StatusList
 from identity.services import status as status_services
@@ -292,21 +292,8 @@ def test_a_batch_waits_for_a_batch_in_flight_before_choosing_its_entries(setting
             issuer=city, requests=[_request(100 + n) for n in range(5)]
         )
 
-    def watch() -> None:
-        issued.wait(30)
-        with connection.cursor() as cursor:
-            for _ in range(200):
-                cursor.execute(
-                    "SELECT wait_event_type, wait_event FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                waits.extend(cursor.fetchall())
-                if waits:
-                    break
-                time.sleep(0.05)
-        release.set()
-
     # When a second batch of five is issued meanwhile
+    watch = functools.partial(lock_waits_watch, issued, release, waits)
     results = run_threads(3, lambda index: (first, second, watch)[index]())
 
     # Then it waited for the first batch's transaction before choosing (an advisory lock, not

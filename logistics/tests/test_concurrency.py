@@ -1,13 +1,14 @@
 """Concurrent captures with real threads (PostgreSQL row locks)."""
 
+import functools
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from busanhub.testing import lock_waits_watch
 from logistics import services
 from logistics.models import Event, Lot
 from logistics.tests.factories import Chain, document, object_event
@@ -142,20 +143,7 @@ def test_a_capture_waits_for_a_concurrent_capture_of_the_same_event_before_looki
         claimed.wait(30)
         return services.epcis_document_capture(document=doc)
 
-    def watch():
-        claimed.wait(30)
-        with connection.cursor() as cursor:
-            for _ in range(200):
-                cursor.execute(
-                    "SELECT wait_event_type, wait_event FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-                waits.extend(cursor.fetchall())
-                if waits:
-                    break
-                time.sleep(0.05)
-        release.set()
-
+    watch = functools.partial(lock_waits_watch, claimed, release, waits)
     outcomes = _run_together(first, second, watch)
     assert waits and waits[0] == ("Lock", "advisory"), waits
     assert isinstance(outcomes[1], services.CaptureResult), outcomes
