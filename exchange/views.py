@@ -1,14 +1,12 @@
 """The exchange's web pages: markets, trading, wallet, proof of liabilities."""
 
 import json
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -17,6 +15,7 @@ from busanhub import spreadsheet
 from busanhub.bank.links import bank_links_of
 from busanhub.chain.qr import svg_data_uri
 from busanhub.pagination import page_of
+from busanhub.url_fillers import url_filler
 from exchange import exports, selectors, services, sumtree
 from exchange.forms import (
     BankForm,
@@ -47,9 +46,6 @@ def home(request):
             else 0,
         },
     )
-
-
-_ANY_ORDER = uuid.UUID(int=0)
 
 
 def trade(request, symbol):
@@ -105,13 +101,13 @@ def trade(request, symbol):
             param="history_page",
         )
         # What the template's {% url %} and |date filters made of each row, once per page.
-        cancel_url = reverse("exchange:order-cancel", args=[_ANY_ORDER])
+        cancel_url = url_filler("exchange:order-cancel")
         for page in (open_orders, history):
             for order in page:
                 created = timezone.localtime(order.created_at)
                 order.created_iso = created.isoformat()
                 order.created_shown = created.strftime("%Y-%m-%d %H:%M:%S")
-                order.cancel_url = cancel_url.replace(str(_ANY_ORDER), str(order.public_id))
+                order.cancel_url = cancel_url(order.public_id)
     return render(request, "exchange/trade.html", context, status=400 if form.errors else 200)
 
 

@@ -3,11 +3,10 @@
 
 import hashlib
 import json
-import uuid
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -16,6 +15,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
+
+from busanhub.url_fillers import url_filler
 
 from . import geo, map_grid, selectors, services
 from .models import Category
@@ -67,10 +68,7 @@ def _map_body(view: selectors.MapView, language: str) -> bytes:
             for _x, _y, count, lat, long in view.clusters
         ]
     else:
-        # One reverse() for all points: the detail URL differs only by the UUID.
-        prefix, suffix = reverse(
-            "safety:report-detail", kwargs={"public_id": _URL_PLACEHOLDER}
-        ).split(str(_URL_PLACEHOLDER))
+        detail_url = url_filler("safety:report-detail")
         name = "category__name_en" if language == "en" else "category__name_ko"
         features = [
             {
@@ -82,7 +80,7 @@ def _map_body(view: selectors.MapView, language: str) -> bytes:
                     "service_name": point[name],
                     "status": point["status"],
                     "created_at": point["created_at"].isoformat(),
-                    "url": f"{prefix}{point['public_id']}{suffix}",
+                    "url": detail_url(point["public_id"]),
                 },
             }
             for point in view.points
@@ -94,9 +92,6 @@ def _map_body(view: selectors.MapView, language: str) -> bytes:
         "features": features,
     }
     return json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-_URL_PLACEHOLDER = uuid.UUID(int=0)
 
 
 class MapView(APIView):

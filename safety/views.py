@@ -1,26 +1,22 @@
 """Citizen and public pages: report form, my reports, public report page, public map."""
 
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from busanhub import spreadsheet
 from busanhub.pagination import page_of
+from busanhub.url_fillers import url_filler
 
 from . import catalogue, exports, photo_files, photos, selectors, services, throttle
 from .forms import ReportForm
 from .models import Category, Report, ReportPhoto
-
-_ANY_REPORT = uuid.UUID(int=0)
 
 
 def _tile_url() -> str:
@@ -119,10 +115,10 @@ def public_map(request: HttpRequest) -> HttpResponse:
     )
     # What the template's {% url %} and two |date filters made of each row, once per page: the
     # detail URL's prefix and the creation time in the active time zone.
-    detail_url = reverse("safety:report-detail", args=[_ANY_REPORT])
+    detail_url = url_filler("safety:report-detail")
     for point in points:
         point["status_label"] = Report.Status(point["status"]).label
-        point["url"] = detail_url.replace(str(_ANY_REPORT), str(point["public_id"]))
+        point["url"] = detail_url(point["public_id"])
         created = timezone.localtime(point["created_at"])
         point["created_iso"] = created.isoformat()
         point["created_shown"] = created.strftime("%Y-%m-%d %H:%M")

@@ -1,7 +1,5 @@
 """Citizen and merchant pages of Busan Digital Voucher. They call the same services as the API."""
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 from busanhub import spreadsheet
 from busanhub.accounts.reauth import ReauthLocked, password_recheck
 from busanhub.pagination import page_of
+from busanhub.url_fillers import url_filler
 
 from . import forms, reports, selectors, services
 from .models import BankLink, Merchant, Payment, PaymentRequest, Settlement
@@ -28,7 +27,6 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 
 _ANY_DIGEST = "0x" + "0" * 64
-_ANY_PAYMENT = uuid.UUID(int=0)
 
 
 def _date_and_time(moment) -> tuple[str, str]:
@@ -42,22 +40,22 @@ def home(request):
     wallet, about = selectors.wallet_home(user=request.user)
     history = page_of(request, selectors.wallet_history(wallet=wallet))
     # What the template's {% url %} and |date filters made of each row, once per page.
-    verify_url = reverse("chain:verify-digest", args=[_ANY_DIGEST])
+    verify_url = url_filler("chain:verify-digest", _ANY_DIGEST)
     for posting in history:
         posting.label = selectors.posting_label(posting)
         posting.shown_date, posting.shown_time = _date_and_time(posting.transaction.created_at)
         digest = posting.transaction.digest
-        posting.verify_url = verify_url.replace(_ANY_DIGEST, digest) if digest else ""
+        posting.verify_url = verify_url(digest) if digest else ""
     payments = page_of(
         request,
         selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
         per_page=10,
         param="payments_page",
     )
-    receipt_url = reverse("vouchers:receipt", args=[_ANY_PAYMENT])
+    receipt_url = url_filler("vouchers:receipt")
     for payment in payments:
         payment.shown_date, payment.shown_time = _date_and_time(payment.created_at)
-        payment.receipt_url = receipt_url.replace(str(_ANY_PAYMENT), str(payment.public_id))
+        payment.receipt_url = receipt_url(payment.public_id)
     links = selectors.bank_links_of(user=request.user, verified_only=True)
     balances, grants = selectors.wallet_overview(wallet=wallet)
     return render(
