@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from busanhub.db import PreparedStatement
+from busanhub.db import Columns, PreparedStatement
 from exchange import engine
 from exchange.models import (
     Account,
@@ -58,18 +58,12 @@ def balance_rows(*, user) -> list[dict]:
     return [{"symbol": s, "decimals": d, "available": a, "held": h} for s, d, a, h in rows]
 
 
-def _columns(model, alias: str) -> tuple[list[str], str]:
-    fields = [field.attname for field in model._meta.concrete_fields]
-    columns = ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
-    return fields, columns
-
-
-_MARKET_FIELDS, _MARKET_COLUMNS = _columns(Market, "market")
-_ASSET_FIELDS, _BASE_COLUMNS = _columns(Asset, "base")
-_QUOTE_COLUMNS = _columns(Asset, "quote")[1]
+_MARKET = Columns(Market, "market")
+_BASE = Columns(Asset, "base")
+_QUOTE = Columns(Asset, "quote")
 _MARKET_FOR_TRADING = PreparedStatement(
     "exchange_market_for_trading",
-    f"SELECT {_MARKET_COLUMNS}, {_BASE_COLUMNS}, {_QUOTE_COLUMNS}, "  # noqa: S608 - models' tables
+    f"SELECT {_MARKET.sql}, {_BASE.sql}, {_QUOTE.sql}, "  # noqa: S608 - models' tables
     f"(SELECT trade.price FROM {Trade._meta.db_table} AS trade "
     "WHERE trade.market_id = market.id ORDER BY trade.created_at DESC, trade.id DESC LIMIT 1), "
     f"(SELECT tier.taker_bps FROM {FeeTier._meta.db_table} AS tier "
@@ -97,12 +91,12 @@ def market_for_trading(*, symbol: str) -> "WithAnnotations[Market, TradingFigure
     if not rows:
         return None
     row = rows[0]
-    market_end = len(_MARKET_FIELDS)
-    base_end = market_end + len(_ASSET_FIELDS)
-    quote_end = base_end + len(_ASSET_FIELDS)
-    market: Any = Market.from_db(connection.alias, _MARKET_FIELDS, row[:market_end])
-    market.base = Asset.from_db(connection.alias, _ASSET_FIELDS, row[market_end:base_end])
-    market.quote = Asset.from_db(connection.alias, _ASSET_FIELDS, row[base_end:quote_end])
+    base_start = len(_MARKET)
+    quote_start = base_start + len(_BASE)
+    quote_end = quote_start + len(_QUOTE)
+    market: Any = _MARKET.instance(row)
+    market.base = _BASE.instance(row, base_start)
+    market.quote = _QUOTE.instance(row, quote_start)
     market.last_price, lowest_taker_bps = row[quote_end:]
     market.taker_bps = lowest_taker_bps or 0
     return market
@@ -127,12 +121,10 @@ def book_depth(*, market: Market, depth: int = 20) -> dict:
     }
 
 
-_MARKET_FIELDS = [field.attname for field in Market._meta.concrete_fields]
 _MARKET_BY_SYMBOL = PreparedStatement(
     "exchange_market_by_symbol",
-    "SELECT "  # noqa: S608 - the model's table and columns
-    + ", ".join(str(field.column) for field in Market._meta.concrete_fields)
-    + f" FROM {Market._meta.db_table} WHERE symbol = %(symbol)s",
+    f"SELECT {_MARKET.sql} "  # noqa: S608 - the model's table and columns
+    f"FROM {Market._meta.db_table} AS market WHERE symbol = %(symbol)s",
     params=[("symbol", "text")],
 )
 
@@ -142,18 +134,15 @@ def market_by_symbol(*, symbol: str) -> Market | None:
     input names its market: no ORM query to build on every placement)."""
     with connection.cursor() as cursor:
         rows = _MARKET_BY_SYMBOL.execute(cursor, symbol=symbol)
-    return Market.from_db(connection.alias, _MARKET_FIELDS, rows[0]) if rows else None
+    return _MARKET.instance(rows[0]) if rows else None
 
 
-_ORDER_FIELDS = [field.attname for field in Order._meta.concrete_fields]
+_ORDER = Columns(Order, "o")
 _OWN_ORDER = PreparedStatement(
     "exchange_own_order",
-    "SELECT "  # noqa: S608 - the models' tables and columns
-    + ", ".join(f"o.{field.column}" for field in Order._meta.concrete_fields)
-    + ", "
-    + ", ".join(f"m.{field.column}" for field in Market._meta.concrete_fields)
-    + f" FROM {Order._meta.db_table} AS o JOIN {Market._meta.db_table} AS m ON m.id = o.market_id"
-    " WHERE o.public_id = %(public_id)s AND o.owner_id = %(owner)s",
+    f"SELECT {_ORDER.sql}, {_MARKET.sql} "  # noqa: S608 - the models' tables and columns
+    f"FROM {Order._meta.db_table} AS o JOIN {Market._meta.db_table} AS market "
+    "ON market.id = o.market_id WHERE o.public_id = %(public_id)s AND o.owner_id = %(owner)s",
     params=[("public_id", "uuid"), ("owner", "bigint")],
 )
 
@@ -166,9 +155,8 @@ def order_of(*, user, public_id) -> Order | None:
         rows = _OWN_ORDER.execute(cursor, public_id=public_id, owner=user.pk)
     if not rows:
         return None
-    count = len(_ORDER_FIELDS)
-    order = Order.from_db(connection.alias, _ORDER_FIELDS, rows[0][:count])
-    order.market = Market.from_db(connection.alias, _MARKET_FIELDS, rows[0][count:])
+    order = _ORDER.instance(rows[0])
+    order.market = _MARKET.instance(rows[0], len(_ORDER))
     return order
 
 

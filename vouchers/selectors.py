@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Linked bank accounts are the platform's; vouchers' pages list them through these.
 from busanhub.bank.links import bank_link_label, bank_links_of  # noqa: F401
-from busanhub.db import PreparedStatement
+from busanhub.db import Columns, PreparedStatement
 
 from .models import (
     Account,
@@ -25,11 +25,10 @@ from .models import (
     Wallet,
 )
 
-_WALLET_FIELDS = [field.attname for field in Wallet._meta.concrete_fields]
-_WALLET_COLUMNS = ", ".join(f"wallet.{field.column}" for field in Wallet._meta.concrete_fields)
+_WALLET = Columns(Wallet, "wallet")
 _WALLET_HOME = PreparedStatement(
     "vouchers_wallet_home",
-    f"SELECT {_WALLET_COLUMNS}, EXISTS (SELECT 1 "  # noqa: S608 - the models' tables
+    f"SELECT {_WALLET.sql}, EXISTS (SELECT 1 "  # noqa: S608 - the models' tables
     f"FROM {Merchant._meta.db_table} AS shop "
     "WHERE shop.owner_id = wallet.user_id), "
     f"(SELECT count(*) FROM {TopUp._meta.db_table} AS topup "
@@ -63,9 +62,8 @@ def wallet_home(*, user) -> tuple[Wallet | None, dict]:
             "holding_cap": caps["holding_cap"],
         }
     row = rows[0]
-    count = len(_WALLET_FIELDS)
-    wallet = Wallet.from_db(connection.alias, _WALLET_FIELDS, row[:count])
-    is_merchant, pending, topup_cap, holding_cap = row[count:]
+    wallet = _WALLET.instance(row)
+    is_merchant, pending, topup_cap, holding_cap = row[len(_WALLET) :]
     has_policy = topup_cap is not None
     return wallet, {
         "is_merchant": is_merchant,
@@ -139,22 +137,13 @@ def user_balances(*, user) -> dict:
     return result
 
 
-_ACCOUNT_FIELDS = [field.attname for field in Account._meta.concrete_fields]
-# The programme without its JSON column (raw rows skip the field's decoding; the page does not
-# read it, and a reader that does loads it as a deferred field).
-_PROGRAMME_COLUMNS = [
-    field
-    for field in GrantProgramme._meta.concrete_fields
-    if field.get_internal_type() != "JSONField"
-]
-_PROGRAMME_FIELDS = [field.attname for field in _PROGRAMME_COLUMNS]
+_ACCOUNT = Columns(Account, "account")
+# The programme without its JSON column (the page does not read it).
+_PROGRAMME = Columns(GrantProgramme, "programme", without_json=True)
 _WALLET_ACCOUNTS = PreparedStatement(
     "vouchers_wallet_accounts",
-    "SELECT "  # noqa: S608 - the models' tables
-    + ", ".join(f"account.{field.column}" for field in Account._meta.concrete_fields)
-    + ", "
-    + ", ".join(f"programme.{field.column}" for field in _PROGRAMME_COLUMNS)
-    + f" FROM {Account._meta.db_table} AS account "
+    f"SELECT {_ACCOUNT.sql}, {_PROGRAMME.sql} "  # noqa: S608 - the models' tables
+    f"FROM {Account._meta.db_table} AS account "
     f"LEFT JOIN {GrantProgramme._meta.db_table} AS programme "
     "ON programme.id = account.programme_id "
     "WHERE account.wallet_id = %(wallet)s ORDER BY programme.valid_until, account.id",
@@ -171,14 +160,11 @@ def wallet_overview(*, wallet: Wallet | None) -> tuple[dict, list[Account]]:
     with connection.cursor() as cursor:
         rows = _WALLET_ACCOUNTS.execute(cursor, wallet=wallet.pk)
     accounts = []
-    count = len(_ACCOUNT_FIELDS)
     for row in rows:
-        account = Account.from_db(connection.alias, _ACCOUNT_FIELDS, row[:count])
+        account = _ACCOUNT.instance(row)
         # as select_related does: the programme, or None for an account without one
         account.programme = (
-            GrantProgramme.from_db(connection.alias, _PROGRAMME_FIELDS, row[count:])
-            if account.programme_id is not None
-            else None
+            _PROGRAMME.instance(row, len(_ACCOUNT)) if account.programme_id is not None else None
         )
         accounts.append(account)
     result = {"cash": 0, "cashback": 0, "grants": 0}
