@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from busanhub.bank.gateway import BankDeclined, BankUnavailable, gateway
 from busanhub.bank.models import BankLink
-from busanhub.db import PreparedStatement
+from busanhub.db import Columns, PreparedStatement
 
 
 def refuse(field: str, message: str) -> ValidationError:
@@ -297,12 +297,11 @@ def bank_link_label(link: BankLink) -> str:
     return f"{bank} ···{digits[-4:]}"
 
 
-_LINK_FIELDS = [field.attname for field in BankLink._meta.concrete_fields]
+_LINK = Columns(BankLink)
 _LINKS_OF = PreparedStatement(
     "bank_links_of",
-    "SELECT "  # noqa: S608 - the model's table
-    + ", ".join(str(field.column) for field in BankLink._meta.concrete_fields)
-    + f" FROM {BankLink._meta.db_table} WHERE user_id = %(user)s AND removed_at IS NULL "
+    f"SELECT {_LINK.sql} "  # noqa: S608 - the model's table
+    f"FROM {BankLink._meta.db_table} WHERE user_id = %(user)s AND removed_at IS NULL "
     "AND (NOT %(verified_only)s OR status = %(verified)s) ORDER BY id",
     params=[("user", "bigint"), ("verified_only", "boolean"), ("verified", "text")],
 )
@@ -318,7 +317,7 @@ def bank_links_of(*, user, verified_only: bool = False) -> list[BankLink]:
             verified_only=verified_only,
             verified=BankLink.Status.VERIFIED.value,
         )
-    links = [BankLink.from_db(connection.alias, _LINK_FIELDS, row) for row in rows]
+    links = [_LINK.instance(row) for row in rows]
     for link in links:
         link.label = bank_link_label(link)  # type: ignore[attr-defined]  # for the templates
     return links
