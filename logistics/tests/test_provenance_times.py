@@ -68,11 +68,13 @@ def test_chart_axis_tooltips_and_journey_are_in_korean_time():
     _lot, html = _demo_page("en")
     readings = list(Reading.objects.order_by("time"))
     first, last = readings[0].time.astimezone(SEOUL), readings[-1].time.astimezone(SEOUL)
-    # the axis: every whole Korean hour of the readings, labelled in KST
+    # the axis: every whole Korean hour of the readings, labelled in KST (a tick on a new day
+    # with its date: the demo's readings cross midnight at some hours of the day)
     hours = []
     moment = first.replace(minute=0) + (timedelta(hours=1) if first.minute else timedelta())
     while moment <= last:
-        hours.append(f"{moment:%H:%M}")
+        new_day = bool(hours) and moment.hour == 0
+        hours.append(f"{moment:%m-%d %H:%M}" if new_day else f"{moment:%H:%M}")
         moment += timedelta(hours=1)
     labels = re.findall(r'<text class="chart-x"[^>]*>([^<]+)</text>', html)
     assert labels == hours

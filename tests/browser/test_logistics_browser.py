@@ -82,8 +82,9 @@ def test_provenance_chart_is_in_korean_time_and_route_labels_stay_readable(
     times = [reading.time.astimezone(seoul) for reading in Reading.objects.order_by("time")]
     hours, moment = [], times[0].replace(minute=0)
     while moment <= times[-1]:
-        if moment >= times[0]:
-            hours.append(f"{moment:%H:%M}")
+        if moment >= times[0]:  # a tick on a new day shows its date (readings may cross midnight)
+            new_day = bool(hours) and moment.hour == 0
+            hours.append(f"{moment:%m-%d %H:%M}" if new_day else f"{moment:%H:%M}")
         moment += timedelta(hours=1)
 
     # When a consumer opens the page on a phone or a desktop, in Korean or English
