@@ -91,6 +91,10 @@ DETAILS = {
     "anchored-missing": "contract %(address)s has not anchored this root",
     "contract-verify-ok": "the contract's verify(proof, root, digest) returns true",
     "contract-verify-false": "the contract's verify(proof, root, digest) returns false",
+    "contract-verify-remembered": (
+        "the contract's verify accepted a proof to this root when the chain was checked, "
+        "and this proof leads to the same root"
+    ),
     "block-ok": "transaction %(tx)s in block %(block)s emitted Anchored(root)",
     "block-mismatch": "the transaction, its block or its Anchored event does not match the receipt",
 }

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from busanhub.chain import canonical, node, selectors, verify
+from busanhub.chain import canonical, selectors, verify
 from busanhub.chain.api import receipt_for_viewer
+from busanhub.chain.chain_check import receipt_check
 from busanhub.chain.forms import DigestForm, ReceiptForm
 from busanhub.chain.qr import svg_data_uri
 from busanhub.chain.templatetags.anchoring import TESTID
@@ -59,6 +61,10 @@ STEP_DETAILS = {
     "anchored-missing": _("contract %(address)s has not anchored this root"),
     "contract-verify-ok": _("the contract's verify(proof, root, digest) returns true"),
     "contract-verify-false": _("the contract's verify(proof, root, digest) returns false"),
+    "contract-verify-remembered": _(
+        "the contract's verify accepted a proof to this root when the chain was checked, "
+        "and this proof leads to the same root"
+    ),
     "block-ok": _("transaction %(tx)s in block %(block)s emitted Anchored(root)"),
     "block-mismatch": _(
         "the transaction, its block or its Anchored event does not match the receipt"
@@ -109,18 +115,6 @@ def verdict_of(result: verify.Result) -> Verdict:
     return Verdict(ok=result.ok, steps=steps, failed=failed)
 
 
-def check_receipt(receipt: dict) -> verify.Result:
-    """Offline steps, then the chain steps against the portal's node (if it answers)."""
-    result = verify.verify_offline(receipt)
-    if not result.ok:
-        return result
-    try:
-        return verify.verify_on_chain(receipt, node.web3(), result)
-    except node.TRANSIENT_ERRORS as exc:
-        result.explain("chain", False, "chain-unreachable", error=type(exc).__name__)
-        return result
-
-
 def _wants_json(request) -> bool:
     if request.GET.get("format") == "json":
         return True
@@ -132,14 +126,16 @@ def _wants_json(request) -> bool:
 def verify_index(request):
     digest_form = DigestForm(request.GET or None)
     receipt_form = ReceiptForm()
-    result = receipt = None
+    result = receipt = checked_at = None
     if request.method == "GET" and digest_form.is_bound and digest_form.is_valid():
         return redirect("chain:verify-digest", digest=digest_form.cleaned_data["digest"])
     if request.method == "POST":
         receipt_form = ReceiptForm(request.POST, request.FILES)
         if receipt_form.is_valid():
             receipt = receipt_form.cleaned_data["receipt"]
-            result = check_receipt(receipt)
+            # A receipt someone brings is checked against the node now, every time.
+            checked = receipt_check(receipt, remember=False)
+            result, checked_at = checked.result, checked.checked_at
     status = 400 if receipt_form.errors or (digest_form.is_bound and digest_form.errors) else 200
     return render(
         request,
@@ -150,6 +146,7 @@ def verify_index(request):
             "result": result,
             "verdict": verdict_of(result) if result else None,
             "receipt": receipt,
+            "chain_checked_at": checked_at,
         },
         status=status,
     )
@@ -170,14 +167,24 @@ def verify_digest(request, digest: str):
     receipt = receipt_for_viewer(digest, request.user)
     state = None if receipt else selectors.anchor_state(digest)
     status = state.status if state else "confirmed"
-    result = check_receipt(receipt) if receipt else None
+    checked = receipt_check(receipt) if receipt else None
+    result = checked.result if checked else None
+    checked_at = checked.checked_at if checked else None
     if _wants_json(request):
         if receipt is None or result is None:
             return JsonResponse(
                 {"digest": digest, "status": status, "detail": "not anchored yet"}, status=404
             )
         return JsonResponse(
-            {"digest": digest, "status": status, **result.as_dict(), "receipt": receipt}
+            {
+                "digest": digest,
+                "status": status,
+                **result.as_dict(),
+                # When the node was asked for the chain steps (they may be up to
+                # CHAIN_CHECK_REMEMBER_S old); null when it was not reached.
+                "chainCheckedAt": f"{checked_at:%Y-%m-%dT%H:%M:%SZ}" if checked_at else None,
+                "receipt": receipt,
+            }
         )
     url = request.build_absolute_uri(reverse("chain:verify-digest", args=[digest]))
     return render(
@@ -191,6 +198,8 @@ def verify_digest(request, digest: str):
             "result": result,
             "verdict": verdict_of(result) if result else None,
             "anchored_at": _block_time(receipt),
+            "chain_checked_at": checked_at,
+            "chain_remembered_s": settings.CHAIN_CHECK_REMEMBER_S,
             "receipt_json": json.dumps(receipt, indent=2) if receipt else "",
             "qr": svg_data_uri(url),
             "url": url,

@@ -298,6 +298,9 @@ CHAIN_STUCK_AFTER_S = env.int("CHAIN_STUCK_AFTER_S", default=180)
 CHAIN_FEE_BUMP_PERCENT = env.int("CHAIN_FEE_BUMP_PERCENT", default=25)
 CHAIN_REORG_WINDOW_BLOCKS = env.int("CHAIN_REORG_WINDOW_BLOCKS", default=64)
 CHAIN_RPC_TIMEOUT_S = env.int("CHAIN_RPC_TIMEOUT_S", default=10)
+# How long /verify/<digest> serves a final anchor's chain steps (same for every record of its
+# batch) without asking the node again; 0 asks every time (busanhub/chain/chain_check.py).
+CHAIN_CHECK_REMEMBER_S = env.int("CHAIN_CHECK_REMEMBER_S", default=30)
 # Deploy the anchor contract by itself when none is live (dev and tests only).
 CHAIN_AUTO_DEPLOY = env.bool("CHAIN_AUTO_DEPLOY", default=False)
 

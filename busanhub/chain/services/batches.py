@@ -13,7 +13,7 @@ from django.utils import timezone
 from eth_typing import HexStr
 from web3.exceptions import TransactionNotFound, Web3RPCError
 
-from busanhub.chain import evm, merkle, node
+from busanhub.chain import chain_check, evm, merkle, node
 from busanhub.chain.models import AnchorBatch, AnchorLeaf, ChainDeployment
 from busanhub.chain.services.deployments import (
     deployment_active,
@@ -274,6 +274,16 @@ def batch_requeue(*, batch: AnchorBatch, reason: str) -> None:
         # Its transactions are given up: if none was mined, its nonce is handed out again.
         evm.nonce_abandon(
             address=node.signer().address, nonce=batch.nonce, tx_hashes=batch.tx_hashes
+        )
+    if batch.deployment is not None and batch.block_number is not None:
+        # /verify/ may hold what the chain said of this anchor (busanhub.chain.chain_check).
+        chain_check.anchor_forget(
+            chain_id=batch.deployment.chain_id,
+            contract=batch.deployment.address,
+            root=batch.root,
+            tx_hash=batch.tx_hash,
+            block_number=batch.block_number,
+            block_hash=batch.block_hash,
         )
     batch.status = Status.SEALED
     batch.deployment = None
