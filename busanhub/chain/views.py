@@ -1,5 +1,6 @@
 """The public `/verify/` pages: anyone checks a digest or a receipt against the chain."""
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,6 +116,19 @@ def verdict_of(result: verify.Result) -> Verdict:
     return Verdict(ok=result.ok, steps=steps, failed=failed)
 
 
+def verdict_key(verdict: Verdict, checked_at: datetime | None, remembered_s: int) -> str:
+    """Names a record page's rendered verdict and steps (`{% shared %}`, busanhub/fragments.py):
+    everything they show, hashed (the language is the fragment store's own key). Every record
+    of a remembered batch shows the same ones."""
+    shown = (
+        verdict.ok,
+        [(step.number, step.name, step.state, step.detail) for step in verdict.steps],
+        checked_at.timestamp() if checked_at else None,
+        remembered_s,
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()
+
+
 def _wants_json(request) -> bool:
     if request.GET.get("format") == "json":
         return True
@@ -187,6 +201,8 @@ def verify_digest(request, digest: str):
             }
         )
     url = request.build_absolute_uri(reverse("chain:verify-digest", args=[digest]))
+    verdict = verdict_of(result) if result else None
+    remembered_s = settings.CHAIN_CHECK_REMEMBER_S
     return render(
         request,
         "chain/verify_digest.html",
@@ -196,10 +212,14 @@ def verify_digest(request, digest: str):
             "state": state,
             "receipt": receipt,
             "result": result,
-            "verdict": verdict_of(result) if result else None,
+            "verdict": verdict,
+            # Only a remembered check is shown alike on many views (a live one has its own time).
+            "verdict_key": verdict_key(verdict, checked_at, remembered_s)
+            if verdict and checked and checked.is_remembered
+            else "",
             "anchored_at": _block_time(receipt),
             "chain_checked_at": checked_at,
-            "chain_remembered_s": settings.CHAIN_CHECK_REMEMBER_S,
+            "chain_remembered_s": remembered_s,
             "receipt_json": json.dumps(receipt, indent=2) if receipt else "",
             "qr": svg_data_uri(url),
             "url": url,

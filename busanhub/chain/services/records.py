@@ -280,15 +280,15 @@ def receipt_for(digest: str, *, include_envelope: bool | None = None) -> dict | 
     leaf = rows[0]
     # A confirmed batch has its deployment and block (a constraint).
     assert leaf.block_timestamp is not None
-    digest_bytes = merkle.to_bytes32(digest)
+    leaf_hash = merkle.leaf_hash(merkle.to_bytes32(digest))
     blob = _tree_blob(leaf.batch_pk, leaf.root)
-    proof = merkle.proof_from_blob(memoryview(blob), merkle.leaf_hash(digest_bytes))
+    proof = merkle.proof_from_blob(memoryview(blob), leaf_hash)
     receipt = {
         "type": "BusanAnchorReceipt",
         "version": 1,
         "record": {"kind": leaf.kind, "ref": leaf.ref, "version": leaf.version},
         "digest": digest,
-        "leaf": merkle.to_hex(merkle.leaf_hash(digest_bytes)),
+        "leaf": merkle.to_hex(leaf_hash),
         "proof": [merkle.to_hex(node) for node in proof],
         "root": leaf.root,
         "anchor": {

@@ -256,3 +256,36 @@ def test_a_changed_record_shows_at_once_even_when_its_batch_is_remembered(counte
     # Then it fails at the envelope, and the chain steps are not even reached
     assert checked.result.failed_step.name == "envelope"
     assert [s.name for s in checked.result.steps] == ["format", "envelope", "leaf", "proof"]
+
+
+def test_records_of_a_remembered_batch_each_show_their_own_steps(counted, client):
+    # Given a batch holding a public and a private record, the public one's page seen twice
+    # (its verdict and steps then rendered once for every view alike: busanhub/fragments.py)
+    public = services.anchor_record(kind="test.record", ref="p", version=1, data={}, public=True)
+    private = services.anchor_record(kind="test.record", ref="q", version=1, data={}, public=False)
+    anchor_pending()
+    client.get(f"/verify/{public.digest}")
+    seen = client.get(f"/verify/{public.digest}")
+    assert re.findall(r'<li class="verify-step (is-[\w-]+)"', seen.content.decode()) == [
+        "is-ok"
+    ] * len(STEPS)
+    counted.calls.clear()
+
+    # When the private record's page is shown, in Korean and in English
+    korean = client.get(f"/verify/{private.digest}").content.decode()
+    english = client.get(f"/verify/{private.digest}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # Then each shows its own envelope step (not checked), in its language, from the cache
+    assert counted.calls == []
+    for html in (korean, english):
+        assert (
+            re.findall(r'<li class="verify-step (is-[\w-]+)"', html)
+            == [
+                "is-ok",
+                "is-skipped",
+            ]
+            + ["is-ok"] * 6
+        )
+    assert "the record&#x27;s data is not public" in english
+    assert "the record&#x27;s data is not public" not in korean
+    assert "this proof leads to the same root" in english
