@@ -92,11 +92,14 @@ def sidebar(context: Context, template: Template) -> SafeString:
     and set of current links."""
     request = context.get("request")
     apps = context.get("available_apps")
-    key = _key(request) if request is not None else None
-    # Only over the list app_list() keeps for this key: a view that built its own is rendered.
-    if settings.DEBUG or apps is None or key is None or apps is not _app_lists.get(key):
+    if settings.DEBUG or request is None or apps is None:
         return template.render(context)
-    key = (key, _current(apps, request.path))
+    list_key = _key(request)
+    # Only over the list app_list() keeps for this key: a view that built its own is rendered.
+    kept = _app_lists.get(list_key)
+    if kept is None or apps is not kept:
+        return template.render(context)
+    key = (list_key, _current(kept, request.path))
     text = _sidebars.get(key)
     if text is None:
         if len(_sidebars) >= LIMIT:

@@ -22,4 +22,7 @@ def _django_sidebar(engine: template.Engine) -> template.Template:
 
 @register.simple_tag(takes_context=True)
 def nav_sidebar(context: template.Context) -> SafeString:
-    return admin_navigation.sidebar(context, _django_sidebar(context.template.engine))
+    engine = (
+        context.template.engine if context.template is not None else template.Engine.get_default()
+    )
+    return admin_navigation.sidebar(context, _django_sidebar(engine))
