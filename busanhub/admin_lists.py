@@ -77,6 +77,24 @@ class _Formats:
         self.decimal_separator = get_format("DECIMAL_SEPARATOR")
         self.grouping = get_format("NUMBER_GROUPING")
         self.thousand_separator = get_format("THOUSAND_SEPARATOR")
+        # Rows of a queue often share a minute (both locales' formats show none finer): each
+        # minute is formatted once a page. A format that reads the seconds (s, u, U, c, r) or
+        # names them, even escaped, formats every value.
+        self._minutes: dict[tuple, str] | None = (
+            None if any(letter in self.datetime for letter in "sucrU") else {}
+        )
+
+    def moment(self, value: datetime.datetime) -> str:
+        """`dateformat.format(value, DATETIME_FORMAT)` of a localised aware datetime."""
+        if self._minutes is None:
+            return dateformat.format(value, self.datetime)
+        minute = value.replace(second=0, microsecond=0)
+        # The zone as well: equal instants in two zones compare equal, yet read otherwise.
+        key = (minute, minute.tzinfo, minute.utcoffset())
+        text = self._minutes.get(key)
+        if text is None:
+            text = self._minutes[key] = dateformat.format(minute, self.datetime)
+        return text
 
     def number(self, value: Any, decimal_pos: int | None = None) -> str:
         return numberformat.format(
@@ -116,7 +134,7 @@ def _field_display(field: models.Field, empty: str, formats: _Formats) -> Callab
         def moment(value: Any) -> str:
             if value in empty_values:
                 return empty
-            return html.escape(dateformat.format(template_localtime(value), formats.datetime))
+            return html.escape(formats.moment(template_localtime(value)))
 
         return moment
     if isinstance(field, (models.DecimalField, models.IntegerField, models.FloatField)):
@@ -286,6 +304,13 @@ class _Columns:
         model_admin = self.model_admin
         empty_default: str = self.empty
         opening_classes: str = classes
+        # A boolean column's three icons, each a static() URL: once a page, not once a row.
+        icons: dict[Any, str] = {}
+
+        def icon(value: Any) -> str:
+            if value not in icons:
+                icons[value] = _escape(_boolean_icon(value))
+            return icons[value]
 
         def generic(row: Any) -> str:
             empty = empty_default
@@ -304,7 +329,10 @@ class _Columns:
                     boolean = getattr(attr, "boolean", False)
                     if isinstance(attr, property) and hasattr(attr, "fget"):
                         boolean = getattr(attr.fget, "boolean", False)
-                    text = _escape(display_for_value(value, empty, boolean))
+                    if boolean and (value is True or value is False or value is None):
+                        text = icon(value)
+                    else:
+                        text = _escape(display_for_value(value, empty, boolean))
                     if isinstance(value, (datetime.date, datetime.time)):
                         row_classes += " nowrap"
                 else:  # a field _cell() did not take: Django's own path

@@ -115,3 +115,32 @@ def test_the_safety_queue_page_shows_each_row_with_its_filtered_link_and_checkbo
             response.text
         )
         assert f'name="_selected_action" value="{report.pk}"' in response.text
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_datetimes_of_one_minute_are_formatted_as_django_formats_each(language):
+    # Given datetimes that share a minute, a noon and a midnight, in two zones
+    import datetime
+    import zoneinfo
+
+    from django.utils import dateformat
+    from django.utils.formats import get_format
+
+    seoul, utc = zoneinfo.ZoneInfo("Asia/Seoul"), datetime.UTC
+    moments = [
+        datetime.datetime(2026, 12, 5, 9, 41, second, micro, tzinfo=zone)
+        for zone in (seoul, utc)
+        for second, micro in ((0, 0), (17, 250), (59, 999_999))
+    ]
+    moments += [
+        datetime.datetime(2026, 12, 5, 0, 0, 30, tzinfo=seoul),
+        datetime.datetime(2026, 12, 5, 12, 0, 30, tzinfo=seoul),
+        datetime.datetime(2026, 12, 5, 3, 0, 30, tzinfo=utc),  # the instant of Seoul's noon
+    ]
+    with translation.override(language):
+        # When one page's formats format them all, then each reads as Django formats it
+        formats = admin_lists._Formats()
+        for moment in moments * 2:
+            assert formats.moment(moment) == dateformat.format(
+                moment, get_format("DATETIME_FORMAT")
+            )

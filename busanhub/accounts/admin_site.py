@@ -12,6 +12,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.accounts import admin_navigation
+
 
 def session_used_mfa(request) -> bool:
     """True when this session's login (or a re-authentication) passed a second factor."""
@@ -38,6 +40,15 @@ class BusanAdminSite(admin.AdminSite):
         refuse_signed_in_non_staff(request)
         next_url = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+    def get_app_list(self, request, app_label=None):
+        # Every page's sidebar: built once per set of permissions and language
+        # (busanhub/accounts/admin_navigation.py). One app's index page builds its own.
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        return admin_navigation.app_list(
+            request, lambda: super(BusanAdminSite, self).get_app_list(request)
+        )
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable=cacheable)
