@@ -308,3 +308,30 @@ def test_a_process_copy_read_from_the_cache_is_the_other_process_entry(reading):
     # then it is that entry, unpickled once and kept
     assert read is not built and read == built
     assert content.lesson(reading.public_id) is read
+
+
+def test_the_outline_shows_each_reader_their_own_marks_and_links(client, course, reading, quiz):
+    # Given two students of the course, one who completed the reading, and a visitor
+    done_reader, new_reader = (UserFactory(preferred_language="en") for _ in range(2))
+    for user in (done_reader, new_reader):
+        services.enrollment_create(course=course, student=user)
+    enrollment = Enrollment.objects.get(student=done_reader)
+    url = course.get_absolute_url()
+    link = f'href="{reading.get_absolute_url()}"'
+
+    def page_of(user) -> str:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return _page(client, url)
+
+    # when each opens the course page, twice and in turns (the outline is kept per state)
+    for _ in range(2):
+        for user, marks, links in ((new_reader, 0, True), (None, 0, False)):
+            page = page_of(user)
+            # then each sees their own marks and links
+            assert page.count("✓ done") == marks and (link in page) is links
+        services.lesson_complete(enrollment=enrollment, lesson=reading)
+        page = page_of(done_reader)
+        assert page.count("✓ done") == 1 and link in page
+        assert page_of(new_reader).count("✓ done") == 0
