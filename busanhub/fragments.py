@@ -10,9 +10,11 @@ So the rendered text is kept in this process's memory, not in Redis (a round tri
 would cost more than the rendering saves), keyed by the fragment's name, the active language,
 whether the reader is signed in and the script prefix.
 
-What may go inside: nothing about one reader (names, counts, their records), no `{% csrf_token %}`
-and no `request.*` (a shared fragment would hand one reader's token or path to the next). Those
-stay outside, between two shared fragments. With DEBUG on, nothing is kept (templates change
+What may go inside: nothing about one reader (names, counts, their records) unless the key holds
+all of it (education's course outline: its key names the lessons the reader has done, so only
+readers in that same state share it), no `{% csrf_token %}` and no `request.*` (a shared
+fragment would hand one reader's token or path to the next). Those stay outside, between two
+shared fragments. With DEBUG on, nothing is kept (templates change
 under a running development server). At most LIMIT parts are kept: a full store is emptied
 (parts of a past key are never read again).
 """

@@ -65,12 +65,11 @@ def _my_lesson(request, public_id) -> tuple[Lesson, Enrollment]:
     if cached is None or not cached.lesson.module.course.is_published:
         raise Http404
     lesson = cached.lesson
-    enrollment = get_object_or_404(
-        Enrollment,
-        course_id=lesson.module.course_id,
-        student=request.user,
-        status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED],
+    enrollment = selectors.learning_enrollment(
+        course_id=lesson.module.course_id, student=request.user
     )
+    if enrollment is None:  # get_object_or_404's message, as before
+        raise Http404("No Enrollment matches the given query.")
     return lesson, enrollment
 
 
@@ -95,15 +94,13 @@ class AttemptSubmit(APIView):
         request=serializers.AnswersSerializer, responses={200: serializers.AttemptSerializer}
     )
     def post(self, request, public_id):
-        attempt = get_object_or_404(
-            QuizAttempt,
-            public_id=public_id,
-            enrollment__student=request.user,
-        )
+        pk = selectors.student_attempt_pk(public_id=public_id, student=request.user)
+        if pk is None:  # get_object_or_404's message, as before
+            raise Http404("No QuizAttempt matches the given query.")
         payload = serializers.AnswersSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         attempt = services.quiz_attempt_submit(
-            attempt=attempt, answers=payload.validated_data["answers"]
+            attempt=QuizAttempt(pk=pk), answers=payload.validated_data["answers"]
         )
         return Response(serializers.AttemptSerializer(attempt).data)
 

@@ -52,23 +52,54 @@ def _shape() -> str:
     return f"{zlib.crc32(repr(fields).encode()):08x}"
 
 
+# The entries this process last read or built, by key: (generation, value). Unpickling an entry
+# (a model instance, the lazy labels: each one a new proxy class) cost more than the rest of
+# the read; an entry of the current generation is the same data in every process, so a hit
+# here only reads the generation from the cache. At most MEMO_LIMIT entries: a full memo is
+# emptied (entries of a past generation are never read again).
+MEMO_LIMIT = 2000
+_memo: dict[str, tuple[str, object]] = {}
+
+
+def memo_clear() -> None:
+    """Forget the entries this process holds (tests that compare with a fresh process)."""
+    _memo.clear()
+
+
 def _cached(kind: str, ident, build):
     """The entry `kind:ident` of the current generation, built (and stored) when missing or of
-    another generation. `build` returns None for what does not exist (not stored)."""
+    another generation. `build` returns None for what does not exist (not stored).
+
+    What it returns is shared by the process's requests and threads: read it, never change it."""
     # Lesson and course URLs are stored in entries: the script prefix is part of the key; and
     # so is the entries' shape, so a deploy that changes a dataclass never reads an old one.
     key = f"education:content:{kind}:{ident}:{_shape()}:{get_script_prefix()}"
-    found = cache.get_many([GENERATION_KEY, key])
+    held = _memo.get(key)
+    if held is not None:
+        generation = CONTENT.current()
+        if held[0] == generation:
+            return held[1]
+        found = {GENERATION_KEY: generation, key: cache.get(key)}
+    else:
+        found = cache.get_many([GENERATION_KEY, key])
     generation = CONTENT.current(found.get(GENERATION_KEY))
     entry = found.get(key)
     if entry is not None and entry[0] == generation:
+        _remember(key, entry)
         return entry[1]
     value = build()
     if value is not None and generation is not None:
         if hasattr(value, "generation"):
             value = dataclasses.replace(value, generation=generation)
         cache.set(key, (generation, value), timeout=ENTRY_SECONDS)
+        _remember(key, (generation, value))
     return value
+
+
+def _remember(key: str, entry: tuple[str, object]) -> None:
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = entry
 
 
 @dataclass(frozen=True)

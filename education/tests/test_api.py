@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -144,13 +146,76 @@ def test_another_student_cannot_submit_my_attempt(client, course, student):
         format="json",
     )
     assert response.status_code == 404
+    message = "No QuizAttempt matches the given query."
+    assert response.json() == {
+        "detail": message,
+        "errors": [{"code": "not_found", "field": None, "message": message}],
+    }
     assert QuizAttempt.objects.get().submitted_at is None
 
 
 def test_a_lesson_of_a_course_i_am_not_enrolled_in_is_404(client, course, student):
     client.force_authenticate(student)
     quiz = course.modules.get().lessons.get(kind="quiz")
-    assert client.post(f"/api/v1/education/lessons/{quiz.public_id}/attempts/").status_code == 404
+    response = client.post(f"/api/v1/education/lessons/{quiz.public_id}/attempts/")
+    assert response.status_code == 404
+    message = "No Enrollment matches the given query."
+    assert response.json() == {
+        "detail": message,
+        "errors": [{"code": "not_found", "field": None, "message": message}],
+    }
+    assert not QuizAttempt.objects.exists()
+
+
+def test_a_pending_or_refused_enrollment_cannot_start_a_quiz(client, course, student):
+    client.force_authenticate(student)
+    enrollment = services.enrollment_create(course=course, student=student)
+    quiz = course.modules.get().lessons.get(kind="quiz")
+    for status in (Enrollment.Status.PENDING, Enrollment.Status.REJECTED):
+        Enrollment.objects.filter(pk=enrollment.pk).update(status=status)
+        response = client.post(f"/api/v1/education/lessons/{quiz.public_id}/attempts/")
+        assert response.status_code == 404, status
+    assert not QuizAttempt.objects.exists()
+
+
+def test_a_submitted_attempt_is_stored_as_graded_and_answered_as_stored(client, course, student):
+    # Given a started attempt
+    client.force_authenticate(student)
+    client.post(f"/api/v1/education/courses/{course.public_id}/enrollments/")
+    quiz = course.modules.get().lessons.get(kind="quiz")
+    started = client.post(f"/api/v1/education/lessons/{quiz.public_id}/attempts/").json()
+    answers = right_answers(quiz)
+    wrong = next(q for q in quiz.questions.all() if q.kind == "single")
+    answers[str(wrong.pk)] = [next(c.pk for c in wrong.choices.all() if not c.is_correct)]
+
+    # when it is submitted
+    response = client.post(
+        f"/api/v1/education/attempts/{started['id']}/submit/", {"answers": answers}, format="json"
+    )
+
+    # then the row holds the answers, the score and the time, and the answer shows that row
+    attempt = QuizAttempt.objects.get()
+    assert attempt.answers == answers
+    assert attempt.score == 66
+    body = response.json()
+    assert body["id"] == started["id"] == str(attempt.public_id)
+    assert body["number"] == 1 and body["score"] == 66
+    assert datetime.fromisoformat(body["submitted_at"]) == attempt.submitted_at
+    assert [q["id"] for q in body["questions"]] == [q["id"] for q in started["questions"]]
+    assert [[c["id"] for c in q["choices"]] for q in body["questions"]] == [
+        [c["id"] for c in q["choices"]] for q in started["questions"]
+    ]
+    assert all("feedback" in q for q in body["questions"])
+    assert Enrollment.objects.get(student=student).status == "active"  # the reading is not done
+
+    # and a second submit is refused and changes nothing
+    again = client.post(
+        f"/api/v1/education/attempts/{started['id']}/submit/",
+        {"answers": right_answers(quiz)},
+        format="json",
+    )
+    assert again.status_code == 400
+    assert QuizAttempt.objects.get().score == 66
 
 
 def _issued(course, student):

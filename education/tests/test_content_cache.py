@@ -6,6 +6,7 @@ with the outline."""
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -224,12 +225,12 @@ def test_quiz_start_and_submit_queries(course, quiz, django_assert_max_num_queri
     submit = "/api/v1/education/attempts/{}/submit/"
     answers = {"answers": right_answers(quiz)}
     assert api.post(submit.format(warm["id"]), answers, format="json").status_code == 200
-    # enrollment, its lock, the attempts' count, the insert (and the test's savepoint and its
-    # release around the service's transaction)
-    with django_assert_max_num_queries(4 + 2):
+    # enrollment, its lock with the attempts' count (one round trip), the insert (and the
+    # test's savepoint and its release around the service's transaction)
+    with django_assert_max_num_queries(3 + 2):
         started = api.post(start)
     assert started.status_code == 201 and started.json()["number"] == 2
-    # the attempt, its lock with the enrollment's, the update, the learner's state (+ 2)
+    # the attempt's id, its lock with the enrollment's, the update, the learner's state (+ 2)
     with django_assert_max_num_queries(4 + 2):
         graded = api.post(submit.format(started.json()["id"]), answers, format="json")
     assert graded.status_code == 200 and graded.json()["score"] == 100
@@ -266,3 +267,71 @@ def test_a_rendered_course_part_is_kept_per_language(client):
     ):
         page = client.get(course.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language)
         assert shown in page.content.decode() and hidden not in page.content.decode()
+
+
+def test_a_process_keeps_an_entry_only_while_its_generation_is_current(reading):
+    # Given an entry this process read (and keeps: a second read builds nothing and unpickles
+    # nothing, it is the same object)
+    content.memo_clear()
+    first = content.lesson(reading.public_id)
+    assert content.lesson(reading.public_id) is first
+    # when another process changes the row (here an update(), which sends no signal: the
+    # generation stays, so every process, this one included, still serves the old entry)
+    Lesson.objects.filter(pk=reading.pk).update(title="Renamed elsewhere")
+    assert content.lesson(reading.public_id).lesson.title == "Trees"
+    # and that process starts a new generation, as its save() does
+    content.CONTENT.renew()
+
+    # then this process's copy is not served any more
+    assert content.lesson(reading.public_id).lesson.title == "Renamed elsewhere"
+
+
+def test_a_process_copy_is_not_served_when_the_cache_lost_the_generation(reading):
+    content.memo_clear()
+    assert content.lesson(reading.public_id).lesson.title == "Trees"
+    Lesson.objects.filter(pk=reading.pk).update(title="Renamed while the cache restarted")
+
+    cache.clear()  # Redis restarted empty: a new generation is made on the next read
+
+    assert content.lesson(reading.public_id).lesson.title == "Renamed while the cache restarted"
+
+
+def test_a_process_copy_read_from_the_cache_is_the_other_process_entry(reading):
+    # Given an entry another process built and stored (here: built, then this process's copy
+    # forgotten, as in a fresh worker)
+    built = content.lesson(reading.public_id)
+    content.memo_clear()
+
+    # when this process reads it
+    read = content.lesson(reading.public_id)
+
+    # then it is that entry, unpickled once and kept
+    assert read is not built and read == built
+    assert content.lesson(reading.public_id) is read
+
+
+def test_the_outline_shows_each_reader_their_own_marks_and_links(client, course, reading, quiz):
+    # Given two students of the course, one who completed the reading, and a visitor
+    done_reader, new_reader = (UserFactory(preferred_language="en") for _ in range(2))
+    for user in (done_reader, new_reader):
+        services.enrollment_create(course=course, student=user)
+    enrollment = Enrollment.objects.get(student=done_reader)
+    url = course.get_absolute_url()
+    link = f'href="{reading.get_absolute_url()}"'
+
+    def page_of(user) -> str:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return _page(client, url)
+
+    # when each opens the course page, twice and in turns (the outline is kept per state)
+    for _ in range(2):
+        for user, marks, links in ((new_reader, 0, True), (None, 0, False)):
+            page = page_of(user)
+            # then each sees their own marks and links
+            assert page.count("✓ done") == marks and (link in page) is links
+        services.lesson_complete(enrollment=enrollment, lesson=reading)
+        page = page_of(done_reader)
+        assert page.count("✓ done") == 1 and link in page
+        assert page_of(new_reader).count("✓ done") == 0

@@ -47,6 +47,10 @@ def course(request, public_id):
     if cached is None or not cached.course.is_published:
         raise Http404
     reader = selectors.reader_of_course(user=request.user, course=cached.course)
+    can_open = reader.can_teach or (
+        reader.enrollment is not None
+        and reader.enrollment.status in (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
+    )
     return render(
         request,
         "education/course.html",
@@ -55,17 +59,26 @@ def course(request, public_id):
             "modules": cached.modules,
             "prerequisites": cached.prerequisites,
             "part_key": cached.part_key,
+            "outline_key": _outline_key(cached, reader, can_open),
             "enrollment": reader.enrollment,
             "state": reader,
-            "can_open": reader.can_teach
-            or (
-                reader.enrollment is not None
-                and reader.enrollment.status
-                in (Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED)
-            ),
+            "can_open": can_open,
             "can_teach": reader.can_teach,
         },
     )
+
+
+def _outline_key(cached: content.CourseContent, reader: selectors.Reader, can_open: bool) -> str:
+    """Names the outline as this reader sees it: the course's entry, whether its lessons are
+    links, and which of them the reader has done. Everything personal the outline shows is in
+    the key, so readers in the same state share one rendering ("": render it every time)."""
+    if not cached.part_key:
+        return ""
+    finished = reader.done | reader.labs_passed
+    done = [
+        str(link.pk) for module in cached.modules for link in module.lessons if link.pk in finished
+    ]
+    return f"{cached.part_key}:{int(can_open)}:{','.join(done)}"
 
 
 @login_required
