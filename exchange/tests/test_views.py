@@ -1,5 +1,6 @@
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -348,8 +349,8 @@ def test_trade_page_queries(market, alice, fund, django_assert_max_num_queries):
     client.get(url)
 
     # When the trading page is shown again: session, user, the market with its last price and
-    # fee, balances, open orders, history
-    with django_assert_max_num_queries(6):
+    # fee, then balances, open orders and history in one statement
+    with django_assert_max_num_queries(4):
         response = client.get(url)
     assert response.status_code == 200
 
@@ -409,3 +410,114 @@ def test_trade_page_rows_and_the_parts_shared_by_a_pair(market, alice, fund):
     assert f'<form method="post" action="{cancel}">' in eth
     assert "(ETH)</th>" in eth and "(USD)</th>" not in eth
     assert "(USD)</th>" in dollar and "(ETH)</th>" not in dollar
+
+
+# The rows' markup as the template wrote them from Order instances and the units filter before
+# the trading page made them in the view (f51f6ae's trade.html): the reference the page must
+# equal.
+_ORM_ROWS = (Path(__file__).parent / "trade_rows_before.html").read_text()
+
+
+def _orm_rows(user, market) -> list[str]:
+    """The balances, open orders and history rows of `user` on `market`'s page as the ORM
+    and the template made them, each a line of the reference's markup."""
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from exchange import selectors
+
+    def listed(is_open):
+        orders = list(selectors.orders_for(user=user, market=market, is_open=is_open)[:20])
+        for order in orders:
+            created = timezone.localtime(order.created_at)
+            order.created_iso = created.isoformat()
+            order.created_shown = created.strftime("%Y-%m-%d %H:%M:%S")
+            order.cancel_url = reverse("exchange:order-cancel", args=[order.public_id])
+        return orders
+
+    context = {
+        "market": Market.objects.select_related("base", "quote").get(pk=market.pk),
+        # by symbol, as the page orders them now (the query had no order: the rows' order in
+        # the table, which every balance update changes)
+        "balances": dict(sorted(selectors.balances_for(user=user).items())),
+        "open_orders": listed(True),
+        "history": listed(False),
+        "csrf_token": "TOKEN",
+    }
+    html = Template(_ORM_ROWS).render(Context(context))
+    return [line.strip() for line in html.splitlines() if line.strip()]
+
+
+def _page_lines(html: str) -> list[str]:
+    """The page's balance, order and history row lines, its CSRF tokens as the reference's."""
+    import re
+
+    html = re.sub(r'(name="csrfmiddlewaretoken" value=)"[^"]+"', r'\1"TOKEN"', html)
+    return [
+        line.strip()
+        for line in html.splitlines()
+        if line.strip().startswith(("<tr><td><time", "<td><form")) or 'id="balance-' in line
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_trade_page_rows_equal_the_orm_and_templates_rows(market, alice, bob, fund, language):
+    # Given Alice's open buy and sell, a partly filled buy, a filled sell, a cancelled buy and
+    # a filled market buy, with balances in both assets (Bob takes the other sides)
+    from django.utils import translation
+
+    fund(alice, market, krw=100_000_000, eth=ETH)
+    fund(bob, market, krw=100_000_000, eth=ETH)
+
+    def place(user, **fields):
+        return services.order_place(user=user, market=market, **fields)
+
+    place(alice, side="buy", price=PRICE, quantity=ETH // 100)
+    place(alice, side="sell", price=PRICE * 3, quantity=ETH // 50)
+    place(alice, side="buy", price=PRICE + 1_000, quantity=ETH // 50)
+    place(bob, side="sell", price=PRICE + 1_000, quantity=ETH // 100)
+    place(alice, side="sell", price=PRICE * 2, quantity=ETH // 100)
+    place(bob, side="buy", price=PRICE * 2, quantity=ETH // 100)
+    services.order_cancel(
+        user=alice, order=place(alice, side="buy", price=PRICE - 1_000, quantity=ETH // 100)
+    )
+    place(bob, side="sell", price=PRICE * 2 + 5_000, quantity=ETH // 100)
+    place(alice, side="buy", kind="market", quote_amount=1_000_000, time_in_force="IOC")
+    alice.preferred_language = language
+    alice.save(update_fields=["preferred_language"])
+
+    # When the trading page is shown
+    html = (
+        _login(alice)
+        .get(reverse("exchange:trade", args=["ETH-KRW"]), HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+    )
+
+    # Then its balances and rows are the ORM and template's, line for line, in the language
+    with translation.override(language):
+        expected = _orm_rows(alice, market)
+    assert _page_lines(html) == expected
+    assert len(expected) == 2 + 2 * 2 + 4  # balances, open orders (two lines each), history
+    with translation.override(language):
+        filled, market_kind = str(Order.Status.FILLED.label), str(Order.Kind.MARKET.label)
+    assert ("<td>Buy</td><td>Market</td>" in html) is (language == "en")
+    assert f"<td>{market_kind}</td><td>0.01</td><td>60,050</td><td>{filled}</td>" in html
+
+
+def test_trade_page_shows_each_balance_in_its_own_decimals(market, alice, fund):
+    # Given Alice's ETH and KRW, and a market of two other assets
+    fund(alice, market, krw=1_500_000, eth=ETH + ETH // 4)
+    usd = AssetFactory(symbol="USD", name="US dollar", kind=Asset.Kind.FIAT, decimals=2)
+    Market.objects.create(
+        symbol="USD-KRW", base=usd, quote=market.quote, tick_size=1, lot_size=1, min_notional=0
+    )
+    client = _login(alice)
+
+    # When the USD-KRW trading page is shown
+    html = client.get(reverse("exchange:trade", args=["USD-KRW"])).content.decode()
+
+    # Then ETH is shown in its 9 decimals (the template showed every asset but the market's
+    # base in the quote's decimals: 1,250,000,000 ETH), KRW in its 0, in symbol order
+    assert '<dt>ETH</dt><dd id="balance-ETH">1.25 (held 0)</dd>' in html
+    assert '<dt>KRW</dt><dd id="balance-KRW">1,500,000 (held 0)</dd>' in html
+    assert html.index('id="balance-ETH"') < html.index('id="balance-KRW"')
