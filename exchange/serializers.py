@@ -125,6 +125,33 @@ class OrderOut(serializers.ModelSerializer):
         ]
 
 
+_CREATED_AT = serializers.DateTimeField()  # unbound: its to_representation only reads settings
+
+
+def order_out(order: Order) -> dict:
+    """`OrderOut(order).data`, key for key and value for value, made without the serializer:
+    every placement and cancel answers one order, and building a serializer's sixteen bound
+    fields cost more than the rest of the answer. OrderOut stays the schema's and the list's."""
+    return {
+        "id": str(order.public_id),
+        "client_order_id": str(order.client_order_id),
+        "market": str(order.market.symbol),
+        "side": str(order.side),
+        "type": str(order.kind),
+        "time_in_force": str(order.time_in_force),
+        "post_only": bool(order.post_only),
+        "price": str(int(order.price)),
+        "quantity": str(int(order.quantity)),
+        "quote_amount": str(int(order.quote_amount)),
+        "filled_quantity": str(int(order.filled_quantity)),
+        "filled_quote": str(int(order.filled_quote)),
+        "held": str(int(order.held_remaining)),
+        "status": str(order.status),
+        "cancel_reason": str(order.cancel_reason),
+        "created_at": _CREATED_AT.to_representation(order.created_at),
+    }
+
+
 class DepositOut(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id")
     asset = serializers.CharField(source="asset.symbol")

@@ -1,3 +1,4 @@
+import json
 import threading
 
 import pytest
@@ -400,3 +401,58 @@ def test_an_order_is_read_with_its_market_in_one_query_and_only_by_its_owner(
     assert (answer.status_code, answer.json()["market"]) == (200, "ETH-KRW")
     refused = _as(APIClient(), bob).get(f"{API}/orders/{order.public_id}/")
     assert (refused.status_code, refused.json()["errors"][0]["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("matching", ["inline", "queue"])
+def test_an_orders_answer_is_order_outs_data(api, market, alice, bob, fund, settings, matching):
+    # Given orders in every state an answer shows: as placement returns them (queued: not read
+    # back, its status an enum member and its time Python's), filled, partly filled, cancelled,
+    # a market buy by amount, one with a client order id; with inline or queued matching
+    from django.utils import timezone
+
+    from exchange.serializers import OrderOut, order_out
+
+    settings.EXCHANGE_MATCHING = matching
+    fund(alice, market, krw=100_000_000, eth=ETH)
+    fund(bob, market, krw=100_000_000, eth=ETH)
+    placed = [
+        services.order_place(
+            user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 50
+        ),
+        services.order_place(
+            user=bob, market=market, side="sell", price=PRICE, quantity=ETH // 100
+        ),
+        services.order_place(
+            user=alice,
+            market=market,
+            side="sell",
+            price=PRICE * 2,
+            quantity=ETH // 100,
+            post_only=True,
+            client_order_id="mine-1",
+        ),
+        services.order_place(
+            user=bob,
+            market=market,
+            side="buy",
+            kind="market",
+            quote_amount=10_000,
+            time_in_force="IOC",
+        ),
+    ]
+    if matching == "queue":
+        services.markets_match(market_pk=market.pk)
+    cancelled = services.order_cancel(user=alice, order=placed[2])
+    if matching == "queue":
+        services.markets_match(market_pk=market.pk)
+    stored = list(Order.objects.select_related("market").order_by("pk"))
+
+    # When each is answered, then it is OrderOut's data, as JSON too, in either time zone
+    for order in [*placed, cancelled, *stored]:
+        assert order_out(order) == OrderOut(order).data
+    assert {o.status for o in stored} >= {"filled", "partial", "cancelled"}
+    with timezone.override("Europe/London"):
+        assert order_out(stored[0]) == OrderOut(stored[0]).data
+        assert order_out(stored[0])["created_at"].endswith("Z")
+    answer = _as(api, alice).get(f"{API}/orders/{stored[0].public_id}/").json()
+    assert answer == json.loads(json.dumps(OrderOut(stored[0]).data))
