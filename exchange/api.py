@@ -24,6 +24,7 @@ from exchange.serializers import (
     TradeOut,
     WithdrawalIn,
     WithdrawalOut,
+    order_in_plain,
     order_out,
 )
 
@@ -196,9 +197,11 @@ class OrdersView(TradingView):
     @extend_schema(request=OrderIn, responses={201: OrderOut})
     @idempotent("exchange")
     def post(self, request):
-        data = OrderIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = order_in_plain(request.data)
+        if values is None:  # OrderIn's own checks and words
+            data = OrderIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
         order = services.order_place(
             user=request.user,
             market=values["market"],
