@@ -521,3 +521,31 @@ def test_trade_page_shows_each_balance_in_its_own_decimals(market, alice, fund):
     assert '<dt>ETH</dt><dd id="balance-ETH">1.25 (held 0)</dd>' in html
     assert '<dt>KRW</dt><dd id="balance-KRW">1,500,000 (held 0)</dd>' in html
     assert html.index('id="balance-ETH"') < html.index('id="balance-KRW"')
+
+
+def test_an_open_orders_cancel_form_carries_a_token_csrf_accepts(market, alice, fund):
+    # Given Alice's open order on her trading page, in a browser that CSRF checks
+    import re
+
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    html = browser.get(reverse("exchange:trade", args=["ETH-KRW"])).content.decode()
+    row = _open_orders_section(html)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', row)[1]
+
+    # When its cancel form is sent without the token, then with the row's token
+    url = reverse("exchange:order-cancel", args=[order.public_id])
+    refused = browser.post(url)
+    order.refresh_from_db()
+    status_after_refusal = order.status
+    accepted = browser.post(url, {"csrfmiddlewaretoken": token})
+
+    # Then the first is refused and changes nothing; the second cancels the order
+    assert (refused.status_code, status_after_refusal) == (403, "open")
+    assert accepted.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "cancelled"
