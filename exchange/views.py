@@ -182,6 +182,9 @@ def _trader_rows(request, market) -> dict:
         page.object_list = [make(row) for row in page.object_list]
         pages[name] = page
     return {
+        # the page's forms share the rows' token (the template's {% csrf_token %} would mask
+        # the secret once more)
+        "csrf_token": token,
         # each asset in its own decimals
         "balances": [
             {

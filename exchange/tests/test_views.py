@@ -549,3 +549,21 @@ def test_an_open_orders_cancel_form_carries_a_token_csrf_accepts(market, alice, 
     assert accepted.status_code == 302
     order.refresh_from_db()
     assert order.status == "cancelled"
+
+
+def test_the_order_form_and_the_rows_send_one_token(market, alice, fund):
+    # Given Alice's open order, on her trading page
+    import re
+
+    fund(alice, market, krw=1_000_000)
+    services.order_place(user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+
+    # When the page is shown
+    html = browser.get(reverse("exchange:trade", args=["ETH-KRW"])).content.decode()
+
+    # Then every form of the page (the order form, the cancel form, the header's) carries the
+    # same token
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1
