@@ -20,13 +20,21 @@ PER_PAGE = 20
 
 
 def page_of(
-    request: HttpRequest, items: Sequence[Any] | Any, *, per_page: int = PER_PAGE, param="page"
+    request: HttpRequest,
+    items: Sequence[Any] | Any,
+    *,
+    per_page: int = PER_PAGE,
+    param="page",
+    first_rows: list | None = None,
 ) -> Page:
     """The page of `items` (a queryset or list) the request asks for, with the links to its
-    neighbours (`previous_url`, `next_url`: the request's query with only `param` changed)."""
+    neighbours (`previous_url`, `next_url`: the request's query with only `param` changed).
+    `first_rows`: the queryset's first `per_page + 1` rows, read already (a prepared
+    statement): the first page is made of them, and `items` is asked only to count a longer
+    list or for another page."""
     number = request.GET.get(param)
     if number in (None, "", "1") and isinstance(items, QuerySet):
-        page = _first_page(items, per_page)
+        page = _first_page(items, per_page, first_rows)
     else:
         page = Paginator(items, per_page).get_page(number)
     page.param = param  # type: ignore[attr-defined]
@@ -39,11 +47,11 @@ def page_of(
     return page
 
 
-def _first_page(items: QuerySet, per_page: int) -> Page:
+def _first_page(items: QuerySet, per_page: int, first_rows: list | None = None) -> Page:
     """The first page from one query of `per_page + 1` rows: most citizens' lists fit on it,
     and then its length is the count (no COUNT(*), a query compiled and sent for nothing).
     A longer list still counts its rows, for "1–20 of 134"."""
-    rows = list(items[: per_page + 1])
+    rows = list(items[: per_page + 1]) if first_rows is None else first_rows
     if len(rows) <= per_page:
         return Paginator(rows, per_page).page(1)
     return Page(rows[:per_page], 1, Paginator(items, per_page))

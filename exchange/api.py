@@ -24,6 +24,8 @@ from exchange.serializers import (
     TradeOut,
     WithdrawalIn,
     WithdrawalOut,
+    order_in_plain,
+    order_out,
 )
 
 SYMBOL = OpenApiParameter(
@@ -195,9 +197,11 @@ class OrdersView(TradingView):
     @extend_schema(request=OrderIn, responses={201: OrderOut})
     @idempotent("exchange")
     def post(self, request):
-        data = OrderIn(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = order_in_plain(request.data)
+        if values is None:  # OrderIn's own checks and words
+            data = OrderIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = data.validated_data
         order = services.order_place(
             user=request.user,
             market=values["market"],
@@ -211,7 +215,7 @@ class OrdersView(TradingView):
             client_order_id=values["client_order_id"],
         )
         # The order as it stands: matched already (inline matching) or `pending` (queued).
-        return Response(OrderOut(order).data, status=status.HTTP_201_CREATED)
+        return Response(order_out(order), status=status.HTTP_201_CREATED)
 
 
 class OrderView(TradingView):
@@ -223,14 +227,14 @@ class OrderView(TradingView):
 
     @extend_schema(responses=OrderOut)
     def get(self, request, public_id):
-        return Response(OrderOut(self._order(request, public_id)).data)
+        return Response(order_out(self._order(request, public_id)))
 
     @extend_schema(responses={200: OrderOut, 202: OrderOut})
     def delete(self, request, public_id):
         order = services.order_cancel(user=request.user, order=self._order(request, public_id))
         # 202: the cancel waits in the market's log for the matcher (queued matching).
         done = order.status not in Order.ACTIVE_STATUSES
-        return Response(OrderOut(order).data, status=200 if done else 202)
+        return Response(order_out(order), status=200 if done else 202)
 
 
 class CancelAllView(TradingView):

@@ -61,15 +61,21 @@ class OrderForm(forms.Form):
 _order_fields: dict[tuple, SafeString] = {}
 
 
-def order_form_fields(form: OrderForm, *, market) -> SafeString:
-    """The form's fields as HTML. Rendering seven widgets costs more CPU than the trading
-    page's queries together, and an unbound form (every GET) depends only on the market's
-    asset symbols and decimals and the language: those are the key, so a renamed asset finds a
-    new entry and nothing has to be forgotten. A bound form (a POST with errors) is rendered
-    anew. With DEBUG on, nothing is kept (templates change under a running development server).
+def order_form_fields(form: OrderForm | None, *, market) -> SafeString:
+    """The form's fields as HTML (`form` None: the unbound form, made only when its HTML is
+    not kept yet). Rendering seven widgets costs more CPU than the trading page's queries
+    together, and an unbound form (every GET) depends only on the market's asset symbols and
+    decimals and the language: those are the key, so a renamed asset finds a new entry and
+    nothing has to be forgotten. A bound form (a POST with errors) is rendered anew. With
+    DEBUG on, nothing is kept (templates change under a running development server).
     """
-    if form.is_bound or settings.DEBUG:
+    if form is not None and form.is_bound:
         return render_to_string("exchange/_order_fields.html", {"form": form})
+    if settings.DEBUG:
+        return render_to_string(
+            "exchange/_order_fields.html",
+            {"form": OrderForm(market=market) if form is None else form},
+        )
     key = (
         get_language(),
         market.base.symbol,
@@ -79,7 +85,10 @@ def order_form_fields(form: OrderForm, *, market) -> SafeString:
     )
     html = _order_fields.get(key)
     if html is None:
-        html = _order_fields[key] = render_to_string("exchange/_order_fields.html", {"form": form})
+        html = _order_fields[key] = render_to_string(
+            "exchange/_order_fields.html",
+            {"form": OrderForm(market=market) if form is None else form},
+        )
     return html
 
 

@@ -1,3 +1,4 @@
+import json
 import threading
 
 import pytest
@@ -400,3 +401,127 @@ def test_an_order_is_read_with_its_market_in_one_query_and_only_by_its_owner(
     assert (answer.status_code, answer.json()["market"]) == (200, "ETH-KRW")
     refused = _as(APIClient(), bob).get(f"{API}/orders/{order.public_id}/")
     assert (refused.status_code, refused.json()["errors"][0]["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("matching", ["inline", "queue"])
+def test_an_orders_answer_is_order_outs_data(api, market, alice, bob, fund, settings, matching):
+    # Given orders in every state an answer shows: as placement returns them (queued: not read
+    # back, its status an enum member and its time Python's), filled, partly filled, cancelled,
+    # a market buy by amount, one with a client order id; with inline or queued matching
+    from django.utils import timezone
+
+    from exchange.serializers import OrderOut, order_out
+
+    settings.EXCHANGE_MATCHING = matching
+    fund(alice, market, krw=100_000_000, eth=ETH)
+    fund(bob, market, krw=100_000_000, eth=ETH)
+    placed = [
+        services.order_place(
+            user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 50
+        ),
+        services.order_place(
+            user=bob, market=market, side="sell", price=PRICE, quantity=ETH // 100
+        ),
+        services.order_place(
+            user=alice,
+            market=market,
+            side="sell",
+            price=PRICE * 2,
+            quantity=ETH // 100,
+            post_only=True,
+            client_order_id="mine-1",
+        ),
+        services.order_place(
+            user=bob,
+            market=market,
+            side="buy",
+            kind="market",
+            quote_amount=10_000,
+            time_in_force="IOC",
+        ),
+    ]
+    if matching == "queue":
+        services.markets_match(market_pk=market.pk)
+    cancelled = services.order_cancel(user=alice, order=placed[2])
+    if matching == "queue":
+        services.markets_match(market_pk=market.pk)
+    stored = list(Order.objects.select_related("market").order_by("pk"))
+
+    # When each is answered, then it is OrderOut's data, as JSON too, in either time zone
+    for order in [*placed, cancelled, *stored]:
+        assert order_out(order) == OrderOut(order).data
+    assert {o.status for o in stored} >= {"filled", "partial", "cancelled"}
+    with timezone.override("Europe/London"):
+        assert order_out(stored[0]) == OrderOut(stored[0]).data
+        assert order_out(stored[0])["created_at"].endswith("Z")
+    answer = _as(api, alice).get(f"{API}/orders/{stored[0].public_id}/").json()
+    assert answer == json.loads(json.dumps(OrderOut(stored[0]).data))
+
+
+_GOOD = {"market": "ETH-KRW", "side": "buy", "type": "limit", "price": "3000000", "quantity": 10}
+# Bodies the plain reading takes as they are
+_PLAIN = [
+    {},
+    {"price": 3_000_000, "quantity": "10000000"},
+    {"type": "market", "price": 0, "quote_amount": "5000", "time_in_force": "IOC"},
+    {"side": "sell", "post_only": True, "client_order_id": "bot-7:a_b"},
+    {"client_order_id": "", "time_in_force": "FOK", "extra": [1, 2]},
+    {"price": "0007", "quantity": str(10**15)},
+]
+# and those OrderIn turns into something else, or refuses: left to OrderIn
+_LEFT = [
+    {"price": " 3000000"},
+    {"price": "3000000.0"},
+    {"price": "3_000_000"},
+    {"price": 3_000_000.0},
+    {"price": True},
+    {"price": -1},
+    {"quantity": 10**15 + 1},
+    {"quantity": "1" * 17},
+    {"quantity": None},
+    {"side": "BUY"},
+    {"side": None},
+    {"type": ""},
+    {"time_in_force": "gtc"},
+    {"post_only": "true"},
+    {"post_only": 1},
+    {"client_order_id": " padded "},
+    {"client_order_id": "x" * 65},
+    {"client_order_id": "한국"},
+    {"client_order_id": 7},
+    {"market": "eth-krw"},
+    {"market": "ETH-KRW\x00"},
+    {"market": ""},
+    {"market": 1},
+    {"market": None},
+]
+
+
+@pytest.mark.parametrize(
+    "changes,is_plain", [(c, True) for c in _PLAIN] + [(c, False) for c in _LEFT]
+)
+def test_plain_order_input_is_order_ins_or_left_to_it(market, changes, is_plain):
+    # Given a placement's JSON body
+    from exchange.serializers import OrderIn, order_in_plain
+
+    data = {**_GOOD, **changes}
+
+    # When the plain reading and OrderIn read it
+    plain = order_in_plain(data)
+    serializer = OrderIn(data=data)
+
+    # Then the plain reading answers OrderIn's validated data, or leaves the body to OrderIn
+    assert (plain is not None) is is_plain
+    if is_plain:
+        assert serializer.is_valid(), serializer.errors
+        assert plain == dict(serializer.validated_data)
+
+
+def test_a_missing_side_and_a_form_body_are_left_to_order_in(market):
+    from django.http import QueryDict
+
+    from exchange.serializers import order_in_plain
+
+    assert order_in_plain({k: v for k, v in _GOOD.items() if k != "side"}) is None
+    assert order_in_plain(QueryDict("market=ETH-KRW&side=buy&price=3000000&quantity=10")) is None
+    assert order_in_plain([_GOOD]) is None

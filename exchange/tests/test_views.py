@@ -1,5 +1,6 @@
 import io
 import json
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -348,8 +349,8 @@ def test_trade_page_queries(market, alice, fund, django_assert_max_num_queries):
     client.get(url)
 
     # When the trading page is shown again: session, user, the market with its last price and
-    # fee, balances, open orders, history
-    with django_assert_max_num_queries(6):
+    # fee, then balances, open orders and history in one statement
+    with django_assert_max_num_queries(4):
         response = client.get(url)
     assert response.status_code == 200
 
@@ -409,3 +410,160 @@ def test_trade_page_rows_and_the_parts_shared_by_a_pair(market, alice, fund):
     assert f'<form method="post" action="{cancel}">' in eth
     assert "(ETH)</th>" in eth and "(USD)</th>" not in eth
     assert "(USD)</th>" in dollar and "(ETH)</th>" not in dollar
+
+
+# The rows' markup as the template wrote them from Order instances and the units filter before
+# the trading page made them in the view (f51f6ae's trade.html): the reference the page must
+# equal.
+_ORM_ROWS = (Path(__file__).parent / "trade_rows_before.html").read_text()
+
+
+def _orm_rows(user, market) -> list[str]:
+    """The balances, open orders and history rows of `user` on `market`'s page as the ORM
+    and the template made them, each a line of the reference's markup."""
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from exchange import selectors
+
+    def listed(is_open):
+        orders = list(selectors.orders_for(user=user, market=market, is_open=is_open)[:20])
+        for order in orders:
+            created = timezone.localtime(order.created_at)
+            order.created_iso = created.isoformat()
+            order.created_shown = created.strftime("%Y-%m-%d %H:%M:%S")
+            order.cancel_url = reverse("exchange:order-cancel", args=[order.public_id])
+        return orders
+
+    context = {
+        "market": Market.objects.select_related("base", "quote").get(pk=market.pk),
+        # by symbol, as the page orders them now (the query had no order: the rows' order in
+        # the table, which every balance update changes)
+        "balances": dict(sorted(selectors.balances_for(user=user).items())),
+        "open_orders": listed(True),
+        "history": listed(False),
+        "csrf_token": "TOKEN",
+    }
+    html = Template(_ORM_ROWS).render(Context(context))
+    return [line.strip() for line in html.splitlines() if line.strip()]
+
+
+def _page_lines(html: str) -> list[str]:
+    """The page's balance, order and history row lines, its CSRF tokens as the reference's."""
+    import re
+
+    html = re.sub(r'(name="csrfmiddlewaretoken" value=)"[^"]+"', r'\1"TOKEN"', html)
+    return [
+        line.strip()
+        for line in html.splitlines()
+        if line.strip().startswith(("<tr><td><time", "<td><form")) or 'id="balance-' in line
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_trade_page_rows_equal_the_orm_and_templates_rows(market, alice, bob, fund, language):
+    # Given Alice's open buy and sell, a partly filled buy, a filled sell, a cancelled buy and
+    # a filled market buy, with balances in both assets (Bob takes the other sides)
+    from django.utils import translation
+
+    fund(alice, market, krw=100_000_000, eth=ETH)
+    fund(bob, market, krw=100_000_000, eth=ETH)
+
+    def place(user, **fields):
+        return services.order_place(user=user, market=market, **fields)
+
+    place(alice, side="buy", price=PRICE, quantity=ETH // 100)
+    place(alice, side="sell", price=PRICE * 3, quantity=ETH // 50)
+    place(alice, side="buy", price=PRICE + 1_000, quantity=ETH // 50)
+    place(bob, side="sell", price=PRICE + 1_000, quantity=ETH // 100)
+    place(alice, side="sell", price=PRICE * 2, quantity=ETH // 100)
+    place(bob, side="buy", price=PRICE * 2, quantity=ETH // 100)
+    services.order_cancel(
+        user=alice, order=place(alice, side="buy", price=PRICE - 1_000, quantity=ETH // 100)
+    )
+    place(bob, side="sell", price=PRICE * 2 + 5_000, quantity=ETH // 100)
+    place(alice, side="buy", kind="market", quote_amount=1_000_000, time_in_force="IOC")
+    alice.preferred_language = language
+    alice.save(update_fields=["preferred_language"])
+
+    # When the trading page is shown
+    html = (
+        _login(alice)
+        .get(reverse("exchange:trade", args=["ETH-KRW"]), HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+    )
+
+    # Then its balances and rows are the ORM and template's, line for line, in the language
+    with translation.override(language):
+        expected = _orm_rows(alice, market)
+    assert _page_lines(html) == expected
+    assert len(expected) == 2 + 2 * 2 + 4  # balances, open orders (two lines each), history
+    with translation.override(language):
+        filled, market_kind = str(Order.Status.FILLED.label), str(Order.Kind.MARKET.label)
+    assert ("<td>Buy</td><td>Market</td>" in html) is (language == "en")
+    assert f"<td>{market_kind}</td><td>0.01</td><td>60,050</td><td>{filled}</td>" in html
+
+
+def test_trade_page_shows_each_balance_in_its_own_decimals(market, alice, fund):
+    # Given Alice's ETH and KRW, and a market of two other assets
+    fund(alice, market, krw=1_500_000, eth=ETH + ETH // 4)
+    usd = AssetFactory(symbol="USD", name="US dollar", kind=Asset.Kind.FIAT, decimals=2)
+    Market.objects.create(
+        symbol="USD-KRW", base=usd, quote=market.quote, tick_size=1, lot_size=1, min_notional=0
+    )
+    client = _login(alice)
+
+    # When the USD-KRW trading page is shown
+    html = client.get(reverse("exchange:trade", args=["USD-KRW"])).content.decode()
+
+    # Then ETH is shown in its 9 decimals (the template showed every asset but the market's
+    # base in the quote's decimals: 1,250,000,000 ETH), KRW in its 0, in symbol order
+    assert '<dt>ETH</dt><dd id="balance-ETH">1.25 (held 0)</dd>' in html
+    assert '<dt>KRW</dt><dd id="balance-KRW">1,500,000 (held 0)</dd>' in html
+    assert html.index('id="balance-ETH"') < html.index('id="balance-KRW"')
+
+
+def test_an_open_orders_cancel_form_carries_a_token_csrf_accepts(market, alice, fund):
+    # Given Alice's open order on her trading page, in a browser that CSRF checks
+    import re
+
+    fund(alice, market, krw=1_000_000)
+    order = services.order_place(
+        user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    html = browser.get(reverse("exchange:trade", args=["ETH-KRW"])).content.decode()
+    row = _open_orders_section(html)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', row)[1]
+
+    # When its cancel form is sent without the token, then with the row's token
+    url = reverse("exchange:order-cancel", args=[order.public_id])
+    refused = browser.post(url)
+    order.refresh_from_db()
+    status_after_refusal = order.status
+    accepted = browser.post(url, {"csrfmiddlewaretoken": token})
+
+    # Then the first is refused and changes nothing; the second cancels the order
+    assert (refused.status_code, status_after_refusal) == (403, "open")
+    assert accepted.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+
+
+def test_the_order_form_and_the_rows_send_one_token(market, alice, fund):
+    # Given Alice's open order, on her trading page
+    import re
+
+    fund(alice, market, krw=1_000_000)
+    services.order_place(user=alice, market=market, side="buy", price=PRICE, quantity=ETH // 10)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+
+    # When the page is shown
+    html = browser.get(reverse("exchange:trade", args=["ETH-KRW"])).content.decode()
+
+    # Then every form of the page (the order form, the cancel form, the header's) carries the
+    # same token
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 3 and len(set(tokens)) == 1
