@@ -102,7 +102,13 @@ TEMPLATES = [
             # `localized_name`, `localized` (busanhub/i18n.py) and money formatting (`amount`,
             # `won`: busanhub/amount_filters.py) in every template without `{% load %}`.
             # `{% shared %}` (busanhub/fragments.py): the base template's header and footer.
-            "builtins": ["busanhub.i18n", "busanhub.amount_filters", "busanhub.fragments"],
+            # `{% extends %}` (busanhub/extends.py): Django's, the root's blocks listed once.
+            "builtins": [
+                "busanhub.i18n",
+                "busanhub.amount_filters",
+                "busanhub.fragments",
+                "busanhub.extends",
+            ],
         },
     },
 ]
