@@ -120,6 +120,9 @@ DATABASES = {
         "DATABASE_URL", default=f"postgres://postgres@/busanhub?host={VAR_DIR / 'pg'}"
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with the per-request health check asked of the socket (busanhub/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "busanhub.db.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
