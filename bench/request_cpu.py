@@ -152,6 +152,13 @@ def requests_for(plan: dict) -> list[Request]:
 
         return send
 
+    # A visitor who is not signed in: no session, the CSRF cookie of an earlier page.
+    visitor = Client(enforce_csrf_checks=True, HTTP_REFERER="http://testserver/")
+    visitor.handler = handler
+
+    def anonymous_page(path: str) -> Callable[[], object]:
+        return lambda: visitor.get(path)
+
     def api(entry: dict, method: str, path: str, body=None):
         headers = {"HTTP_AUTHORIZATION": f"Token {entry['token']}"}
         if method == "POST":
@@ -300,6 +307,9 @@ def requests_for(plan: dict) -> list[Request]:
         Request("page /verify/ seen before", page("citizens", lambda e: f"/verify/{digests[0]}")),
         # and a page of text only, the fixed cost every page pays.
         Request("page /privacy/", page("citizens", lambda e: "/privacy/")),
+        # The same two floors for a visitor who is not signed in (no session, no user).
+        Request("page / anonymous", anonymous_page("/")),
+        Request("page /privacy/ anonymous", anonymous_page("/privacy/")),
         # Not in the mix either: the Staff journey's other admin lists, each by its role.
         *(Request(name, page(role, lambda e, path=path: path)) for name, role, path in ADMIN_LISTS),
     ]

@@ -102,7 +102,13 @@ TEMPLATES = [
             # `localized_name`, `localized` (busanhub/i18n.py) and money formatting (`amount`,
             # `won`: busanhub/amount_filters.py) in every template without `{% load %}`.
             # `{% shared %}` (busanhub/fragments.py): the base template's header and footer.
-            "builtins": ["busanhub.i18n", "busanhub.amount_filters", "busanhub.fragments"],
+            # `{% extends %}` (busanhub/extends.py): Django's, the root's blocks listed once.
+            "builtins": [
+                "busanhub.i18n",
+                "busanhub.amount_filters",
+                "busanhub.fragments",
+                "busanhub.extends",
+            ],
         },
     },
 ]
@@ -114,6 +120,9 @@ DATABASES = {
         "DATABASE_URL", default=f"postgres://postgres@/busanhub?host={VAR_DIR / 'pg'}"
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with the per-request health check asked of the socket (busanhub/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "busanhub.db.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -64,3 +64,24 @@ def test_csrf_tokens_and_the_path_are_never_shared_between_readers():
     assert first_page.count("csrfmiddlewaretoken") == 2
     assert '<input type="hidden" name="next" value="/terms/">' in second_page
     assert '<input type="hidden" name="next" value="/terms/">' not in first_page
+
+
+def test_the_home_page_follows_sign_in_and_language(client):
+    # Given the home page rendered first for a signed-in reader in Korean
+    signed_in = Client()
+    signed_in.force_login(UserFactory(preferred_language="ko"))
+    signed_in.get("/privacy/")  # the preferred language applied
+    first = signed_in.get("/").content.decode()
+    # When an anonymous reader opens it in Korean, then in English
+    anonymous = client.get("/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/").content.decode()
+
+    # Then each sees the actions and the language that are theirs
+    assert 'href="/me/">' in first.split("<main")[1]
+    assert 'href="/accounts/signup/"' not in first.split("<main")[1]
+    assert 'href="/accounts/signup/"' in anonymous.split("<main")[1]
+    assert 'href="/me/">' not in anonymous.split("<main")[1]
+    assert "Busan's public services, in one place" in english
+    assert "Busan's public services, in one place" not in anonymous
+    assert english.count('class="card"') == anonymous.count('class="card"') > 0
