@@ -38,11 +38,18 @@ def _date_and_time(moment) -> tuple[str, str]:
 @login_required
 def home(request):
     wallet, about = selectors.wallet_home(user=request.user)
-    history = page_of(request, selectors.wallet_history(wallet=wallet))
+    # First pages by prepared statements (the same rows as the querysets, which count a
+    # longer list and serve the other pages).
+    history = page_of(
+        request,
+        selectors.wallet_history(wallet=wallet),
+        first=lambda limit: selectors.wallet_history_first(wallet=wallet, limit=limit),
+    )
     # What the template's {% url %} and |date filters made of each row, once per page.
     verify_url = url_filler("chain:verify-digest", _ANY_DIGEST)
     for posting in history:
         posting.label = selectors.posting_label(posting)
+        posting.account_label = selectors.account_label(posting.account)
         posting.shown_date, posting.shown_time = _date_and_time(posting.transaction.created_at)
         digest = posting.transaction.digest
         posting.verify_url = verify_url(digest) if digest else ""
@@ -51,6 +58,7 @@ def home(request):
         selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
         per_page=10,
         param="payments_page",
+        first=lambda limit: selectors.payments_for_wallet_first(wallet=wallet, limit=limit),
     )
     receipt_url = url_filler("vouchers:receipt")
     for payment in payments:
