@@ -7,8 +7,8 @@
 
 A page number that is not a number, or past the end, shows the last page (never a 404 or 500).
 Two lists on one page take different `param`s. A hot list's first page may come from a cheaper
-read of the same rows (`first`: a prepared statement), the queryset still counting a longer list
-and serving the other pages.
+read of the same rows (`first`: a prepared statement) and count (`count`), the queryset serving
+the other pages.
 """
 
 from collections.abc import Callable, Sequence
@@ -28,14 +28,16 @@ def page_of(
     per_page: int = PER_PAGE,
     param="page",
     first: Callable[[int], list] | None = None,
+    count: Callable[[], int] | None = None,
 ) -> Page:
     """The page of `items` (a queryset or list) the request asks for, with the links to its
     neighbours (`previous_url`, `next_url`: the request's query with only `param` changed).
     `first(limit)`, when given, returns the queryset's first `limit` rows, as the queryset
-    would (same rows, same order), for the first page."""
+    would (same rows, same order), for the first page; `count()` its `count()`, for a longer
+    list's first page."""
     number = request.GET.get(param)
     if number in (None, "", "1") and isinstance(items, QuerySet):
-        page = _first_page(items, per_page, first)
+        page = _first_page(items, per_page, first, count)
     else:
         page = Paginator(items, per_page).get_page(number)
     page.param = param  # type: ignore[attr-defined]
@@ -48,14 +50,22 @@ def page_of(
     return page
 
 
-def _first_page(items: QuerySet, per_page: int, first: Callable[[int], list] | None = None) -> Page:
+def _first_page(
+    items: QuerySet,
+    per_page: int,
+    first: Callable[[int], list] | None = None,
+    count: Callable[[], int] | None = None,
+) -> Page:
     """The first page from one query of `per_page + 1` rows: most citizens' lists fit on it,
     and then its length is the count (no COUNT(*), a query compiled and sent for nothing).
     A longer list still counts its rows, for "1–20 of 134"."""
     rows = first(per_page + 1) if first is not None else list(items[: per_page + 1])
     if len(rows) <= per_page:
         return Paginator(rows, per_page).page(1)
-    return Page(rows[:per_page], 1, Paginator(items, per_page))
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count()  # a cached_property: the paginator reads this value
+    return Page(rows[:per_page], 1, paginator)
 
 
 def _url(request: HttpRequest, param: str, number: int) -> str:

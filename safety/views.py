@@ -110,8 +110,14 @@ def public_map(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ("", "open", "closed", *Report.Status.values):
         status = ""
+    # The first page (nearly every visit) by the written-out statements of the map's points.
     points = page_of(
-        request, selectors.reports_public_rows(service_code=service_code, status=status)
+        request,
+        selectors.reports_public_rows(service_code=service_code, status=status),
+        first=lambda limit: selectors.reports_for_map(
+            service_code=service_code, status=status, limit=limit
+        ),
+        count=lambda: selectors.reports_public_count(service_code=service_code, status=status),
     )
     # What the template's {% url %} and two |date filters made of each row, once per page: the
     # detail URL's prefix and the creation time in the active time zone.

@@ -135,3 +135,33 @@ def test_a_longer_list_still_counts_its_rows(django_assert_num_queries, query, n
     assert listed == [f"group {n:02}" for n in names]
     assert page.paginator.count == 25 and page.paginator.num_pages == 2
     assert ("1–20 of 25" if not query else "21–25 of 25") in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", [{}, {"page": "2"}])
+def test_a_first_page_read_and_counted_another_way_is_the_querysets(
+    django_assert_num_queries, query
+):
+    from django.contrib.auth.models import Group
+
+    Group.objects.bulk_create(Group(name=f"group {n:02}") for n in range(25))
+    groups = Group.objects.filter(name__startswith="group ").order_by("name")
+    asked = []
+
+    def first(limit):
+        asked.append(("first", limit))
+        return [Group(name=f"group {n:02}") for n in range(limit)]
+
+    def count():
+        asked.append(("count",))
+        return 25
+
+    # When the first page comes from `first` and `count`, another page from the queryset
+    with django_assert_num_queries(0 if not query else 2):
+        page = page_of(RequestFactory().get("/list/", query), groups, first=first, count=count)
+        listed = [group.name for group in page]
+
+    # Then both read the same rows with the same count
+    assert asked == ([("first", 21), ("count",)] if not query else [])
+    assert listed == [f"group {n:02}" for n in (range(20) if not query else range(20, 25))]
+    assert page.paginator.count == 25 and page.paginator.num_pages == 2
