@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -122,8 +123,15 @@ def public_map(request: HttpRequest) -> HttpResponse:
     # What the template's {% url %} and two |date filters made of each row, once per page: the
     # detail URL's prefix and the creation time in the active time zone.
     detail_url = url_filler("safety:report-detail")
+    # The category's name in the page's language and each status's label, translated once.
+    name = "category__name_en" if get_language() == "en" else "category__name_ko"
+    labels: dict[str, str] = {}
     for point in points:
-        point["status_label"] = Report.Status(point["status"]).label
+        status_label = labels.get(point["status"])
+        if status_label is None:
+            status_label = labels[point["status"]] = str(Report.Status(point["status"]).label)
+        point["status_label"] = status_label
+        point["name"] = point[name]
         point["url"] = detail_url(point["public_id"])
         created = timezone.localtime(point["created_at"])
         point["created_iso"] = created.isoformat()
