@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -349,3 +350,19 @@ def test_map_list_rows_name_the_category_and_status_in_the_readers_language(clie
     assert f'<a href="{link}">Street light</a>' in english
     assert '<span class="status status-submitted">Submitted</span>' in english
     assert '<span class="status status-submitted">Submitted</span>' not in korean
+
+
+def test_the_map_lists_first_page_is_the_same_from_its_statements_as_from_the_queryset(client):
+    for _ in range(23):
+        make_report()
+
+    # When the first page is shown from the statements ("1") and from the queryset ("01")
+    statements = client.get(reverse("safety:map"), {"page": "1"}).content.decode()
+    queryset = client.get(reverse("safety:map"), {"page": "01"}).content.decode()
+
+    # Then the pages are the same (but for the masked CSRF tokens and the page number in links)
+    def same(html):
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html).replace("=01", "=1")
+
+    assert "전체 23개 중 1–20" in statements
+    assert same(queryset) == same(statements)

@@ -1,6 +1,7 @@
 """The wallet page: what it says about the citizen (shop, pending top-ups) and the policy's caps
 comes with the wallet in one query, and follows every change."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -130,3 +131,27 @@ def test_the_history_names_the_accounts_as_their_kinds_in_both_languages(client,
     with translation.override("en"):
         assert account.get_kind_display() == "Wallet cash" != shown
     assert "<td>Wallet cash</td>" in english and f"<td>{shown}</td>" in korean
+
+
+def test_the_wallet_page_is_the_same_from_its_statements_as_from_the_querysets(
+    client, citizen, pool
+):
+    # Given a citizen whose history and payments both run past their first page
+    topped_up(citizen, 120_000)
+    shop = approved_merchant(owner=UserFactory(), name="Shop")
+    for n in range(12):
+        services.payment_create(payer=citizen, merchant_code=shop.code, amount=1_000 + n)
+    client.force_login(citizen)
+    url = reverse("vouchers:home")
+
+    # When the first pages are shown from the prepared statements ("1") and from the querysets
+    # (Paginator reads "01" as page 1 too)
+    statements = client.get(url, {"page": "1", "payments_page": "1"}).content.decode()
+    querysets = client.get(url, {"page": "01", "payments_page": "01"}).content.decode()
+
+    # Then the pages are the same (but for the masked CSRF tokens and the page numbers in links)
+    def same(html):
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html).replace("=01", "=1")
+
+    assert "1–10 of 12" in statements and "Receipt" in statements
+    assert same(querysets) == same(statements)
