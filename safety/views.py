@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from busanhub import spreadsheet
-from busanhub.pagination import page_of
+from busanhub.pagination import PER_PAGE, is_first_page, page_of
 from busanhub.url_fillers import url_filler
 
 from . import catalogue, exports, photo_files, photos, selectors, services, throttle
@@ -115,9 +115,11 @@ def public_map(request: HttpRequest) -> HttpResponse:
     points = page_of(
         request,
         selectors.reports_public_rows(service_code=service_code, status=status),
-        first=lambda limit: selectors.reports_for_map(
-            service_code=service_code, status=status, limit=limit
-        ),
+        first_rows=selectors.reports_for_map(
+            service_code=service_code, status=status, limit=PER_PAGE + 1
+        )
+        if is_first_page(request)
+        else None,
         count=lambda: selectors.reports_public_count(service_code=service_code, status=status),
     )
     # What the template's {% url %} and two |date filters made of each row, once per page: the

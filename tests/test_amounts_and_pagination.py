@@ -144,24 +144,25 @@ def test_a_first_page_read_and_counted_another_way_is_the_querysets(
 ):
     from django.contrib.auth.models import Group
 
+    from busanhub.pagination import is_first_page
+
     Group.objects.bulk_create(Group(name=f"group {n:02}") for n in range(25))
     groups = Group.objects.filter(name__startswith="group ").order_by("name")
-    asked = []
-
-    def first(limit):
-        asked.append(("first", limit))
-        return [Group(name=f"group {n:02}") for n in range(limit)]
+    request = RequestFactory().get("/list/", query)
+    counted = []
 
     def count():
-        asked.append(("count",))
+        counted.append(True)
         return 25
 
-    # When the first page comes from `first` and `count`, another page from the queryset
+    first_rows = list(groups[:21]) if is_first_page(request) else None  # a statement's rows
+
+    # When the first page comes from those rows and `count`, another from the queryset
     with django_assert_num_queries(0 if not query else 2):
-        page = page_of(RequestFactory().get("/list/", query), groups, first=first, count=count)
+        page = page_of(request, groups, first_rows=first_rows, count=count)
         listed = [group.name for group in page]
 
     # Then both read the same rows with the same count
-    assert asked == ([("first", 21), ("count",)] if not query else [])
+    assert counted == ([True] if not query else [])
     assert listed == [f"group {n:02}" for n in (range(20) if not query else range(20, 25))]
     assert page.paginator.count == 25 and page.paginator.num_pages == 2

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from busanhub import spreadsheet
 from busanhub.accounts.reauth import ReauthLocked, password_recheck
-from busanhub.pagination import page_of
+from busanhub.pagination import PER_PAGE, is_first_page, page_of
 from busanhub.url_fillers import url_filler
 
 from . import forms, reports, selectors, services
@@ -27,6 +27,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 
 _ANY_DIGEST = "0x" + "0" * 64
+_PAYMENTS_PER_PAGE = 10
 
 
 def _date_and_time(moment) -> tuple[str, str]:
@@ -43,7 +44,9 @@ def home(request):
     history = page_of(
         request,
         selectors.wallet_history(wallet=wallet),
-        first=lambda limit: selectors.wallet_history_first(wallet=wallet, limit=limit),
+        first_rows=selectors.wallet_history_first(wallet=wallet, limit=PER_PAGE + 1)
+        if is_first_page(request)
+        else None,
     )
     # What the template's {% url %} and |date filters made of each row, once per page.
     verify_url = url_filler("chain:verify-digest", _ANY_DIGEST)
@@ -56,9 +59,11 @@ def home(request):
     payments = page_of(
         request,
         selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
-        per_page=10,
+        per_page=_PAYMENTS_PER_PAGE,
         param="payments_page",
-        first=lambda limit: selectors.payments_for_wallet_first(wallet=wallet, limit=limit),
+        first_rows=selectors.payments_for_wallet_first(wallet=wallet, limit=_PAYMENTS_PER_PAGE + 1)
+        if is_first_page(request, "payments_page")
+        else None,
     )
     receipt_url = url_filler("vouchers:receipt")
     for payment in payments:
