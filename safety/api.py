@@ -4,6 +4,7 @@
 import hashlib
 import json
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import path
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from busanhub.url_fillers import url_filler
 
-from . import geo, map_grid, selectors, services
+from . import catalogue, geo, map_grid, selectors, services
 from .models import Category
 from .serializers import (
     MapQuerySerializer,
@@ -53,6 +54,10 @@ class NearbyView(APIView):
 
 MAP_MAX_AGE_S = 30  # how long a browser may show a map response without asking again
 MAP_CACHE_S = 300  # a clustered body in the cache; a report's change renews the version first
+# A body of points is cached only for the whole city (no bbox: API clients, every reader alike):
+# a browser's viewport is exact to 6 decimals and rarely asked twice, and storing each one cost
+# more (a pickle and a SET) than the rare hit saved.
+MAP_POINTS_CACHE_S = 300
 
 
 def _map_body(view: selectors.MapView, language: str) -> bytes:
@@ -97,8 +102,9 @@ def _map_body(view: selectors.MapView, language: str) -> bytes:
 class MapView(APIView):
     """GeoJSON of the public map: no reporter, no contact details. A viewport holding more than
     map_grid.POINTS_MAX reports comes as clusters of grid cells (`clustered: true`), a smaller
-    one as its reports. Clustered bodies are cached until a report changes; every answer has an
-    ETag and a short max-age."""
+    one as its reports. Clustered bodies and the whole city's points are cached until a report
+    changes (points also until the catalogue does); every answer has an ETag and a short
+    max-age."""
 
     permission_classes = [permissions.AllowAny]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
@@ -112,24 +118,37 @@ class MapView(APIView):
         status = query.validated_data.get("status", "")
         language = getattr(request, "LANGUAGE_CODE", "ko")
         level, cells = map_grid.viewport(bbox, geo.busan_bounds())
-        version = cache.get(services.MAP_VERSION_KEY)
+        points_max = int(getattr(settings, "SAFETY_MAP_POINTS_MAX", map_grid.POINTS_MAX))
+        # Clusters depend on the cells, not the exact viewport nor the language; the whole
+        # city's points on the language (the categories' names). Each entry holds the versions
+        # it was built in (the reports' map version; for points also the catalogue's
+        # generation), so the versions and the entries come in one round trip and a stale entry
+        # is skipped.
+        filters = (points_max, service_code, status)
+        cluster_key = _map_key("clusters", level, cells, *filters)
+        points_key = _map_key("points", language, *filters) if bbox is None else ""
+        keys = [services.MAP_VERSION_KEY, catalogue.CATALOGUE.key, cluster_key]
+        found = cache.get_many([*keys, points_key] if points_key else keys)
+        version = found.get(services.MAP_VERSION_KEY)
         if version is None:
             services.map_version_renew()
             version = cache.get(services.MAP_VERSION_KEY)
-        # Clusters depend on the cells, not the exact viewport nor the language.
-        key = (
-            "safety:map:"
-            + hashlib.sha256(
-                repr((version, level, cells, service_code, status)).encode()
-            ).hexdigest()
-        )
-        body = cache.get(key)
-        if body is None:
-            view = selectors.map_view(bbox=bbox, service_code=service_code, status=status)
-            body = _map_body(view, language)
-            if view.is_clustered:
-                cache.set(key, body, MAP_CACHE_S)
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        points_version = (version, catalogue.CATALOGUE.current(found.get(catalogue.CATALOGUE.key)))
+        entry = found.get(cluster_key)
+        if entry is None or entry[0] != version:
+            entry = found.get(points_key) if points_key else None
+            if entry is None or entry[0] != points_version:
+                view = selectors.map_view(bbox=bbox, service_code=service_code, status=status)
+                body = _map_body(view, language)
+                etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+                if view.is_clustered:
+                    entry = (version, etag, body)
+                    cache.set(cluster_key, entry, MAP_CACHE_S)
+                else:
+                    entry = (points_version, etag, body)
+                    if points_key:
+                        cache.set(points_key, entry, MAP_POINTS_CACHE_S)
+        _, etag, body = entry
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponse(status=304)
         else:
@@ -138,6 +157,10 @@ class MapView(APIView):
         response["Cache-Control"] = f"public, max-age={MAP_MAX_AGE_S}"
         patch_vary_headers(response, ["Accept-Language", "Cookie"])
         return response
+
+
+def _map_key(*parts) -> str:
+    return "safety:map:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 class MinePagination(CursorPagination):

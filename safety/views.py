@@ -7,11 +7,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from busanhub import spreadsheet
-from busanhub.pagination import page_of
+from busanhub.pagination import PER_PAGE, is_first_page, page_of
 from busanhub.url_fillers import url_filler
 
 from . import catalogue, exports, photo_files, photos, selectors, services, throttle
@@ -110,14 +111,29 @@ def public_map(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ("", "open", "closed", *Report.Status.values):
         status = ""
+    # The first page (nearly every visit) by the written-out statements of the map's points.
     points = page_of(
-        request, selectors.reports_public_rows(service_code=service_code, status=status)
+        request,
+        selectors.reports_public_rows(service_code=service_code, status=status),
+        first_rows=selectors.reports_for_map(
+            service_code=service_code, status=status, limit=PER_PAGE + 1
+        )
+        if is_first_page(request)
+        else None,
+        count=lambda: selectors.reports_public_count(service_code=service_code, status=status),
     )
     # What the template's {% url %} and two |date filters made of each row, once per page: the
     # detail URL's prefix and the creation time in the active time zone.
     detail_url = url_filler("safety:report-detail")
+    # The category's name in the page's language and each status's label, translated once.
+    name = "category__name_en" if get_language() == "en" else "category__name_ko"
+    labels: dict[str, str] = {}
     for point in points:
-        point["status_label"] = Report.Status(point["status"]).label
+        status_label = labels.get(point["status"])
+        if status_label is None:
+            status_label = labels[point["status"]] = str(Report.Status(point["status"]).label)
+        point["status_label"] = status_label
+        point["name"] = point[name]
         point["url"] = detail_url(point["public_id"])
         created = timezone.localtime(point["created_at"])
         point["created_iso"] = created.isoformat()

@@ -135,3 +135,34 @@ def test_a_longer_list_still_counts_its_rows(django_assert_num_queries, query, n
     assert listed == [f"group {n:02}" for n in names]
     assert page.paginator.count == 25 and page.paginator.num_pages == 2
     assert ("1–20 of 25" if not query else "21–25 of 25") in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", [{}, {"page": "2"}])
+def test_a_first_page_read_and_counted_another_way_is_the_querysets(
+    django_assert_num_queries, query
+):
+    from django.contrib.auth.models import Group
+
+    from busanhub.pagination import is_first_page
+
+    Group.objects.bulk_create(Group(name=f"group {n:02}") for n in range(25))
+    groups = Group.objects.filter(name__startswith="group ").order_by("name")
+    request = RequestFactory().get("/list/", query)
+    counted = []
+
+    def count():
+        counted.append(True)
+        return 25
+
+    first_rows = list(groups[:21]) if is_first_page(request) else None  # a statement's rows
+
+    # When the first page comes from those rows and `count`, another from the queryset
+    with django_assert_num_queries(0 if not query else 2):
+        page = page_of(request, groups, first_rows=first_rows, count=count)
+        listed = [group.name for group in page]
+
+    # Then both read the same rows with the same count
+    assert counted == ([True] if not query else [])
+    assert listed == [f"group {n:02}" for n in (range(20) if not query else range(20, 25))]
+    assert page.paginator.count == 25 and page.paginator.num_pages == 2

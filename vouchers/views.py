@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from busanhub import spreadsheet
 from busanhub.accounts.reauth import ReauthLocked, password_recheck
-from busanhub.pagination import page_of
+from busanhub.pagination import PER_PAGE, is_first_page, page_of
 from busanhub.url_fillers import url_filler
 
 from . import forms, reports, selectors, services
@@ -27,6 +27,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 
 _ANY_DIGEST = "0x" + "0" * 64
+_PAYMENTS_PER_PAGE = 10
 
 
 def _date_and_time(moment) -> tuple[str, str]:
@@ -38,19 +39,31 @@ def _date_and_time(moment) -> tuple[str, str]:
 @login_required
 def home(request):
     wallet, about = selectors.wallet_home(user=request.user)
-    history = page_of(request, selectors.wallet_history(wallet=wallet))
+    # First pages by prepared statements (the same rows as the querysets, which count a
+    # longer list and serve the other pages).
+    history = page_of(
+        request,
+        selectors.wallet_history(wallet=wallet),
+        first_rows=selectors.wallet_history_first(wallet=wallet, limit=PER_PAGE + 1)
+        if is_first_page(request)
+        else None,
+    )
     # What the template's {% url %} and |date filters made of each row, once per page.
     verify_url = url_filler("chain:verify-digest", _ANY_DIGEST)
     for posting in history:
         posting.label = selectors.posting_label(posting)
+        posting.account_label = selectors.account_label(posting.account)
         posting.shown_date, posting.shown_time = _date_and_time(posting.transaction.created_at)
         digest = posting.transaction.digest
         posting.verify_url = verify_url(digest) if digest else ""
     payments = page_of(
         request,
         selectors.payments_for_wallet(wallet=wallet).order_by("-pk"),
-        per_page=10,
+        per_page=_PAYMENTS_PER_PAGE,
         param="payments_page",
+        first_rows=selectors.payments_for_wallet_first(wallet=wallet, limit=_PAYMENTS_PER_PAGE + 1)
+        if is_first_page(request, "payments_page")
+        else None,
     )
     receipt_url = url_filler("vouchers:receipt")
     for payment in payments:

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from busanhub.accounts.models import User
 from safety import services
 from safety.tests.factories import (
     CITY_HALL,
@@ -84,6 +85,9 @@ def test_my_reports_needs_login_and_shows_only_mine(client, django_assert_max_nu
     mine = [make_report(reporter=citizen) for _ in range(3)]
     make_report(reporter=UserFactory())
     client.force_login(citizen)
+    # The user's statement is prepared once per database connection (PREPARE, one more query):
+    # whether an earlier test on this connection did it depends on which tests ran before.
+    User.objects.get(pk=citizen.pk)
     # Session and user lookups plus the portal's language bookkeeping, then one data query.
     with django_assert_max_num_queries(6):
         response = client.get(reverse("safety-api:mine"))
@@ -150,6 +154,46 @@ def test_cluster_counts_follow_the_workflow_and_the_filters(
         "count": 0,
         "features": [],
     }
+
+
+def test_a_body_of_points_is_cached_until_a_report_or_the_catalogue_changes(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # Given a report on the map, read once in each language (the bodies are cached)
+    category = CategoryFactory(service_code="LIGHT", name_ko="가로등", name_en="Street light")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_report(category=category)
+
+    def read(language="ko"):
+        return client.get(reverse("safety-api:map"), HTTP_ACCEPT_LANGUAGE=language)
+
+    def names(language):
+        features = read(language).json()["features"]
+        return [(f["properties"]["service_name"], f["properties"]["status"]) for f in features]
+
+    assert names("en") == [("Street light", "submitted")]
+    assert names("ko") == [("가로등", "submitted")]
+    with django_assert_num_queries(0):
+        cached = read("en")
+    assert cached.json()["features"][0]["properties"]["service_name"] == "Street light"
+
+    # When a report is filed, then the next answer has it
+    with django_capture_on_commit_callbacks(execute=True):
+        second = make_report(category=category)
+    ids = [f["properties"]["service_request_id"] for f in read().json()["features"]]
+    assert ids == [str(second.public_id), str(first.public_id)]
+
+    # When staff move one through the workflow, then the answer shows its status
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_transition(report=first, to_status="rejected", actor=StaffFactory())
+    assert names("en") == [("Street light", "submitted"), ("Street light", "rejected")]
+
+    # When the category is renamed, then the points carry the new name, in each language
+    category.name_en = "Security light"
+    with django_capture_on_commit_callbacks(execute=True):
+        category.save()
+    assert names("en") == [("Security light", "submitted"), ("Security light", "rejected")]
+    assert names("ko") == [("가로등", "submitted"), ("가로등", "rejected")]
 
 
 def test_map_cells_rebuilt_equal_the_cells_moved_by_filing_and_workflow():

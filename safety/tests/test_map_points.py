@@ -46,4 +46,8 @@ def test_the_map_points_are_the_public_querys_rows_for_every_filter():
             status,
             limit,
         )
+        if bbox is None:
+            assert selectors.reports_public_count(service_code=code, status=status) == (
+                expected.count()
+            ), (code, status)
     assert selectors.reports_for_map(limit=2000)  # the combinations were not all empty

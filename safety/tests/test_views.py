@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -334,3 +335,34 @@ def test_map_filters_show_a_renamed_category_and_rows_keep_their_links_and_times
     assert '<option value="LIGHT">보안등</option>' in second and "가로등" not in second
     assert f'<a href="{report.get_absolute_url()}">보안등</a>' in second
     assert '<time datetime="2026-03-02T00:30:05+09:00">2026-03-02 00:30</time>' in second
+
+
+def test_map_list_rows_name_the_category_and_status_in_the_readers_language(client):
+    category = CategoryFactory(service_code="LIGHT", name_ko="가로등", name_en="Street light")
+    report = make_report(category=category)
+    url = reverse("safety:map")
+
+    korean = client.get(url, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    link = report.get_absolute_url()
+    assert f'<a href="{link}">가로등</a>' in korean and "Street light</a>" not in korean
+    assert f'<a href="{link}">Street light</a>' in english
+    assert '<span class="status status-submitted">Submitted</span>' in english
+    assert '<span class="status status-submitted">Submitted</span>' not in korean
+
+
+def test_the_map_lists_first_page_is_the_same_from_its_statements_as_from_the_queryset(client):
+    for _ in range(23):
+        make_report()
+
+    # When the first page is shown from the statements ("1") and from the queryset ("01")
+    statements = client.get(reverse("safety:map"), {"page": "1"}).content.decode()
+    queryset = client.get(reverse("safety:map"), {"page": "01"}).content.decode()
+
+    # Then the pages are the same (but for the masked CSRF tokens and the page number in links)
+    def same(html):
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html).replace("=01", "=1")
+
+    assert "전체 23개 중 1–20" in statements
+    assert same(queryset) == same(statements)
