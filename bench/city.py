@@ -29,14 +29,19 @@ server-side sessions, not passwords):
   centre (inside the city boundary: the service refuses points outside), over the workers.
 - exchange: the ETH-KRW market (`exchange.demo.seed`'s catalogue), traders with an
   `ExchangeKycCredential` (bulk wallets and `credential_issue_many`) and balances
-  (`exchange.services.deposit_credit`), then resting limit orders on both sides of the book
-  (`order_place`, never crossing).
+  (`exchange.services.deposit_credit`), a chunk per transaction over the workers, then
+  resting limit orders on both sides of the book (`order_place`, never crossing) placed as
+  EXCHANGE_MATCHING=process places them (production's setting), each job one chunk's traders
+  in one transaction over the workers; then the market's matcher drains the log
+  (`markets_match`, as `manage.py exchange_matcher`) and the orders rest on the book.
 - logistics: a processor, its plant and a product (the master-data services), lots
-  (`lot_create`) and EPCIS ObjectEvents per lot captured in documents of up to 100 events
-  (`epcis_document_capture`: validated, hashed, anchored).
+  (`lot_create`) and EPCIS ObjectEvents per lot, LOTS_PER_JOB lots' events captured in one
+  document (`epcis_document_capture`: validated, hashed, anchored) over the workers; the
+  events are at most a minute apart and all in the past (capture refuses the future).
 - education: courses with a reading and a three-question quiz (`course_create`,
   `module_create`, `lesson_create`, `question_create`, `course_publish`), and enrolments of
-  random citizens (`enrollment_create`, over the workers).
+  random citizens (`enrollment_create`, over the workers, a course per job and transaction:
+  the service locks the course's row).
 
 Every seeding connection commits without waiting for the WAL flush (`synchronous_commit` off:
 a seed a crash interrupts is seeded again); no rule, lock or constraint is skipped. Each kind
@@ -723,11 +728,8 @@ def courses_seed(*, prefix, count, staff) -> list:
 
 
 def enrolments_job(prefix: str, job: list[tuple[int, int]]) -> int:
-    """The job's enrolments (`enrollment_create`), all in one course (the job is one course's:
-    enrolment locks the course's row, so no two workers wait on one course), in one
-    transaction."""
-    from django.db import transaction
-
+    """The job's enrolments, one course's (`enrollments_create`: one transaction that locks
+    the course's row, so no two workers wait on one course)."""
     from busanhub.accounts.models import User
     from education import services as education_services
     from education.models import Course
@@ -735,9 +737,10 @@ def enrolments_job(prefix: str, job: list[tuple[int, int]]) -> int:
     courses = Course.objects.in_bulk({course for _index, course in job})
     emails = [citizen_email(prefix, index) for index, _course in job]
     students = User.objects.in_bulk(emails, field_name="email")
-    with transaction.atomic():
-        for (_index, course), email in zip(job, emails, strict=True):
-            education_services.enrollment_create(course=courses[course], student=students[email])
+    (course,) = courses.values()
+    education_services.enrollments_create(
+        course=course, students=[students[email] for email in emails]
+    )
     return len(job)
 
 
