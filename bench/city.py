@@ -541,7 +541,7 @@ def orders_job(prefix: str, job: list[tuple[int, str, int, int]]) -> int:
     """The job's orders (trader index, side, price, quantity) by `order_place`, in one
     transaction, as EXCHANGE_MATCHING=process places them (production's setting): each order
     holds its funds and joins the market's log; the matcher takes the log afterwards
-    (exchange_seed). A job's traders are no other job's: no two workers lock the same
+    (orders_seed). A job's traders are no other job's: no two workers lock the same
     accounts."""
     from django.db import transaction
     from django.test import override_settings
@@ -565,19 +565,24 @@ def orders_job(prefix: str, job: list[tuple[int, str, int, int]]) -> int:
     return len(job)
 
 
-def exchange_seed(*, prefix, traders, orders, total, rng, workers: int = 1) -> tuple[int, int]:
-    """Traders (the first `traders` citizens) with KYC and deposits, then `orders` resting
-    limit orders on both sides of ETH-KRW (never crossing), placed in the workers, each job
-    the orders of its own traders; then the market's matcher drains the log
-    (`markets_match`, as `manage.py exchange_matcher` does), which rests them on the book."""
+def traders_seed(*, prefix, traders, total, workers: int = 1) -> int:
+    """Traders (the first `traders` citizens) with KYC and deposits, a chunk per job."""
+    people = min(traders, total)
+    chunks = [(start, min(start + CHUNK, people)) for start in range(0, people, CHUNK)]
+    return fan_out(functools.partial(traders_job, prefix), chunks, workers)
+
+
+def orders_seed(*, prefix, traders, orders, total, rng, workers: int = 1) -> int:
+    """`orders` resting limit orders on both sides of ETH-KRW (never crossing) by the traders
+    in turn, placed in the workers, each job the orders of one chunk of traders; then the
+    market's matcher drains the log (`markets_match`, as `manage.py exchange_matcher` does),
+    which rests them on the book."""
     from exchange import services as exchange_services
     from exchange.models import Market
 
     people = min(traders, total)
-    chunks = [(start, min(start + CHUNK, people)) for start in range(0, people, CHUNK)]
-    made = fan_out(functools.partial(traders_job, prefix), chunks, workers)
     mid = 4_500_000
-    by_chunk: list[list[tuple[int, str, int, int]]] = [[] for _ in chunks]
+    by_chunk: list[list[tuple[int, str, int, int]]] = [[] for _ in range(0, people, CHUNK)]
     for index in range(orders):
         side = "buy" if index % 2 else "sell"
         ticks = rng.randrange(1, 200)
@@ -586,7 +591,7 @@ def exchange_seed(*, prefix, traders, orders, total, rng, workers: int = 1) -> t
         by_chunk[trader // CHUNK].append((trader, side, price, rng.randrange(2, 20) * 10**6))
     placed = fan_out(functools.partial(orders_job, prefix), by_chunk, workers)
     exchange_services.markets_match(market_pk=Market.objects.get(symbol="ETH-KRW").pk)
-    return made, placed
+    return placed
 
 
 # Lots and their events go to the workers in jobs of this many lots: one document each.
@@ -794,7 +799,11 @@ def seed_city(
             prefix=prefix, count=counts.reports, total=counts.citizens, rng=rng, workers=workers
         )
     with _timed(seeded, "traders", out) as timer:
-        traders, orders = exchange_seed(
+        timer.count = traders_seed(
+            prefix=prefix, traders=counts.traders, total=counts.citizens, workers=workers
+        )
+    with _timed(seeded, "orders", out) as timer:
+        timer.count = orders_seed(
             prefix=prefix,
             traders=counts.traders,
             orders=counts.orders,
@@ -802,8 +811,6 @@ def seed_city(
             rng=rng,
             workers=workers,
         )
-        timer.count = traders
-    seeded.timings["orders"] = (orders, seeded.timings["traders"][1])
     with _timed(seeded, "epcis", out) as timer:
         seeded.gtin, seeded.lot_codes, timer.count = logistics_seed(
             prefix=prefix,
@@ -839,6 +846,7 @@ def headline(seeded: Seeded, wall_s: float) -> str:
     return (
         f"citizens={seeded.timings['citizens'][0]} citizens_per_s={rate('citizens')} "
         f"payments_per_s={rate('payments')} reports_per_s={rate('reports')} "
+        f"orders_per_s={rate('orders')} "
         f"epcis_events_per_s={rate('epcis')} enrolments_per_s={rate('enrolments')} "
         f"citizen_cpu_ms={cpu_ms('citizens'):.2f} seed_s={wall_s:.0f}"
     )
