@@ -21,7 +21,8 @@ server-side sessions, not passwords):
   one balanced `vouchers.services.journal_post` per chunk (a real top-up is a bank round trip:
   tests/test_services.py covers it). A chunk of CHUNK citizens is one transaction (all or
   nothing) of about 35 round trips; the chunks are dealt to --workers processes. ANALYZE
-  follows (the planner's statistics would still describe empty tables).
+  follows (the planner's statistics would still describe empty tables), as it follows the
+  traders (their exchange accounts, before their orders are planned).
 - merchants: `merchant_apply` + `merchant_approve`; payments: `payment_create` by random
   citizens at random merchants (residents: cashback from the incentive pool), each its own
   transaction as a citizen's payment is, in jobs of JOB over the workers.
@@ -376,7 +377,6 @@ def fan_out(function: Callable, jobs: list, workers: int) -> int:
 
 
 def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
-    from django.db import connection
 
     from identity import services as identity_services
 
@@ -384,12 +384,21 @@ def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
     # The city issuer's keys and status lists exist before the workers race to make them.
     identity_services.status_lists_ensure(issuer=identity_services.city_issuer())
     made = fan_out(lambda chunk: citizens_chunk(prefix, *chunk, suite), chunks, workers)
-    # The planner's statistics still describe the empty tables of the migrations: without
-    # them, the next phases' statements (planned once per connection) scan what they should
-    # look up by index. A bulk load ends with ANALYZE, as PostgreSQL's docs advise.
+    analyze()
+    return made
+
+
+def analyze() -> None:
+    """ANALYZE after a bulk load, as PostgreSQL's docs advise. Otherwise the planner's
+    statistics still describe the tables as the migrations left them (empty), and the next
+    phases' prepared statements (planned once per connection, generic plans) scan what they
+    should look up by index: orders placed after the traders' 20,000 exchange accounts went in
+    ran at ~80/s, and at over 1,000/s once analysed (BENCHMARKS.md, 2026-12-05, second
+    session)."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return made
 
 
 def district_centres() -> list[tuple[float, float]]:
@@ -569,7 +578,9 @@ def traders_seed(*, prefix, traders, total, workers: int = 1) -> int:
     """Traders (the first `traders` citizens) with KYC and deposits, a chunk per job."""
     people = min(traders, total)
     chunks = [(start, min(start + CHUNK, people)) for start in range(0, people, CHUNK)]
-    return fan_out(functools.partial(traders_job, prefix), chunks, workers)
+    made = fan_out(functools.partial(traders_job, prefix), chunks, workers)
+    analyze()  # the traders' accounts, credentials and deposits: before orders are planned
+    return made
 
 
 def orders_seed(*, prefix, traders, orders, total, rng, workers: int = 1) -> int:
