@@ -21,7 +21,8 @@ server-side sessions, not passwords):
   one balanced `vouchers.services.journal_post` per chunk (a real top-up is a bank round trip:
   tests/test_services.py covers it). A chunk of CHUNK citizens is one transaction (all or
   nothing) of about 35 round trips; the chunks are dealt to --workers processes. ANALYZE
-  follows (the planner's statistics would still describe empty tables).
+  follows (the planner's statistics would still describe empty tables), as it follows the
+  traders (their exchange accounts, before their orders are planned).
 - merchants: `merchant_apply` + `merchant_approve`; payments: `payment_create` by random
   citizens at random merchants (residents: cashback from the incentive pool), each its own
   transaction as a citizen's payment is, in jobs of JOB over the workers.
@@ -29,14 +30,19 @@ server-side sessions, not passwords):
   centre (inside the city boundary: the service refuses points outside), over the workers.
 - exchange: the ETH-KRW market (`exchange.demo.seed`'s catalogue), traders with an
   `ExchangeKycCredential` (bulk wallets and `credential_issue_many`) and balances
-  (`exchange.services.deposit_credit`), then resting limit orders on both sides of the book
-  (`order_place`, never crossing).
+  (`exchange.services.deposit_credit`), a chunk per transaction over the workers, then
+  resting limit orders on both sides of the book (`order_place`, never crossing) placed as
+  EXCHANGE_MATCHING=process places them (production's setting), each job one chunk's traders
+  in one transaction over the workers; then the market's matcher drains the log
+  (`markets_match`, as `manage.py exchange_matcher`) and the orders rest on the book.
 - logistics: a processor, its plant and a product (the master-data services), lots
-  (`lot_create`) and EPCIS ObjectEvents per lot captured in documents of up to 100 events
-  (`epcis_document_capture`: validated, hashed, anchored).
+  (`lot_create`) and EPCIS ObjectEvents per lot, LOTS_PER_JOB lots' events captured in one
+  document (`epcis_document_capture`: validated, hashed, anchored) over the workers; the
+  events are at most a minute apart and all in the past (capture refuses the future).
 - education: courses with a reading and a three-question quiz (`course_create`,
   `module_create`, `lesson_create`, `question_create`, `course_publish`), and enrolments of
-  random citizens (`enrollment_create`, over the workers).
+  random citizens (`enrollment_create`, over the workers, a course per job and transaction:
+  the service locks the course's row).
 
 Every seeding connection commits without waiting for the WAL flush (`synchronous_commit` off:
 a seed a crash interrupts is seeded again); no rule, lock or constraint is skipped. Each kind
@@ -371,7 +377,6 @@ def fan_out(function: Callable, jobs: list, workers: int) -> int:
 
 
 def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
-    from django.db import connection
 
     from identity import services as identity_services
 
@@ -379,12 +384,21 @@ def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
     # The city issuer's keys and status lists exist before the workers race to make them.
     identity_services.status_lists_ensure(issuer=identity_services.city_issuer())
     made = fan_out(lambda chunk: citizens_chunk(prefix, *chunk, suite), chunks, workers)
-    # The planner's statistics still describe the empty tables of the migrations: without
-    # them, the next phases' statements (planned once per connection) scan what they should
-    # look up by index. A bulk load ends with ANALYZE, as PostgreSQL's docs advise.
+    analyze()
+    return made
+
+
+def analyze() -> None:
+    """ANALYZE after a bulk load, as PostgreSQL's docs advise. Otherwise the planner's
+    statistics still describe the tables as the migrations left them (empty), and the next
+    phases' prepared statements (planned once per connection, generic plans) scan what they
+    should look up by index: orders placed after the traders' 20,000 exchange accounts went in
+    ran at ~80/s, and at over 1,000/s once analysed (BENCHMARKS.md, 2026-12-05, second
+    session)."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return made
 
 
 def district_centres() -> list[tuple[float, float]]:
@@ -491,25 +505,24 @@ def reports_seed(*, prefix, count, total, rng, workers: int = 1) -> int:
     return fan_out(functools.partial(reports_job, prefix), jobs_of(draws), workers)
 
 
-def exchange_seed(*, prefix, traders, orders, total, rng) -> tuple[int, int]:
+def traders_job(prefix: str, job: tuple[int, int]) -> int:
+    """Traders start..stop-1 (citizens already) in one transaction: B Pass wallets, an
+    `ExchangeKycCredential` each (`credential_issue_many`) and their KRW and ETH deposits
+    (`deposit_credit`)."""
+    from django.db import transaction
+
     from busanhub.accounts.models import User
     from exchange import services as exchange_services
-    from exchange.models import Asset, Market
+    from exchange.models import Asset
     from identity import credential_types as ct
     from identity import services as identity_services
 
-    market = Market.objects.get(symbol="ETH-KRW")
     krw, eth = Asset.objects.get(symbol="KRW"), Asset.objects.get(symbol="ETH")
-    issuer = identity_services.city_issuer()
-    people = list(
-        User.objects.filter(
-            email__in=[citizen_email(prefix, index) for index in range(min(traders, total))]
-        )
-    )
-    for start in range(0, len(people), CHUNK):
-        chunk = people[start : start + CHUNK]
+    emails = [citizen_email(prefix, index) for index in range(*job)]
+    people = list(User.objects.filter(email__in=emails).order_by("pk"))
+    with transaction.atomic():
         identity_services.credential_issue_many(
-            issuer=issuer,
+            issuer=identity_services.city_issuer(),
             requests=[
                 {
                     "subject_did": wallet.did,
@@ -518,34 +531,114 @@ def exchange_seed(*, prefix, traders, orders, total, rng) -> tuple[int, int]:
                     "holder": user,
                 }
                 for user, wallet in zip(
-                    chunk, identity_services.wallets_open(users=chunk), strict=True
+                    people, identity_services.wallets_open(users=people), strict=True
                 )
             ],
             cryptosuite="eddsa-jcs-2022",
         )
-    for user in people:
-        exchange_services.deposit_credit(
-            owner_id=user.pk, asset=krw, amount=50_000_000, kind="city", reference="city"
-        )
-        exchange_services.deposit_credit(
-            owner_id=user.pk, asset=eth, amount=10 * GWEI_PER_ETH, kind="city", reference="city"
-        )
+        for user in people:
+            exchange_services.deposit_credit(
+                owner_id=user.pk, asset=krw, amount=50_000_000, kind="city", reference="city"
+            )
+            exchange_services.deposit_credit(
+                owner_id=user.pk, asset=eth, amount=10 * GWEI_PER_ETH, kind="city", reference="city"
+            )
+    return len(people)
+
+
+def orders_job(prefix: str, job: list[tuple[int, str, int, int]]) -> int:
+    """The job's orders (trader index, side, price, quantity) by `order_place`, in one
+    transaction, as EXCHANGE_MATCHING=process places them (production's setting): each order
+    holds its funds and joins the market's log; the matcher takes the log afterwards
+    (orders_seed). A job's traders are no other job's: no two workers lock the same
+    accounts."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from busanhub.accounts.models import User
+    from exchange import services as exchange_services
+    from exchange.models import Market
+
+    market = Market.objects.get(symbol="ETH-KRW")
+    emails = [citizen_email(prefix, index) for index in sorted({draw[0] for draw in job})]
+    traders = User.objects.in_bulk(emails, field_name="email")
+    with override_settings(EXCHANGE_MATCHING="process"), transaction.atomic():
+        for index, side, price, quantity in job:
+            exchange_services.order_place(
+                user=traders[citizen_email(prefix, index)],
+                market=market,
+                side=side,
+                price=price,
+                quantity=quantity,
+            )
+    return len(job)
+
+
+def traders_seed(*, prefix, traders, total, workers: int = 1) -> int:
+    """Traders (the first `traders` citizens) with KYC and deposits, a chunk per job."""
+    people = min(traders, total)
+    chunks = [(start, min(start + CHUNK, people)) for start in range(0, people, CHUNK)]
+    made = fan_out(functools.partial(traders_job, prefix), chunks, workers)
+    analyze()  # the traders' accounts, credentials and deposits: before orders are planned
+    return made
+
+
+def orders_seed(*, prefix, traders, orders, total, rng, workers: int = 1) -> int:
+    """`orders` resting limit orders on both sides of ETH-KRW (never crossing) by the traders
+    in turn, placed in the workers, each job the orders of one chunk of traders; then the
+    market's matcher drains the log (`markets_match`, as `manage.py exchange_matcher` does),
+    which rests them on the book."""
+    from exchange import services as exchange_services
+    from exchange.models import Market
+
+    people = min(traders, total)
     mid = 4_500_000
+    by_chunk: list[list[tuple[int, str, int, int]]] = [[] for _ in range(0, people, CHUNK)]
     for index in range(orders):
         side = "buy" if index % 2 else "sell"
         ticks = rng.randrange(1, 200)
         price = mid - ticks * 1_000 if side == "buy" else mid + ticks * 1_000
-        exchange_services.order_place(
-            user=people[index % len(people)],
-            market=market,
-            side=side,
-            price=price,
-            quantity=rng.randrange(2, 20) * 10**6,
+        trader = index % people
+        by_chunk[trader // CHUNK].append((trader, side, price, rng.randrange(2, 20) * 10**6))
+    placed = fan_out(functools.partial(orders_job, prefix), by_chunk, workers)
+    exchange_services.markets_match(market_pk=Market.objects.get(symbol="ETH-KRW").pk)
+    return placed
+
+
+# Lots and their events go to the workers in jobs of this many lots: one document each.
+LOTS_PER_JOB = 50
+
+
+def epcis_job(job: tuple[int, int, list[str], list[dict]]) -> int:
+    """Registers the job's lots (`lot_create`) and captures their events in one EPCIS
+    document (`epcis_document_capture`: validated, hashed, anchored)."""
+    from logistics import services as logistics_services
+    from logistics.models import Party, Product
+
+    party_pk, product_pk, codes, events = job
+    party = Party.objects.get(pk=party_pk)
+    product = Product.objects.get(pk=product_pk)
+    for code in codes:
+        logistics_services.lot_create(product=product, lot_code=code)
+    if events:
+        logistics_services.epcis_document_capture(
+            document={
+                "@context": EPCIS_CONTEXT,
+                "type": "EPCISDocument",
+                "schemaVersion": "2.0",
+                "creationDate": "2026-11-01T00:00:00Z",
+                "epcisBody": {"eventList": events},
+            },
+            party=party,
         )
-    return len(people), orders
+    return len(events)
 
 
-def logistics_seed(*, prefix, lots, events_per_lot, rng) -> tuple[str, list[str], int]:
+def logistics_seed(
+    *, prefix, lots, events_per_lot, rng, workers: int = 1
+) -> tuple[str, list[str], int]:
+    from django.utils import timezone
+
     from logistics import services as logistics_services
     from logistics.epcis import identifiers
 
@@ -563,16 +656,23 @@ def logistics_seed(*, prefix, lots, events_per_lot, rng) -> tuple[str, list[str]
     )
     sgln = identifiers.sgln_urn(gln=location.gln)
     codes = []
-    events = []
-    when = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    jobs = []
+    # A minute at most between events, all of them in the past (capture refuses an event in
+    # the future: a city of 100,000 events from a fixed 1 November ran past today).
+    when = min(
+        datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC),
+        timezone.now() - datetime.timedelta(minutes=lots * events_per_lot + 60),
+    )
     for number in range(lots):
+        if number % LOTS_PER_JOB == 0:
+            jobs.append((party.pk, product.pk, [], []))
         code = f"{prefix[:8]}-{number}"
-        logistics_services.lot_create(product=product, lot_code=code)
         codes.append(code)
+        jobs[-1][2].append(code)
         lgtin = identifiers.lgtin_urn(gtin=product.gtin, lot=code)
         for step in range(events_per_lot):
             when += datetime.timedelta(seconds=rng.randrange(1, 60))
-            events.append(
+            jobs[-1][3].append(
                 {
                     "type": "ObjectEvent",
                     "eventTime": when.isoformat(),
@@ -584,18 +684,8 @@ def logistics_seed(*, prefix, lots, events_per_lot, rng) -> tuple[str, list[str]
                     "bizLocation": {"id": sgln},
                 }
             )
-    for start in range(0, len(events), 100):
-        logistics_services.epcis_document_capture(
-            document={
-                "@context": EPCIS_CONTEXT,
-                "type": "EPCISDocument",
-                "schemaVersion": "2.0",
-                "creationDate": "2026-11-01T00:00:00Z",
-                "epcisBody": {"eventList": events[start : start + 100]},
-            },
-            party=party,
-        )
-    return product.gtin, codes, len(events)
+    captured = fan_out(epcis_job, jobs, workers)
+    return product.gtin, codes, captured
 
 
 def courses_seed(*, prefix, count, staff) -> list:
@@ -654,6 +744,8 @@ def courses_seed(*, prefix, count, staff) -> list:
 
 
 def enrolments_job(prefix: str, job: list[tuple[int, int]]) -> int:
+    """The job's enrolments, one course's (`enrollments_create`: one transaction that locks
+    the course's row, so no two workers wait on one course)."""
     from busanhub.accounts.models import User
     from education import services as education_services
     from education.models import Course
@@ -661,8 +753,10 @@ def enrolments_job(prefix: str, job: list[tuple[int, int]]) -> int:
     courses = Course.objects.in_bulk({course for _index, course in job})
     emails = [citizen_email(prefix, index) for index, _course in job]
     students = User.objects.in_bulk(emails, field_name="email")
-    for (_index, course), email in zip(job, emails, strict=True):
-        education_services.enrollment_create(course=courses[course], student=students[email])
+    (course,) = courses.values()
+    education_services.enrollments_create(
+        course=course, students=[students[email] for email in emails]
+    )
     return len(job)
 
 
@@ -671,7 +765,10 @@ def enrolments_seed(*, prefix, count, total, courses, rng, workers: int = 1) -> 
     draws = list(
         dict.fromkeys((rng.randrange(total), rng.choice(courses).pk) for _ in range(count))
     )
-    return fan_out(functools.partial(enrolments_job, prefix), jobs_of(draws), workers)
+    by_course: dict[int, list[tuple[int, int]]] = {}
+    for index, course in draws:
+        by_course.setdefault(course, []).append((index, course))
+    return fan_out(functools.partial(enrolments_job, prefix), list(by_course.values()), workers)
 
 
 def seed_city(
@@ -713,18 +810,25 @@ def seed_city(
             prefix=prefix, count=counts.reports, total=counts.citizens, rng=rng, workers=workers
         )
     with _timed(seeded, "traders", out) as timer:
-        traders, orders = exchange_seed(
+        timer.count = traders_seed(
+            prefix=prefix, traders=counts.traders, total=counts.citizens, workers=workers
+        )
+    with _timed(seeded, "orders", out) as timer:
+        timer.count = orders_seed(
             prefix=prefix,
             traders=counts.traders,
             orders=counts.orders,
             total=counts.citizens,
             rng=rng,
+            workers=workers,
         )
-        timer.count = traders
-    seeded.timings["orders"] = (orders, seeded.timings["traders"][1])
     with _timed(seeded, "epcis", out) as timer:
         seeded.gtin, seeded.lot_codes, timer.count = logistics_seed(
-            prefix=prefix, lots=counts.lots, events_per_lot=counts.events_per_lot, rng=rng
+            prefix=prefix,
+            lots=counts.lots,
+            events_per_lot=counts.events_per_lot,
+            rng=rng,
+            workers=workers,
         )
     with _timed(seeded, "courses", out) as timer:
         courses = courses_seed(prefix=prefix, count=counts.courses, staff=staff["staff-education"])
@@ -753,6 +857,7 @@ def headline(seeded: Seeded, wall_s: float) -> str:
     return (
         f"citizens={seeded.timings['citizens'][0]} citizens_per_s={rate('citizens')} "
         f"payments_per_s={rate('payments')} reports_per_s={rate('reports')} "
+        f"orders_per_s={rate('orders')} "
         f"epcis_events_per_s={rate('epcis')} enrolments_per_s={rate('enrolments')} "
         f"citizen_cpu_ms={cpu_ms('citizens'):.2f} seed_s={wall_s:.0f}"
     )

@@ -1,6 +1,7 @@
 import functools
 import json
 import random
+from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -36,10 +37,10 @@ ANSWER_MESSAGES = {
 SEAT_STATUSES = [Enrollment.Status.PENDING, Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
 
 
-def _check_seat(course: Course) -> None:
+def _check_seat(course: Course, *, seats: int = 1) -> None:
     if course.capacity is not None:
         taken = course.enrollments.filter(status__in=SEAT_STATUSES).count()
-        if taken >= course.capacity:
+        if taken + seats > course.capacity:
             raise ValidationError({"course": _("This course is full.")})
 
 
@@ -49,36 +50,61 @@ def enrollment_create(*, course: Course, student) -> Enrollment:
 
     Race-safe: the course row is locked while seats are counted. Refused (ValidationError
     naming `course`, nothing written) when already enrolled, full, closed, unpublished, over,
-    or when a prerequisite course is not completed.
+    or when a prerequisite course is not completed. `enrollments_create` for one student.
     """
+    return enrollments_create(course=course, students=[student])[0]
+
+
+@transaction.atomic
+def enrollments_create(*, course: Course, students: Sequence) -> list[Enrollment]:
+    """Enrolls students in one course, all or none, by the rules of `enrollment_create`
+    (the first refusal, in the students' order, refuses them all and writes nothing); a
+    student named twice is refused as already enrolled. Atomic and race-safe: the course row
+    is locked while enrolments and seats are counted. A few queries for the whole list, not per
+    student (an import of a class list; bench/city.py's enrolments)."""
     course = Course.objects.select_for_update().get(pk=course.pk)
     if not course.is_published:
         raise ValidationError({"course": _("This course is not open for enrollment.")})
     if not course.is_enrollment_open or course.ends_on < timezone.localdate():
         raise ValidationError({"course": _("Enrollment in this course is closed.")})
-    if Enrollment.objects.filter(course=course, student=student).exists():
+    student_pks = [student.pk for student in students]
+    enrolled = Enrollment.objects.filter(course=course, student__in=student_pks)
+    if len(set(student_pks)) < len(student_pks) or enrolled.exists():
         message = _("You are already enrolled in this course.")
         raise ValidationError({"course": ValidationError(message, code="already_enrolled")})
-    missing = course.prerequisites.exclude(
-        enrollments__student=student, enrollments__status=Enrollment.Status.COMPLETED
-    )
-    if missing.exists():
-        raise ValidationError(
-            {
-                "course": _("Complete these courses first: %(titles)s")
-                % {"titles": ", ".join(c.title for c in missing)}
-            }
+    prerequisites = list(course.prerequisites.all())
+    if prerequisites:
+        completed = set(
+            Enrollment.objects.filter(
+                student__in=student_pks,
+                course__in=prerequisites,
+                status=Enrollment.Status.COMPLETED,
+            ).values_list("student_id", "course_id")
         )
-    _check_seat(course)
+        for pk in student_pks:
+            missing = [c for c in prerequisites if (pk, c.pk) not in completed]
+            if missing:
+                raise ValidationError(
+                    {
+                        "course": _("Complete these courses first: %(titles)s")
+                        % {"titles": ", ".join(c.title for c in missing)}
+                    }
+                )
+    _check_seat(course, seats=len(student_pks))
     status = (
         Enrollment.Status.ACTIVE
         if course.enrollment_policy == Course.Enrollment.OPEN
         else Enrollment.Status.PENDING
     )
-    enrollment = Enrollment(course=course, student=student, status=status)
-    enrollment.full_clean()
-    enrollment.save()
-    return enrollment
+    enrollments = [
+        Enrollment(course=course, student=student, status=status) for student in students
+    ]
+    for enrollment in enrollments:
+        # The course and students exist (the lock read the course; the caller holds the
+        # students) and uniqueness was counted above under the lock, its constraint behind it:
+        # the per-row queries full_clean would repeat for each student are left out.
+        enrollment.full_clean(exclude=["course", "student"], validate_unique=False)
+    return Enrollment.objects.bulk_create(enrollments)
 
 
 @transaction.atomic

@@ -184,6 +184,62 @@ def test_enrolling_without_the_prerequisites_is_refused_then_allowed(student):
     assert services.enrollment_create(course=advanced, student=student).status == "active"
 
 
+def _list_refused(course, students, message):
+    before = list(Enrollment.objects.order_by("pk").values_list("course_id", "student_id"))
+    with pytest.raises(ValidationError) as error:
+        services.enrollments_create(course=course, students=students)
+    assert error.value.message_dict["course"][0].startswith(message)
+    assert list(Enrollment.objects.order_by("pk").values_list("course_id", "student_id")) == before
+
+
+def test_a_class_list_is_enrolled_in_a_few_queries_however_long(
+    course, django_assert_max_num_queries
+):
+    # Given a course with a prerequisite and 30 students who completed it
+    basics = CourseFactory()
+    course.prerequisites.set([basics])
+    students = UserFactory.create_batch(30)
+    for student in students:
+        Enrollment.objects.create(course=basics, student=student, status="completed")
+
+    # When the list is enrolled
+    with django_assert_max_num_queries(8):
+        enrollments = services.enrollments_create(course=course, students=students)
+
+    # Then each is active in the course, in the list's order
+    assert [e.student_id for e in enrollments] == [s.pk for s in students]
+    stored = Enrollment.objects.filter(course=course).order_by("pk")
+    assert list(stored.values_list("student_id", "status")) == [(s.pk, "active") for s in students]
+
+
+def test_a_class_list_is_refused_whole_when_one_student_is_refused(course, student):
+    # Given a student already enrolled, and a course by prerequisite one student lacks
+    services.enrollment_create(course=course, student=student)
+    others = UserFactory.create_batch(3)
+    basics = CourseFactory(title="Hashing basics")
+    advanced = CourseFactory()
+    advanced.prerequisites.set([basics])
+    for other in others[:2]:
+        Enrollment.objects.create(course=basics, student=other, status="completed")
+
+    # Then a list naming the enrolled student, or a student twice, or one without the
+    # prerequisite enrols nobody
+    _list_refused(course, [*others, student], "You are already enrolled")
+    _list_refused(course, [others[0], others[0]], "You are already enrolled")
+    _list_refused(advanced, others, "Complete these courses first: Hashing basics")
+
+
+def test_a_class_list_that_passes_the_capacity_is_refused_whole(student):
+    # Given a course of 3 seats, one taken
+    course = CourseFactory(capacity=3)
+    services.enrollment_create(course=course, student=student)
+
+    # Then 3 more are refused (nobody enrolled) and 2 fill it
+    _list_refused(course, UserFactory.create_batch(3), "This course is full.")
+    services.enrollments_create(course=course, students=UserFactory.create_batch(2))
+    assert Enrollment.objects.filter(course=course).count() == 3
+
+
 # --- learning ------------------------------------------------------------------------------
 
 
