@@ -35,7 +35,7 @@ def page_of(
     list or for another page; `count()`, when given, counts the longer list instead (the
     queryset's `count()` written out)."""
     number = request.GET.get(param)
-    if number in (None, "", "1") and isinstance(items, QuerySet):
+    if is_first_page(request, param) and isinstance(items, QuerySet):
         page = _first_page(items, per_page, first_rows, count)
     else:
         page = Paginator(items, per_page).get_page(number)

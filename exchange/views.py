@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from busanhub import spreadsheet
 from busanhub.bank.links import bank_links_of
 from busanhub.chain.qr import svg_data_uri
-from busanhub.pagination import PER_PAGE, page_of
+from busanhub.pagination import PER_PAGE, is_first_page, page_of
 from busanhub.url_fillers import url_filler
 from exchange import exports, selectors, services, sumtree
 from exchange.amounts import from_units
@@ -169,7 +169,7 @@ def _trader_rows(request, market) -> dict:
         ("open_orders", "orders_page", True, panel.open_orders, open_row),
         ("history", "history_page", False, panel.past_orders, past_row),
     ):
-        if request.GET.get(param) in (None, "", "1") and len(first_rows) <= PER_PAGE:
+        if is_first_page(request, param) and len(first_rows) <= PER_PAGE:
             page = page_of(request, first_rows, param=param)  # the whole list: no queryset
         else:
             orders = selectors.orders_for(user=user, market=market, is_open=is_open)
