@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/safety.py --quick
     .venv/bin/python bench/safety.py --quick --submissions-only   # the photo submissions alone
+    .venv/bin/python bench/safety.py --quick --submissions-only --submitters 2   # and from 2
+    .venv/bin/python bench/safety.py --quick --submissions-only --profile   # their cProfile
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/busanhub .venv/bin/python bench/safety.py
 
 Runs against a throw-away database made by Django's test-database machinery (on whatever
 DATABASE_URL names) and removes it at the end. Prints figures only, asserts nothing about
 timing. The last line printed is the headline:
 
-    photos_per_s=N map_p95_ms=N photos_peak_mb=N
+    photos_per_s=N map_p95_ms=N photos_peak_mb=N [photos_per_s_Np=N submission_cpu_ms_Np=N]
 
 (`photos_peak_mb`: three reports of five 16 Mpx PNGs at once, the worst allowed case.)
 
@@ -18,7 +20,15 @@ timing. The last line printed is the headline:
   (boundary check, answers, the photo's header checked, decoded at the DCT scale of its
   public copy and re-encoded without metadata, SHA-256, rows, anchored envelope, map cells)
   and the redirect; sequential, one process. Also printed: CPU per submission of this process
-  and of its PostgreSQL backend (/proc), which is what a 2-CPU machine divides.
+  and of its PostgreSQL backend (/proc), which is what a 2-CPU machine divides. The citizen's
+  browser drops the "thank you" message after each submission, as the page it is redirected
+  to shows it (before, the unread messages piled up in the cookie and then the session).
+- with `--submitters N` (N > 1), the same number of submissions again, split over N forked
+  processes that start together, each with its own database connection and session, as N web
+  processes serve N citizens at once: `photos_per_s_Np` is the whole rate (submissions over
+  the span from the first start to the last end), `submission_cpu_ms_Np` the CPU per
+  submission of the N processes and of their N backends together. On a machine with other
+  work the rate says little; the CPU per submission says what N free CPUs would give.
 - photos (issue 14 item 7): peak memory and time of `report_create` with five photos each,
   sequential and three reports at once (threads, as a threaded web worker runs them):
   five 4608x3456 JPEGs (15.9 Mpx, a 16 MP phone's, under the 16 Mpx budget), five 3999x4001
@@ -35,10 +45,12 @@ timing. The last line printed is the headline:
 """
 
 import argparse
+import cProfile
 import io
 import logging
 import os
 import platform
+import pstats
 import random
 import re
 import shutil
@@ -113,14 +125,15 @@ def random_point_in_busan(rng: random.Random) -> tuple[float, float]:
             return lat, long
 
 
-def bench_submissions(count: int) -> dict:
-    """`count` reports, each with one 2048x1536 JPEG, POSTed to the report form."""
-    user = User.objects.create_user(email="bench@example.kr", password=None)
-    photos = [phone_photo(seed) for seed in range(4)]
-    rng = random.Random(7)
-    points = [random_point_in_busan(rng) for _ in range(count)]
+BENCH_EMAIL = "bench@example.kr"
+PHOTO_SEEDS = 4  # distinct photos, sent in turn
+
+
+def _poster(photos: list[bytes]):
+    """A signed-in citizen's browser (its own session) and a function filing one report with
+    one of `photos` through it."""
     client = Client()
-    client.force_login(user)
+    client.force_login(User.objects.get(email=BENCH_EMAIL))
     url = reverse("safety:report-new")
 
     def submit(index: int, lat: float, long: float) -> None:
@@ -137,31 +150,150 @@ def bench_submissions(count: int) -> dict:
         )
         if response.status_code != 302:
             raise SystemExit(f"submission {index}: {response.status_code}")
+        # A browser follows the redirect, whose page shows (and so consumes) the "thank you"
+        # message; unread, every later response re-encoded all earlier ones (the cookie grew,
+        # then overflowed into the session, saved each request).
+        client.cookies.pop("messages", None)
 
+    return submit
+
+
+def _submissions_run(submit, points, *, first_index: int = 0, profile: bool = False) -> dict:
+    """Files one report per point through `submit`, after one unmeasured submission; returns
+    the wall-clock span (monotonic, comparable between processes), each submission's latency
+    and the CPU seconds this process and its PostgreSQL backend spent."""
     # One unmeasured submission first: a process's first request imports the views' modules
     # and builds the URL resolver (~1.5 s of CPU once per web worker, not per submission).
-    submit(-1, *points[0])
+    submit(first_index - 1, *points[0])
+    return _submissions_timed(submit, points, first_index=first_index, profile=profile)
+
+
+def _submissions_timed(submit, points, *, first_index: int, profile: bool = False) -> dict:
     timings = []
     cpu = _cpu_reader()
     cpu_before = cpu()
-    started = time.perf_counter()
-    for index, (lat, long) in enumerate(points):
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    started = time.monotonic()
+    if profiler:
+        profiler.enable()
+    for index, (lat, long) in enumerate(points, start=first_index):
         begin = time.perf_counter()
         submit(index, lat, long)
         timings.append(time.perf_counter() - begin)
-    elapsed = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+    ended = time.monotonic()
     process_s, backend_s = (after - before for after, before in zip(cpu(), cpu_before, strict=True))
-    if Report.objects.filter(photos__isnull=False).count() != count + 1:
-        raise SystemExit("not every submission stored its photo")
+    if profiler:
+        stats = pstats.Stats(profiler, stream=sys.stdout)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(25)
+    return {
+        "started": started,
+        "ended": ended,
+        "timings": timings,
+        "process_s": process_s,
+        "backend_s": backend_s,
+    }
+
+
+def _figures(count: int, runs: list[dict], *, photo_bytes: int) -> dict:
+    """Rate over the span from the first start to the last end, CPU per submission summed over
+    the submitters (and their backends)."""
+    timings = [timing for run in runs for timing in run["timings"]]
+    elapsed = max(run["ended"] for run in runs) - min(run["started"] for run in runs)
     return {
         "count": count,
-        "photo_bytes": len(photos[0]),
+        "submitters": len(runs),
+        "photo_bytes": photo_bytes,
         "per_s": count / elapsed,
         "p50_ms": statistics.median(timings) * 1000,
         "p95_ms": statistics.quantiles(timings, n=100)[94] * 1000,
-        "process_ms": process_s / count * 1000,
-        "backend_ms": backend_s / count * 1000,
+        "process_ms": sum(run["process_s"] for run in runs) / count * 1000,
+        "backend_ms": sum(run["backend_s"] for run in runs) / count * 1000,
     }
+
+
+def _stored_check(expected: int) -> None:
+    if Report.objects.filter(photos__isnull=False).count() != expected:
+        raise SystemExit("not every submission stored its photo")
+
+
+def bench_submissions(count: int, *, profile: bool = False) -> dict:
+    """`count` reports, each with one 2048x1536 JPEG, POSTed to the report form by one process;
+    `profile`: prints the cProfile (CPU time) of the measured submissions."""
+    User.objects.create_user(email=BENCH_EMAIL, password=None)
+    photos = [phone_photo(seed) for seed in range(PHOTO_SEEDS)]
+    rng = random.Random(7)
+    points = [random_point_in_busan(rng) for _ in range(count)]
+    run = _submissions_run(_poster(photos), points, profile=profile)
+    _stored_check(count + 1)
+    return _figures(count, [run], photo_bytes=len(photos[0]))
+
+
+def _submitter(index, points, photos, ready, go, results) -> None:
+    """One submitter process (forked: the settings, the test database's name and the photo
+    storage are the parent's): its own database connection and session, one unmeasured
+    submission, then its share of the reports once every submitter is ready."""
+    try:
+        submit = _poster(photos)
+        submit(-1 - index, *points[0])
+        ready.put(index)
+        go.wait()
+        run = _submissions_timed(submit, points, first_index=index * 1_000_000)
+        results.put((index, run))
+    except BaseException as error:  # noqa: BLE001 - told to the parent, which stops the bench
+        results.put((index, f"{type(error).__name__}: {error}"))
+    finally:
+        connections.close_all()
+
+
+def bench_submissions_parallel(count: int, submitters: int) -> dict:
+    """`count` reports POSTed as in `bench_submissions`, split over `submitters` processes at
+    once, each with its own connection and session, as N web processes serve N citizens."""
+    import multiprocessing
+
+    photos = [phone_photo(seed) for seed in range(PHOTO_SEEDS)]
+    rng = random.Random(17)
+    points = [random_point_in_busan(rng) for _ in range(count)]
+    shares = [points[index::submitters] for index in range(submitters)]
+    before = Report.objects.filter(photos__isnull=False).count()
+    # Nothing open is shared with the children: each opens its own connections after the fork
+    # (redis-py makes its pools again in a forked process).
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    processes = [
+        context.Process(target=_submitter, args=(index, share, photos, ready, go, results))
+        for index, share in enumerate(shares)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        for _ in processes:
+            ready.get(timeout=600)
+        go.set()
+        runs = []
+        for _ in processes:
+            index, run = results.get(timeout=3600)
+            if isinstance(run, str):
+                raise SystemExit(f"submitter {index}: {run}")
+            runs.append(run)
+    finally:
+        go.set()
+        for process in processes:
+            process.join(timeout=60)
+    _stored_check(before + count + submitters)
+    return _figures(count, runs, photo_bytes=len(photos[0]))
+
+
+def submissions_line(sub: dict) -> str:
+    who = "1 process" if sub["submitters"] == 1 else f"{sub['submitters']} processes"
+    return (
+        f"submissions {sub['count']:>7,}  {sub['per_s']:>8.1f}/s  p50 {sub['p50_ms']:.1f} ms  "
+        f"p95 {sub['p95_ms']:.1f} ms  (photo {sub['photo_bytes'] / 1024:.0f} KiB, 2048x1536, "
+        f"{who})  CPU/submission {sub['process_ms']:.1f} ms + backend {sub['backend_ms']:.1f} ms"
+    )
 
 
 def _cpu_reader():
@@ -400,11 +532,26 @@ def parse_args(argv):
         help="the photo submissions alone (no photo memory cases, no map); headline "
         "photos_per_s and submission_cpu_ms",
     )
+    parser.add_argument(
+        "--submitters",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also file the submissions from N processes at once (headline photos_per_s_Np, "
+        "the whole rate, and submission_cpu_ms_Np); default 1: the one process alone",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the cProfile (CPU time) of the one-process submissions",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    if args.submitters < 1:
+        raise SystemExit("--submitters is at least 1")
     submissions = 100 if args.quick else 1_000
     photo_reports = 3 if args.quick else 10
     queries = 300 if args.quick else 2_000
@@ -442,17 +589,22 @@ def main(argv: list[str] | None = None) -> None:
             f"# {platform.python_implementation()} {platform.python_version()}, "
             f"PostgreSQL {connection.cursor().connection.server_version}, {os.cpu_count()} CPUs"
         )
-        sub = bench_submissions(submissions)
-        out(
-            f"submissions {sub['count']:>7,}  {sub['per_s']:>8.1f}/s  p50 {sub['p50_ms']:.1f} ms  "
-            f"p95 {sub['p95_ms']:.1f} ms  (photo {sub['photo_bytes'] / 1024:.0f} KiB, 2048x1536)  "
-            f"CPU/submission {sub['process_ms']:.1f} ms + backend {sub['backend_ms']:.1f} ms"
-        )
+        sub = bench_submissions(submissions, profile=args.profile)
+        out(submissions_line(sub))
+        parallel = ""
+        if args.submitters > 1:
+            many = bench_submissions_parallel(submissions, args.submitters)
+            out(submissions_line(many))
+            suffix = f"_{args.submitters}p"
+            parallel = (
+                f" photos_per_s{suffix}={many['per_s']:.0f}"
+                f" submission_cpu_ms{suffix}={many['process_ms'] + many['backend_ms']:.1f}"
+            )
         if args.submissions_only:
             out(f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
             out(
                 f"photos_per_s={sub['per_s']:.0f} "
-                f"submission_cpu_ms={sub['process_ms'] + sub['backend_ms']:.1f}"
+                f"submission_cpu_ms={sub['process_ms'] + sub['backend_ms']:.1f}{parallel}"
             )
             return
         photo_figures = bench_photos(photo_reports)
@@ -496,7 +648,7 @@ def main(argv: list[str] | None = None) -> None:
     out(f"load average {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     out(
         f"photos_per_s={sub['per_s']:.0f} map_p95_ms={figures['p95_ms']:.0f} "
-        f"photos_peak_mb={worst:.0f}"
+        f"photos_peak_mb={worst:.0f}{parallel}"
     )
 
 
