@@ -3,8 +3,9 @@ text and photos, never personal data."""
 
 import hashlib
 from datetime import UTC
+from typing import Any
 
-from busanhub.chain.services import anchor_record, anchor_record_new
+from busanhub.chain.services import anchor_leaf_columns, anchor_record
 from safety.models import Report, ReportUpdate
 
 ANCHOR_KIND = "safety.report"
@@ -61,17 +62,21 @@ def report_anchor(*, report: Report, update: ReportUpdate) -> None:
     report.save(update_fields=["version", "digest"])
 
 
-def report_anchor_new(*, report: Report, update: ReportUpdate, photo_hashes: list[str]) -> None:
-    """Anchors version 1 of a report not saved yet (its public id is a fresh UUID: one INSERT
-    of the leaf, no lookup, `anchor_record_new`) and sets its digest on both unsaved rows, so
-    they are inserted with it. Inside the caller's transaction, which then saves both."""
-    leaf = anchor_record_new(
+def report_anchor_columns_new(
+    *, report: Report, update: ReportUpdate, photo_hashes: list[str]
+) -> dict[str, Any]:
+    """The anchor leaf of version 1 of a report not saved yet (its public id is a fresh UUID),
+    as the columns `anchor_record_new` would insert (`anchor_leaf_columns`: validated, with its
+    digest), and sets that digest on both unsaved rows. The caller inserts the leaf with them,
+    in one transaction (`safety.services.report_rows`)."""
+    leaf = anchor_leaf_columns(
         kind=ANCHOR_KIND,
         ref=report.service_request_id,
         version=update.version,
         data=report_envelope_data(report=report, update=update, photo_hashes=photo_hashes),
         public=True,
     )
-    update.digest = leaf.digest
+    update.digest = leaf["digest"]
     report.version = update.version
-    report.digest = leaf.digest
+    report.digest = leaf["digest"]
+    return leaf

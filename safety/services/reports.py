@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from safety import geo, photo_files, photos
 from safety.models import ApiKey, Category, Follower, Report, ReportPhoto, ReportUpdate
 
-from .anchoring import report_anchor_new
+from .anchoring import report_anchor_columns_new
 from .checks import answers_check, location_check, photos_check
 from .map_cells import map_cells_move
 from .photo_rows import photo_rows_insert
+from .report_rows import report_rows_insert
 
 MAX_DESCRIPTION = 4000  # Open311's limit for `description`
 
@@ -149,9 +150,10 @@ def _photo_files_write(processed: Sequence[photos.ProcessedPhoto]) -> list[Repor
 @transaction.atomic
 def _report_store(*, report: Report, photo_rows: list[ReportPhoto]) -> Report:
     """Saves a checked new report, the rows of its photos (their files written already),
-    version 1 (anchored) and the reporter as follower, in one transaction and six statements:
-    the anchor leaf (first, so the report is inserted with its digest), the report, the photo
-    rows (one COPY), the timeline entry, the map cells and the follower."""
+    version 1 (anchored) and the reporter as follower, in one transaction and three
+    statements: the anchor leaf, the report (inserted with the leaf's digest), the timeline
+    entry and the follower in one (`report_rows_insert`), the photo rows (one COPY), the map
+    cells."""
     update = ReportUpdate(
         report=report,
         version=1,
@@ -159,17 +161,16 @@ def _report_store(*, report: Report, photo_rows: list[ReportPhoto]) -> Report:
         created_at=report.created_at,
         digest="-",
     )
-    report_anchor_new(report=report, update=update, photo_hashes=[row.sha256 for row in photo_rows])
-    report.save(force_insert=True)
+    leaf = report_anchor_columns_new(
+        report=report, update=update, photo_hashes=[row.sha256 for row in photo_rows]
+    )
+    update.full_clean(exclude=["report", "actor"], **_CHECKED)
+    report_rows_insert(report=report, update=update, leaf=leaf, followed_at=timezone.now())
     for row in photo_rows:
         row.report = report
         row.full_clean(exclude=["report"], **_CHECKED)
     photo_rows_insert(photo_rows)
-    update.full_clean(exclude=["report", "actor"], **_CHECKED)
-    update.save(force_insert=True)
     map_cells_move(report=report, from_status=None, to_status=report.status)
-    if report.reporter_id is not None:
-        Follower.objects.create(report=report, user=report.reporter)
     return report
 
 
