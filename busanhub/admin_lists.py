@@ -140,10 +140,18 @@ def _field_display(field: models.Field, empty: str, formats: _Formats) -> Callab
     if isinstance(field, (models.DecimalField, models.IntegerField, models.FloatField)):
         places = field.decimal_places if isinstance(field, models.DecimalField) else None
 
+        # A page's prices and quantities repeat: each distinct value is formatted once. The
+        # key is the value's text, not the value: Decimal("-0") equals 0 yet reads "-0".
+        texts: dict[Any, str] = {}
+
         def number(value: Any) -> str:
-            if value in empty_values:
-                return empty
-            return html.escape(formats.number(value, places))
+            key = value if type(value) is int else (type(value), str(value))
+            text = texts.get(key)
+            if text is None:
+                if value in empty_values:
+                    return empty
+                text = texts[key] = html.escape(formats.number(value, places))
+            return text
 
         return number
     if isinstance(field, (models.CharField, models.TextField, models.UUIDField)) and not (
@@ -268,13 +276,23 @@ class _Columns:
         wrap = self._wrap(tag, links, classes)
         name = field.name
         if isinstance(field.remote_field, models.ManyToOneRel):
+            # Rows share their merchant, market or category: each related row's str() once
+            # a page, found by the row's own key column (e.g. merchant_id).
+            key_name = field.attname
+            texts: dict[Any, str] = {}
 
             def related(row: Any) -> str:
-                try:
-                    value = getattr(row, name)
-                except ObjectDoesNotExist:
-                    return wrap(row, empty)
-                return wrap(row, empty if value is None else _escape(value))
+                key = getattr(row, key_name)
+                text = texts.get(key)
+                if text is None:
+                    try:
+                        value = getattr(row, name)
+                    except ObjectDoesNotExist:
+                        return wrap(row, empty)
+                    text = empty if value is None else _escape(value)
+                    if key is not None:
+                        texts[key] = text
+                return wrap(row, text)
 
             return related
         if links and isinstance(field, (models.FileField, models.URLField)):
@@ -390,7 +408,7 @@ class _Columns:
 
     def row(self, result: models.Model) -> SafeString:
         # Each cell escaped its own text (_escape, html.escape) and its markup is constant.
-        return mark_safe("".join(cell(result) for cell in self.cells))  # noqa: S308
+        return mark_safe("".join([cell(result) for cell in self.cells]))  # noqa: S308
 
 
 def is_fast(cl: ChangeList) -> bool:
