@@ -16,6 +16,7 @@ a filter over a model that was not connected reads the database, as Django does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -35,16 +36,21 @@ def _generation_key(model: type[models.Model]) -> str:
     return f"admin:choices:{model._meta.label_lower}:generation"
 
 
-def remember_choices_of(model: type[models.Model], *, ignore_fields: frozenset = frozenset()):
-    """Remembers the filter choices read from `model`; a save that writes only `ignore_fields`
-    (`update_fields`, e.g. a user's last_login on each sign-in) keeps them."""
+def remember_choices_of(
+    model: type[models.Model],
+    *,
+    keeps: Callable[[Any, frozenset[str]], bool] | None = None,
+) -> None:
+    """Remembers the filter choices read from `model`. `keeps(instance, update_fields)` may
+    say that a save naming its `update_fields` leaves every choice as it was (a sign-in's
+    last_login, a citizen's language); a save without update_fields always renews them."""
     label = model._meta.label_lower
     if label in _generations:
         return
     generation = _generations[label] = Generation(_generation_key(model))
 
-    def saved(*, update_fields: Any = None, **_signal: Any) -> None:
-        if update_fields is not None and ignore_fields and set(update_fields) <= ignore_fields:
+    def saved(*, instance: Any, update_fields: Any = None, **_signal: Any) -> None:
+        if update_fields is not None and keeps is not None and keeps(instance, update_fields):
             return
         generation.changed()
 

@@ -194,10 +194,17 @@ class AssigneeFilter(RememberedRelatedFilter):
         )
 
 
-# The queue's sidebar choices (busanhub.admin_choices); a sign-in writes only last_login.
+def staff_choices_kept(user, update_fields) -> bool:
+    """Whether a user's save leaves the assignee filter's choices (staff, by email) as they
+    were: it names its fields, not is_staff, and not the email of a staff member. A sign-in's
+    last_login and a citizen's every write keep them."""
+    return "is_staff" not in update_fields and not (user.is_staff and "email" in update_fields)
+
+
+# The queue's sidebar choices (busanhub.admin_choices).
 remember_choices_of(Department)
 remember_choices_of(Category)
-remember_choices_of(get_user_model(), ignore_fields=frozenset({"last_login"}))
+remember_choices_of(get_user_model(), keeps=staff_choices_kept)
 
 
 @admin.register(Report)

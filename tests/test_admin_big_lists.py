@@ -209,6 +209,36 @@ def test_a_sign_in_keeps_the_remembered_staff_choices(client, seeded_city):
     assert not [q for q in after.captured_queries if staff_read in q["sql"]]
 
 
+@pytest.mark.parametrize(
+    ("change", "renewed"),
+    [
+        (lambda user: user.save(update_fields=["last_login"]), False),
+        (lambda user: user.save(update_fields=["name"]), False),
+        (
+            lambda user: setattr(user, "is_staff", True) or user.save(update_fields=["is_staff"]),
+            True,
+        ),
+        (lambda user: user.save(), True),
+    ],
+)
+def test_only_a_users_save_that_may_change_the_staff_renews_the_assignee_choices(
+    seeded_city, change, renewed
+):
+    # Given a citizen, and the users' choices generation as it is
+    from busanhub.accounts.tests.factories import UserFactory
+    from busanhub.admin_choices import _generations
+
+    citizen = UserFactory()
+    generation = _generations["accounts.user"]
+    before = generation.current()
+
+    # When the citizen's row is saved
+    change(citizen)
+
+    # Then only a save that may make or unmake a staff member starts a new generation
+    assert (generation.current() != before) is renewed
+
+
 def test_the_estimate_is_the_planners_row_count_after_analyze(seeded_city):
     # Given the payments table analysed
     with connection.cursor() as cursor:
