@@ -140,10 +140,18 @@ def _field_display(field: models.Field, empty: str, formats: _Formats) -> Callab
     if isinstance(field, (models.DecimalField, models.IntegerField, models.FloatField)):
         places = field.decimal_places if isinstance(field, models.DecimalField) else None
 
+        # A page's prices and quantities repeat: each distinct value is formatted once. The
+        # key is the value's text, not the value: Decimal("-0") equals 0 yet reads "-0".
+        texts: dict[Any, str] = {}
+
         def number(value: Any) -> str:
-            if value in empty_values:
-                return empty
-            return html.escape(formats.number(value, places))
+            key = value if type(value) is int else (type(value), str(value))
+            text = texts.get(key)
+            if text is None:
+                if value in empty_values:
+                    return empty
+                text = texts[key] = html.escape(formats.number(value, places))
+            return text
 
         return number
     if isinstance(field, (models.CharField, models.TextField, models.UUIDField)) and not (
@@ -220,6 +228,13 @@ class _Columns:
             type(self.model_admin).action_checkbox is ModelAdmin.action_checkbox
         ):
             return self._checkbox_cell(links, tag)
+        if (
+            isinstance(name, str)
+            and field is None
+            and name not in ("__str__", "action_checkbox")
+            and callable(getattr(self.model_admin, name, None))
+        ):
+            return self._admin_method_cell(name, classes, links, tag)
         return self._generic_cell(name, classes, links, tag)
 
     def _wrap(self, tag: str, links: bool, classes: str) -> Callable[[Any, str], str]:
@@ -261,13 +276,23 @@ class _Columns:
         wrap = self._wrap(tag, links, classes)
         name = field.name
         if isinstance(field.remote_field, models.ManyToOneRel):
+            # Rows share their merchant, market or category: each related row's str() once
+            # a page, found by the row's own key column (e.g. merchant_id).
+            key_name = field.attname
+            texts: dict[Any, str] = {}
 
             def related(row: Any) -> str:
-                try:
-                    value = getattr(row, name)
-                except ObjectDoesNotExist:
-                    return wrap(row, empty)
-                return wrap(row, empty if value is None else _escape(value))
+                key = getattr(row, key_name)
+                text = texts.get(key)
+                if text is None:
+                    try:
+                        value = getattr(row, name)
+                    except ObjectDoesNotExist:
+                        return wrap(row, empty)
+                    text = empty if value is None else _escape(value)
+                    if key is not None:
+                        texts[key] = text
+                return wrap(row, text)
 
             return related
         if links and isinstance(field, (models.FileField, models.URLField)):
@@ -298,6 +323,44 @@ class _Columns:
             return wrap(row, f"{before}{pk}{middle}{html.escape(str(row))}{after}")
 
         return checkbox
+
+    def _admin_method_cell(self, name: str, classes: str, links: bool, tag: str) -> Cell:
+        """A method of the model admin (`short_id(self, obj)`): what lookup_field() and the
+        generic cell decide from the name (no field: FieldDoesNotExist raised and caught per
+        cell; the attribute whose `boolean` and `empty_value_display` count: the model's of
+        that name if it has one) decided once, the method called per row."""
+        method = getattr(self.model_admin, name)
+        model = self.model_admin.model
+        attr = getattr(model, name) if hasattr(model, name) else method
+        empty: str = getattr(attr, "empty_value_display", self.empty)
+        empty_escaped = _escape(empty)
+        boolean = getattr(attr, "boolean", False)
+        if isinstance(attr, property) and hasattr(attr, "fget"):
+            boolean = getattr(attr.fget, "boolean", False)
+        wrap = self._wrap(tag, links, classes)
+        wrap_nowrap = self._wrap(tag, links, classes + " nowrap")
+        icons: dict[Any, str] = {}
+
+        def admin_method(row: Any) -> str:
+            try:
+                value = method(row)
+            except ObjectDoesNotExist:
+                return wrap(row, self.empty)
+            if type(value) is str and not boolean:
+                # display_for_value() of text: the text itself, or the empty display for blank.
+                return wrap(row, html.escape(value) if value.strip() else empty_escaped)
+            if isinstance(value, str) and value.strip() == "":
+                value = ""
+            if boolean and (value is True or value is False or value is None):
+                if value not in icons:
+                    icons[value] = _escape(_boolean_icon(value))
+                return wrap(row, icons[value])
+            text = _escape(display_for_value(value, empty, boolean))
+            if isinstance(value, (datetime.date, datetime.time)):
+                return wrap_nowrap(row, text)
+            return wrap(row, text)
+
+        return admin_method
 
     def _generic_cell(self, name: Any, classes: str, links: bool, tag: str) -> Cell:
         """A method, a property or a callable: Django's lookup and display, cell by cell."""
@@ -345,7 +408,7 @@ class _Columns:
 
     def row(self, result: models.Model) -> SafeString:
         # Each cell escaped its own text (_escape, html.escape) and its markup is constant.
-        return mark_safe("".join(cell(result) for cell in self.cells))  # noqa: S308
+        return mark_safe("".join([cell(result) for cell in self.cells]))  # noqa: S308
 
 
 def is_fast(cl: ChangeList) -> bool:

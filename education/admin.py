@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.admin_big_lists import BigListAdmin
+from busanhub.admin_choices import RememberedRelatedFilter, remember_choices_of
 from education import services
 from education.models import (
     Certificate,
@@ -141,14 +143,18 @@ class QuestionAdmin(UniversityScoped, admin.ModelAdmin):
     inlines = [ChoiceInline]
 
 
+remember_choices_of(University)  # the enrolments' university filter (busanhub.admin_choices)
+
+
 @admin.register(Enrollment)
-class EnrollmentAdmin(UniversityScoped, admin.ModelAdmin):
+class EnrollmentAdmin(UniversityScoped, BigListAdmin):
     list_display = ["student", "course", "status", "created_at"]
     # The two shown, not Django's default select_related() of every foreign key.
     list_select_related = ["student", "course"]
-    # A city's enrolments: no COUNT(*) of the whole table beside the filtered one.
-    show_full_result_count = False
-    list_filter = ["status", "course__university"]
+    # Their str() (the email, the title; the checkbox's label is both), not the course's summary
+    # or the student's password hash.
+    list_columns = ["student__email", "course__title", "status", "created_at"]
+    list_filter = ["status", ("course__university", RememberedRelatedFilter)]
     search_fields = ["student__email", "course__title"]
     readonly_fields = ["public_id", "course", "student", "created_at", "completed_at"]
 

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from busanhub.admin_big_lists import BigListAdmin
+from busanhub.admin_choices import RememberedRelatedFilter, remember_choices_of
 from busanhub.admin_tools import ReadOnlyAdmin
 from exchange import services
 from exchange.models import (
@@ -78,10 +80,11 @@ class AccountAdmin(admin.ModelAdmin):
             services.account_set_frozen(account=account, is_frozen=False)
 
 
+remember_choices_of(Market)  # the orders' market filter (busanhub.admin_choices)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
-    show_full_result_count = False
+class OrderAdmin(BigListAdmin):
     list_display = [
         "public_id",
         "owner",
@@ -94,9 +97,21 @@ class OrderAdmin(admin.ModelAdmin):
         "status",
         "created_at",
     ]
-    list_filter = ["market", "status", "side"]
+    list_filter = [("market", RememberedRelatedFilter), "status", "side"]
     list_select_related = ["owner", "market"]
     search_fields = ["public_id", "owner__email", "client_order_id"]
+    list_columns = [
+        "public_id",
+        "owner__email",
+        "market__symbol",
+        "side",
+        "kind",
+        "price",
+        "quantity",
+        "filled_quantity",
+        "status",
+        "created_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from busanhub import spreadsheet
+from busanhub.admin_big_lists import BigListAdmin
 from busanhub.admin_tools import ReadOnlyAdmin
 
 from . import selectors, services
@@ -259,10 +260,10 @@ class BizStepFilter(admin.AllValuesFieldListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
-    show_full_result_count = False
+class EventAdmin(BigListAdmin, ReadOnlyAdmin):
     list_display = ["event_type", "event_time", "biz_step", "biz_location", "record_time"]
+    # Not the captured document (data, context: JSON of kilobytes) nor its hashes.
+    list_columns = ["event_type", "event_time", "biz_step", "biz_location", "record_time"]
     list_filter = ["event_type", ("biz_step", BizStepFilter)]
     search_fields = ["event_id", "event_hash"]
     date_hierarchy = "event_time"

@@ -7,6 +7,7 @@ model save, so each is validated, anchored and notified the same way as everywhe
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect
@@ -18,6 +19,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from busanhub import basemap
+from busanhub.admin_big_lists import BigListAdmin
+from busanhub.admin_choices import RememberedRelatedFilter, remember_choices_of
 
 from . import selectors, services
 from .forms import TransitionForm
@@ -180,19 +183,32 @@ class ReportUpdateInline(admin.TabularInline):
         return False
 
 
-class AssigneeFilter(admin.RelatedFieldListFilter):
+class AssigneeFilter(RememberedRelatedFilter):
     """The staff a report can be assigned to (the change form offers only staff), not every
     user: a city's citizens were one query of all users and one sidebar link each."""
 
-    def field_choices(self, field, request, model_admin):
+    def choices_read(self, field, request, model_admin):
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(
             include_blank=False, ordering=ordering, limit_choices_to={"is_staff": True}
         )
 
 
+def staff_choices_kept(user, update_fields) -> bool:
+    """Whether a user's save leaves the assignee filter's choices (staff, by email) as they
+    were: it names its fields, not is_staff, and not the email of a staff member. A sign-in's
+    last_login and a citizen's every write keep them."""
+    return "is_staff" not in update_fields and not (user.is_staff and "email" in update_fields)
+
+
+# The queue's sidebar choices (busanhub.admin_choices).
+remember_choices_of(Department)
+remember_choices_of(Category)
+remember_choices_of(get_user_model(), keeps=staff_choices_kept)
+
+
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(BigListAdmin):
     change_list_template = "admin/safety/report/change_list.html"
     list_display = [
         "short_id",
@@ -206,15 +222,27 @@ class ReportAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "status",
-        "category__department",
-        "category",
+        ("category__department", RememberedRelatedFilter),
+        ("category", RememberedRelatedFilter),
         DistrictFilter,
         OverdueFilter,
         ("assigned_to", AssigneeFilter),
     ]
-    # A queue of many rows: no COUNT(*) of the whole table beside the filtered one.
-    show_full_result_count = False
     list_select_related = ["category", "assigned_to"]
+    # What the rows show (and str(), the action checkbox's label, and is_overdue read): not
+    # the description, the answers, the contact or the assignee's password hash.
+    list_columns = [
+        "public_id",
+        "category__service_code",
+        "category__name_ko",
+        "category__name_en",
+        "district",
+        "status",
+        "weight",
+        "assigned_to__email",
+        "created_at",
+        "due_at",
+    ]
     search_fields = ["=public_id", "address", "description"]
     date_hierarchy = "created_at"
     actions = ["change_status"]
@@ -267,8 +295,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assigned_to":
-            from django.contrib.auth import get_user_model
-
             kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

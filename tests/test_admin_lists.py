@@ -144,3 +144,62 @@ def test_datetimes_of_one_minute_are_formatted_as_django_formats_each(language):
             assert formats.moment(moment) == dateformat.format(
                 moment, get_format("DATETIME_FORMAT")
             )
+
+
+def test_admin_method_columns_of_every_kind_render_as_djangos(seeded_city, superuser):
+    # Given a change list whose columns are model-admin methods returning every kind of value
+    # (text, blank text, None, a boolean with and without `boolean`, numbers, dates, a list,
+    # safe HTML, a missing related row) and one with its own empty display
+    from django.core.exceptions import ObjectDoesNotExist
+    from django.utils.html import format_html
+
+    from safety.admin import ReportAdmin
+
+    def column(function, **display):
+        return admin.display(**display)(function)
+
+    class EveryKindAdmin(ReportAdmin):
+        list_display = [
+            "text",
+            "blank",
+            "spaces",
+            "nothing",
+            "flag",
+            "flag_icon",
+            "number",
+            "amount",
+            "day",
+            "moment",
+            "items",
+            "link",
+            "missing",
+            "own_empty",
+            "status",
+        ]
+        text = column(lambda self, obj: f"<b>{obj.public_id}</b>", description="text")
+        blank = column(lambda self, obj: "")
+        spaces = column(lambda self, obj: "   ")
+        nothing = column(lambda self, obj: None)
+        flag = column(lambda self, obj: obj.pk % 2 == 0)
+        flag_icon = column(lambda self, obj: obj.pk % 3 == 0 or None, boolean=True)
+        number = column(lambda self, obj: obj.pk * 1000)
+        amount = column(lambda self, obj: obj.weight / 3)
+        day = column(lambda self, obj: obj.created_at.date())
+        moment = column(lambda self, obj: obj.created_at)
+        items = column(lambda self, obj: [obj.status, obj.pk])
+        link = column(lambda self, obj: format_html('<a href="/{}">x</a>', obj.pk))
+        own_empty = column(lambda self, obj: "", empty_value="(none)")
+
+        def missing(self, obj):
+            raise ObjectDoesNotExist
+
+    site = admin.AdminSite(name="every-kind")
+    model_admin = EveryKindAdmin(Report, site)
+    for language in ("en", "ko"):
+        with translation.override(language):
+            changelist = changelist_for(model_admin, superuser)
+            assert changelist.result_list
+
+            # When both render the rows, then they are the same, byte for byte
+            django_html, fast_html = both(changelist)
+            assert fast_html == django_html, language

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from busanhub.admin_big_lists import BigListAdmin
 from busanhub.admin_tools import ReadOnlyAdmin, ReasonActionForm, run_action
 
 from . import ledger, limits, services
@@ -304,13 +305,22 @@ class JournalTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
-    # A queue of millions of rows: no COUNT(*) of the whole table beside the filtered one.
-    show_full_result_count = False
+class PaymentAdmin(BigListAdmin, ReadOnlyAdmin):
     list_display = ["public_id", "merchant", "amount", "cashback", "refunded", "created_at"]
     list_filter = ["merchant__tier"]
     search_fields = ["public_id", "merchant__code"]
     list_select_related = ["merchant"]
+    # The shown columns, and the merchant's names and code (its str() and the payment's).
+    list_columns = [
+        "public_id",
+        "merchant__code",
+        "merchant__name",
+        "merchant__name_ko",
+        "amount",
+        "cashback",
+        "refunded",
+        "created_at",
+    ]
     # Each row costs ~0.25 ms of rendering (six formatted cells): 50 a page, not Django's 100.
     list_per_page = 50
 
