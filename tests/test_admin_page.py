@@ -4,16 +4,22 @@ change list in both languages, the five staff queues each by its role, with filt
 facets, a date drill-down and a second page; and Django's code still runs where a template is
 overridden."""
 
+import datetime
 import re
+import zoneinfo
+from pathlib import Path
 from types import SimpleNamespace
 
+import django.contrib.admin
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
 
 from bench import city
 from busanhub import admin_page
@@ -51,6 +57,9 @@ def staff_client(client, settings):
         if role != "superuser":
             user.groups.add(Group.objects.get(name=role))
         client.force_login(user)
+        # The session's first page applies the user's preferred language; then the language
+        # cookie decides (both() sets it).
+        client.get(reverse("admin:index"))
         return client
 
     return sign_in
@@ -58,15 +67,17 @@ def staff_client(client, settings):
 
 def both(client, url, query=None, language="en"):
     """The page through Django's tags and through admin_page's, CSRF tokens blanked."""
+    # The language cookie (set on the first page from the user's preferred language) decides.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     pages = []
     for fast in (False, True):
         admin_page.FAST = fast
         try:
-            with translation.override(language):
-                response = client.get(url, query or {}, HTTP_ACCEPT_LANGUAGE=language)
+            response = client.get(url, query or {})
         finally:
             admin_page.FAST = True
         assert response.status_code == 200, (url, query)
+        assert f'<html lang="{language}"' in response.text
         pages.append(CSRF.sub('name="csrfmiddlewaretoken" value=""', response.text))
     return pages
 
@@ -145,6 +156,53 @@ def test_the_date_hierarchy_drilled_down_is_djangos(seeded_city, staff_client):
         assert 'class="toplinks"' in fast_html
 
 
+def spread_reports(days_apart):
+    """The reports' dates from one Seoul morning on, `days_apart` days between two reports."""
+    start = datetime.datetime(2025, 11, 30, 9, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Seoul"))
+    for number, pk in enumerate(Report.objects.order_by("pk").values_list("pk", flat=True)):
+        Report.objects.filter(pk=pk).update(
+            created_at=start + datetime.timedelta(days=days_apart * number)
+        )
+
+
+@pytest.mark.parametrize(
+    ("days_apart", "query", "fewer"),
+    [
+        # One month: its days (the days are asked either way, after the earliest and
+        # latest date or after the months)
+        (0.01, {}, 0),
+        (1, {}, 1),  # 20 days from Nov 30: a year's months
+        (40, {}, 1),  # 20 reports 40 days apart: the years
+        (1, {"q": "no report says this"}, 1),  # an empty list
+        (1, {"created_at__year": "2025"}, 0),  # drilled down: Django's own code
+    ],
+)
+def test_the_date_hierarchy_at_each_level_is_djangos_with_a_query_fewer(
+    seeded_city, staff_client, days_apart, query, fewer
+):
+    # Given reports that span a month, months or years
+    spread_reports(days_apart)
+    client = staff_client("superuser")
+    url = reverse("admin:safety_report_changelist")
+    client.get(url, query)  # the first page also keeps the admin's app list
+    queries = []
+    for fast in (False, True):
+        admin_page.FAST = fast
+        try:
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url, query)
+        finally:
+            admin_page.FAST = True
+        queries.append(len(captured))
+
+    # When the page renders both ways, then the hierarchy is the same
+    django_html, fast_html = both(client, url, query)
+    assert fast_html == django_html
+    assert 'class="toplinks"' in fast_html
+    # and a page not drilled down asks its dates without the earliest and latest first
+    assert queries[1] == queries[0] - fewer
+
+
 @pytest.mark.parametrize("page", [None, "1", "2", "5"])
 def test_pages_of_a_long_list_are_djangos(seeded_city, staff_client, monkeypatch, page):
     # Given the safety queue two reports a page (first, middle and last pages, the elision)
@@ -180,3 +238,47 @@ def test_query_strings_are_djangos():
         # When both build the link, then it is the same
         djangos = ChangeList.get_query_string(changelist, new_params, remove)  # type: ignore[arg-type]
         assert links.get(new_params, remove) == djangos, (new_params, remove)
+
+
+def test_the_actions_form_follows_the_users_permissions_and_language(seeded_city, staff_client):
+    # Given education staff who may delete courses (the course list's actions: publish, and
+    # deleting for those who may delete)
+    group = Group.objects.get(name="staff-education")
+    delete = Permission.objects.get(codename="delete_course", content_type__app_label="education")
+    group.permissions.add(delete)
+    client = staff_client("staff-education")
+    url = reverse("admin:education_course_changelist")
+
+    # When the list opens twice (the second time from the kept fields), then it offers both
+    for _ in range(2):
+        django_html, fast_html = both(client, url)
+        assert fast_html == django_html
+        assert 'value="delete_selected"' in fast_html
+        assert 'value="publish"' in fast_html
+
+    # When the permission to delete is withdrawn, then the next page no longer offers it
+    group.permissions.remove(delete)
+    django_html, fast_html = both(client, url)
+    assert fast_html == django_html
+    assert 'value="delete_selected"' not in fast_html
+    assert 'value="publish"' in fast_html
+
+    # When the list opens in Korean, then its actions are named in Korean
+    django_ko, fast_ko = both(client, url, language="ko")
+    assert fast_ko == django_ko
+    assert fast_ko != fast_html
+
+
+def test_the_actions_template_is_djangos_but_for_its_kept_fields():
+    # Given Django's admin/actions.html and the project's (templates/admin/actions.html)
+    djangos = (
+        Path(django.contrib.admin.__file__).parent / "templates" / "admin" / "actions.html"
+    ).read_text(encoding="utf-8")
+    ours = (Path(settings.BASE_DIR) / "templates" / "admin" / "actions.html").read_text(
+        encoding="utf-8"
+    )
+    # Then ours is Django's with its loop over the fields given to {% action_form_fields %}
+    expected = djangos.replace("{% load i18n %}", "{% load i18n admin_page %}", 1).replace(
+        admin_page.ACTION_FIELDS, "{% action_form_fields action_form %}", 1
+    )
+    assert ours == expected != djangos

@@ -1,5 +1,6 @@
-"""The change list's filters, search form, date hierarchy and pagination written out in Python
-(busanhub/admin_page.py); templates/admin/change_list.html calls these in place of Django's."""
+"""The change list's filters, search form, date hierarchy and pagination written out in Python,
+its actions form's fields kept (busanhub/admin_page.py); templates/admin/change_list.html and
+actions.html call these in place of Django's."""
 
 from typing import Any
 
@@ -50,7 +51,8 @@ class FastInclusionAdminNode(InclusionAdminNode):
         if not admin_page.is_djangos(selected, self.template_name):
             return super().render(context)
         resolved_args, resolved_kwargs = self.get_resolved_arguments(context)
-        return fast(self.func(*resolved_args, **resolved_kwargs))
+        values = admin_page.FAST_VALUES.get(self.template_name, self.func)
+        return fast(values(*resolved_args, **resolved_kwargs))
 
 
 def _tag(function: Any, template_name: str) -> Any:
@@ -70,3 +72,9 @@ def _tag(function: Any, template_name: str) -> Any:
 register.tag("fast_search_form", _tag(admin_list.search_form, "search_form.html"))
 register.tag("fast_pagination", _tag(admin_list.pagination, "pagination.html"))
 register.tag("fast_date_hierarchy", _tag(admin_list.date_hierarchy, "date_hierarchy.html"))
+
+
+@register.simple_tag(takes_context=True)
+def action_form_fields(context: template.Context, form: Any) -> SafeString:
+    """Django's loop over the actions form's fields (admin/actions.html), kept per form."""
+    return admin_page.action_form_fields(form, _engine(context))
