@@ -7,9 +7,10 @@ url-encoding the page's whole query), the search form, the date hierarchy, the p
 the actions form (its `<select>` through the form renderer's templates). Each costs a context,
 a template lookup and a few hundred variable lookups; together ~25 % of the safety queue's
 CPU under cProfile. Here the first four are written out in Python from the very values
-Django's tag computes, and the query strings share one encoding of the page's query (`QueryStrings`). The date
-hierarchy of a page not drilled down also asks one query fewer (`date_hierarchy`), and the
-actions form's fields are rendered once per form, choices and language (`action_form_fields`).
+Django's tag computes, and the query strings share one encoding of the page's query
+(`QueryStrings`). The date hierarchy of a page not drilled down also asks one query fewer
+when its rows span more than a month (`date_hierarchy`), and the actions form's fields are
+rendered once per form, choices and language (`action_form_fields`).
 
 The HTML is byte for byte Django's (tests/test_admin_page.py renders every registered change
 list both ways). Django's own code still runs wherever a template here would not be Django's
