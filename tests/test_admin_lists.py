@@ -4,10 +4,12 @@ languages, with a filter, a search and an ordering; and the pages still show the
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.authtoken.models import Token
 
 from bench import city
 from busanhub import admin_lists
@@ -46,7 +48,9 @@ def superuser():
 def test_every_change_list_renders_the_same_rows_as_djangos_in_both_languages(
     seeded_city, superuser
 ):
-    # Given a tiny city and every registered change list that has rows
+    # Given a tiny city, an API token (DRF's token list makes its rows' URLs itself), and every
+    # registered change list that has rows
+    Token.objects.create(user=superuser)
     compared = 0
     for model, model_admin in admin.site._registry.items():
         for language in ("en", "ko"):
@@ -58,7 +62,9 @@ def test_every_change_list_renders_the_same_rows_as_djangos_in_both_languages(
                 django_html, fast_html = both(changelist)
                 # Then they are the same, byte for byte
                 assert fast_html == django_html, (model._meta.label, language)
-                assert admin_lists.is_fast(changelist)
+                # (a ChangeList with its own row URLs goes to Django's code)
+                own_urls = type(changelist).url_for_result is not ChangeList.url_for_result
+                assert admin_lists.is_fast(changelist) is not own_urls, model._meta.label
                 compared += 1
     assert compared >= 30
 
