@@ -21,7 +21,8 @@ Servers: `procfile` is Procfile.prod-local's `web` line with the prod-local vari
 application swapped for the trivial one with `--app trivial`); `gthread:WxT[:K]` gunicorn's
 gthread with W workers, T threads, keep-alive K s, and `sync:W` its sync workers, both with
 the Procfile's other options; `inprocess`, no server: the WSGI application called in this
-process, one request after another (what Django alone costs the same requests). Candidates
+process, one request after another (what Django alone costs the same requests), and
+`inprocess-paced` the same at `--rate` (idle between requests as a server's worker is). Candidates
 not in requirements.txt (BENCHMARKS.md, "third session, branch i-server": measured, not
 adopted; `pip install granian==2.8.7` to run them): `granian:W[xT]` granian's WSGI interface,
 W workers, T blocking threads each, and `granian-frozen:W[xT]` the same with what
@@ -309,7 +310,7 @@ def environ_for(raw: bytes) -> dict:
     return environ
 
 
-def measure_inprocess(args, raw: list[bytes]) -> dict:
+def measure_inprocess(args, raw: list[bytes], *, paced: bool) -> dict:
     """The same requests through the portal's WSGI application in this process, one after
     another, no HTTP: what Django costs them (request_started/finished included, as the
     response's close() sends it)."""
@@ -339,12 +340,18 @@ def measure_inprocess(args, raw: list[bytes]) -> dict:
     count = int(args.rate * args.seconds) if args.rate else 3000
     load = os.getloadavg()[0]
     started, cpu_start = time.monotonic(), time.process_time()
+    interval = 1 / args.rate if paced and args.rate else 0.0
+    next_at = time.monotonic()
     for _ in range(count):
         send(next(requests))
+        if interval:  # idle between requests as a paced server's worker is
+            next_at += interval
+            if (delay := next_at - time.monotonic()) > 0:
+                time.sleep(delay)
     cpu, elapsed = time.process_time() - cpu_start, time.monotonic() - started
     failed = sum(n for code, n in statuses.items() if code >= 400)
     return {
-        "server": "inprocess",
+        "server": "inprocess-paced" if paced else "inprocess",
         "requests": count,
         "failed": failed,
         "statuses": statuses,
@@ -356,8 +363,8 @@ def measure_inprocess(args, raw: list[bytes]) -> dict:
 
 
 def measure(spec: str, args, env: dict[str, str], raw: list[bytes]) -> dict:
-    if spec == "inprocess":
-        return measure_inprocess(args, raw)
+    if spec in ("inprocess", "inprocess-paced"):
+        return measure_inprocess(args, raw, paced=spec == "inprocess-paced")
     app = TRIVIAL_APP if args.app == "trivial" else PORTAL_APP
     command = server_command(spec, app=app, port=args.port, env=env)
     process = server_start(command, env, args.port)
