@@ -22,7 +22,9 @@ server-side sessions, not passwords):
   tests/test_services.py covers it). A chunk of CHUNK citizens is one transaction (all or
   nothing) of about 35 round trips; the chunks are dealt to --workers processes. ANALYZE
   follows (the planner's statistics would still describe empty tables), as it follows the
-  traders (their exchange accounts, before their orders are planned).
+  traders (their exchange accounts, before their orders are planned). Within every phase,
+  one worker analyses the tables that grew 4-fold after each job (`analyze_grown`: after the
+  first job, at 4x, 16x...), since autovacuum, which would, is off on CI's PostgreSQL.
 - merchants: `merchant_apply` + `merchant_approve`; payments: `payment_create` by random
   citizens at random merchants (residents: cashback from the incentive pool), each its own
   transaction as a citizen's payment is, in jobs of JOB over the workers.
@@ -287,6 +289,9 @@ def citizens_chunk(prefix: str, start: int, stop: int, suite: str) -> int:
         )
         Group.objects.get(name="citizen").user_set.add(*users)
         wallets = identity_services.wallets_open(users=users)
+        voucher_wallets = voucher_services.wallets_open(users=users)
+        # Late: from here to the commit this chunk holds the city issuer's batch lock (the
+        # credentials are signed before it is taken: identity.services.credentials._store_many).
         identity_services.credential_issue_many(
             issuer=issuer,
             requests=[
@@ -303,7 +308,6 @@ def citizens_chunk(prefix: str, start: int, stop: int, suite: str) -> int:
             ],
             cryptosuite=suite,
         )
-        voucher_wallets = voucher_services.wallets_open(users=users)
         cash = Account.objects.filter(wallet__in=voucher_wallets, kind=Account.Kind.CASH)
         # Last: the bank's account is one row every chunk locks, held only until the commit.
         voucher_services.journal_post(
@@ -329,7 +333,7 @@ def seed_session() -> None:
 _ended_backend_cpu = [0.0]
 
 
-def _worker(function: Callable, jobs: list, queue) -> None:
+def _worker(function: Callable, jobs: list, queue, analyzes: bool) -> None:
     from django.db import connection, connections
 
     from bench.cpu import backend_cpu_reader
@@ -338,7 +342,7 @@ def _worker(function: Callable, jobs: list, queue) -> None:
         seed_session()
         backend_cpu = backend_cpu_reader(connection)
         started = backend_cpu()
-        made = sum(function(job) for job in jobs)
+        made = sum(_job_then_analyze(function, job, analyzes) for job in jobs)
         queue.put(("ok", made, backend_cpu() - started))
     except BaseException as exc:  # reported to the parent, which stops
         queue.put(("error", repr(exc), 0.0))
@@ -353,13 +357,16 @@ def fan_out(function: Callable, jobs: list, workers: int) -> int:
     from django.db import connections
 
     if workers <= 1 or len(jobs) < 2:
-        return sum(function(job) for job in jobs)
+        made = sum(_job_then_analyze(function, job, True) for job in jobs)
+        analyze_grown()
+        return made
     _ended_backend_cpu[0] += _backend_cpu()
     connections.close_all()
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(function, jobs[index::workers], queue))
+        # One worker analyses (two would only wait for each other's ANALYZE of a table).
+        context.Process(target=_worker, args=(function, jobs[index::workers], queue, index == 0))
         for index in range(min(workers, len(jobs)))
     ]
     for process in processes:
@@ -373,7 +380,15 @@ def fan_out(function: Callable, jobs: list, workers: int) -> int:
     errors = [detail for status, detail, _cpu in results if status == "error"]
     if errors:
         raise SystemExit(f"a seeding worker failed: {errors[0]}")
+    analyze_grown()  # what the phase's last jobs added, for the phases that read it next
     return sum(made for _status, made, _cpu in results)
+
+
+def _job_then_analyze(function: Callable, job, analyzes: bool) -> int:
+    made = function(job)
+    if analyzes:
+        analyze_grown()
+    return made
 
 
 def citizens_seed(*, prefix: str, count: int, workers: int, suite: str) -> int:
@@ -399,6 +414,44 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+# A table is analysed once this many rows changed since its last ANALYZE (autovacuum's
+# analyze_threshold) and it holds ANALYZE_GROWTH times the rows that ANALYZE counted.
+ANALYZE_MIN_CHANGES = 50
+ANALYZE_GROWTH = 4
+
+_GROWN_SQL = (
+    "SELECT format('%%I.%%I', stat.schemaname, stat.relname) "
+    "FROM pg_stat_user_tables AS stat JOIN pg_class ON pg_class.oid = stat.relid "
+    "WHERE stat.n_mod_since_analyze >= %s "
+    "AND stat.n_live_tup >= %s * GREATEST(pg_class.reltuples, 0) "
+    "ORDER BY 1"
+)
+
+
+def analyze_grown() -> list[str]:
+    """ANALYZE the tables that have grown ANALYZE_GROWTH-fold since their last ANALYZE (or were
+    never analysed), and returns their names: after a phase's first job, then at 4, 16, 64...
+    times the rows, so that each phase's prepared statements are planned, and replanned
+    (ANALYZE invalidates the cached plans), on statistics near the tables' real size.
+
+    What autovacuum does on its own; it is off on this PostgreSQL (CI's configuration), and
+    the city of a million slowed phase by phase as its tables grew until ANALYZE was run by
+    hand (BENCHMARKS.md, 2026-12-05, second session). Only grown tables: a table whose rows
+    are only updated (balances) keeps its plans. The counts are the cumulative statistics',
+    which a backend publishes about once a second; this backend's own are published first
+    (pg_stat_force_next_flush, PostgreSQL 15). Called in one worker after each job
+    (fan_out); its cost is one read of pg_stat_user_tables when nothing has grown."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(_GROWN_SQL, [ANALYZE_MIN_CHANGES, ANALYZE_GROWTH])
+        tables = [row[0] for row in cursor.fetchall()]
+        if tables:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
+    return tables
 
 
 def district_centres() -> list[tuple[float, float]]:

@@ -2,6 +2,7 @@
 city benchmark and the load test built on it cannot rot unnoticed."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 
 from bench import city
@@ -134,3 +135,68 @@ def test_a_citys_events_are_all_in_the_past_however_many(monkeypatch):
     assert seeded.timings["epcis"][0] == 40
     assert Event.objects.count() == 40
     assert not Event.objects.filter(event_time__gt=moment).exists()
+
+
+def _reltuples(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def _users(prefix: str, count: int) -> None:
+    User.objects.bulk_create(
+        [User(email=f"{prefix}-{n}@grow.bench", name="Grown", password="!") for n in range(count)]
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_phase_analyses_its_tables_after_its_first_job_and_when_they_grow_four_fold():
+    # Given 200 users written by a phase's first job, on a table whose statistics do not
+    # count them (its counters reset: what a test before this one did is forgotten)
+    table = User._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_reset_single_table_counters(%s::regclass)", [table])
+    _users("first", 200)
+    assert _reltuples(table) < 50
+
+    # When the phase checks after that job
+    analysed = city.analyze_grown()
+
+    # Then the table was analysed: its statistics count the 200
+    assert f"public.{table}" in analysed
+    assert _reltuples(table) == 200
+
+    # When it has grown to 700 (< 4 x 200) and the phase checks again
+    _users("second", 500)
+    analysed = city.analyze_grown()
+
+    # Then it was left alone (its statistics still say 200)
+    assert f"public.{table}" not in analysed
+    assert _reltuples(table) == 200
+
+    # When it has grown to 800 (4 x 200)
+    _users("third", 100)
+    analysed = city.analyze_grown()
+
+    # Then it is analysed again
+    assert f"public.{table}" in analysed
+    assert _reltuples(table) == 800
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seeding_phase_analyses_what_it_wrote_in_its_own_code():
+    # Given a city's catalogue and 20 citizens (that phase ends with ANALYZE), no report yet
+    # (and the citizens' role, which a transactional test's flush took with the migrations'
+    # rows)
+    import random
+
+    Group.objects.get_or_create(name="citizen")
+    city.catalogue("grow")
+    city.citizens_seed(prefix="grow", count=20, workers=1, suite="eddsa-jcs-2022")
+    assert _reltuples(Report._meta.db_table) == 0
+
+    # When the reports phase runs alone (jobs of JOB reports, one process)
+    city.reports_seed(prefix="grow", count=60, total=20, rng=random.Random(7))
+
+    # Then the planner's statistics count the reports it filed: the phase analysed them
+    assert _reltuples(Report._meta.db_table) == Report.objects.count() == 60

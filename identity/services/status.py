@@ -182,9 +182,13 @@ def status_entry_forget(*, issuer: IssuerKey) -> None:
     _current_lists.pop(issuer.pk, None)
 
 
-def status_entries_allocate(*, issuer: IssuerKey, count: int) -> list[tuple[int, int]]:
+def status_entries_allocate(
+    *, issuer: IssuerKey, count: int, excluding: frozenset[tuple[int, int]] = frozenset()
+) -> list[tuple[int, int]]:
     """`count` distinct (list number, index) pairs no credential of the issuer held when this
     looked, random within each list (herd privacy: indexes say nothing about issue order).
+    None of them is in `excluding` (entries a batch keeps but has not written yet: those
+    would otherwise look free).
 
     From the current (highest-numbered) list; what it lacks comes from the next list, which
     may not exist yet (the insert opens it: status_list_open), and so on. The unique
@@ -195,13 +199,21 @@ def status_entries_allocate(*, issuer: IssuerKey, count: int) -> list[tuple[int,
     entries: list[tuple[int, int]] = []
     while len(entries) < count:
         wanted = count - len(entries)
+        held = frozenset(index for held_number, index in excluding if held_number == number)
         if number in capacities:
             free = _free_indexes(
-                issuer=issuer, number=number, capacity=capacities[number], count=wanted
+                issuer=issuer,
+                number=number,
+                capacity=capacities[number],
+                count=wanted,
+                excluding=held,
             )
         else:
             capacity = status_list_capacity()
-            free = secrets.SystemRandom().sample(range(capacity), min(wanted, capacity))
+            drawn = secrets.SystemRandom().sample(
+                range(capacity), min(wanted + len(held), capacity)
+            )
+            free = [index for index in drawn if index not in held][:wanted]
         entries += [(number, index) for index in free]
         number += 1
     return entries
@@ -223,17 +235,24 @@ _FREE_EXACT_SQL = (
 )
 
 
-def _free_indexes(*, issuer: IssuerKey, number: int, capacity: int, count: int) -> list[int]:
+def _free_indexes(
+    *,
+    issuer: IssuerKey,
+    number: int,
+    capacity: int,
+    count: int,
+    excluding: frozenset[int] = frozenset(),
+) -> list[int]:
     """Up to `count` distinct random indexes of list `number` that no credential held when this
-    looked; fewer only when the list has fewer free."""
+    looked, none in `excluding`; fewer only when the list has fewer free."""
     rng = secrets.SystemRandom()
     chosen: set[int] = set()
     free_share = 0.5  # a guess for the first round: twice what is missing
     for _round in range(FREE_DRAW_ROUNDS):
         missing = count - len(chosen)
         size = min(FREE_DRAW_MAX, int(missing / max(free_share, 1 / 64) * 1.2) + 1)
-        drawn = set(rng.sample(range(capacity), min(capacity, size + len(chosen))))
-        drawn -= chosen
+        drawn = set(rng.sample(range(capacity), min(capacity, size + len(chosen) + len(excluding))))
+        drawn -= chosen | excluding
         taken = set(
             Credential.objects.filter(
                 issuer=issuer, status_list_number=number, status_index__in=drawn
@@ -248,7 +267,8 @@ def _free_indexes(*, issuer: IssuerKey, number: int, capacity: int, count: int) 
             break
     with connection.cursor() as cursor:
         cursor.execute(
-            _FREE_EXACT_SQL, [capacity, sorted(chosen), issuer.pk, number, count - len(chosen)]
+            _FREE_EXACT_SQL,
+            [capacity, sorted(chosen | excluding), issuer.pk, number, count - len(chosen)],
         )
         chosen |= {row[0] for row in cursor.fetchall()}
     return rng.sample(sorted(chosen), len(chosen))
