@@ -3,6 +3,7 @@ Procfile.prod-local's web line (only the port and, for the trivial app, the appl
 swapped), and its client reads responses as servers send them."""
 
 import asyncio
+import concurrent.futures
 
 from bench import server_cpu
 from bench.server_trivial import application
@@ -55,7 +56,10 @@ def read_all(data: bytes) -> list[tuple[int, bool]]:
         reader.feed_eof()
         return [await server_cpu.response_read(reader), await server_cpu.response_read(reader)]
 
-    return asyncio.run(run())
+    # On a thread of its own: the browser tests' Playwright may leave an event loop running
+    # on the test thread, where asyncio.run() refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_responses_are_read_by_length_and_by_chunks_off_one_connection():
