@@ -5,14 +5,27 @@ import os
 from pathlib import Path
 
 
-def proc_cpu_seconds(pid: int) -> float | None:
+def proc_cpu_seconds(pid: int, *, reaped: bool = False) -> float | None:
     """User + system CPU seconds process `pid` has used; None where /proc cannot tell (the
-    process is gone, or runs on another machine, like a remote database server's backend)."""
+    process is gone, or runs on another machine, like a remote database server's backend).
+    With `reaped`, also its children's that ended and it waited for (cutime + cstime): a
+    gunicorn master's retired workers, a postmaster's closed backends."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    ticks = int(fields[11]) + int(fields[12])  # utime + stime
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])  # cutime + cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def proc_parent(pid: int) -> int | None:
+    """The parent's PID of process `pid` (None: gone or not on this machine)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def backend_pid(connection) -> int:

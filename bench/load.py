@@ -198,6 +198,7 @@ def plan_build(seeded, *, citizens: int, per_role: int) -> dict:
     from logistics import services as logistics_services
     from logistics.epcis import identifiers
     from logistics.models import Location, Party
+    from safety import throttle
 
     def login(user, mfa=False) -> dict:
         return {
@@ -208,6 +209,7 @@ def plan_build(seeded, *, citizens: int, per_role: int) -> dict:
 
     emails = [city.citizen_email(seeded.prefix, i) for i in range(min(per_role, citizens))]
     plan: dict = {"citizens": [login(u) for u in User.objects.filter(email__in=emails)]}
+    plan["report_limit"] = throttle.limit_for("report_user")[0]
     traders = User.objects.filter(
         pk__in=Order.objects.values("owner_id").distinct()[: max(per_role // 4, 1)]
     )
@@ -273,12 +275,14 @@ KINDS = (
 
 def topology_cpu(root: int | None) -> dict[str, float]:
     """CPU seconds so far of the topology's processes (descendants of `root`, the process of
-    scripts/prod_local.py that became honcho), by kind, and of the PostgreSQL backends connected
-    to this process's database (persistent connections: a backend that ended is missed). Read
-    from /proc: the server must run on this machine."""
+    scripts/prod_local.py that became honcho), by kind, each with its ended children's (a
+    gunicorn worker retired by --max-requests is counted by its master), and of PostgreSQL: the
+    backends connected to this process's database plus those that ended (the postmaster's
+    reaped children: every database's, so on a server shared with other work an overcount).
+    Read from /proc: the server must run on this machine."""
     from django.db import connection
 
-    from bench.cpu import proc_cpu_seconds
+    from bench.cpu import proc_cpu_seconds, proc_parent
 
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -298,7 +302,7 @@ def topology_cpu(root: int | None) -> dict[str, float]:
         except OSError:
             continue
         kind = next((name for needle, name in KINDS if needle in command), None)
-        seconds = proc_cpu_seconds(pid)
+        seconds = proc_cpu_seconds(pid, reaped=True)
         if kind and seconds is not None:
             totals[kind] += seconds
     with connection.cursor() as cursor:
@@ -308,6 +312,10 @@ def topology_cpu(root: int | None) -> dict[str, float]:
         )
         pids = [row[0] for row in cursor.fetchall()]
     totals["postgres"] = sum(proc_cpu_seconds(pid) or 0.0 for pid in pids)
+    postmaster = proc_parent(pids[0]) if pids else None
+    if postmaster is not None:
+        cpu = proc_cpu_seconds(postmaster, reaped=True)
+        totals["postgres"] += (cpu or 0.0) - (proc_cpu_seconds(postmaster) or 0.0)
     return totals
 
 
