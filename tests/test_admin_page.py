@@ -164,19 +164,17 @@ def spread_reports(days_apart):
 
 
 @pytest.mark.parametrize(
-    ("days_apart", "query", "fewer"),
+    ("days_apart", "query"),
     [
-        # One month: its days (the days are asked either way, after the earliest and
-        # latest date or after the months)
-        (0.01, {}, 0),
-        (1, {}, 1),  # 20 days from Nov 30: a year's months
-        (40, {}, 1),  # 20 reports 40 days apart: the years
-        (1, {"q": "no report says this"}, 1),  # an empty list
-        (1, {"created_at__year": "2025"}, 0),  # drilled down: Django's own code
+        (0.01, {}),  # one month: its days
+        (1, {}),  # 20 days from Nov 30: a year's months
+        (40, {}),  # 20 reports 40 days apart: the years
+        (1, {"q": "no report says this"}),  # an empty list
+        (1, {"created_at__year": "2025"}),  # drilled down
     ],
 )
-def test_the_date_hierarchy_at_each_level_is_djangos_with_a_query_fewer(
-    seeded_city, staff_client, days_apart, query, fewer
+def test_the_date_hierarchy_at_each_level_is_djangos_with_djangos_queries(
+    seeded_city, staff_client, days_apart, query
 ):
     # Given reports that span a month, months or years
     spread_reports(days_apart)
@@ -191,14 +189,16 @@ def test_the_date_hierarchy_at_each_level_is_djangos_with_a_query_fewer(
                 client.get(url, query)
         finally:
             admin_page.FAST = True
-        queries.append(len(captured))
+        queries.append([q["sql"] for q in captured])
 
     # When the page renders both ways, then the hierarchy is the same
     django_html, fast_html = both(client, url, query)
     assert fast_html == django_html
     assert 'class="toplinks"' in fast_html
-    # and a page not drilled down asks its dates without the earliest and latest first
-    assert queries[1] == queries[0] - fewer
+    # and asks what Django asks: the earliest and latest date (two probes of the index), not
+    # every row's month, before one level's dates
+    assert len(queries[1]) == len(queries[0])
+    assert sum("DISTINCT DATE_TRUNC" in sql for sql in queries[1]) <= 1
 
 
 @pytest.mark.parametrize("page", [None, "1", "2", "5"])
