@@ -14,6 +14,7 @@ from busanhub.testing import lock_waits_watch, run_threads
 from identity import dataintegrity, services, verification
 from identity.models import Credential, StatusList
 from identity.services.credentials import BATCH_LOCK_CLASS
+from identity.tests.factories import status_entries_of
 
 
 def _request(number: int) -> dict:
@@ -22,14 +23,6 @@ def _request(number: int) -> dict:
         "types": ["BusanResidentCredential"],
         "claims": {"district": "Haeundae-gu", "residentSince": "2020-05-01"},
     }
-
-
-def _entries(city) -> list[tuple[int, int]]:
-    return list(
-        Credential.objects.filter(issuer=city)
-        .order_by("status_list_number", "status_index")
-        .values_list("status_list_number", "status_index")
-    )
 
 
 def _holds_batch_lock(issuer_pk: int) -> bool:
@@ -101,7 +94,7 @@ def test_a_batch_signs_before_it_waits_and_re_signs_under_the_lock_only_what_it_
     # ... the first batch signed every credential before its lock too
     assert [locked for locked, _index in signatures["first"]] == [False] * 35
     # ... and the 40 entries of list 1 are all taken, once each, by credentials that verify
-    entries = _entries(city)
+    entries = status_entries_of(city)
     assert entries == [(1, index) for index in range(40)]
     for credential in [*results[0], *results[1]]:
         assert credential.status_index == int(
@@ -133,7 +126,7 @@ def test_concurrent_batches_and_single_issues_take_distinct_dense_entries_that_v
     assert [r for r in results if isinstance(r, Exception)] == []
     issued = [credential for result in results for credential in result]
     assert len(issued) == Credential.objects.filter(issuer=city).count() == 62
-    entries = _entries(city)
+    entries = status_entries_of(city)
     assert len(set(entries)) == 62
     assert [index for number, index in entries if number == 1] == list(range(40))
     assert len([1 for number, _index in entries if number == 2]) == 22
@@ -180,4 +173,4 @@ def test_a_signature_that_fails_leaves_no_row_and_no_gap(settings):
         StatusList.objects.count(),
     ) == counts
     services.credential_issue_many(issuer=city, requests=[_request(n) for n in range(4)])
-    assert _entries(city) == [(1, index) for index in range(4)]
+    assert status_entries_of(city) == [(1, index) for index in range(4)]

@@ -16,6 +16,7 @@ from busanhub.testing import lock_waits_watch, run_threads
 from identity import services, statuslist, verification
 from identity.models import Credential, StatusList
 from identity.services import status as status_services
+from identity.tests.factories import status_entries_of
 
 SUBJECT = "did:example:holder"
 
@@ -35,14 +36,6 @@ def _issue(city, number: int) -> Credential:
 def _list_url(city, purpose: str, number: int) -> str:
     slug = status_services.status_list_slug(issuer=city, purpose=purpose, number=number)
     return f"{settings.SITE_URL.rstrip('/')}/identity/status/{slug}"
-
-
-def _entries(city) -> list[tuple[int, int]]:
-    return list(
-        Credential.objects.filter(issuer=city)
-        .order_by("status_list_number", "status_index")
-        .values_list("status_list_number", "status_index")
-    )
 
 
 def _assert_entries_name_their_list(credential: Credential) -> None:
@@ -66,8 +59,8 @@ def test_single_issues_open_the_next_list_when_the_current_one_is_full(city, set
 
     # Then three are on list 1, three on list 2 and one on list 3, each index within its list
     assert [c.status_list_number for c in issued] == [1, 1, 1, 2, 2, 2, 3]
-    assert sorted(_entries(city)[:6]) == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]
-    assert _entries(city)[6][0] == 3 and 0 <= _entries(city)[6][1] < 3
+    assert sorted(status_entries_of(city)[:6]) == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (2, 2)]
+    assert status_entries_of(city)[6][0] == 3 and 0 <= status_entries_of(city)[6][1] < 3
     # and each list pair exists with its own URL, signed, 131,072 entries long
     lists = StatusList.objects.filter(issuer=city).order_by("number", "purpose")
     assert [(s.number, s.purpose, s.slug) for s in lists] == [
@@ -110,7 +103,7 @@ def test_a_batch_spans_the_current_list_and_the_next(city, settings):
         f"{SUBJECT}{number}" for number in range(10, 15)
     ]
     assert sorted(c.status_list_number for c in issued) == [1, 1, 2, 2, 2]
-    assert sorted(_entries(city)) == [
+    assert sorted(status_entries_of(city)) == [
         (1, 0),
         (1, 1),
         (1, 2),
@@ -196,7 +189,7 @@ def test_concurrent_issues_of_the_last_free_entries_move_to_the_next_list(settin
 
     # Then every issue succeeded: lists 1 and 2 full, two entries on list 3, none twice
     assert [r for r in results if not isinstance(r, Credential)] == []
-    entries = _entries(city)
+    entries = status_entries_of(city)
     assert len(set(entries)) == 10
     assert [number for number, _index in entries] == [1] * 4 + [2] * 4 + [3] * 2
     assert all(0 <= index < 4 for _number, index in entries)
@@ -222,7 +215,7 @@ def test_concurrent_batches_spanning_lists_neither_deadlock_nor_share_an_entry(s
 
     # Then none failed, and the 20 credentials fill lists 1 and 2 and half of list 3
     assert [r for r in results if isinstance(r, Exception)] == []
-    entries = _entries(city)
+    entries = status_entries_of(city)
     assert len(set(entries)) == 20
     assert [number for number, _index in entries] == [1] * 8 + [2] * 8 + [3] * 4
     for batch in results:
@@ -302,7 +295,7 @@ def test_a_batch_waits_for_a_batch_in_flight_before_choosing_its_entries(setting
     # the five entries left on list 1
     assert waits and waits[0] == ("Lock", "advisory"), waits
     assert [r for r in results if isinstance(r, Exception)] == []
-    entries = _entries(city)
+    entries = status_entries_of(city)
     assert len(entries) == len(set(entries)) == 40
     assert {number for number, _index in entries} == {1}
     assert {c.status_list_number for c in results[1]} == {1}
