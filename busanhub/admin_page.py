@@ -8,9 +8,10 @@ the actions form (its `<select>` through the form renderer's templates). Each co
 a template lookup and a few hundred variable lookups; together ~25 % of the safety queue's
 CPU under cProfile. Here the first four are written out in Python from the very values
 Django's tag computes, and the query strings share one encoding of the page's query
-(`QueryStrings`). The date hierarchy asks Django's own queries (`date_hierarchy` says why),
-and the actions form's fields are rendered once per form, choices and language
-(`action_form_fields`).
+(`QueryStrings`). The date hierarchy keeps Django's queries: its earliest and latest date
+are two probes of an index on the date, where asking every row's month instead was a second
+scan a page over a city's reports sharing one month (BENCHMARKS.md, third session). The
+actions form's fields are rendered once per form, choices and language (`action_form_fields`).
 
 The HTML is byte for byte Django's (tests/test_admin_page.py renders every registered change
 list both ways). Django's own code still runs wherever a template here would not be Django's
@@ -28,7 +29,6 @@ from typing import Any
 
 import django.contrib.admin
 from django.conf import settings
-from django.contrib.admin.templatetags import admin_list
 from django.contrib.admin.views.main import ChangeList
 from django.template import Context
 from django.template.base import render_value_in_context
@@ -248,20 +248,6 @@ def pagination_html(values: dict[str, Any]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every value above is escaped)
 
 
-def date_hierarchy(cl: ChangeList) -> dict[str, Any] | None:
-    """Django's `date_hierarchy(cl)`: its queries as they are, the HTML written out below.
-
-    Django first asks the list's earliest and latest date (an aggregate) to choose the level
-    (years, a year's months, a month's days), then the distinct dates of that level. Asking
-    the list's distinct months instead answers both in one query, but that query reads every
-    row the filters leave, where the aggregate is two probes of an index on the date (the
-    safety queue's (status, created_at)): over a 20,000-citizen city whose reports share one
-    month it was a second scan a page (BENCHMARKS.md, third session), so the queries stay
-    Django's and only the rendering is ours.
-    """
-    return admin_list.date_hierarchy(cl)
-
-
 def date_hierarchy_html(values: dict[str, Any] | None) -> SafeString:
     """Django's admin/date_hierarchy.html over the context of its `date_hierarchy` tag."""
     if not values or not values.get("show"):
@@ -361,9 +347,3 @@ def action_form_fields(form: Any, engine: Any) -> SafeString:
 @functools.cache
 def _action_fields_template(engine: Any) -> Any:
     return engine.from_string(ACTION_FIELDS)
-
-
-# What the written-out templates are given where it is not what Django's tag computes.
-FAST_VALUES: dict[str, Callable[[ChangeList], dict[str, Any] | None]] = {
-    "date_hierarchy.html": date_hierarchy,
-}

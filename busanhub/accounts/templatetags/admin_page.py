@@ -51,8 +51,7 @@ class FastInclusionAdminNode(InclusionAdminNode):
         if not admin_page.is_djangos(selected, self.template_name):
             return super().render(context)
         resolved_args, resolved_kwargs = self.get_resolved_arguments(context)
-        values = admin_page.FAST_VALUES.get(self.template_name, self.func)
-        return fast(values(*resolved_args, **resolved_kwargs))
+        return fast(self.func(*resolved_args, **resolved_kwargs))
 
 
 def _tag(function: Any, template_name: str) -> Any:
